@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cluster's life: member hosts, their connections, and events. */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+
+#include "cluster_error.h"
+#include "cluster_internal.h"
+#include "cluster_sync.h"
+#include "util_error.h"
+#include "util_log.h"
+
+typedef enum {
+    CLUSTER_JOB_CONNECT,
+    CLUSTER_JOB_RESYNC,
+    CLUSTER_JOB_REFRESH,
+    CLUSTER_JOB_LOST,
+} clusterJobType;
+
+/* Work for the host pool; posted from timers and libvirt callbacks. */
+typedef struct _clusterJob {
+    clusterJobType type;
+    shoalHost *host;     /* a reference */
+    unsigned generation; /* the connection the job is about */
+    char *domainName;    /* REFRESH */
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int event;
+    int detail;
+} clusterJob;
+
+static void
+clusterJobFree(clusterJob *job)
+{
+    shoalHostUnref(job->host);
+    g_free(job->domainName);
+    g_free(job);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(clusterJob, clusterJobFree)
+
+/* The opaque of libvirt callbacks on one host connection. */
+typedef struct _clusterCallbackCtx {
+    shoalCluster *cluster; /* borrowed: callbacks are removed before free */
+    shoalHost *host;       /* a reference */
+    unsigned generation;
+} clusterCallbackCtx;
+
+static void
+clusterCallbackCtxFree(void *opaque)
+{
+    clusterCallbackCtx *ctx = opaque;
+
+    shoalHostUnref(ctx->host);
+    g_free(ctx);
+}
+
+void
+shoalClusterConfigInit(shoalClusterConfig *config)
+{
+    config->resyncIntervalMs = 30000;
+    config->reconnectMinMs = 1000;
+    config->reconnectMaxMs = 30000;
+    config->keepaliveIntervalS = 5;
+    config->keepaliveCount = 3;
+    config->hostCallTimeoutMs = 10000;
+}
+
+static void
+clusterPush(shoalCluster *cluster,
+            clusterJobType type,
+            shoalHost *host,
+            unsigned generation)
+{
+    clusterJob *job = g_new0(clusterJob, 1);
+
+    job->type = type;
+    job->host = shoalHostRef(host);
+    job->generation = generation;
+    g_thread_pool_push(cluster->hostPool, job, NULL);
+}
+
+typedef struct _clusterRetry {
+    shoalCluster *cluster; /* borrowed: sources are destroyed before free */
+    shoalHost *host;       /* a reference */
+} clusterRetry;
+
+static void
+clusterRetryFree(gpointer opaque)
+{
+    clusterRetry *retry = opaque;
+
+    shoalHostUnref(retry->host);
+    g_free(retry);
+}
+
+static gboolean
+clusterRetryFire(gpointer opaque)
+{
+    clusterRetry *retry = opaque;
+
+    g_mutex_lock(&retry->host->lock);
+    retry->host->reconnectSource = 0;
+    g_mutex_unlock(&retry->host->lock);
+    clusterPush(retry->cluster, CLUSTER_JOB_CONNECT, retry->host, 0);
+    return G_SOURCE_REMOVE;
+}
+
+/* Any thread: tries @host again after its back-off, doubling it. */
+static void
+clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
+{
+    g_autoptr(GSource) source = NULL;
+    clusterRetry *retry;
+    unsigned delayMs;
+
+    g_mutex_lock(&cluster->lock);
+    if (cluster->stopping) {
+        g_mutex_unlock(&cluster->lock);
+        return;
+    }
+    g_mutex_lock(&host->lock);
+    if (host->reconnectSource) {
+        g_mutex_unlock(&host->lock);
+        g_mutex_unlock(&cluster->lock);
+        return;
+    }
+    delayMs =
+        host->backoffMs ? host->backoffMs : cluster->config.reconnectMinMs;
+    host->backoffMs = MIN(delayMs * 2, cluster->config.reconnectMaxMs);
+    retry = g_new0(clusterRetry, 1);
+    retry->cluster = cluster;
+    retry->host = shoalHostRef(host);
+    source = g_timeout_source_new(delayMs);
+    g_source_set_callback(source, clusterRetryFire, retry, clusterRetryFree);
+    host->reconnectSource = g_source_attach(source, cluster->context);
+    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&cluster->lock);
+}
+
+/* Event thread: only hand the facts on. */
+static void
+clusterOnHostClose(virConnectPtr conn, int reason, void *opaque)
+{
+    clusterCallbackCtx *ctx = opaque;
+
+    if (reason == VIR_CONNECT_CLOSE_REASON_CLIENT)
+        return;
+    clusterPush(ctx->cluster, CLUSTER_JOB_LOST, ctx->host, ctx->generation);
+}
+
+/* Event thread: only hand the facts on. */
+static int
+clusterOnHostLifecycle(
+    virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+    clusterCallbackCtx *ctx = opaque;
+    clusterJob *job = g_new0(clusterJob, 1);
+
+    job->type = CLUSTER_JOB_REFRESH;
+    job->host = shoalHostRef(ctx->host);
+    job->generation = ctx->generation;
+    job->domainName = g_strdup(virDomainGetName(dom));
+    virDomainGetUUID(dom, job->uuid);
+    job->event = event;
+    job->detail = detail;
+    g_thread_pool_push(ctx->cluster->hostPool, job, NULL);
+    return 0;
+}
+
+static clusterCallbackCtx *
+clusterCallbackCtxNew(shoalCluster *cluster, shoalHost *host, unsigned gen)
+{
+    clusterCallbackCtx *ctx = g_new0(clusterCallbackCtx, 1);
+
+    ctx->cluster = cluster;
+    ctx->host = shoalHostRef(host);
+    ctx->generation = gen;
+    return ctx;
+}
+
+static void
+clusterHostFailed(shoalCluster *cluster, shoalHost *host, const GError *err)
+{
+    bool wasOnline;
+
+    g_mutex_lock(&host->lock);
+    wasOnline = host->state == SHOAL_HOST_STATE_ONLINE;
+    host->state = SHOAL_HOST_STATE_UNREACHABLE;
+    g_free(host->lastError);
+    host->lastError = g_strdup(err->message);
+    g_mutex_unlock(&host->lock);
+
+    shoalInventorySetHostReachable(cluster->inventory, host->name, false);
+    g_log_structured(G_LOG_DOMAIN,
+                     wasOnline ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_INFO,
+                     SHOAL_LOG_HOST(host->name), "MESSAGE",
+                     "host '%s' is unreachable: %s", host->name, err->message);
+    clusterScheduleReconnect(cluster, host);
+}
+
+/* Detaches our callbacks from @conn and closes it. Worker thread. */
+static void
+clusterDropConnection(virConnectPtr conn, int eventCallbackId)
+{
+    if (eventCallbackId >= 0)
+        virConnectDomainEventDeregisterAny(conn, eventCallbackId);
+    virConnectUnregisterCloseCallback(conn, clusterOnHostClose);
+    virResetLastError();
+    virConnectClose(conn);
+}
+
+static void
+clusterJobConnect(shoalCluster *cluster, shoalHost *host)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalHostFacts) facts = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    virConnectPtr conn;
+    unsigned gen;
+    int cbId;
+
+    g_mutex_lock(&host->lock);
+    if (host->busy || host->state == SHOAL_HOST_STATE_ONLINE) {
+        g_mutex_unlock(&host->lock);
+        return;
+    }
+    host->busy = true;
+    gen = host->generation + 1;
+    g_mutex_unlock(&host->lock);
+
+    conn = virConnectOpen(host->uri);
+    if (!conn) {
+        shoalErrorFromLibvirt(&error, host->name);
+        goto cleanup;
+    }
+    if (virConnectSetKeepAlive(conn, cluster->config.keepaliveIntervalS,
+                               cluster->config.keepaliveCount) < 0)
+        virResetLastError(); /* drivers without keepalive (test://) */
+    if (virConnectRegisterCloseCallback(conn, clusterOnHostClose,
+                                        clusterCallbackCtxNew(cluster, host,
+                                                              gen),
+                                        clusterCallbackCtxFree) < 0)
+        virResetLastError();
+    /* listen before reading, so no change falls between the two */
+    cbId = virConnectDomainEventRegisterAny(conn, NULL,
+                                            VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                            VIR_DOMAIN_EVENT_CALLBACK(
+                                                clusterOnHostLifecycle),
+                                            clusterCallbackCtxNew(cluster, host,
+                                                                  gen),
+                                            clusterCallbackCtxFree);
+    if (cbId < 0) {
+        shoalErrorFromLibvirt(&error, host->name);
+        clusterDropConnection(conn, -1);
+        goto cleanup;
+    }
+    if (!(facts = shoalHostReadFacts(conn, host->name, &error)) ||
+        !(records = shoalSyncReadHost(conn, host->name, &error))) {
+        clusterDropConnection(conn, cbId);
+        goto cleanup;
+    }
+    shoalInventorySyncHost(cluster->inventory, host->name, records);
+
+    g_mutex_lock(&host->lock);
+    host->conn = conn;
+    host->eventCallbackId = cbId;
+    host->generation = gen;
+    host->state = SHOAL_HOST_STATE_ONLINE;
+    shoalHostFactsFree(host->facts);
+    host->facts = g_steal_pointer(&facts);
+    g_clear_pointer(&host->lastError, g_free);
+    host->backoffMs = 0;
+    g_mutex_unlock(&host->lock);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                     SHOAL_LOG_HOST(host->name), "MESSAGE",
+                     "host '%s' is online with %u domains", host->name,
+                     records->len);
+
+cleanup:
+    g_mutex_lock(&host->lock);
+    host->busy = false;
+    g_mutex_unlock(&host->lock);
+    if (error)
+        clusterHostFailed(cluster, host, error);
+}
+
+static void
+clusterJobLost(shoalCluster *cluster, shoalHost *host, unsigned gen)
+{
+    g_autoptr(GError) error = NULL;
+    virConnectPtr conn = NULL;
+    int cbId = -1;
+
+    g_mutex_lock(&host->lock);
+    if (host->generation == gen && host->state == SHOAL_HOST_STATE_ONLINE) {
+        conn = g_steal_pointer(&host->conn);
+        cbId = host->eventCallbackId;
+        host->eventCallbackId = -1;
+    }
+    g_mutex_unlock(&host->lock);
+    if (!conn)
+        return;
+    clusterDropConnection(conn, cbId);
+    g_set_error(&error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                _("connection to host '%1$s' was lost"), host->name);
+    clusterHostFailed(cluster, host, error);
+}
+
+static void
+clusterJobResync(shoalCluster *cluster, shoalHost *host)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    virConnectPtr conn = shoalHostGetConnection(host, NULL);
+
+    if (!conn)
+        return;
+    records = shoalSyncReadHost(conn, host->name, &error);
+    virConnectClose(conn);
+    if (!records) {
+        /* a dead connection is noticed by keepalive and reported there */
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                         SHOAL_LOG_HOST(host->name), "MESSAGE",
+                         "cannot re-read host '%s': %s", host->name,
+                         error->message);
+        return;
+    }
+    shoalInventorySyncHost(cluster->inventory, host->name, records);
+}
+
+typedef struct _clusterEmit {
+    shoalCluster *cluster; /* borrowed: emits drain before free */
+    shoalDomainRef *dom;
+    int event;
+    int detail;
+} clusterEmit;
+
+static void
+clusterEmitFree(gpointer opaque)
+{
+    clusterEmit *emit = opaque;
+
+    shoalDomainRefFree(emit->dom);
+    g_free(emit);
+}
+
+/* Main thread: tells every handler. */
+static gboolean
+clusterEmitRun(gpointer opaque)
+{
+    clusterEmit *emit = opaque;
+    shoalClusterEvent ev = {
+        .eventId = VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        .dom = emit->dom,
+        .event = emit->event,
+        .detail = emit->detail,
+    };
+    guint i;
+
+    for (i = 0; i < emit->cluster->handlers->len; i++) {
+        clusterEventHandler *h =
+            &g_array_index(emit->cluster->handlers, clusterEventHandler, i);
+
+        h->func(&ev, h->opaque);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void
+clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalInventoryRecord) rec = NULL;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    virConnectPtr conn = shoalHostGetConnection(job->host, NULL);
+    virDomainPtr dom = NULL;
+    clusterEmit *emit;
+
+    if (!conn)
+        return;
+    dom = virDomainLookupByUUID(conn, job->uuid);
+    if (dom) {
+        rec = shoalSyncReadDomain(dom, job->host->name, &error);
+        virDomainFree(dom);
+    } else {
+        virResetLastError();
+    }
+    virConnectClose(conn);
+
+    if (rec)
+        shoalInventoryUpdate(cluster->inventory, job->host->name, rec);
+    else if (!dom)
+        shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
+
+    emit = g_new0(clusterEmit, 1);
+    emit->cluster = cluster;
+    entry = shoalInventoryLookupByUUID(cluster->inventory, job->uuid, NULL);
+    emit->dom = entry ? shoalInventoryEntryToRef(entry)
+                      : shoalDomainRefNew(job->domainName, job->uuid, -1);
+    emit->event = job->event;
+    emit->detail = job->detail;
+    g_main_context_invoke_full(cluster->context, G_PRIORITY_DEFAULT,
+                               clusterEmitRun, emit, clusterEmitFree);
+}
+
+static void
+clusterJobRun(gpointer data, gpointer opaque)
+{
+    g_autoptr(clusterJob) job = data;
+    shoalCluster *cluster = opaque;
+
+    switch (job->type) {
+    case CLUSTER_JOB_CONNECT:
+        clusterJobConnect(cluster, job->host);
+        break;
+    case CLUSTER_JOB_RESYNC:
+        clusterJobResync(cluster, job->host);
+        break;
+    case CLUSTER_JOB_REFRESH:
+        clusterJobRefresh(cluster, job);
+        break;
+    case CLUSTER_JOB_LOST:
+        clusterJobLost(cluster, job->host, job->generation);
+        break;
+    }
+}
+
+/**
+ * shoalClusterNew:
+ * @context: the main context, where events are delivered
+ *
+ * Returns: (transfer full): a cluster with no hosts.
+ */
+shoalCluster *
+shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
+{
+    shoalCluster *cluster = g_new0(shoalCluster, 1);
+
+    cluster->config = *config;
+    cluster->context = g_main_context_ref(context);
+    cluster->inventory = shoalInventoryNew();
+    cluster->hostPool =
+        g_thread_pool_new_full(clusterJobRun, cluster,
+                               (GDestroyNotify) clusterJobFree, 8, FALSE, NULL);
+    cluster->queryPool =
+        g_thread_pool_new(shoalClusterQueryRun, cluster, 16, FALSE, NULL);
+    cluster->handlers = g_array_new(FALSE, TRUE, sizeof(clusterEventHandler));
+    g_mutex_init(&cluster->lock);
+    cluster->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                           (GDestroyNotify) shoalHostUnref);
+    return cluster;
+}
+
+/**
+ * shoalClusterAddHost:
+ * Adds a member host; it is connected by shoalClusterStart(), or at once
+ * if the cluster already runs.
+ */
+bool
+shoalClusterAddHost(shoalCluster *cluster,
+                    const char *name,
+                    const char *uri,
+                    GError **error)
+{
+    shoalHost *host;
+    bool started;
+
+    if (!name || !*name || strchr(name, '/') || !uri || !*uri) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: a host needs a name without '/' and a URI"));
+        return false;
+    }
+    g_mutex_lock(&cluster->lock);
+    if (g_hash_table_contains(cluster->hosts, name)) {
+        g_mutex_unlock(&cluster->lock);
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: host '%1$s' is already defined"),
+                    name);
+        return false;
+    }
+    host = shoalHostNew(name, uri);
+    g_hash_table_insert(cluster->hosts, host->name, host);
+    started = cluster->resyncSource != 0;
+    if (started)
+        clusterPush(cluster, CLUSTER_JOB_CONNECT, host, 0);
+    g_mutex_unlock(&cluster->lock);
+    return true;
+}
+
+void
+shoalClusterAddEventHandler(shoalCluster *cluster,
+                            shoalClusterEventFunc func,
+                            gpointer opaque)
+{
+    clusterEventHandler h = { func, opaque };
+
+    g_array_append_val(cluster->handlers, h);
+}
+
+/* Main thread timer: re-reads online hosts, retries the others. */
+static gboolean
+clusterResyncTick(gpointer opaque)
+{
+    shoalCluster *cluster = opaque;
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    guint i;
+
+    for (i = 0; i < hosts->len; i++) {
+        shoalHost *host = hosts->pdata[i];
+
+        if (shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE)
+            clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/**
+ * shoalClusterStart:
+ * Main thread: connects every host in the background.
+ */
+void
+shoalClusterStart(shoalCluster *cluster)
+{
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    g_autoptr(GSource) source =
+        g_timeout_source_new(cluster->config.resyncIntervalMs);
+    guint i;
+
+    g_source_set_callback(source, clusterResyncTick, cluster, NULL);
+    g_mutex_lock(&cluster->lock);
+    cluster->resyncSource = g_source_attach(source, cluster->context);
+    g_mutex_unlock(&cluster->lock);
+    for (i = 0; i < hosts->len; i++)
+        clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
+}
+
+void
+shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host)
+{
+    clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
+}
+
+/**
+ * shoalClusterStop:
+ * Main thread: waits for host jobs, then closes every connection.
+ */
+void
+shoalClusterStop(shoalCluster *cluster)
+{
+    g_autoptr(GPtrArray) hosts = NULL;
+    guint i;
+
+    g_mutex_lock(&cluster->lock);
+    if (cluster->stopping) {
+        g_mutex_unlock(&cluster->lock);
+        return;
+    }
+    cluster->stopping = true;
+    if (cluster->resyncSource) {
+        GSource *s = g_main_context_find_source_by_id(cluster->context,
+                                                      cluster->resyncSource);
+
+        if (s)
+            g_source_destroy(s);
+        cluster->resyncSource = 0;
+    }
+    g_mutex_unlock(&cluster->lock);
+
+    g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
+    cluster->hostPool = NULL;
+    g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
+    cluster->queryPool = NULL;
+
+    hosts = shoalClusterListHosts(cluster);
+    for (i = 0; i < hosts->len; i++) {
+        shoalHost *host = hosts->pdata[i];
+        virConnectPtr conn;
+        int cbId;
+
+        g_mutex_lock(&host->lock);
+        if (host->reconnectSource) {
+            GSource *s =
+                g_main_context_find_source_by_id(cluster->context,
+                                                 host->reconnectSource);
+
+            if (s)
+                g_source_destroy(s);
+            host->reconnectSource = 0;
+        }
+        conn = g_steal_pointer(&host->conn);
+        cbId = host->eventCallbackId;
+        host->eventCallbackId = -1;
+        host->state = SHOAL_HOST_STATE_UNREACHABLE;
+        g_mutex_unlock(&host->lock);
+        if (conn)
+            clusterDropConnection(conn, cbId);
+    }
+}
+
+/* Main thread, after shoalClusterStop() and with no emits pending. */
+void
+shoalClusterFree(shoalCluster *cluster)
+{
+    if (!cluster)
+        return;
+    shoalClusterStop(cluster);
+    g_hash_table_unref(cluster->hosts);
+    shoalInventoryFree(cluster->inventory);
+    g_array_unref(cluster->handlers);
+    g_mutex_clear(&cluster->lock);
+    g_main_context_unref(cluster->context);
+    g_free(cluster);
+}
+
+/**
+ * shoalClusterLookupHost:
+ * Returns: (transfer full): a reference on the named host.
+ */
+shoalHost *
+shoalClusterLookupHost(shoalCluster *cluster, const char *name, GError **error)
+{
+    shoalHost *host;
+
+    g_mutex_lock(&cluster->lock);
+    host = g_hash_table_lookup(cluster->hosts, name);
+    if (host)
+        shoalHostRef(host);
+    g_mutex_unlock(&cluster->lock);
+    if (!host)
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: no host named '%1$s'"), name);
+    return host;
+}
+
+static gint
+clusterCompareHosts(gconstpointer a, gconstpointer b)
+{
+    const shoalHost *x = *(shoalHost *const *) a;
+    const shoalHost *y = *(shoalHost *const *) b;
+
+    return g_strcmp0(x->name, y->name);
+}
+
+/**
+ * shoalClusterListHosts:
+ * Returns: (transfer full): references on every host, sorted by name.
+ */
+GPtrArray *
+shoalClusterListHosts(shoalCluster *cluster)
+{
+    GPtrArray *out =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalHostUnref);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&cluster->lock);
+    g_hash_table_iter_init(&iter, cluster->hosts);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(out, shoalHostRef(value));
+    g_mutex_unlock(&cluster->lock);
+    g_ptr_array_sort(out, clusterCompareHosts);
+    return out;
+}

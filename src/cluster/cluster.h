@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The cluster model, as the driver sees it: one call per procedure, plain
+ * data in and out. Every function may be called from any thread; those
+ * that talk to a member host block the calling thread, never the main
+ * loop.
+ */
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "cluster_domain.h"
+
+typedef struct _shoalCluster shoalCluster;
+
+typedef struct _shoalClusterConfig {
+    unsigned resyncIntervalMs; /* full re-read of every host */
+    unsigned reconnectMinMs;   /* first back-off after a failure */
+    unsigned reconnectMaxMs;   /* back-off cap */
+    int keepaliveIntervalS;    /* host connections, libvirt keepalive */
+    unsigned keepaliveCount;
+    unsigned hostCallTimeoutMs; /* fan-out queries skip slower hosts */
+} shoalClusterConfig;
+
+void shoalClusterConfigInit(shoalClusterConfig *config);
+
+shoalCluster *shoalClusterNew(const shoalClusterConfig *config,
+                              GMainContext *context);
+
+void shoalClusterFree(shoalCluster *cluster);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalCluster, shoalClusterFree)
+
+bool shoalClusterAddHost(shoalCluster *cluster,
+                         const char *name,
+                         const char *uri,
+                         GError **error);
+
+void shoalClusterStart(shoalCluster *cluster);
+
+void shoalClusterStop(shoalCluster *cluster);
+
+/* Events: called on the main context's thread. */
+typedef struct _shoalClusterEvent {
+    int eventId;               /* virDomainEventID */
+    const shoalDomainRef *dom; /* borrowed */
+    int event;                 /* lifecycle: virDomainEventType */
+    int detail;
+} shoalClusterEvent;
+
+typedef void (*shoalClusterEventFunc)(const shoalClusterEvent *event,
+                                      gpointer opaque);
+
+void shoalClusterAddEventHandler(shoalCluster *cluster,
+                                 shoalClusterEventFunc func,
+                                 gpointer opaque);
+
+/* The cluster as one hypervisor */
+const char *shoalClusterGetType(shoalCluster *cluster);
+
+unsigned long long shoalClusterGetVersion(shoalCluster *cluster);
+
+unsigned long long shoalClusterGetLibVersion(shoalCluster *cluster);
+
+char *shoalClusterGetHostname(shoalCluster *cluster, GError **error);
+
+char *shoalClusterGetCapabilities(shoalCluster *cluster, GError **error);
+
+char *shoalClusterGetSysinfo(shoalCluster *cluster,
+                             unsigned flags,
+                             GError **error);
+
+bool shoalClusterGetNodeInfo(shoalCluster *cluster,
+                             virNodeInfo *info,
+                             GError **error);
+
+int shoalClusterGetMaxVcpus(shoalCluster *cluster,
+                            const char *type,
+                            GError **error);
+
+/* Domains: answered from the inventory */
+GPtrArray *shoalClusterListDomains(shoalCluster *cluster,
+                                   unsigned flags,
+                                   GError **error);
+
+shoalDomainRef *shoalClusterLookupDomainByName(shoalCluster *cluster,
+                                               const char *name,
+                                               GError **error);
+
+shoalDomainRef *shoalClusterLookupDomainByUUID(shoalCluster *cluster,
+                                               const unsigned char *uuid,
+                                               GError **error);
+
+shoalDomainRef *shoalClusterLookupDomainByID(shoalCluster *cluster,
+                                             int id,
+                                             GError **error);
+
+bool shoalClusterDomainGetState(shoalCluster *cluster,
+                                const unsigned char *uuid,
+                                int *state,
+                                int *reason,
+                                GError **error);
+
+int shoalClusterDomainIsActive(shoalCluster *cluster,
+                               const unsigned char *uuid,
+                               GError **error);
+
+int shoalClusterDomainIsPersistent(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   GError **error);
+
+/* Domains: answered by the owning host */
+bool shoalClusterDomainGetInfo(shoalCluster *cluster,
+                               const unsigned char *uuid,
+                               virDomainInfo *info,
+                               GError **error);
+
+char *shoalClusterDomainGetXMLDesc(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   unsigned flags,
+                                   GError **error);
+
+char *shoalClusterDomainGetOSType(shoalCluster *cluster,
+                                  const unsigned char *uuid,
+                                  GError **error);
+
+int shoalClusterDomainGetAutostart(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   GError **error);
+
+int shoalClusterDomainGetVcpusFlags(shoalCluster *cluster,
+                                    const unsigned char *uuid,
+                                    unsigned flags,
+                                    GError **error);
+
+int shoalClusterDomainGetMaxVcpus(shoalCluster *cluster,
+                                  const unsigned char *uuid,
+                                  GError **error);
+
+bool shoalClusterDomainGetMaxMemory(shoalCluster *cluster,
+                                    const unsigned char *uuid,
+                                    unsigned long long *memoryKiB,
+                                    GError **error);
+
+int shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
+                                          const unsigned char *uuid,
+                                          unsigned flags,
+                                          GError **error);
+
+GPtrArray *shoalClusterGetAllDomainStats(shoalCluster *cluster,
+                                         GPtrArray *uuids,
+                                         unsigned stats,
+                                         unsigned flags,
+                                         GError **error);

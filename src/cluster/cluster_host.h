@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+typedef enum {
+    SHOAL_HOST_STATE_CONNECTING = 0,
+    SHOAL_HOST_STATE_ONLINE,
+    SHOAL_HOST_STATE_UNREACHABLE,
+    SHOAL_HOST_STATE_LAST
+} shoalHostState;
+
+const char *shoalHostStateToString(shoalHostState state);
+
+/* What a host said about itself when it came online. */
+typedef struct _shoalHostFacts {
+    virNodeInfo nodeInfo;
+    char *capabilities;
+    char *hostname;
+    int maxVcpus;
+} shoalHostFacts;
+
+void shoalHostFactsFree(shoalHostFacts *facts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalHostFacts, shoalHostFactsFree)
+
+typedef struct _shoalHost shoalHost;
+
+/*
+ * One member host: one libvirt connection. Reference counted, because
+ * libvirt callbacks and queued jobs outlive a removal.
+ */
+struct _shoalHost {
+    gint refs;
+    char *name; /* immutable */
+    char *uri;  /* immutable */
+
+    GMutex lock;
+    virConnectPtr conn;    /* protected by lock */
+    shoalHostState state;  /* protected by lock */
+    shoalHostFacts *facts; /* protected by lock; replaced, never edited */
+    char *lastError;       /* protected by lock */
+    bool busy;             /* protected by lock: a connect job runs */
+    unsigned backoffMs;    /* protected by lock */
+    guint reconnectSource; /* protected by lock: pending retry */
+    unsigned generation;   /* protected by lock: bumps per connection */
+    int eventCallbackId;   /* protected by lock: lifecycle, -1 if none */
+};
+
+shoalHost *shoalHostNew(const char *name, const char *uri);
+
+shoalHost *shoalHostRef(shoalHost *host);
+
+void shoalHostUnref(shoalHost *host);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalHost, shoalHostUnref)
+
+virConnectPtr shoalHostGetConnection(shoalHost *host, GError **error);
+
+shoalHostState shoalHostGetState(shoalHost *host);
+
+shoalHostFacts *shoalHostCopyFacts(shoalHost *host);
+
+shoalHostFacts *shoalHostReadFacts(virConnectPtr conn,
+                                   const char *hostName,
+                                   GError **error);

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "cluster_inventory.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+
+#include "util_error.h"
+#include "util_log.h"
+
+/*
+ * Which domain is where. Keyed by UUID; a UUID that two hosts report is a
+ * conflict and stays one entry with every host listed, never merged.
+ */
+typedef struct _inventoryDomain {
+    shoalInventoryRecord rec; /* from the owning host */
+    int id;                   /* Shoal's id, -1 when inactive */
+    GPtrArray *hosts;         /* host names: [0] owns; more = conflict */
+} inventoryDomain;
+
+struct _shoalInventory {
+    GMutex lock;
+    GHashTable *domains;     /* protected by lock: uuid → inventoryDomain */
+    GHashTable *unreachable; /* protected by lock: host names */
+    int nextId;              /* protected by lock */
+};
+
+shoalInventoryRecord *
+shoalInventoryRecordNew(const char *name, const unsigned char *uuid)
+{
+    shoalInventoryRecord *rec = g_new0(shoalInventoryRecord, 1);
+
+    rec->name = g_strdup(name);
+    memcpy(rec->uuid, uuid, VIR_UUID_BUFLEN);
+    rec->hostId = -1;
+    return rec;
+}
+
+void
+shoalInventoryRecordFree(shoalInventoryRecord *record)
+{
+    if (!record)
+        return;
+    g_free(record->name);
+    g_free(record);
+}
+
+void
+shoalInventoryEntryFree(shoalInventoryEntry *entry)
+{
+    if (!entry)
+        return;
+    g_free(entry->rec.name);
+    g_free(entry->hostName);
+    g_strfreev(entry->conflictHosts);
+    g_free(entry);
+}
+
+static void
+inventoryDomainFree(gpointer opaque)
+{
+    inventoryDomain *dom = opaque;
+
+    g_free(dom->rec.name);
+    g_ptr_array_unref(dom->hosts);
+    g_free(dom);
+}
+
+static guint
+inventoryUUIDHash(gconstpointer key)
+{
+    guint h = 0;
+    const unsigned char *u = key;
+    size_t i;
+
+    for (i = 0; i < VIR_UUID_BUFLEN; i++)
+        h = h * 31 + u[i];
+    return h;
+}
+
+static gboolean
+inventoryUUIDEqual(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
+shoalInventory *
+shoalInventoryNew(void)
+{
+    shoalInventory *inv = g_new0(shoalInventory, 1);
+
+    g_mutex_init(&inv->lock);
+    inv->domains = g_hash_table_new_full(inventoryUUIDHash, inventoryUUIDEqual,
+                                         NULL, inventoryDomainFree);
+    inv->unreachable =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    inv->nextId = 1;
+    return inv;
+}
+
+void
+shoalInventoryFree(shoalInventory *inv)
+{
+    if (!inv)
+        return;
+    g_hash_table_unref(inv->domains);
+    g_hash_table_unref(inv->unreachable);
+    g_mutex_clear(&inv->lock);
+    g_free(inv);
+}
+
+static bool
+inventoryStateActive(int state)
+{
+    return state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
+}
+
+static bool
+inventoryHasHost(inventoryDomain *dom, const char *hostName)
+{
+    guint i;
+
+    for (i = 0; i < dom->hosts->len; i++) {
+        if (g_str_equal(dom->hosts->pdata[i], hostName))
+            return true;
+    }
+    return false;
+}
+
+/* Call with the lock held. */
+static void
+inventoryUpdateLocked(shoalInventory *inv,
+                      const char *hostName,
+                      const shoalInventoryRecord *rec)
+{
+    inventoryDomain *dom = g_hash_table_lookup(inv->domains, rec->uuid);
+    bool wasActive;
+    bool restarted;
+
+    if (!dom) {
+        dom = g_new0(inventoryDomain, 1);
+        dom->id = -1;
+        dom->hosts = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        dom->rec.state = VIR_DOMAIN_SHUTOFF;
+        dom->rec.hostId = -1;
+        memcpy(dom->rec.uuid, rec->uuid, VIR_UUID_BUFLEN);
+        g_hash_table_insert(inv->domains, dom->rec.uuid, dom);
+    } else if (!inventoryHasHost(dom, hostName)) {
+        g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                         SHOAL_LOG_HOST(hostName), SHOAL_LOG_DOMAIN(rec->name),
+                         "MESSAGE",
+                         "domain '%s' is also on host '%s': conflict",
+                         rec->name, (char *) dom->hosts->pdata[0]);
+        return;
+    }
+    if (!g_str_equal(dom->hosts->pdata[0], hostName))
+        return;
+
+    wasActive = dom->id > 0;
+    restarted = wasActive && dom->rec.hostId != rec->hostId;
+    g_free(dom->rec.name);
+    dom->rec = *rec;
+    dom->rec.name = g_strdup(rec->name);
+    if (!inventoryStateActive(rec->state))
+        dom->id = -1;
+    else if (!wasActive || restarted)
+        dom->id = inv->nextId++;
+}
+
+/* Call with the lock held. */
+static void
+inventoryRemoveLocked(shoalInventory *inv,
+                      const char *hostName,
+                      const unsigned char *uuid)
+{
+    inventoryDomain *dom = g_hash_table_lookup(inv->domains, uuid);
+    guint i;
+
+    if (!dom)
+        return;
+    for (i = 0; i < dom->hosts->len; i++) {
+        if (g_str_equal(dom->hosts->pdata[i], hostName)) {
+            g_ptr_array_remove_index(dom->hosts, i);
+            break;
+        }
+    }
+    if (dom->hosts->len == 0)
+        g_hash_table_remove(inv->domains, uuid);
+    else if (i == 0)
+        /* the owner left: the next host's copy is re-read on its resync */
+        dom->id = -1;
+}
+
+/**
+ * shoalInventorySyncHost:
+ * @records: (transfer none): every domain @hostName has now
+ *
+ * Replaces what the inventory knows of @hostName with @records.
+ */
+void
+shoalInventorySyncHost(shoalInventory *inv,
+                       const char *hostName,
+                       GPtrArray *records)
+{
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter iter;
+    gpointer value;
+    guint i;
+
+    g_mutex_lock(&inv->lock);
+    for (i = 0; i < records->len; i++) {
+        shoalInventoryRecord *rec = records->pdata[i];
+
+        g_hash_table_add(seen, rec->uuid);
+        inventoryUpdateLocked(inv, hostName, rec);
+    }
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (inventoryHasHost(dom, hostName) &&
+            !g_hash_table_contains(seen, dom->rec.uuid))
+            g_ptr_array_add(gone, g_memdup2(dom->rec.uuid, VIR_UUID_BUFLEN));
+    }
+    for (i = 0; i < gone->len; i++)
+        inventoryRemoveLocked(inv, hostName, gone->pdata[i]);
+    g_hash_table_remove(inv->unreachable, hostName);
+    g_mutex_unlock(&inv->lock);
+}
+
+void
+shoalInventoryUpdate(shoalInventory *inv,
+                     const char *hostName,
+                     const shoalInventoryRecord *record)
+{
+    g_mutex_lock(&inv->lock);
+    inventoryUpdateLocked(inv, hostName, record);
+    g_mutex_unlock(&inv->lock);
+}
+
+void
+shoalInventoryRemove(shoalInventory *inv,
+                     const char *hostName,
+                     const unsigned char *uuid)
+{
+    g_mutex_lock(&inv->lock);
+    inventoryRemoveLocked(inv, hostName, uuid);
+    g_mutex_unlock(&inv->lock);
+}
+
+/* A host's domains stay listed while it is unreachable, with no state. */
+void
+shoalInventorySetHostReachable(shoalInventory *inv,
+                               const char *hostName,
+                               bool reachable)
+{
+    g_mutex_lock(&inv->lock);
+    if (reachable)
+        g_hash_table_remove(inv->unreachable, hostName);
+    else
+        g_hash_table_add(inv->unreachable, g_strdup(hostName));
+    g_mutex_unlock(&inv->lock);
+}
+
+static shoalInventoryEntry *
+inventoryCopyLocked(shoalInventory *inv, const inventoryDomain *dom)
+{
+    shoalInventoryEntry *entry = g_new0(shoalInventoryEntry, 1);
+    guint i;
+
+    entry->rec = dom->rec;
+    entry->rec.name = g_strdup(dom->rec.name);
+    entry->id = dom->id;
+    entry->hostName = g_strdup(dom->hosts->pdata[0]);
+    entry->reachable =
+        !g_hash_table_contains(inv->unreachable, entry->hostName);
+    if (!entry->reachable) {
+        entry->rec.state = VIR_DOMAIN_NOSTATE;
+        entry->rec.reason = 0;
+    }
+    if (dom->hosts->len > 1) {
+        entry->conflictHosts = g_new0(char *, dom->hosts->len + 1);
+        for (i = 0; i < dom->hosts->len; i++)
+            entry->conflictHosts[i] = g_strdup(dom->hosts->pdata[i]);
+    }
+    return entry;
+}
+
+static bool
+inventoryMatchFlags(const inventoryDomain *dom, unsigned flags)
+{
+    bool active = dom->id > 0;
+    int st = dom->rec.state;
+
+#define FILTER(a, b, cond)                                   \
+    if ((flags & (a | b)) && (flags & (a | b)) != (a | b)) { \
+        if ((flags & a) && !(cond))                          \
+            return false;                                    \
+        if ((flags & b) && (cond))                           \
+            return false;                                    \
+    }
+    FILTER(VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+           active);
+    FILTER(VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+           VIR_CONNECT_LIST_DOMAINS_TRANSIENT, dom->rec.persistent);
+    FILTER(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+           VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, dom->rec.managedSave);
+    FILTER(VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+           VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART, dom->rec.autostart);
+    FILTER(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+           VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, dom->rec.hasSnapshot);
+    /* Shoal sees no checkpoints: every domain has none */
+    FILTER(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
+           VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT, false);
+#undef FILTER
+
+    if (flags &
+        (VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
+         VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER)) {
+        bool running = st == VIR_DOMAIN_RUNNING;
+        bool paused = st == VIR_DOMAIN_PAUSED;
+        bool shutoff = st == VIR_DOMAIN_SHUTOFF;
+
+        if (!((flags & VIR_CONNECT_LIST_DOMAINS_RUNNING && running) ||
+              (flags & VIR_CONNECT_LIST_DOMAINS_PAUSED && paused) ||
+              (flags & VIR_CONNECT_LIST_DOMAINS_SHUTOFF && shutoff) ||
+              (flags & VIR_CONNECT_LIST_DOMAINS_OTHER && !running && !paused &&
+               !shutoff)))
+            return false;
+    }
+    return true;
+}
+
+static gint
+inventoryCompareRefs(gconstpointer a, gconstpointer b)
+{
+    const shoalDomainRef *x = *(shoalDomainRef *const *) a;
+    const shoalDomainRef *y = *(shoalDomainRef *const *) b;
+
+    /* running domains by id, then the others by name, as virsh shows */
+    if ((x->id > 0) != (y->id > 0))
+        return x->id > 0 ? -1 : 1;
+    if (x->id > 0)
+        return x->id - y->id;
+    return g_strcmp0(x->name, y->name);
+}
+
+/**
+ * shoalInventoryList:
+ * @flags: virConnectListAllDomainsFlags filters
+ *
+ * Returns: (transfer full): shoalDomainRef of every matching domain.
+ */
+GPtrArray *
+shoalInventoryList(shoalInventory *inv, unsigned flags)
+{
+    GPtrArray *out =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalDomainRefFree);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (inventoryMatchFlags(dom, flags))
+            g_ptr_array_add(out, shoalDomainRefNew(dom->rec.name, dom->rec.uuid,
+                                                   dom->id));
+    }
+    g_mutex_unlock(&inv->lock);
+    g_ptr_array_sort(out, inventoryCompareRefs);
+    return out;
+}
+
+shoalInventoryEntry *
+shoalInventoryLookupByUUID(shoalInventory *inv,
+                           const unsigned char *uuid,
+                           GError **error)
+{
+    inventoryDomain *dom;
+    shoalInventoryEntry *entry = NULL;
+
+    g_mutex_lock(&inv->lock);
+    dom = g_hash_table_lookup(inv->domains, uuid);
+    if (dom)
+        entry = inventoryCopyLocked(inv, dom);
+    g_mutex_unlock(&inv->lock);
+
+    if (!entry) {
+        char str[VIR_UUID_STRING_BUFLEN];
+        const unsigned char *u = uuid;
+
+        g_snprintf(str, sizeof(str),
+                   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                   "%02x%02x%02x%02x%02x%02x",
+                   u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+                   u[10], u[11], u[12], u[13], u[14], u[15]);
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN,
+                    _("Domain not found: no domain with matching uuid '%1$s'"),
+                    str);
+    }
+    return entry;
+}
+
+shoalInventoryEntry *
+shoalInventoryLookupByName(shoalInventory *inv,
+                           const char *name,
+                           GError **error)
+{
+    GHashTableIter iter;
+    gpointer value;
+    shoalInventoryEntry *entry = NULL;
+    unsigned matches = 0;
+
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (!g_str_equal(dom->rec.name, name))
+            continue;
+        if (matches++ == 0)
+            entry = inventoryCopyLocked(inv, dom);
+    }
+    g_mutex_unlock(&inv->lock);
+
+    if (matches == 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN,
+                    _("Domain not found: no domain with matching name '%1$s'"),
+                    name);
+        return NULL;
+    }
+    if (matches > 1) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_MULTIPLE_DOMAINS,
+                    _("multiple matching domains found: %1$u domains with different UUIDs are named '%2$s'; use the UUID"),
+                    matches, name);
+        shoalInventoryEntryFree(entry);
+        return NULL;
+    }
+    return entry;
+}
+
+shoalInventoryEntry *
+shoalInventoryLookupByID(shoalInventory *inv, int id, GError **error)
+{
+    GHashTableIter iter;
+    gpointer value;
+    shoalInventoryEntry *entry = NULL;
+
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (!entry && g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (id > 0 && dom->id == id)
+            entry = inventoryCopyLocked(inv, dom);
+    }
+    g_mutex_unlock(&inv->lock);
+
+    if (!entry)
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN,
+                    _("Domain not found: no domain with matching id %1$d"), id);
+    return entry;
+}
+
+shoalDomainRef *
+shoalInventoryEntryToRef(const shoalInventoryEntry *entry)
+{
+    return shoalDomainRefNew(entry->rec.name, entry->rec.uuid, entry->id);
+}
+
+/**
+ * shoalInventoryEntryCheckUsable:
+ * Fails for a domain whose host does not answer or that two hosts claim:
+ * calls on it cannot be routed.
+ */
+bool
+shoalInventoryEntryCheckUsable(const shoalInventoryEntry *entry, GError **error)
+{
+    if (entry->conflictHosts) {
+        g_autofree char *hosts = g_strjoinv("', '", entry->conflictHosts);
+
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_MULTIPLE_DOMAINS,
+                    _("multiple matching domains found: domain '%1$s' exists on hosts '%2$s'; remove all but one copy"),
+                    entry->rec.name, hosts);
+        return false;
+    }
+    if (!entry->reachable) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                    _("operation failed: host '%1$s' of domain '%2$s' is unreachable"),
+                    entry->hostName, entry->rec.name);
+        return false;
+    }
+    return true;
+}

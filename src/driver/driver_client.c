@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "driver_client.h"
+
+#include <gio/gunixcredentialsmessage.h>
+
+#include "driver_protocol.h"
+#include "driver_server.h"
+#include "util_log.h"
+
+#define CLIENT_READ_CHUNK 65536
+
+static void
+clientEventCallbackFree(gpointer cb)
+{
+    g_free(cb);
+}
+
+/**
+ * shoalDriverClientNew:
+ * Returns: (transfer full): a client owning @conn; call
+ *   shoalDriverClientStart() on the main thread to begin reading.
+ */
+shoalDriverClient *
+shoalDriverClientNew(shoalDriverServer *server,
+                     unsigned id,
+                     GSocketConnection *conn,
+                     bool socketReadOnly)
+{
+    shoalDriverClient *client = g_new0(shoalDriverClient, 1);
+    g_autoptr(GCredentials) creds = NULL;
+
+    client->refs = 1;
+    client->id = id;
+    g_snprintf(client->idStr, sizeof(client->idStr), "%u", id);
+    client->server = server;
+    client->conn = g_object_ref(conn);
+    client->socket = g_socket_connection_get_socket(conn);
+    client->socketReadOnly = socketReadOnly;
+    client->readOnly = socketReadOnly;
+    client->uid = (uid_t) -1;
+    creds = g_socket_get_credentials(client->socket, NULL);
+    if (creds)
+        client->uid = g_credentials_get_unix_user(creds, NULL);
+    client->inBuf = g_byte_array_new();
+    client->lastRecvUs = g_get_monotonic_time();
+    g_mutex_init(&client->lock);
+    g_queue_init(&client->outQueue);
+    client->callbacks = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                              NULL, clientEventCallbackFree);
+    return client;
+}
+
+shoalDriverClient *
+shoalDriverClientRef(shoalDriverClient *client)
+{
+    g_atomic_int_inc(&client->refs);
+    return client;
+}
+
+void
+shoalDriverClientUnref(shoalDriverClient *client)
+{
+    if (!client || !g_atomic_int_dec_and_test(&client->refs))
+        return;
+    g_queue_clear_full(&client->outQueue, (GDestroyNotify) g_bytes_unref);
+    g_hash_table_unref(client->callbacks);
+    g_byte_array_unref(client->inBuf);
+    g_mutex_clear(&client->lock);
+    g_clear_object(&client->conn);
+    g_free(client);
+}
+
+shoalCluster *
+shoalDriverClientGetCluster(shoalDriverClient *client)
+{
+    return client->server->cluster;
+}
+
+static bool
+clientInputBlocked(shoalDriverClient *client)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    /* stop reading while too many calls run: back-pressure, as libvirtd */
+    return client->closing ||
+           client->inflight >= client->server->config.maxClientRequests;
+}
+
+/* Consumes complete packets from inBuf. Returns false to close. */
+static bool
+clientProcessInput(shoalDriverClient *client)
+{
+    while (true) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) packet = NULL;
+
+        if (client->inWant == 0) {
+            if (client->inBuf->len < SHOAL_MESSAGE_LEN_SIZE)
+                return true;
+            if (!shoalMessageDecodeLength(client->inBuf->data, &client->inWant,
+                                          &error)) {
+                g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                                 SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                                 "closing client: %s", error->message);
+                return false;
+            }
+        }
+        if (client->inBuf->len < client->inWant)
+            return true;
+
+        packet = g_bytes_new(client->inBuf->data, client->inWant);
+        g_byte_array_remove_range(client->inBuf, 0, client->inWant);
+        client->inWant = 0;
+        shoalDispatchMessage(client->server, client, packet);
+        if (clientInputBlocked(client))
+            return true;
+    }
+}
+
+static gboolean clientOnReadable(GSocket *socket,
+                                 GIOCondition cond,
+                                 gpointer opaque);
+
+static void
+clientUpdateInput(shoalDriverClient *client)
+{
+    bool blocked = clientInputBlocked(client);
+
+    if (blocked && client->inSource) {
+        g_source_destroy(client->inSource);
+        g_clear_pointer(&client->inSource, g_source_unref);
+    } else if (!blocked && !client->inSource && client->socket) {
+        /* packets that arrived while blocked are already buffered */
+        if (!clientProcessInput(client)) {
+            shoalDriverClientClose(client);
+            return;
+        }
+        if (clientInputBlocked(client))
+            return;
+        client->inSource =
+            g_socket_create_source(client->socket,
+                                   G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+        g_source_set_callback(client->inSource, G_SOURCE_FUNC(clientOnReadable),
+                              client, NULL);
+        g_source_attach(client->inSource, client->server->context);
+    }
+}
+
+static gboolean
+clientOnReadable(GSocket *socket, GIOCondition cond, gpointer opaque)
+{
+    shoalDriverClient *client = opaque;
+    guint8 buf[CLIENT_READ_CHUNK];
+    g_autoptr(GError) error = NULL;
+    gssize n;
+
+    n = g_socket_receive(socket, (gchar *) buf, sizeof(buf), NULL, &error);
+    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+    if (n <= 0) {
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                         SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                         "client disconnected: %s",
+                         error ? error->message : "end of file");
+        shoalDriverClientClose(client);
+        return G_SOURCE_REMOVE;
+    }
+    client->lastRecvUs = g_get_monotonic_time();
+    client->pingsUnanswered = 0;
+    g_byte_array_append(client->inBuf, buf, n);
+    if (!clientProcessInput(client)) {
+        shoalDriverClientClose(client);
+        return G_SOURCE_REMOVE;
+    }
+    if (clientInputBlocked(client)) {
+        g_clear_pointer(&client->inSource, g_source_unref);
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* Main thread: starts reading. */
+void
+shoalDriverClientStart(shoalDriverClient *client)
+{
+    clientUpdateInput(client);
+}
+
+static gboolean clientOnWritable(GSocket *socket,
+                                 GIOCondition cond,
+                                 gpointer opaque);
+
+/* Main thread: sends what the socket takes without blocking. */
+static void
+clientFlush(shoalDriverClient *client)
+{
+    bool closeNow = false;
+    bool pending = false;
+
+    if (!client->socket)
+        return;
+
+    g_mutex_lock(&client->lock);
+    while (!g_queue_is_empty(&client->outQueue)) {
+        GBytes *head = g_queue_peek_head(&client->outQueue);
+        gsize len;
+        const guint8 *data = g_bytes_get_data(head, &len);
+        g_autoptr(GError) error = NULL;
+        gssize n;
+
+        n = g_socket_send(client->socket,
+                          (const gchar *) data + client->outOffset,
+                          len - client->outOffset, NULL, &error);
+        if (n < 0) {
+            if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+                pending = true;
+                break;
+            }
+            closeNow = true;
+            break;
+        }
+        client->outOffset += n;
+        if (client->outOffset == len) {
+            g_bytes_unref(g_queue_pop_head(&client->outQueue));
+            client->outOffset = 0;
+        }
+    }
+    if (!pending && !closeNow && client->closing &&
+        g_queue_is_empty(&client->outQueue))
+        closeNow = true;
+    g_mutex_unlock(&client->lock);
+
+    if (closeNow) {
+        shoalDriverClientClose(client);
+        return;
+    }
+    if (pending && !client->outSource) {
+        client->outSource =
+            g_socket_create_source(client->socket, G_IO_OUT, NULL);
+        g_source_set_callback(client->outSource,
+                              G_SOURCE_FUNC(clientOnWritable), client, NULL);
+        g_source_attach(client->outSource, client->server->context);
+    }
+}
+
+static gboolean
+clientOnWritable(GSocket *socket, GIOCondition cond, gpointer opaque)
+{
+    shoalDriverClient *client = opaque;
+
+    g_clear_pointer(&client->outSource, g_source_unref);
+    clientFlush(client);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+clientFlushIdle(gpointer opaque)
+{
+    shoalDriverClient *client = opaque;
+
+    clientFlush(client);
+    clientUpdateInput(client);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+clientWake(shoalDriverClient *client)
+{
+    g_main_context_invoke_full(client->server->context, G_PRIORITY_DEFAULT,
+                               clientFlushIdle, shoalDriverClientRef(client),
+                               (GDestroyNotify) shoalDriverClientUnref);
+}
+
+/**
+ * shoalDriverClientSend:
+ * @packet: (transfer none): a whole packet
+ *
+ * Queues @packet; any thread. Dropped if the client is gone.
+ */
+void
+shoalDriverClientSend(shoalDriverClient *client, GBytes *packet)
+{
+    g_mutex_lock(&client->lock);
+    if (client->gone) {
+        g_mutex_unlock(&client->lock);
+        return;
+    }
+    g_queue_push_tail(&client->outQueue, g_bytes_ref(packet));
+    g_mutex_unlock(&client->lock);
+    clientWake(client);
+}
+
+/* Any thread: a call finished (its reply, if any, is queued). */
+void
+shoalDriverClientCallDone(shoalDriverClient *client)
+{
+    g_mutex_lock(&client->lock);
+    client->inflight--;
+    g_mutex_unlock(&client->lock);
+    clientWake(client);
+}
+
+/* Any thread: no more input; close once everything queued is sent. */
+void
+shoalDriverClientCloseAfterFlush(shoalDriverClient *client)
+{
+    g_mutex_lock(&client->lock);
+    client->closing = true;
+    g_mutex_unlock(&client->lock);
+    clientWake(client);
+}
+
+/* Main thread: closes the socket and forgets the client's registrations. */
+void
+shoalDriverClientClose(shoalDriverClient *client)
+{
+    g_mutex_lock(&client->lock);
+    if (client->gone) {
+        g_mutex_unlock(&client->lock);
+        return;
+    }
+    client->gone = true;
+    client->closing = true;
+    g_hash_table_remove_all(client->callbacks);
+    g_queue_clear_full(&client->outQueue, (GDestroyNotify) g_bytes_unref);
+    g_mutex_unlock(&client->lock);
+
+    if (client->inSource) {
+        g_source_destroy(client->inSource);
+        g_clear_pointer(&client->inSource, g_source_unref);
+    }
+    if (client->outSource) {
+        g_source_destroy(client->outSource);
+        g_clear_pointer(&client->outSource, g_source_unref);
+    }
+    g_io_stream_close(G_IO_STREAM(client->conn), NULL, NULL);
+    client->socket = NULL;
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                     SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                     "client closed");
+    shoalDriverServerRemoveClient(client->server, client);
+}
+
+/**
+ * shoalDriverClientKeepaliveTick:
+ * Main thread. Sends a PING to a client that negotiated keepalive and has
+ * been quiet for @intervalS seconds. Returns false when it missed @count
+ * pings in a row and should be closed.
+ */
+bool
+shoalDriverClientKeepaliveTick(shoalDriverClient *client,
+                               gint64 nowUs,
+                               unsigned intervalS,
+                               unsigned count)
+{
+    shoalMessageHeader hdr = {
+        .prog = KEEPALIVE_PROGRAM,
+        .vers = KEEPALIVE_PROTOCOL_VERSION,
+        .proc = KEEPALIVE_PROC_PING,
+        .type = SHOAL_MESSAGE_TYPE_MESSAGE,
+        .serial = 0,
+        .status = SHOAL_MESSAGE_STATUS_OK,
+    };
+    g_autoptr(GBytes) ping = NULL;
+    bool enabled;
+
+    g_mutex_lock(&client->lock);
+    enabled = client->keepalive && !client->gone;
+    g_mutex_unlock(&client->lock);
+    if (!enabled)
+        return true;
+    if (nowUs - client->lastRecvUs <
+        (gint64) intervalS * G_USEC_PER_SEC * (client->pingsUnanswered + 1))
+        return true;
+    if (client->pingsUnanswered >= count)
+        return false;
+    client->pingsUnanswered++;
+    ping = shoalMessageEncode(&hdr, NULL, NULL, NULL);
+    shoalDriverClientSend(client, ping);
+    return true;
+}

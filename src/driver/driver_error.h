@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "driver_message.h"
+
+GBytes *shoalDriverErrorEncode(const shoalMessageHeader *call,
+                               const GError *error);

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "driver_server.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libvirt/virterror.h>
+
+#include "driver_client.h"
+#include "util_error.h"
+#include "util_log.h"
+
+#define SERVER_SOCKET_RW "virtshoald-sock"
+#define SERVER_SOCKET_RO "virtshoald-sock-ro"
+
+void
+shoalDriverServerConfigInit(shoalDriverServerConfig *config)
+{
+    /* libvirtd's defaults: max_clients, max_client_requests, workers */
+    config->socketDir = NULL;
+    config->maxClients = 5000;
+    config->maxClientRequests = 5;
+    config->workers = 20;
+    config->prioWorkers = 5;
+    config->keepaliveIntervalS = 5;
+    config->keepaliveCount = 5;
+}
+
+static void
+serverClientRelease(gpointer client)
+{
+    shoalDriverClientUnref(client);
+}
+
+/**
+ * shoalDriverServerNew:
+ * @cluster: (transfer none): must outlive the server
+ *
+ * Returns: (transfer full): a server that does not listen yet.
+ */
+shoalDriverServer *
+shoalDriverServerNew(shoalCluster *cluster,
+                     const shoalDriverServerConfig *config,
+                     GMainContext *context,
+                     GError **error)
+{
+    g_autoptr(shoalDriverServer) server = g_new0(shoalDriverServer, 1);
+
+    server->cluster = cluster;
+    server->context = g_main_context_ref(context);
+    server->config = *config;
+    server->config.socketDir = g_strdup(config->socketDir);
+    server->sockPath =
+        g_build_filename(config->socketDir, SERVER_SOCKET_RW, NULL);
+    server->sockRoPath =
+        g_build_filename(config->socketDir, SERVER_SOCKET_RO, NULL);
+    server->hostname = g_strdup(g_get_host_name());
+    g_mutex_init(&server->lock);
+    server->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                            serverClientRelease);
+    server->workers = g_thread_pool_new(shoalDispatchRun, server,
+                                        config->workers, FALSE, error);
+    if (!server->workers)
+        return NULL;
+    server->prioWorkers = g_thread_pool_new(shoalDispatchRun, server,
+                                            config->prioWorkers, FALSE, error);
+    if (!server->prioWorkers)
+        return NULL;
+    return g_steal_pointer(&server);
+}
+
+/*
+ * A socket file that exists is either served by a live daemon, which we
+ * must not steal, or left behind by a dead one, which we remove.
+ */
+static bool
+serverClaimPath(const char *path, GError **error)
+{
+    g_autoptr(GSocketClient) sc = NULL;
+    g_autoptr(GSocketAddress) addr = NULL;
+    g_autoptr(GSocketConnection) conn = NULL;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return true;
+    sc = g_socket_client_new();
+    addr = g_unix_socket_address_new(path);
+    conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
+    if (conn) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("another daemon is already listening on '%1$s'"), path);
+        return false;
+    }
+    if (g_unlink(path) < 0 && errno != ENOENT) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot remove stale socket '%1$s': %2$s"), path,
+                    g_strerror(errno));
+        return false;
+    }
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
+                     "removed stale socket '%s'", path);
+    return true;
+}
+
+static gboolean
+serverOnIncoming(GSocketService *service,
+                 GSocketConnection *conn,
+                 GObject *source,
+                 gpointer opaque)
+{
+    shoalDriverServer *server = opaque;
+    bool readOnly = source != NULL;
+    shoalDriverClient *client;
+    unsigned id;
+
+    g_mutex_lock(&server->lock);
+    if (g_hash_table_size(server->clients) >= server->config.maxClients) {
+        g_mutex_unlock(&server->lock);
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                         "refusing client: %u clients connected",
+                         server->config.maxClients);
+        return TRUE;
+    }
+    id = ++server->nextClientId;
+    client = shoalDriverClientNew(server, id, conn, readOnly);
+    g_hash_table_insert(server->clients, GUINT_TO_POINTER(id), client);
+    g_mutex_unlock(&server->lock);
+
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                     SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                     "client connected uid=%d readonly=%d", (int) client->uid,
+                     readOnly);
+    shoalDriverClientStart(client);
+    return TRUE;
+}
+
+static bool
+serverAddSocket(shoalDriverServer *server,
+                const char *path,
+                mode_t mode,
+                GObject *tag,
+                GError **error)
+{
+    g_autoptr(GSocketAddress) addr = NULL;
+
+    if (!serverClaimPath(path, error))
+        return false;
+    addr = g_unix_socket_address_new(path);
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(server->service), addr,
+                                       G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_DEFAULT, tag, NULL,
+                                       error)) {
+        shoalErrorConvert(error);
+        g_prefix_error(error, _("cannot listen on '%1$s': "), path);
+        return false;
+    }
+    if (g_chmod(path, mode) < 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot set permissions of '%1$s': %2$s"), path,
+                    g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static gboolean
+serverKeepaliveTick(gpointer opaque)
+{
+    shoalDriverServer *server = opaque;
+    g_autoptr(GPtrArray) dead =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);
+    g_autoptr(GPtrArray) all =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter iter;
+    gpointer value;
+    guint i;
+
+    g_mutex_lock(&server->lock);
+    g_hash_table_iter_init(&iter, server->clients);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(all, shoalDriverClientRef(value));
+    g_mutex_unlock(&server->lock);
+
+    for (i = 0; i < all->len; i++) {
+        shoalDriverClient *client = all->pdata[i];
+
+        if (!shoalDriverClientKeepaliveTick(client, now,
+                                            server->config.keepaliveIntervalS,
+                                            server->config.keepaliveCount))
+            g_ptr_array_add(dead, shoalDriverClientRef(client));
+    }
+    for (i = 0; i < dead->len; i++) {
+        shoalDriverClient *client = dead->pdata[i];
+
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                         SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                         "closing client: no keepalive response");
+        shoalDriverClientClose(client);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/**
+ * shoalDriverServerListen:
+ * Creates both sockets before accepting anything, so that clients never
+ * see one without the other. Main thread.
+ */
+bool
+shoalDriverServerListen(shoalDriverServer *server, GError **error)
+{
+    if (g_mkdir_with_parents(server->config.socketDir, 0755) < 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot create directory '%1$s': %2$s"),
+                    server->config.socketDir, g_strerror(errno));
+        return false;
+    }
+    server->service = g_socket_service_new();
+    g_socket_service_stop(server->service);
+    /* the read-write socket is root's only; any tag marks read-only */
+    if (!serverAddSocket(server, server->sockPath, 0600, NULL, error) ||
+        !serverAddSocket(server, server->sockRoPath, 0666,
+                         G_OBJECT(server->service), error))
+        return false;
+    g_signal_connect(server->service, "incoming", G_CALLBACK(serverOnIncoming),
+                     server);
+    g_socket_service_start(server->service);
+    if (server->config.keepaliveIntervalS > 0)
+        server->keepaliveTimer =
+            g_timeout_add_seconds(1, serverKeepaliveTick, server);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                     "listening on '%s' and '%s'", server->sockPath,
+                     server->sockRoPath);
+    return true;
+}
+
+/* Main thread: drops the server's reference to a closed client. */
+void
+shoalDriverServerRemoveClient(shoalDriverServer *server,
+                              shoalDriverClient *client)
+{
+    g_mutex_lock(&server->lock);
+    g_hash_table_remove(server->clients, GUINT_TO_POINTER(client->id));
+    g_mutex_unlock(&server->lock);
+}
+
+/**
+ * shoalDriverServerForeachClient:
+ * Calls @func with a reference held on each client, without the server
+ * lock held.
+ */
+void
+shoalDriverServerForeachClient(shoalDriverServer *server,
+                               GFunc func,
+                               gpointer data)
+{
+    g_autoptr(GPtrArray) all =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&server->lock);
+    g_hash_table_iter_init(&iter, server->clients);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(all, shoalDriverClientRef(value));
+    g_mutex_unlock(&server->lock);
+    g_ptr_array_foreach(all, func, data);
+}
+
+/* Main thread: stops listening, closes clients, removes the sockets. */
+void
+shoalDriverServerFree(shoalDriverServer *server)
+{
+    g_autoptr(GPtrArray) all = NULL;
+    GHashTableIter iter;
+    gpointer value;
+    guint i;
+
+    if (!server)
+        return;
+    if (server->keepaliveTimer)
+        g_source_remove(server->keepaliveTimer);
+    if (server->service) {
+        g_socket_service_stop(server->service);
+        g_socket_listener_close(G_SOCKET_LISTENER(server->service));
+        g_clear_object(&server->service);
+        g_unlink(server->sockPath);
+        g_unlink(server->sockRoPath);
+    }
+    all =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);
+    if (server->clients) {
+        g_mutex_lock(&server->lock);
+        g_hash_table_iter_init(&iter, server->clients);
+        while (g_hash_table_iter_next(&iter, NULL, &value))
+            g_ptr_array_add(all, shoalDriverClientRef(value));
+        g_mutex_unlock(&server->lock);
+    }
+    for (i = 0; i < all->len; i++)
+        shoalDriverClientClose(all->pdata[i]);
+    /* wait for calls in flight: they hold client references */
+    if (server->workers)
+        g_thread_pool_free(server->workers, FALSE, TRUE);
+    if (server->prioWorkers)
+        g_thread_pool_free(server->prioWorkers, FALSE, TRUE);
+    if (server->clients)
+        g_hash_table_unref(server->clients);
+    g_mutex_clear(&server->lock);
+    g_main_context_unref(server->context);
+    g_free(server->sockPath);
+    g_free(server->sockRoPath);
+    g_free(server->hostname);
+    g_free(server->config.socketDir);
+    g_free(server);
+}

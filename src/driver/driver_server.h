@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <gio/gio.h>
+
+#include "cluster.h"
+#include "driver_dispatch.h"
+
+typedef struct _shoalDriverServerConfig {
+    char *socketDir;
+    unsigned maxClients;
+    unsigned maxClientRequests;  /* calls in flight per client */
+    unsigned workers;            /* calls that may talk to hosts */
+    unsigned prioWorkers;        /* cheap calls answered from memory */
+    unsigned keepaliveIntervalS; /* 0 disables server-side pings */
+    unsigned keepaliveCount;
+} shoalDriverServerConfig;
+
+void shoalDriverServerConfigInit(shoalDriverServerConfig *config);
+
+struct _shoalDriverServer {
+    shoalCluster *cluster;          /* borrowed */
+    GMainContext *context;          /* immutable */
+    shoalDriverServerConfig config; /* immutable */
+    char *sockPath;                 /* immutable */
+    char *sockRoPath;               /* immutable */
+    GSocketService *service;        /* main thread only */
+    GThreadPool *workers;           /* immutable after start */
+    GThreadPool *prioWorkers;       /* immutable after start */
+    guint keepaliveTimer;           /* main thread only */
+    char *hostname;                 /* immutable */
+
+    GMutex lock;
+    GHashTable *clients;   /* protected by lock: id → client */
+    unsigned nextClientId; /* protected by lock */
+};
+
+shoalDriverServer *shoalDriverServerNew(shoalCluster *cluster,
+                                        const shoalDriverServerConfig *config,
+                                        GMainContext *context,
+                                        GError **error);
+
+bool shoalDriverServerListen(shoalDriverServer *server, GError **error);
+
+void shoalDriverServerFree(shoalDriverServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalDriverServer, shoalDriverServerFree)
+
+void shoalDriverServerRemoveClient(shoalDriverServer *server,
+                                   shoalDriverClient *client);
+
+void shoalDriverServerForeachClient(shoalDriverServer *server,
+                                    GFunc func,
+                                    gpointer data);

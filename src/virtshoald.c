@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virtshoald: many KVM hosts served as one libvirt hypervisor. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libvirt/virterror.h>
+
+#include "cluster.h"
+#include "cluster_eventloop.h"
+#include "driver_server.h"
+#include "util_error.h"
+
+#define DEFAULT_CONFIG SHOAL_SYSCONFDIR "/virtshoald.conf"
+
+/* Everything the daemon owns; main creates one and passes it down. */
+typedef struct _shoalDaemon {
+    GMainLoop *loop;
+    shoalEventLoop *events;
+    shoalCluster *cluster;
+    shoalDriverServer *server;
+    char *pidFile;
+    int pidFd;
+} shoalDaemon;
+
+typedef struct _shoalOptions {
+    char *configFile;
+    char *socketDir;
+    char *stateDir;
+    char *pidFile;
+    char **hosts;
+    gboolean daemonize;
+    gboolean verbose;
+    gboolean version;
+    int timeout;
+} shoalOptions;
+
+static void
+optionsClear(shoalOptions *opts)
+{
+    g_free(opts->configFile);
+    g_free(opts->socketDir);
+    g_free(opts->stateDir);
+    g_free(opts->pidFile);
+    g_strfreev(opts->hosts);
+}
+
+static bool
+daemonParseArgs(shoalOptions *opts, int *argc, char ***argv, GError **error)
+{
+    const GOptionEntry entries[] = {
+        { "config", 'f', 0, G_OPTION_ARG_FILENAME, &opts->configFile,
+          N_("Configuration file (default " DEFAULT_CONFIG ")"), N_("FILE") },
+        { "socket-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts->socketDir,
+          N_("Directory of the sockets (default /run/libvirt)"), N_("DIR") },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts->stateDir,
+          N_("Directory of durable state (default /var/lib/shoal)"),
+          N_("DIR") },
+        { "host", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &opts->hosts,
+          N_("Member host, repeatable (as [host NAME] uri= in the config)"),
+          N_("NAME=URI") },
+        { "pid-file", 'p', 0, G_OPTION_ARG_FILENAME, &opts->pidFile,
+          N_("Write the process ID to FILE and lock it"), N_("FILE") },
+        { "daemon", 'd', 0, G_OPTION_ARG_NONE, &opts->daemonize,
+          N_("Run in the background once the sockets exist"), NULL },
+        { "timeout", 't', 0, G_OPTION_ARG_INT, &opts->timeout,
+          N_("Exit after SECONDS without clients (0: never)"), N_("SECONDS") },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose,
+          N_("Log debug messages"), NULL },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &opts->version,
+          N_("Print the version and exit"), NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+
+    g_option_context_set_summary(ctx,
+                                 _("Serve a cluster of libvirt hosts as one hypervisor at shoal:///system."));
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+    if (!g_option_context_parse(ctx, argc, argv, error))
+        return false;
+    if (opts->timeout < 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: --timeout must not be negative"));
+        return false;
+    }
+    return true;
+}
+
+/* Hosts from [host NAME] groups of the config and from --host options. */
+static bool
+daemonLoadConfig(const shoalOptions *opts,
+                 shoalCluster *cluster,
+                 char **socketDir,
+                 GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    const char *path = opts->configFile ? opts->configFile : DEFAULT_CONFIG;
+    g_auto(GStrv) groups = NULL;
+    size_t i;
+
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        /* no file at the default place just means no configured hosts */
+        if (!opts->configFile &&
+            g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            g_clear_error(error);
+        } else {
+            shoalErrorConvert(error);
+            g_prefix_error(error, _("cannot read configuration '%1$s': "),
+                           path);
+            return false;
+        }
+    }
+    if (!*socketDir)
+        *socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
+
+    groups = g_key_file_get_groups(kf, NULL);
+    for (i = 0; groups[i]; i++) {
+        g_autofree char *uri = NULL;
+
+        if (!g_str_has_prefix(groups[i], "host "))
+            continue;
+        uri = g_key_file_get_string(kf, groups[i], "uri", error);
+        if (!uri) {
+            shoalErrorConvert(error);
+            g_prefix_error(error, _("cannot read configuration '%1$s': "),
+                           path);
+            return false;
+        }
+        if (!shoalClusterAddHost(cluster, g_strstrip(groups[i] + 5), uri,
+                                 error))
+            return false;
+    }
+    for (i = 0; opts->hosts && opts->hosts[i]; i++) {
+        g_auto(GStrv) kv = g_strsplit(opts->hosts[i], "=", 2);
+
+        if (!kv[0] || !kv[1]) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                        _("invalid argument: --host wants NAME=URI, not '%1$s'"),
+                        opts->hosts[i]);
+            return false;
+        }
+        if (!shoalClusterAddHost(cluster, kv[0], kv[1], error))
+            return false;
+    }
+    return true;
+}
+
+/* Takes a lock on the pid file: a second daemon fails here. */
+static bool
+daemonWritePidFile(shoalDaemon *daemon, const char *path, GError **error)
+{
+    g_autofree char *pid = g_strdup_printf("%d\n", (int) getpid());
+    struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+    if (fd < 0 || fcntl(fd, F_SETLK, &lk) < 0 || ftruncate(fd, 0) < 0 ||
+        write(fd, pid, strlen(pid)) != (ssize_t) strlen(pid)) {
+        int err = errno;
+
+        if (fd >= 0)
+            close(fd);
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("cannot lock pid file '%1$s': %2$s"), path,
+                    g_strerror(err));
+        return false;
+    }
+    daemon->pidFd = fd;
+    daemon->pidFile = g_strdup(path);
+    return true;
+}
+
+static gboolean
+daemonOnSignal(gpointer opaque)
+{
+    shoalDaemon *daemon = opaque;
+
+    g_message("shutting down");
+    g_main_loop_quit(daemon->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+/*
+ * Forks; the parent exits once the child reports its sockets exist, so a
+ * caller of --daemon can connect at once. Returns the pipe to report on.
+ */
+static int
+daemonFork(GError **error)
+{
+    int fds[2];
+    pid_t pid;
+    char status = 1;
+
+    if (pipe(fds) < 0 || (pid = fork()) < 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot fork: %1$s"), g_strerror(errno));
+        return -1;
+    }
+    if (pid > 0) {
+        close(fds[1]);
+        if (read(fds[0], &status, 1) != 1)
+            status = 1;
+        _exit(status);
+    }
+    close(fds[0]);
+    setsid();
+    return fds[1];
+}
+
+static void
+daemonDetachStdio(void)
+{
+    int fd = open("/dev/null", O_RDWR);
+
+    if (fd < 0)
+        return;
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO)
+        close(fd);
+}
+
+static void
+daemonFree(shoalDaemon *daemon)
+{
+    g_clear_pointer(&daemon->server, shoalDriverServerFree);
+    if (daemon->cluster)
+        shoalClusterStop(daemon->cluster);
+    g_clear_pointer(&daemon->events, shoalEventLoopFree);
+    g_clear_pointer(&daemon->cluster, shoalClusterFree);
+    if (daemon->pidFile) {
+        g_unlink(daemon->pidFile);
+        close(daemon->pidFd);
+        g_free(daemon->pidFile);
+    }
+    g_clear_pointer(&daemon->loop, g_main_loop_unref);
+}
+
+static int
+daemonRun(shoalOptions *opts)
+{
+    shoalDaemon daemon = { .pidFd = -1 };
+    shoalClusterConfig clusterConfig;
+    shoalDriverServerConfig serverConfig;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *socketDir = g_strdup(opts->socketDir);
+    g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
+    int readyFd = -1;
+    int ret = EXIT_FAILURE;
+
+    shoalClusterConfigInit(&clusterConfig);
+    shoalDriverServerConfigInit(&serverConfig);
+    daemon.loop = g_main_loop_new(NULL, FALSE);
+    if (!(daemon.events = shoalEventLoopNew(&error)))
+        goto cleanup;
+    daemon.cluster = shoalClusterNew(&clusterConfig, g_main_context_default());
+    if (!daemonLoadConfig(opts, daemon.cluster, &socketDir, &error))
+        goto cleanup;
+    serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
+    if (opts->stateDir && g_mkdir_with_parents(opts->stateDir, 0700) < 0) {
+        g_set_error(&error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot create directory '%1$s': %2$s"), opts->stateDir,
+                    g_strerror(errno));
+        goto cleanup;
+    }
+    if (opts->daemonize && (readyFd = daemonFork(&error)) < 0)
+        goto cleanup;
+    if (opts->pidFile && !daemonWritePidFile(&daemon, opts->pidFile, &error))
+        goto cleanup;
+    if (!(daemon.server =
+              shoalDriverServerNew(daemon.cluster, &serverConfig,
+                                   g_main_context_default(), &error)) ||
+        !shoalDriverServerListen(daemon.server, &error))
+        goto cleanup;
+
+    g_unix_signal_add(SIGTERM, daemonOnSignal, &daemon);
+    g_unix_signal_add(SIGINT, daemonOnSignal, &daemon);
+    shoalClusterStart(daemon.cluster);
+    if (readyFd >= 0) {
+        char ok = 0;
+
+        if (write(readyFd, &ok, 1) != 1)
+            g_warning("cannot tell the parent process the daemon is ready");
+        close(readyFd);
+        readyFd = -1;
+        daemonDetachStdio();
+    }
+    g_main_loop_run(daemon.loop);
+    ret = EXIT_SUCCESS;
+
+cleanup:
+    if (error)
+        g_printerr("virtshoald: %s\n", error->message);
+    if (readyFd >= 0)
+        close(readyFd);
+    daemonFree(&daemon);
+    return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+    shoalOptions opts = { 0 };
+    g_autoptr(GError) error = NULL;
+    int ret;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!daemonParseArgs(&opts, &argc, &argv, &error)) {
+        g_printerr("virtshoald: %s\n", error->message);
+        optionsClear(&opts);
+        return EXIT_FAILURE;
+    }
+    if (opts.version) {
+        g_print("virtshoald (Shoal) %s\n", PACKAGE_VERSION);
+        optionsClear(&opts);
+        return EXIT_SUCCESS;
+    }
+    if (opts.verbose)
+        g_log_set_debug_enabled(TRUE);
+    ret = daemonRun(&opts);
+    optionsClear(&opts);
+    return ret;
+}
