@@ -150,6 +150,11 @@ int shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
                                           unsigned flags,
                                           GError **error);
 
+GStrv shoalClusterDomainGetMessages(shoalCluster *cluster,
+                                    const unsigned char *uuid,
+                                    unsigned flags,
+                                    GError **error);
+
 GPtrArray *shoalClusterGetAllDomainStats(shoalCluster *cluster,
                                          GPtrArray *uuids,
                                          unsigned stats,

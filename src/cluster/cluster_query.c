@@ -410,6 +410,39 @@ shoalClusterDomainGetMaxMemory(shoalCluster *cluster,
     return true;
 }
 
+/**
+ * shoalClusterDomainGetMessages:
+ * Returns: (transfer full): the host's messages about the domain (tainting,
+ *   deprecations), possibly empty.
+ */
+GStrv
+shoalClusterDomainGetMessages(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              unsigned flags,
+                              GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    char **msgs = NULL;
+    GStrv out;
+    int n;
+    int i;
+
+    if (!dom)
+        return NULL;
+    n = virDomainGetMessages(dom, &msgs, flags);
+    if (n < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    virDomainFree(dom);
+    if (n < 0)
+        return NULL;
+    out = g_new0(char *, n + 1);
+    for (i = 0; i < n; i++)
+        out[i] = msgs[i];
+    free(msgs);
+    return out;
+}
+
 /*
  * Statistics fan out to the hosts in parallel: one slow host costs at most
  * hostCallTimeoutMs, and never the answer about the others.

@@ -461,3 +461,30 @@ shoalDispatchDomainGetSecurityLabel(
     return shoalClusterDomainIsActive(shoalDriverClientGetCluster(client),
                                       DOM_UUID(args->dom), error) >= 0;
 }
+
+bool
+shoalDispatchDomainGetMessages(shoalDriverClient *client,
+                               const remote_domain_get_messages_args *args,
+                               remote_domain_get_messages_ret *ret,
+                               GError **error)
+{
+    g_auto(GStrv) msgs = NULL;
+    guint n;
+
+    /* flags select kinds of messages: the host validates them */
+    msgs =
+        shoalClusterDomainGetMessages(shoalDriverClientGetCluster(client),
+                                      DOM_UUID(args->dom), args->flags, error);
+    if (!msgs)
+        return false;
+    n = g_strv_length(msgs);
+    if (n > REMOTE_DOMAIN_MESSAGES_MAX) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                    _("too many messages '%1$u' for limit '%2$d'"), n,
+                    REMOTE_DOMAIN_MESSAGES_MAX);
+        return false;
+    }
+    ret->msgs.msgs_len = n;
+    ret->msgs.msgs_val = (remote_nonnull_string *) g_steal_pointer(&msgs);
+    return true;
+}

@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include "driver_client.h"
+#include "driver_event.h"
 #include "util_error.h"
 #include "util_log.h"
 
@@ -70,6 +71,7 @@ shoalDriverServerNew(shoalCluster *cluster,
                                             config->prioWorkers, FALSE, error);
     if (!server->prioWorkers)
         return NULL;
+    shoalClusterAddEventHandler(cluster, shoalDriverEventRelay, server);
     return g_steal_pointer(&server);
 }
 

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs everything Shoal's build, tests and testbed need on Debian 12.
+# Idempotent: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+    # build
+    gcc meson ninja-build pkg-config gettext python3 rpcsvc-proto
+    libvirt-dev libglib2.0-dev libxml2-dev libjson-c-dev libtirpc-dev
+    # checks
+    clang-format valgrind
+    # testbed: member hosts are real libvirtd + QEMU
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+    qemu-system-x86 qemu-utils util-linux procps tini
+    # stock clients the end-to-end tests drive
+    python3-libvirt libsys-virt-perl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the end-to-end tests: a TAP writer, bounded polling, and a
+# testbed with virtshoald in a private directory, torn down on any exit.
+
+e2e_n=0
+e2e_failed=0
+
+# ok DESC COMMAND...: one TAP line for the command's exit status
+ok() {
+    local desc=$1 out
+    shift
+    e2e_n=$((e2e_n + 1))
+    if out=$("$@" 2>&1); then
+        echo "ok $e2e_n - $desc"
+    else
+        echo "not ok $e2e_n - $desc"
+        printf '%s\n' "$out" | sed 's/^/# /' | head -40
+        e2e_failed=$((e2e_failed + 1))
+    fi
+}
+
+# eventually SECONDS COMMAND...: retry until it succeeds or time runs out.
+# A bounded wait for the cluster to converge, not a timing assertion.
+eventually() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || { "$@"; return 1; }
+        sleep 0.2
+    done
+}
+
+# has PATTERN COMMAND...: the command succeeds and prints PATTERN (ERE)
+has() {
+    local pat=$1 out
+    shift
+    out=$("$@" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -Eq -- "$pat" <<<"$out" || { printf 'no /%s/ in:\n%s\n' "$pat" "$out"; return 1; }
+}
+
+# fails PATTERN COMMAND...: the command fails and says PATTERN
+fails() {
+    local pat=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        printf 'unexpected success:\n%s\n' "$out"
+        return 1
+    fi
+    grep -Eq -- "$pat" <<<"$out" || { printf 'no /%s/ in:\n%s\n' "$pat" "$out"; return 1; }
+}
+
+e2e_cleanup() {
+    if [ -n "${e2e_daemon_pid:-}" ]; then
+        kill "$e2e_daemon_pid" 2>/dev/null
+        wait "$e2e_daemon_pid" 2>/dev/null
+    fi
+    "$E2E_TESTBED" down --dir "$E2E_DIR/tb" >/dev/null 2>&1
+    rm -rf "$E2E_DIR"
+}
+
+# e2e_start N GUESTS: a testbed and a daemon on it; sets $URI and $URI_RO
+e2e_start() {
+    E2E_DIR=$(mktemp -d /var/tmp/shoal-e2e.XXXXXX)
+    trap e2e_cleanup EXIT
+    trap 'exit 1' INT TERM
+    "$E2E_TESTBED" up "$1" --dir "$E2E_DIR/tb" --guests "$2" >"$E2E_DIR/testbed.log" 2>&1 || {
+        echo "Bail out! testbed did not come up"
+        sed 's/^/# /' "$E2E_DIR/testbed.log"
+        exit 1
+    }
+    "$E2E_VIRTSHOALD" --socket-dir "$E2E_DIR/sock" \
+        --config "$E2E_DIR/tb/virtshoald.conf" --state-dir "$E2E_DIR/state" \
+        --verbose >"$E2E_DIR/daemon.log" 2>&1 &
+    e2e_daemon_pid=$!
+    URI="shoal+unix:///system?socket=$E2E_DIR/sock/virtshoald-sock"
+    URI_RO="shoal+unix:///system?socket=$E2E_DIR/sock/virtshoald-sock-ro"
+}
+
+e2e_finish() {
+    echo "1..$e2e_n"
+    if [ $e2e_failed -gt 0 ]; then
+        echo "# daemon log (tail):"
+        tail -30 "$E2E_DIR/daemon.log" | sed 's/^/# /'
+        exit 1
+    fi
+    exit 0
+}
