@@ -450,6 +450,10 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     g_mutex_init(&cluster->lock);
     cluster->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) shoalHostUnref);
+    g_mutex_init(&cluster->jobLock);
+    g_cond_init(&cluster->jobCond);
+    cluster->jobs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                          (GDestroyNotify) g_bytes_unref, NULL);
     return cluster;
 }
 
@@ -609,6 +613,9 @@ shoalClusterFree(shoalCluster *cluster)
     g_hash_table_unref(cluster->hosts);
     shoalInventoryFree(cluster->inventory);
     g_array_unref(cluster->handlers);
+    g_hash_table_unref(cluster->jobs);
+    g_mutex_clear(&cluster->jobLock);
+    g_cond_clear(&cluster->jobCond);
     g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);
     g_free(cluster);

@@ -43,6 +43,22 @@ void shoalClusterStart(shoalCluster *cluster);
 
 void shoalClusterStop(shoalCluster *cluster);
 
+/* Changes to one domain, forwarded to its host (shoalClusterDomainApply). */
+typedef enum {
+    SHOAL_DOMAIN_OP_CREATE = 0,
+    SHOAL_DOMAIN_OP_DESTROY,
+    SHOAL_DOMAIN_OP_SHUTDOWN,
+    SHOAL_DOMAIN_OP_REBOOT,
+    SHOAL_DOMAIN_OP_RESET,
+    SHOAL_DOMAIN_OP_SUSPEND,
+    SHOAL_DOMAIN_OP_RESUME,
+    SHOAL_DOMAIN_OP_SET_AUTOSTART,
+    SHOAL_DOMAIN_OP_SET_VCPUS,
+    SHOAL_DOMAIN_OP_SET_MEMORY,
+    SHOAL_DOMAIN_OP_SET_MAX_MEMORY,
+    SHOAL_DOMAIN_OP_LAST
+} shoalDomainOp;
+
 /* Events: called on the main context's thread. */
 typedef struct _shoalClusterEvent {
     int eventId;               /* virDomainEventID */
@@ -149,6 +165,29 @@ int shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
                                           const unsigned char *uuid,
                                           unsigned flags,
                                           GError **error);
+
+bool shoalClusterDomainApply(shoalCluster *cluster,
+                             const unsigned char *uuid,
+                             shoalDomainOp op,
+                             unsigned long long value,
+                             unsigned flags,
+                             GError **error);
+
+bool shoalClusterDomainSetMetadata(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   int type,
+                                   const char *metadata,
+                                   const char *key,
+                                   const char *uri,
+                                   unsigned flags,
+                                   GError **error);
+
+char *shoalClusterDomainGetMetadata(shoalCluster *cluster,
+                                    const unsigned char *uuid,
+                                    int type,
+                                    const char *uri,
+                                    unsigned flags,
+                                    GError **error);
 
 GStrv shoalClusterDomainGetMessages(shoalCluster *cluster,
                                     const unsigned char *uuid,

@@ -24,6 +24,10 @@ struct _shoalCluster {
     GMutex lock;
     GHashTable *hosts; /* protected by lock: name → shoalHost */
     bool stopping;     /* protected by lock */
+
+    GMutex jobLock;
+    GCond jobCond;
+    GHashTable *jobs; /* protected by jobLock: uuids with a job */
 };
 
 shoalHost *shoalClusterLookupHost(shoalCluster *cluster,
@@ -31,6 +35,21 @@ shoalHost *shoalClusterLookupHost(shoalCluster *cluster,
                                   GError **error);
 
 GPtrArray *shoalClusterListHosts(shoalCluster *cluster);
+
+virDomainPtr shoalClusterAcquireDomain(shoalCluster *cluster,
+                                       const unsigned char *uuid,
+                                       char **hostName,
+                                       GError **error);
+
+bool shoalClusterJobBegin(shoalCluster *cluster,
+                          const unsigned char *uuid,
+                          GError **error);
+
+void shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid);
+
+void shoalClusterRefreshDomain(shoalCluster *cluster,
+                               virDomainPtr dom,
+                               const char *hostName);
 
 void shoalClusterQueryRun(gpointer job, gpointer cluster);
 

@@ -266,11 +266,11 @@ shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
  * The owning host's handle on a domain. Returns: (transfer full): release
  * with virDomainFree(); @hostName gets the host's name.
  */
-static virDomainPtr
-queryAcquireDomain(shoalCluster *cluster,
-                   const unsigned char *uuid,
-                   char **hostName,
-                   GError **error)
+virDomainPtr
+shoalClusterAcquireDomain(shoalCluster *cluster,
+                          const unsigned char *uuid,
+                          char **hostName,
+                          GError **error)
 {
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalHost) host = NULL;
@@ -302,7 +302,8 @@ shoalClusterDomainGetInfo(shoalCluster *cluster,
                           GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     int rc;
 
     if (!dom)
@@ -321,7 +322,8 @@ shoalClusterDomainGetXMLDesc(shoalCluster *cluster,
                              GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     char *xml;
 
     if (!dom)
@@ -339,7 +341,8 @@ shoalClusterDomainGetOSType(shoalCluster *cluster,
                             GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     char *type;
 
     if (!dom)
@@ -358,7 +361,8 @@ shoalClusterDomainGetVcpusFlags(shoalCluster *cluster,
                                 GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     int n;
 
     if (!dom)
@@ -376,7 +380,8 @@ shoalClusterDomainGetMaxVcpus(shoalCluster *cluster,
                               GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     int n;
 
     if (!dom)
@@ -395,7 +400,8 @@ shoalClusterDomainGetMaxMemory(shoalCluster *cluster,
                                GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     unsigned long kib;
 
     if (!dom)
@@ -422,7 +428,8 @@ shoalClusterDomainGetMessages(shoalCluster *cluster,
                               GError **error)
 {
     g_autofree char *hostName = NULL;
-    virDomainPtr dom = queryAcquireDomain(cluster, uuid, &hostName, error);
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     char **msgs = NULL;
     GStrv out;
     int n;

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Changes to one domain: serialized per domain, carried out by its host. */
+#include <config.h>
+
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+
+#include "cluster_error.h"
+#include "cluster_internal.h"
+#include "cluster_sync.h"
+#include "util_error.h"
+
+/* libvirt's own wait for a domain's job lock */
+#define CLUSTER_JOB_WAIT_US (30 * G_USEC_PER_SEC)
+
+/**
+ * shoalClusterJobBegin:
+ *
+ * Takes the domain's job: one change at a time per domain, any number of
+ * domains in parallel. Waits up to 30 s for a running job, then fails
+ * like libvirt does.
+ */
+bool
+shoalClusterJobBegin(shoalCluster *cluster,
+                     const unsigned char *uuid,
+                     GError **error)
+{
+    g_autoptr(GBytes) key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+    gint64 deadline = g_get_monotonic_time() + CLUSTER_JOB_WAIT_US;
+    bool ok = true;
+
+    g_mutex_lock(&cluster->jobLock);
+    while (g_hash_table_contains(cluster->jobs, key)) {
+        if (!g_cond_wait_until(&cluster->jobCond, &cluster->jobLock,
+                               deadline)) {
+            ok = false;
+            break;
+        }
+    }
+    if (ok)
+        g_hash_table_add(cluster->jobs, g_bytes_ref(key));
+    g_mutex_unlock(&cluster->jobLock);
+    if (!ok)
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_TIMEOUT,
+                    _("Timed out during operation: cannot acquire state change lock"));
+    return ok;
+}
+
+void
+shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autoptr(GBytes) key = g_bytes_new_static(uuid, VIR_UUID_BUFLEN);
+
+    g_mutex_lock(&cluster->jobLock);
+    g_hash_table_remove(cluster->jobs, key);
+    g_cond_broadcast(&cluster->jobCond);
+    g_mutex_unlock(&cluster->jobLock);
+}
+
+/**
+ * shoalClusterRefreshDomain:
+ *
+ * Re-reads one domain into the inventory right after a change, so that the
+ * caller's next call sees it without waiting for the host's event.
+ * Worker thread.
+ */
+void
+shoalClusterRefreshDomain(shoalCluster *cluster,
+                          virDomainPtr dom,
+                          const char *hostName)
+{
+    g_autoptr(shoalInventoryRecord) rec = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    rec = shoalSyncReadDomain(dom, hostName, NULL);
+    if (rec) {
+        shoalInventoryUpdate(cluster->inventory, hostName, rec);
+    } else if (virDomainGetUUID(dom, uuid) == 0) {
+        /* gone, e.g. a transient domain that stopped */
+        shoalInventoryRemove(cluster->inventory, hostName, uuid);
+    }
+    virResetLastError();
+}
+
+static int
+lifecycleCall(virDomainPtr dom,
+              shoalDomainOp op,
+              unsigned long long value,
+              unsigned flags)
+{
+    switch (op) {
+    case SHOAL_DOMAIN_OP_CREATE:
+        return virDomainCreateWithFlags(dom, flags);
+    case SHOAL_DOMAIN_OP_DESTROY:
+        return virDomainDestroyFlags(dom, flags);
+    case SHOAL_DOMAIN_OP_SHUTDOWN:
+        return virDomainShutdownFlags(dom, flags);
+    case SHOAL_DOMAIN_OP_REBOOT:
+        return virDomainReboot(dom, flags);
+    case SHOAL_DOMAIN_OP_RESET:
+        return virDomainReset(dom, flags);
+    case SHOAL_DOMAIN_OP_SUSPEND:
+        return virDomainSuspend(dom);
+    case SHOAL_DOMAIN_OP_RESUME:
+        return virDomainResume(dom);
+    case SHOAL_DOMAIN_OP_SET_AUTOSTART:
+        return virDomainSetAutostart(dom, value != 0);
+    case SHOAL_DOMAIN_OP_SET_VCPUS:
+        return virDomainSetVcpusFlags(dom, value, flags);
+    case SHOAL_DOMAIN_OP_SET_MEMORY:
+        return virDomainSetMemoryFlags(dom, value, flags);
+    case SHOAL_DOMAIN_OP_SET_MAX_MEMORY:
+        return virDomainSetMaxMemory(dom, value);
+    case SHOAL_DOMAIN_OP_LAST:
+        break;
+    }
+    return -2;
+}
+
+/**
+ * shoalClusterDomainApply:
+ * @value: the operation's argument (vCPUs, KiB, autostart), or 0
+ * @flags: passed to the host unchanged: it knows which it supports
+ *
+ * Carries out one change on the domain's host under the domain's job.
+ * The host's error comes back unchanged.
+ */
+bool
+shoalClusterDomainApply(shoalCluster *cluster,
+                        const unsigned char *uuid,
+                        shoalDomainOp op,
+                        unsigned long long value,
+                        unsigned flags,
+                        GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom;
+    int rc;
+
+    if (!shoalClusterJobBegin(cluster, uuid, error))
+        return false;
+    dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    if (!dom) {
+        shoalClusterJobEnd(cluster, uuid);
+        return false;
+    }
+    rc = lifecycleCall(dom, op, value, flags);
+    if (rc == -2)
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
+                    _("internal error: unknown domain operation %1$d"), op);
+    else if (rc < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    shoalClusterRefreshDomain(cluster, dom, hostName);
+    virDomainFree(dom);
+    shoalClusterJobEnd(cluster, uuid);
+    return rc >= 0;
+}
+
+bool
+shoalClusterDomainSetMetadata(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              int type,
+                              const char *metadata,
+                              const char *key,
+                              const char *uri,
+                              unsigned flags,
+                              GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom;
+    int rc;
+
+    if (!shoalClusterJobBegin(cluster, uuid, error))
+        return false;
+    dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    if (!dom) {
+        shoalClusterJobEnd(cluster, uuid);
+        return false;
+    }
+    rc = virDomainSetMetadata(dom, type, metadata, key, uri, flags);
+    if (rc < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    virDomainFree(dom);
+    shoalClusterJobEnd(cluster, uuid);
+    return rc == 0;
+}
+
+char *
+shoalClusterDomainGetMetadata(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              int type,
+                              const char *uri,
+                              unsigned flags,
+                              GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    char *metadata;
+
+    if (!dom)
+        return NULL;
+    metadata = virDomainGetMetadata(dom, type, uri, flags);
+    if (!metadata)
+        shoalErrorFromLibvirt(error, hostName);
+    virDomainFree(dom);
+    return metadata;
+}
