@@ -40,17 +40,10 @@ clusterJobFree(clusterJob *job)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(clusterJob, clusterJobFree)
 
-/* The opaque of libvirt callbacks on one host connection. */
-typedef struct _clusterCallbackCtx {
-    shoalCluster *cluster; /* borrowed: callbacks are removed before free */
-    shoalHost *host;       /* a reference */
-    unsigned generation;
-} clusterCallbackCtx;
-
-static void
-clusterCallbackCtxFree(void *opaque)
+void
+shoalClusterCallbackCtxFree(void *opaque)
 {
-    clusterCallbackCtx *ctx = opaque;
+    shoalClusterCallbackCtx *ctx = opaque;
 
     shoalHostUnref(ctx->host);
     g_free(ctx);
@@ -143,19 +136,25 @@ clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
 static void
 clusterOnHostClose(virConnectPtr conn, int reason, void *opaque)
 {
-    clusterCallbackCtx *ctx = opaque;
+    shoalClusterCallbackCtx *ctx = opaque;
 
     if (reason == VIR_CONNECT_CLOSE_REASON_CLIENT)
         return;
     clusterPush(ctx->cluster, CLUSTER_JOB_LOST, ctx->host, ctx->generation);
 }
 
-/* Event thread: only hand the facts on. */
-static int
-clusterOnHostLifecycle(
-    virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+/**
+ * shoalClusterQueueRefresh:
+ *
+ * Event thread: a lifecycle event is relayed once the domain has been
+ * re-read, so clients that react to it see the new state.
+ */
+void
+shoalClusterQueueRefresh(shoalClusterCallbackCtx *ctx,
+                         virDomainPtr dom,
+                         int event,
+                         int detail)
 {
-    clusterCallbackCtx *ctx = opaque;
     clusterJob *job = g_new0(clusterJob, 1);
 
     job->type = CLUSTER_JOB_REFRESH;
@@ -166,13 +165,12 @@ clusterOnHostLifecycle(
     job->event = event;
     job->detail = detail;
     g_thread_pool_push(ctx->cluster->hostPool, job, NULL);
-    return 0;
 }
 
-static clusterCallbackCtx *
-clusterCallbackCtxNew(shoalCluster *cluster, shoalHost *host, unsigned gen)
+shoalClusterCallbackCtx *
+shoalClusterCallbackCtxNew(shoalCluster *cluster, shoalHost *host, unsigned gen)
 {
-    clusterCallbackCtx *ctx = g_new0(clusterCallbackCtx, 1);
+    shoalClusterCallbackCtx *ctx = g_new0(shoalClusterCallbackCtx, 1);
 
     ctx->cluster = cluster;
     ctx->host = shoalHostRef(host);
@@ -202,10 +200,10 @@ clusterHostFailed(shoalCluster *cluster, shoalHost *host, const GError *err)
 
 /* Detaches our callbacks from @conn and closes it. Worker thread. */
 static void
-clusterDropConnection(virConnectPtr conn, int eventCallbackId)
+clusterDropConnection(virConnectPtr conn, const int *eventCallbackIds)
 {
-    if (eventCallbackId >= 0)
-        virConnectDomainEventDeregisterAny(conn, eventCallbackId);
+    if (eventCallbackIds)
+        shoalClusterEventsDeregister(conn, eventCallbackIds);
     virConnectUnregisterCloseCallback(conn, clusterOnHostClose);
     virResetLastError();
     virConnectClose(conn);
@@ -219,7 +217,7 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     g_autoptr(GPtrArray) records = NULL;
     virConnectPtr conn;
     unsigned gen;
-    int cbId;
+    int cbIds[SHOAL_HOST_EVENT_IDS];
 
     g_mutex_lock(&host->lock);
     if (host->busy || host->state == SHOAL_HOST_STATE_ONLINE) {
@@ -239,33 +237,25 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
                                cluster->config.keepaliveCount) < 0)
         virResetLastError(); /* drivers without keepalive (test://) */
     if (virConnectRegisterCloseCallback(conn, clusterOnHostClose,
-                                        clusterCallbackCtxNew(cluster, host,
-                                                              gen),
-                                        clusterCallbackCtxFree) < 0)
+                                        shoalClusterCallbackCtxNew(cluster,
+                                                                   host, gen),
+                                        shoalClusterCallbackCtxFree) < 0)
         virResetLastError();
     /* listen before reading, so no change falls between the two */
-    cbId = virConnectDomainEventRegisterAny(conn, NULL,
-                                            VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                            VIR_DOMAIN_EVENT_CALLBACK(
-                                                clusterOnHostLifecycle),
-                                            clusterCallbackCtxNew(cluster, host,
-                                                                  gen),
-                                            clusterCallbackCtxFree);
-    if (cbId < 0) {
-        shoalErrorFromLibvirt(&error, host->name);
-        clusterDropConnection(conn, -1);
+    if (!shoalClusterEventsRegister(cluster, host, conn, gen, cbIds, &error)) {
+        clusterDropConnection(conn, NULL);
         goto cleanup;
     }
     if (!(facts = shoalHostReadFacts(conn, host->name, &error)) ||
         !(records = shoalSyncReadHost(conn, host->name, &error))) {
-        clusterDropConnection(conn, cbId);
+        clusterDropConnection(conn, cbIds);
         goto cleanup;
     }
     shoalInventorySyncHost(cluster->inventory, host->name, records);
 
     g_mutex_lock(&host->lock);
     host->conn = conn;
-    host->eventCallbackId = cbId;
+    memcpy(host->eventCallbackIds, cbIds, sizeof(cbIds));
     host->generation = gen;
     host->state = SHOAL_HOST_STATE_ONLINE;
     shoalHostFactsFree(host->facts);
@@ -291,18 +281,17 @@ clusterJobLost(shoalCluster *cluster, shoalHost *host, unsigned gen)
 {
     g_autoptr(GError) error = NULL;
     virConnectPtr conn = NULL;
-    int cbId = -1;
+    int cbIds[SHOAL_HOST_EVENT_IDS];
 
     g_mutex_lock(&host->lock);
     if (host->generation == gen && host->state == SHOAL_HOST_STATE_ONLINE) {
         conn = g_steal_pointer(&host->conn);
-        cbId = host->eventCallbackId;
-        host->eventCallbackId = -1;
+        memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
     }
     g_mutex_unlock(&host->lock);
     if (!conn)
         return;
-    clusterDropConnection(conn, cbId);
+    clusterDropConnection(conn, cbIds);
     g_set_error(&error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
                 _("connection to host '%1$s' was lost"), host->name);
     clusterHostFailed(cluster, host, error);
@@ -330,53 +319,14 @@ clusterJobResync(shoalCluster *cluster, shoalHost *host)
     shoalInventorySyncHost(cluster->inventory, host->name, records);
 }
 
-typedef struct _clusterEmit {
-    shoalCluster *cluster; /* borrowed: emits drain before free */
-    shoalDomainRef *dom;
-    int event;
-    int detail;
-} clusterEmit;
-
-static void
-clusterEmitFree(gpointer opaque)
-{
-    clusterEmit *emit = opaque;
-
-    shoalDomainRefFree(emit->dom);
-    g_free(emit);
-}
-
-/* Main thread: tells every handler. */
-static gboolean
-clusterEmitRun(gpointer opaque)
-{
-    clusterEmit *emit = opaque;
-    shoalClusterEvent ev = {
-        .eventId = VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-        .dom = emit->dom,
-        .event = emit->event,
-        .detail = emit->detail,
-    };
-    guint i;
-
-    for (i = 0; i < emit->cluster->handlers->len; i++) {
-        clusterEventHandler *h =
-            &g_array_index(emit->cluster->handlers, clusterEventHandler, i);
-
-        h->func(&ev, h->opaque);
-    }
-    return G_SOURCE_REMOVE;
-}
-
 static void
 clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(shoalInventoryRecord) rec = NULL;
-    g_autoptr(shoalInventoryEntry) entry = NULL;
     virConnectPtr conn = shoalHostGetConnection(job->host, NULL);
     virDomainPtr dom = NULL;
-    clusterEmit *emit;
+    shoalClusterEmit *emit;
 
     if (!conn)
         return;
@@ -394,15 +344,11 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
     else if (!dom)
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
 
-    emit = g_new0(clusterEmit, 1);
-    emit->cluster = cluster;
-    entry = shoalInventoryLookupByUUID(cluster->inventory, job->uuid, NULL);
-    emit->dom = entry ? shoalInventoryEntryToRef(entry)
-                      : shoalDomainRefNew(job->domainName, job->uuid, -1);
+    emit = shoalClusterEmitNew(cluster, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                               job->domainName, job->uuid);
     emit->event = job->event;
     emit->detail = job->detail;
-    g_main_context_invoke_full(cluster->context, G_PRIORITY_DEFAULT,
-                               clusterEmitRun, emit, clusterEmitFree);
+    shoalClusterEmitPost(emit);
 }
 
 static void
@@ -581,7 +527,7 @@ shoalClusterStop(shoalCluster *cluster)
     for (i = 0; i < hosts->len; i++) {
         shoalHost *host = hosts->pdata[i];
         virConnectPtr conn;
-        int cbId;
+        int cbIds[SHOAL_HOST_EVENT_IDS];
 
         g_mutex_lock(&host->lock);
         if (host->reconnectSource) {
@@ -594,12 +540,11 @@ shoalClusterStop(shoalCluster *cluster)
             host->reconnectSource = 0;
         }
         conn = g_steal_pointer(&host->conn);
-        cbId = host->eventCallbackId;
-        host->eventCallbackId = -1;
+        memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
         host->state = SHOAL_HOST_STATE_UNREACHABLE;
         g_mutex_unlock(&host->lock);
         if (conn)
-            clusterDropConnection(conn, cbId);
+            clusterDropConnection(conn, cbIds);
     }
 }
 

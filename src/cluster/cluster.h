@@ -63,8 +63,12 @@ typedef enum {
 typedef struct _shoalClusterEvent {
     int eventId;               /* virDomainEventID */
     const shoalDomainRef *dom; /* borrowed */
-    int event;                 /* lifecycle: virDomainEventType */
-    int detail;
+    int event;                 /* lifecycle: virDomainEventType; agent:
+                                  state; metadata: type */
+    int detail;                /* lifecycle: detail; agent: reason */
+    unsigned long long value;  /* balloon change: actual KiB */
+    const char *str;           /* device alias; metadata namespace URI */
+    GPtrArray *params;         /* job completed, tunable: shoalTypedParam */
 } shoalClusterEvent;
 
 typedef void (*shoalClusterEventFunc)(const shoalClusterEvent *event,

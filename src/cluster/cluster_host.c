@@ -3,6 +3,8 @@
 
 #include "cluster_host.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
@@ -42,7 +44,7 @@ shoalHostNew(const char *name, const char *uri)
     host->name = g_strdup(name);
     host->uri = g_strdup(uri);
     host->state = SHOAL_HOST_STATE_CONNECTING;
-    host->eventCallbackId = -1;
+    memset(host->eventCallbackIds, -1, sizeof(host->eventCallbackIds));
     g_mutex_init(&host->lock);
     return host;
 }

@@ -28,6 +28,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalHostFacts, shoalHostFactsFree)
 
 typedef struct _shoalHost shoalHost;
 
+/* How many event IDs Shoal relays from each host (cluster_event.c). */
+#define SHOAL_HOST_EVENT_IDS 9
+
 /*
  * One member host: one libvirt connection. Reference counted, because
  * libvirt callbacks and queued jobs outlive a removal.
@@ -46,7 +49,8 @@ struct _shoalHost {
     unsigned backoffMs;    /* protected by lock */
     guint reconnectSource; /* protected by lock: pending retry */
     unsigned generation;   /* protected by lock: bumps per connection */
-    int eventCallbackId;   /* protected by lock: lifecycle, -1 if none */
+    /* protected by lock: one per relayed event ID, -1 where none */
+    int eventCallbackIds[SHOAL_HOST_EVENT_IDS];
 };
 
 shoalHost *shoalHostNew(const char *name, const char *uri);

@@ -36,6 +36,53 @@ shoalHost *shoalClusterLookupHost(shoalCluster *cluster,
 
 GPtrArray *shoalClusterListHosts(shoalCluster *cluster);
 
+/* The opaque of libvirt callbacks on one host connection. */
+typedef struct _shoalClusterCallbackCtx {
+    shoalCluster *cluster; /* borrowed: callbacks are removed before free */
+    shoalHost *host;       /* a reference */
+    unsigned generation;   /* the connection it belongs to */
+} shoalClusterCallbackCtx;
+
+shoalClusterCallbackCtx *shoalClusterCallbackCtxNew(shoalCluster *cluster,
+                                                    shoalHost *host,
+                                                    unsigned gen);
+
+void shoalClusterCallbackCtxFree(void *opaque);
+
+void shoalClusterQueueRefresh(shoalClusterCallbackCtx *ctx,
+                              virDomainPtr dom,
+                              int event,
+                              int detail);
+
+/* An event on its way to the handlers, posted from any thread. */
+typedef struct _shoalClusterEmit {
+    shoalCluster *cluster; /* borrowed */
+    int eventId;
+    char *name;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int event;
+    int detail;
+    unsigned long long value;
+    char *str;
+    GPtrArray *params; /* shoalTypedParam, or NULL */
+} shoalClusterEmit;
+
+shoalClusterEmit *shoalClusterEmitNew(shoalCluster *cluster,
+                                      int eventId,
+                                      const char *name,
+                                      const unsigned char *uuid);
+
+void shoalClusterEmitPost(shoalClusterEmit *emit);
+
+bool shoalClusterEventsRegister(shoalCluster *cluster,
+                                shoalHost *host,
+                                virConnectPtr conn,
+                                unsigned generation,
+                                int *callbackIds,
+                                GError **error);
+
+void shoalClusterEventsDeregister(virConnectPtr conn, const int *callbackIds);
+
 virDomainPtr shoalClusterAcquireDomain(shoalCluster *cluster,
                                        const unsigned char *uuid,
                                        char **hostName,

@@ -10,6 +10,7 @@
 #include "driver_client.h"
 #include "driver_dispatch_procs.h"
 #include "driver_flags.h"
+#include "driver_params.h"
 #include "util_error.h"
 
 static void
@@ -369,39 +370,6 @@ shoalDispatchDomainHasManagedSaveImage(
     return ret->result >= 0;
 }
 
-static bool
-domainFillTypedParam(remote_typed_param *out, const shoalTypedParam *in)
-{
-    out->field = g_strdup(in->field);
-    out->value.type = in->type;
-    switch (in->type) {
-    case VIR_TYPED_PARAM_INT:
-        out->value.remote_typed_param_value_u.i = in->value.i;
-        break;
-    case VIR_TYPED_PARAM_UINT:
-        out->value.remote_typed_param_value_u.ui = in->value.ui;
-        break;
-    case VIR_TYPED_PARAM_LLONG:
-        out->value.remote_typed_param_value_u.l = in->value.l;
-        break;
-    case VIR_TYPED_PARAM_ULLONG:
-        out->value.remote_typed_param_value_u.ul = in->value.ul;
-        break;
-    case VIR_TYPED_PARAM_DOUBLE:
-        out->value.remote_typed_param_value_u.d = in->value.d;
-        break;
-    case VIR_TYPED_PARAM_BOOLEAN:
-        out->value.remote_typed_param_value_u.b = in->value.b;
-        break;
-    case VIR_TYPED_PARAM_STRING:
-        out->value.remote_typed_param_value_u.s = g_strdup(in->value.s);
-        break;
-    default:
-        return false;
-    }
-    return true;
-}
-
 bool
 shoalDispatchConnectGetAllDomainStats(
     shoalDriverClient *client,
@@ -412,7 +380,6 @@ shoalDispatchConnectGetAllDomainStats(
     g_autoptr(GPtrArray) uuids = NULL;
     g_autoptr(GPtrArray) records = NULL;
     guint i;
-    guint j;
 
     if (args->doms.doms_len > 0) {
         uuids = g_ptr_array_new();
@@ -432,17 +399,10 @@ shoalDispatchConnectGetAllDomainStats(
     for (i = 0; i < records->len; i++) {
         const shoalDomainStats *rec = records->pdata[i];
         remote_domain_stats_record *out = &ret->retStats.retStats_val[i];
-        guint n = 0;
 
         domainFillRef(&out->dom, rec->dom);
-        out->params.params_val =
-            g_new0(remote_typed_param, MAX(rec->params->len, 1));
-        for (j = 0; j < rec->params->len; j++) {
-            if (domainFillTypedParam(&out->params.params_val[n],
-                                     rec->params->pdata[j]))
-                n++;
-        }
-        out->params.params_len = n;
+        shoalDriverParamsFill(rec->params, &out->params.params_val,
+                              &out->params.params_len);
     }
     return true;
 }

@@ -11,6 +11,7 @@
 
 #include "driver_client.h"
 #include "driver_dispatch_procs.h"
+#include "driver_params.h"
 #include "driver_server.h"
 #include "util_error.h"
 
@@ -65,30 +66,129 @@ shoalDispatchConnectDomainEventCallbackDeregisterAny(
     return true;
 }
 
+static void
+eventFillDom(remote_nonnull_domain *out, const shoalDomainRef *dom)
+{
+    /* borrowed: the message is encoded before @dom goes away */
+    out->name = dom->name;
+    memcpy(out->uuid, dom->uuid, VIR_UUID_BUFLEN);
+    out->id = dom->id;
+}
+
+/* The wire message of one event for one client callback. */
+typedef union {
+    remote_domain_event_callback_lifecycle_msg lifecycle;
+    remote_domain_event_callback_reboot_msg reboot;
+    remote_domain_event_callback_balloon_change_msg balloon;
+    remote_domain_event_callback_device_removed_msg removed;
+    remote_domain_event_callback_device_added_msg added;
+    remote_domain_event_callback_agent_lifecycle_msg agent;
+    remote_domain_event_callback_metadata_change_msg metadata;
+    remote_domain_event_callback_job_completed_msg job;
+    remote_domain_event_callback_tunable_msg tunable;
+} eventMessage;
+
 static GBytes *
-eventEncodeLifecycle(int callbackId, const shoalClusterEvent *event)
+eventEncode(int callbackId, const shoalClusterEvent *event)
 {
     shoalMessageHeader hdr = {
         .prog = REMOTE_PROGRAM,
         .vers = REMOTE_PROTOCOL_VERSION,
-        .proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
         .type = SHOAL_MESSAGE_TYPE_MESSAGE,
         /* libvirtd sends events with serial 1; clients ignore it */
         .serial = 1,
         .status = SHOAL_MESSAGE_STATUS_OK,
     };
-    remote_domain_event_callback_lifecycle_msg msg = { 0 };
+    eventMessage m;
+    xdrproc_t filter = NULL;
+    char *str = (char *) event->str;
+    GBytes *packet;
 
-    msg.callbackID = callbackId;
-    msg.msg.dom.name = event->dom->name;
-    memcpy(msg.msg.dom.uuid, event->dom->uuid, VIR_UUID_BUFLEN);
-    msg.msg.dom.id = event->dom->id;
-    msg.msg.event = event->event;
-    msg.msg.detail = event->detail;
-    return shoalMessageEncode(&hdr,
-                              (xdrproc_t)
-                                  xdr_remote_domain_event_callback_lifecycle_msg,
-                              &msg, NULL);
+    memset(&m, 0, sizeof(m));
+    switch (event->eventId) {
+    case VIR_DOMAIN_EVENT_ID_LIFECYCLE:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE;
+        filter = (xdrproc_t) xdr_remote_domain_event_callback_lifecycle_msg;
+        m.lifecycle.callbackID = callbackId;
+        eventFillDom(&m.lifecycle.msg.dom, event->dom);
+        m.lifecycle.msg.event = event->event;
+        m.lifecycle.msg.detail = event->detail;
+        break;
+    case VIR_DOMAIN_EVENT_ID_REBOOT:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT;
+        filter = (xdrproc_t) xdr_remote_domain_event_callback_reboot_msg;
+        m.reboot.callbackID = callbackId;
+        eventFillDom(&m.reboot.msg.dom, event->dom);
+        break;
+    case VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE;
+        filter =
+            (xdrproc_t) xdr_remote_domain_event_callback_balloon_change_msg;
+        m.balloon.callbackID = callbackId;
+        eventFillDom(&m.balloon.msg.dom, event->dom);
+        m.balloon.msg.actual = event->value;
+        break;
+    case VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED;
+        filter =
+            (xdrproc_t) xdr_remote_domain_event_callback_device_removed_msg;
+        m.removed.callbackID = callbackId;
+        eventFillDom(&m.removed.msg.dom, event->dom);
+        m.removed.msg.devAlias = str ? str : (char *) "";
+        break;
+    case VIR_DOMAIN_EVENT_ID_DEVICE_ADDED:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED;
+        filter = (xdrproc_t) xdr_remote_domain_event_callback_device_added_msg;
+        m.added.callbackID = callbackId;
+        eventFillDom(&m.added.dom, event->dom);
+        m.added.devAlias = str ? str : (char *) "";
+        break;
+    case VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE;
+        filter =
+            (xdrproc_t) xdr_remote_domain_event_callback_agent_lifecycle_msg;
+        m.agent.callbackID = callbackId;
+        eventFillDom(&m.agent.dom, event->dom);
+        m.agent.state = event->event;
+        m.agent.reason = event->detail;
+        break;
+    case VIR_DOMAIN_EVENT_ID_METADATA_CHANGE:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE;
+        filter =
+            (xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg;
+        m.metadata.callbackID = callbackId;
+        eventFillDom(&m.metadata.dom, event->dom);
+        m.metadata.type = event->event;
+        m.metadata.nsuri = str ? &str : NULL;
+        break;
+    case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED;
+        filter = (xdrproc_t) xdr_remote_domain_event_callback_job_completed_msg;
+        m.job.callbackID = callbackId;
+        eventFillDom(&m.job.dom, event->dom);
+        shoalDriverParamsFill(event->params, &m.job.params.params_val,
+                              &m.job.params.params_len);
+        break;
+    case VIR_DOMAIN_EVENT_ID_TUNABLE:
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE;
+        filter = (xdrproc_t) xdr_remote_domain_event_callback_tunable_msg;
+        m.tunable.callbackID = callbackId;
+        eventFillDom(&m.tunable.dom, event->dom);
+        shoalDriverParamsFill(event->params, &m.tunable.params.params_val,
+                              &m.tunable.params.params_len);
+        break;
+    default:
+        return NULL;
+    }
+    packet = shoalMessageEncode(&hdr, filter, &m, NULL);
+    /* of the message, only the typed parameters were allocated here */
+    if (event->eventId == VIR_DOMAIN_EVENT_ID_JOB_COMPLETED)
+        shoalDriverParamsClear(m.job.params.params_val,
+                               m.job.params.params_len);
+    else if (event->eventId == VIR_DOMAIN_EVENT_ID_TUNABLE)
+        shoalDriverParamsClear(m.tunable.params.params_val,
+                               m.tunable.params.params_len);
+    return packet;
 }
 
 static void
@@ -112,7 +212,7 @@ eventRelayToClient(gpointer data, gpointer opaque)
             (cb->hasDomain &&
              memcmp(cb->uuid, event->dom->uuid, VIR_UUID_BUFLEN) != 0))
             continue;
-        packet = eventEncodeLifecycle(cb->callbackId, event);
+        packet = eventEncode(cb->callbackId, event);
         if (packet)
             g_ptr_array_add(packets, packet);
     }
@@ -132,8 +232,6 @@ eventRelayToClient(gpointer data, gpointer opaque)
 void
 shoalDriverEventRelay(const shoalClusterEvent *event, gpointer server)
 {
-    if (event->eventId != VIR_DOMAIN_EVENT_ID_LIFECYCLE)
-        return;
     shoalDriverServerForeachClient(server, eventRelayToClient,
                                    (gpointer) event);
 }

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+/*
+ * The durable store of domain definitions (invariant 2): a definition is
+ * on stable storage before shoalStorePut() returns, so a restart of the
+ * daemon loses nothing.
+ *
+ * The interface names no backend. Today shoalStoreOpen() gives the
+ * embedded local store, one JSON file per domain; an etcd backend would
+ * add its own constructor and keep every other function.
+ */
+
+/* One stored definition: plain data, owned by whoever holds it. */
+typedef struct _shoalStoreDomain {
+    char *name;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    char *hostName; /* the member host it belongs to, NULL: to be placed */
+    char *xml;      /* the inactive domain XML, byte for byte as given */
+    bool autostart;
+} shoalStoreDomain;
+
+shoalStoreDomain *shoalStoreDomainNew(const char *name,
+                                      const unsigned char *uuid,
+                                      const char *hostName,
+                                      const char *xml,
+                                      bool autostart);
+
+shoalStoreDomain *shoalStoreDomainCopy(const shoalStoreDomain *dom);
+
+void shoalStoreDomainFree(shoalStoreDomain *dom);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalStoreDomain, shoalStoreDomainFree)
+
+typedef struct _shoalStore shoalStore;
+
+shoalStore *shoalStoreOpen(const char *dir, GError **error);
+
+void shoalStoreFree(shoalStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalStore, shoalStoreFree)
+
+bool shoalStorePut(shoalStore *store,
+                   const shoalStoreDomain *dom,
+                   GError **error);
+
+bool shoalStoreRemove(shoalStore *store,
+                      const unsigned char *uuid,
+                      GError **error);
+
+shoalStoreDomain *shoalStoreLookup(shoalStore *store,
+                                   const unsigned char *uuid,
+                                   GError **error);
+
+GPtrArray *shoalStoreList(shoalStore *store);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "driver_params.h"
+
+#include "cluster.h"
+
+static bool
+paramsFillOne(remote_typed_param *out, const shoalTypedParam *in)
+{
+    remote_typed_param_value *v = &out->value;
+
+    switch (in->type) {
+    case VIR_TYPED_PARAM_INT:
+        v->remote_typed_param_value_u.i = in->value.i;
+        break;
+    case VIR_TYPED_PARAM_UINT:
+        v->remote_typed_param_value_u.ui = in->value.ui;
+        break;
+    case VIR_TYPED_PARAM_LLONG:
+        v->remote_typed_param_value_u.l = in->value.l;
+        break;
+    case VIR_TYPED_PARAM_ULLONG:
+        v->remote_typed_param_value_u.ul = in->value.ul;
+        break;
+    case VIR_TYPED_PARAM_DOUBLE:
+        v->remote_typed_param_value_u.d = in->value.d;
+        break;
+    case VIR_TYPED_PARAM_BOOLEAN:
+        v->remote_typed_param_value_u.b = in->value.b;
+        break;
+    case VIR_TYPED_PARAM_STRING:
+        v->remote_typed_param_value_u.s = g_strdup(in->value.s);
+        break;
+    default:
+        return false;
+    }
+    v->type = in->type;
+    out->field = g_strdup(in->field);
+    return true;
+}
+
+/**
+ * shoalDriverParamsFill:
+ * @params: shoalTypedParam records
+ * @val: (out): a new array for xdr_free() to release
+ *
+ * Copies typed parameters into their wire form; types the wire does not
+ * know are left out.
+ */
+void
+shoalDriverParamsFill(GPtrArray *params, remote_typed_param **val, u_int *len)
+{
+    guint i;
+    guint n = 0;
+
+    *val = g_new0(remote_typed_param, MAX(params ? params->len : 0, 1));
+    for (i = 0; params && i < params->len; i++) {
+        if (paramsFillOne(&(*val)[n], params->pdata[i]))
+            n++;
+    }
+    *len = n;
+}
+
+/* Frees what shoalDriverParamsFill() allocated, outside of xdr_free(). */
+void
+shoalDriverParamsClear(remote_typed_param *val, u_int len)
+{
+    u_int i;
+
+    for (i = 0; i < len; i++)
+        xdr_free((xdrproc_t) xdr_remote_typed_param, (char *) &val[i]);
+    g_free(val);
+}

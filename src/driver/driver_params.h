@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "driver_protocol.h"
+
+void shoalDriverParamsFill(GPtrArray *params,
+                           remote_typed_param **val,
+                           u_int *len);
+
+void shoalDriverParamsClear(remote_typed_param *val, u_int len);
