@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
+#include "cluster_domainxml.h"
 #include "util_error.h"
 #include "util_log.h"
 
@@ -191,9 +192,13 @@ inventoryRemoveLocked(shoalInventory *inv,
     }
     if (dom->hosts->len == 0)
         g_hash_table_remove(inv->domains, uuid);
-    else if (i == 0)
-        /* the owner left: the next host's copy is re-read on its resync */
+    else if (i == 0) {
+        /* the owner left: nothing is known of the next host's copy until
+         * that host's next re-read */
         dom->id = -1;
+        dom->rec.state = VIR_DOMAIN_NOSTATE;
+        dom->rec.reason = 0;
+    }
 }
 
 /**
@@ -294,10 +299,15 @@ inventoryCopyLocked(shoalInventory *inv, const inventoryDomain *dom)
 }
 
 static bool
-inventoryMatchFlags(const inventoryDomain *dom, unsigned flags)
+inventoryMatchFlags(shoalInventory *inv,
+                    const inventoryDomain *dom,
+                    unsigned flags)
 {
     bool active = dom->id > 0;
-    int st = dom->rec.state;
+    /* as shoalInventoryLookup*() report it: no state while unreachable */
+    int st = g_hash_table_contains(inv->unreachable, dom->hosts->pdata[0])
+                 ? VIR_DOMAIN_NOSTATE
+                 : dom->rec.state;
 
 #define FILTER(a, b, cond)                                   \
     if ((flags & (a | b)) && (flags & (a | b)) != (a | b)) { \
@@ -371,7 +381,7 @@ shoalInventoryList(shoalInventory *inv, unsigned flags)
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 
-        if (inventoryMatchFlags(dom, flags))
+        if (inventoryMatchFlags(inv, dom, flags))
             g_ptr_array_add(out, shoalDomainRefNew(dom->rec.name, dom->rec.uuid,
                                                    dom->id));
     }
@@ -396,13 +406,8 @@ shoalInventoryLookupByUUID(shoalInventory *inv,
 
     if (!entry) {
         char str[VIR_UUID_STRING_BUFLEN];
-        const unsigned char *u = uuid;
 
-        g_snprintf(str, sizeof(str),
-                   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                   "%02x%02x%02x%02x%02x%02x",
-                   u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-                   u[10], u[11], u[12], u[13], u[14], u[15]);
+        shoalUUIDFormat(uuid, str);
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN,
                     _("Domain not found: no domain with matching uuid '%1$s'"),
                     str);

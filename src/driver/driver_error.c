@@ -22,6 +22,10 @@ errorOrigin(int code)
     case VIR_ERR_NO_DOMAIN:
     case VIR_ERR_OPERATION_INVALID:
         return VIR_FROM_DOMAIN;
+    case VIR_ERR_INVALID_NWFILTER:
+    case VIR_ERR_NO_NWFILTER:
+    case VIR_ERR_BUILD_FIREWALL:
+        return VIR_FROM_NWFILTER;
     default:
         return VIR_FROM_NONE;
     }
