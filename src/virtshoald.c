@@ -25,6 +25,7 @@
 
 /* Everything the daemon owns; main creates one and passes it down. */
 typedef struct _shoalDaemon {
+    GMainContext *context; /* ours: libvirt's event loop owns the default */
     GMainLoop *loop;
     shoalEventLoop *events;
     shoalCluster *cluster;
@@ -190,6 +191,15 @@ daemonOnSignal(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+static void
+daemonWatchSignal(shoalDaemon *daemon, int signum)
+{
+    g_autoptr(GSource) source = g_unix_signal_source_new(signum);
+
+    g_source_set_callback(source, daemonOnSignal, daemon, NULL);
+    g_source_attach(source, daemon->context);
+}
+
 /*
  * Forks; the parent exits once the child reports its sockets exist, so a
  * caller of --daemon can connect at once. Returns the pipe to report on.
@@ -245,6 +255,10 @@ daemonFree(shoalDaemon *daemon)
         g_free(daemon->pidFile);
     }
     g_clear_pointer(&daemon->loop, g_main_loop_unref);
+    if (daemon->context) {
+        g_main_context_pop_thread_default(daemon->context);
+        g_main_context_unref(daemon->context);
+    }
 }
 
 static int
@@ -256,36 +270,42 @@ daemonRun(shoalOptions *opts)
     g_autoptr(GError) error = NULL;
     g_autofree char *socketDir = g_strdup(opts->socketDir);
     g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
+    const char *stateDir = opts->stateDir ? opts->stateDir : "/var/lib/shoal";
     int readyFd = -1;
     int ret = EXIT_FAILURE;
 
     shoalClusterConfigInit(&clusterConfig);
     shoalDriverServerConfigInit(&serverConfig);
-    daemon.loop = g_main_loop_new(NULL, FALSE);
+    /* libvirt's event implementation iterates GLib's default context on
+     * its own thread; the daemon's loop must be another one */
+    daemon.context = g_main_context_new();
+    g_main_context_push_thread_default(daemon.context);
+    daemon.loop = g_main_loop_new(daemon.context, FALSE);
     if (!(daemon.events = shoalEventLoopNew(&error)))
         goto cleanup;
-    daemon.cluster = shoalClusterNew(&clusterConfig, g_main_context_default());
+    daemon.cluster = shoalClusterNew(&clusterConfig, daemon.context);
     if (!daemonLoadConfig(opts, daemon.cluster, &socketDir, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
-    if (opts->stateDir && g_mkdir_with_parents(opts->stateDir, 0700) < 0) {
+    if (g_mkdir_with_parents(stateDir, 0700) < 0) {
         g_set_error(&error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
-                    _("cannot create directory '%1$s': %2$s"), opts->stateDir,
+                    _("cannot create directory '%1$s': %2$s"), stateDir,
                     g_strerror(errno));
         goto cleanup;
     }
+    if (!shoalClusterOpenStore(daemon.cluster, stateDir, &error))
+        goto cleanup;
     if (opts->daemonize && (readyFd = daemonFork(&error)) < 0)
         goto cleanup;
     if (opts->pidFile && !daemonWritePidFile(&daemon, opts->pidFile, &error))
         goto cleanup;
-    if (!(daemon.server =
-              shoalDriverServerNew(daemon.cluster, &serverConfig,
-                                   g_main_context_default(), &error)) ||
+    if (!(daemon.server = shoalDriverServerNew(daemon.cluster, &serverConfig,
+                                               daemon.context, &error)) ||
         !shoalDriverServerListen(daemon.server, &error))
         goto cleanup;
 
-    g_unix_signal_add(SIGTERM, daemonOnSignal, &daemon);
-    g_unix_signal_add(SIGINT, daemonOnSignal, &daemon);
+    daemonWatchSignal(&daemon, SIGTERM);
+    daemonWatchSignal(&daemon, SIGINT);
     shoalClusterStart(daemon.cluster);
     if (readyFd >= 0) {
         char ok = 0;

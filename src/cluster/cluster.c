@@ -45,6 +45,8 @@ shoalClusterCallbackCtxFree(void *opaque)
 {
     shoalClusterCallbackCtx *ctx = opaque;
 
+    if (!ctx)
+        return;
     shoalHostUnref(ctx->host);
     g_free(ctx);
 }
@@ -58,6 +60,20 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->keepaliveIntervalS = 5;
     config->keepaliveCount = 3;
     config->hostCallTimeoutMs = 10000;
+    config->memoryOvercommit = 1.0;
+    config->vcpuRatio = 4.0;
+}
+
+/* Any thread: queues @job (transfer full), or drops it once stopping. */
+static void
+clusterPushJob(shoalCluster *cluster, clusterJob *job)
+{
+    g_mutex_lock(&cluster->lock);
+    if (cluster->stopping)
+        clusterJobFree(job);
+    else
+        g_thread_pool_push(cluster->hostPool, job, NULL);
+    g_mutex_unlock(&cluster->lock);
 }
 
 static void
@@ -71,7 +87,7 @@ clusterPush(shoalCluster *cluster,
     job->type = type;
     job->host = shoalHostRef(host);
     job->generation = generation;
-    g_thread_pool_push(cluster->hostPool, job, NULL);
+    clusterPushJob(cluster, job);
 }
 
 typedef struct _clusterRetry {
@@ -164,7 +180,7 @@ shoalClusterQueueRefresh(shoalClusterCallbackCtx *ctx,
     virDomainGetUUID(dom, job->uuid);
     job->event = event;
     job->detail = detail;
-    g_thread_pool_push(ctx->cluster->hostPool, job, NULL);
+    clusterPushJob(ctx->cluster, job);
 }
 
 shoalClusterCallbackCtx *
@@ -200,13 +216,16 @@ clusterHostFailed(shoalCluster *cluster, shoalHost *host, const GError *err)
 
 /* Detaches our callbacks from @conn and closes it. Worker thread. */
 static void
-clusterDropConnection(virConnectPtr conn, const int *eventCallbackIds)
+clusterDropConnection(virConnectPtr conn,
+                      const int *eventCallbackIds,
+                      void *closeCtx)
 {
     if (eventCallbackIds)
         shoalClusterEventsDeregister(conn, eventCallbackIds);
     virConnectUnregisterCloseCallback(conn, clusterOnHostClose);
     virResetLastError();
     virConnectClose(conn);
+    shoalClusterCallbackCtxFree(closeCtx);
 }
 
 static void
@@ -218,6 +237,7 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     virConnectPtr conn;
     unsigned gen;
     int cbIds[SHOAL_HOST_EVENT_IDS];
+    shoalClusterCallbackCtx *closeCtx = NULL;
 
     g_mutex_lock(&host->lock);
     if (host->busy || host->state == SHOAL_HOST_STATE_ONLINE) {
@@ -236,26 +256,27 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     if (virConnectSetKeepAlive(conn, cluster->config.keepaliveIntervalS,
                                cluster->config.keepaliveCount) < 0)
         virResetLastError(); /* drivers without keepalive (test://) */
-    if (virConnectRegisterCloseCallback(conn, clusterOnHostClose,
-                                        shoalClusterCallbackCtxNew(cluster,
-                                                                   host, gen),
-                                        shoalClusterCallbackCtxFree) < 0)
+    closeCtx = shoalClusterCallbackCtxNew(cluster, host, gen);
+    if (virConnectRegisterCloseCallback(conn, clusterOnHostClose, closeCtx,
+                                        NULL) < 0)
         virResetLastError();
     /* listen before reading, so no change falls between the two */
     if (!shoalClusterEventsRegister(cluster, host, conn, gen, cbIds, &error)) {
-        clusterDropConnection(conn, NULL);
+        clusterDropConnection(conn, NULL, closeCtx);
         goto cleanup;
     }
     if (!(facts = shoalHostReadFacts(conn, host->name, &error)) ||
         !(records = shoalSyncReadHost(conn, host->name, &error))) {
-        clusterDropConnection(conn, cbIds);
+        clusterDropConnection(conn, cbIds, closeCtx);
         goto cleanup;
     }
-    shoalInventorySyncHost(cluster->inventory, host->name, records);
+    shoalClusterReconcileHost(cluster, host, conn, &records);
 
+    /* online first, so a listed domain's host always answers */
     g_mutex_lock(&host->lock);
     host->conn = conn;
     memcpy(host->eventCallbackIds, cbIds, sizeof(cbIds));
+    host->closeCtx = closeCtx;
     host->generation = gen;
     host->state = SHOAL_HOST_STATE_ONLINE;
     shoalHostFactsFree(host->facts);
@@ -263,6 +284,7 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     g_clear_pointer(&host->lastError, g_free);
     host->backoffMs = 0;
     g_mutex_unlock(&host->lock);
+    shoalInventorySyncHost(cluster->inventory, host->name, records);
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                      SHOAL_LOG_HOST(host->name), "MESSAGE",
                      "host '%s' is online with %u domains", host->name,
@@ -282,16 +304,18 @@ clusterJobLost(shoalCluster *cluster, shoalHost *host, unsigned gen)
     g_autoptr(GError) error = NULL;
     virConnectPtr conn = NULL;
     int cbIds[SHOAL_HOST_EVENT_IDS];
+    void *closeCtx = NULL;
 
     g_mutex_lock(&host->lock);
     if (host->generation == gen && host->state == SHOAL_HOST_STATE_ONLINE) {
         conn = g_steal_pointer(&host->conn);
         memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
+        closeCtx = g_steal_pointer(&host->closeCtx);
     }
     g_mutex_unlock(&host->lock);
     if (!conn)
         return;
-    clusterDropConnection(conn, cbIds);
+    clusterDropConnection(conn, cbIds, closeCtx);
     g_set_error(&error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
                 _("connection to host '%1$s' was lost"), host->name);
     clusterHostFailed(cluster, host, error);
@@ -307,6 +331,8 @@ clusterJobResync(shoalCluster *cluster, shoalHost *host)
     if (!conn)
         return;
     records = shoalSyncReadHost(conn, host->name, &error);
+    if (records)
+        shoalClusterReconcileHost(cluster, host, conn, &records);
     virConnectClose(conn);
     if (!records) {
         /* a dead connection is noticed by keepalive and reported there */
@@ -396,6 +422,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     g_mutex_init(&cluster->lock);
     cluster->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) shoalHostUnref);
+    g_mutex_init(&cluster->defineLock);
     g_mutex_init(&cluster->jobLock);
     g_cond_init(&cluster->jobCond);
     cluster->jobs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
@@ -433,12 +460,13 @@ shoalClusterAddHost(shoalCluster *cluster,
     host = shoalHostNew(name, uri);
     g_hash_table_insert(cluster->hosts, host->name, host);
     started = cluster->resyncSource != 0;
+    g_mutex_unlock(&cluster->lock);
     if (started)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, host, 0);
-    g_mutex_unlock(&cluster->lock);
     return true;
 }
 
+/* Main thread, like the handlers' calls. */
 void
 shoalClusterAddEventHandler(shoalCluster *cluster,
                             shoalClusterEventFunc func,
@@ -447,6 +475,23 @@ shoalClusterAddEventHandler(shoalCluster *cluster,
     clusterEventHandler h = { func, opaque };
 
     g_array_append_val(cluster->handlers, h);
+}
+
+/* Main thread: after this, @func is never called with @opaque again. */
+void
+shoalClusterRemoveEventHandler(shoalCluster *cluster,
+                               shoalClusterEventFunc func,
+                               gpointer opaque)
+{
+    guint i;
+
+    for (i = cluster->handlers->len; i > 0; i--) {
+        clusterEventHandler *h =
+            &g_array_index(cluster->handlers, clusterEventHandler, i - 1);
+
+        if (h->func == func && h->opaque == opaque)
+            g_array_remove_index(cluster->handlers, i - 1);
+    }
 }
 
 /* Main thread timer: re-reads online hosts, retries the others. */
@@ -528,6 +573,7 @@ shoalClusterStop(shoalCluster *cluster)
         shoalHost *host = hosts->pdata[i];
         virConnectPtr conn;
         int cbIds[SHOAL_HOST_EVENT_IDS];
+        void *closeCtx;
 
         g_mutex_lock(&host->lock);
         if (host->reconnectSource) {
@@ -541,10 +587,11 @@ shoalClusterStop(shoalCluster *cluster)
         }
         conn = g_steal_pointer(&host->conn);
         memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
+        closeCtx = g_steal_pointer(&host->closeCtx);
         host->state = SHOAL_HOST_STATE_UNREACHABLE;
         g_mutex_unlock(&host->lock);
         if (conn)
-            clusterDropConnection(conn, cbIds);
+            clusterDropConnection(conn, cbIds, closeCtx);
     }
 }
 
@@ -560,6 +607,8 @@ shoalClusterFree(shoalCluster *cluster)
     g_array_unref(cluster->handlers);
     g_hash_table_unref(cluster->jobs);
     g_mutex_clear(&cluster->jobLock);
+    g_mutex_clear(&cluster->defineLock);
+    g_clear_pointer(&cluster->store, shoalStoreFree);
     g_cond_clear(&cluster->jobCond);
     g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);

@@ -24,6 +24,8 @@ typedef struct _shoalClusterConfig {
     int keepaliveIntervalS;    /* host connections, libvirt keepalive */
     unsigned keepaliveCount;
     unsigned hostCallTimeoutMs; /* fan-out queries skip slower hosts */
+    double memoryOvercommit;    /* placement: committed/physical memory */
+    double vcpuRatio;           /* placement: vCPUs per physical CPU */
 } shoalClusterConfig;
 
 void shoalClusterConfigInit(shoalClusterConfig *config);
@@ -38,6 +40,10 @@ bool shoalClusterAddHost(shoalCluster *cluster,
                          const char *name,
                          const char *uri,
                          GError **error);
+
+bool shoalClusterOpenStore(shoalCluster *cluster,
+                           const char *dir,
+                           GError **error);
 
 void shoalClusterStart(shoalCluster *cluster);
 
@@ -79,6 +85,10 @@ void shoalClusterAddEventHandler(shoalCluster *cluster,
                                  gpointer opaque);
 
 /* The cluster as one hypervisor */
+void shoalClusterRemoveEventHandler(shoalCluster *cluster,
+                                    shoalClusterEventFunc func,
+                                    gpointer opaque);
+
 const char *shoalClusterGetType(shoalCluster *cluster);
 
 unsigned long long shoalClusterGetVersion(shoalCluster *cluster);
@@ -170,6 +180,21 @@ int shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
                                           unsigned flags,
                                           GError **error);
 
+shoalDomainRef *shoalClusterDomainDefine(shoalCluster *cluster,
+                                         const char *xml,
+                                         unsigned flags,
+                                         GError **error);
+
+shoalDomainRef *shoalClusterDomainCreateXML(shoalCluster *cluster,
+                                            const char *xml,
+                                            unsigned flags,
+                                            GError **error);
+
+bool shoalClusterDomainUndefine(shoalCluster *cluster,
+                                const unsigned char *uuid,
+                                unsigned flags,
+                                GError **error);
+
 bool shoalClusterDomainApply(shoalCluster *cluster,
                              const unsigned char *uuid,
                              shoalDomainOp op,
@@ -192,6 +217,11 @@ char *shoalClusterDomainGetMetadata(shoalCluster *cluster,
                                     const char *uri,
                                     unsigned flags,
                                     GError **error);
+
+int shoalClusterDomainSnapshotNum(shoalCluster *cluster,
+                                  const unsigned char *uuid,
+                                  unsigned flags,
+                                  GError **error);
 
 GStrv shoalClusterDomainGetMessages(shoalCluster *cluster,
                                     const unsigned char *uuid,

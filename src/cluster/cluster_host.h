@@ -51,6 +51,9 @@ struct _shoalHost {
     unsigned generation;   /* protected by lock: bumps per connection */
     /* protected by lock: one per relayed event ID, -1 where none */
     int eventCallbackIds[SHOAL_HOST_EVENT_IDS];
+    /* protected by lock: the close callback's opaque; freed by us, as
+     * drivers without close callbacks would never free it */
+    void *closeCtx;
 };
 
 shoalHost *shoalHostNew(const char *name, const char *uri);

@@ -6,6 +6,7 @@
 #include "cluster.h"
 #include "cluster_host.h"
 #include "cluster_inventory.h"
+#include "cluster_store.h"
 
 typedef struct _clusterEventHandler {
     shoalClusterEventFunc func;
@@ -16,6 +17,9 @@ struct _shoalCluster {
     shoalClusterConfig config; /* immutable */
     GMainContext *context;     /* immutable */
     shoalInventory *inventory; /* has its own lock */
+    shoalStore *store;         /* has its own lock; set before start */
+    GMutex defineLock;         /* one define or create at a time: names
+                                  and UUIDs stay unique cluster-wide */
     GThreadPool *hostPool;     /* immutable: connects, re-reads */
     GThreadPool *queryPool;    /* immutable: fan-out queries */
     GArray *handlers;          /* immutable once started */
@@ -99,5 +103,14 @@ void shoalClusterRefreshDomain(shoalCluster *cluster,
                                const char *hostName);
 
 void shoalClusterQueryRun(gpointer job, gpointer cluster);
+
+void shoalClusterReconcileHost(shoalCluster *cluster,
+                               shoalHost *host,
+                               virConnectPtr conn,
+                               GPtrArray **records);
+
+void shoalClusterStoreRefresh(shoalCluster *cluster,
+                              virDomainPtr dom,
+                              const char *hostName);
 
 void shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host);

@@ -476,6 +476,39 @@ shoalInventoryLookupByID(shoalInventory *inv, int id, GError **error)
     return entry;
 }
 
+/**
+ * shoalInventoryHostUsage:
+ * @except: (nullable): a domain to leave out, e.g. the one being placed
+ *
+ * What the domains defined on @hostName commit: the sum of their maximum
+ * memory and of their vCPUs, running or not.
+ */
+void
+shoalInventoryHostUsage(shoalInventory *inv,
+                        const char *hostName,
+                        const unsigned char *except,
+                        unsigned long long *memoryKiB,
+                        unsigned *vcpus)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    *memoryKiB = 0;
+    *vcpus = 0;
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (!g_str_equal(dom->hosts->pdata[0], hostName) ||
+            (except && memcmp(dom->rec.uuid, except, VIR_UUID_BUFLEN) == 0))
+            continue;
+        *memoryKiB += dom->rec.memoryKiB;
+        *vcpus += dom->rec.vcpus;
+    }
+    g_mutex_unlock(&inv->lock);
+}
+
 shoalDomainRef *
 shoalInventoryEntryToRef(const shoalInventoryEntry *entry)
 {

@@ -19,6 +19,8 @@ typedef struct _shoalInventoryRecord {
     bool autostart;
     bool managedSave;
     bool hasSnapshot;
+    unsigned long long memoryKiB; /* maximum memory: what placement commits */
+    unsigned vcpus;               /* current vCPUs */
 } shoalInventoryRecord;
 
 shoalInventoryRecord *shoalInventoryRecordNew(const char *name,
@@ -75,6 +77,12 @@ shoalInventoryEntry *shoalInventoryLookupByName(shoalInventory *inv,
 shoalInventoryEntry *shoalInventoryLookupByID(shoalInventory *inv,
                                               int id,
                                               GError **error);
+
+void shoalInventoryHostUsage(shoalInventory *inv,
+                             const char *hostName,
+                             const unsigned char *except,
+                             unsigned long long *memoryKiB,
+                             unsigned *vcpus);
 
 shoalDomainRef *shoalInventoryEntryToRef(const shoalInventoryEntry *entry);
 

@@ -150,6 +150,8 @@ shoalClusterDomainApply(shoalCluster *cluster,
                     _("internal error: unknown domain operation %1$d"), op);
     else if (rc < 0)
         shoalErrorFromLibvirt(error, hostName);
+    else
+        shoalClusterStoreRefresh(cluster, dom, hostName);
     shoalClusterRefreshDomain(cluster, dom, hostName);
     virDomainFree(dom);
     shoalClusterJobEnd(cluster, uuid);
@@ -180,6 +182,8 @@ shoalClusterDomainSetMetadata(shoalCluster *cluster,
     rc = virDomainSetMetadata(dom, type, metadata, key, uri, flags);
     if (rc < 0)
         shoalErrorFromLibvirt(error, hostName);
+    else
+        shoalClusterStoreRefresh(cluster, dom, hostName);
     virDomainFree(dom);
     shoalClusterJobEnd(cluster, uuid);
     return rc == 0;

@@ -416,6 +416,26 @@ shoalClusterDomainGetMaxMemory(shoalCluster *cluster,
     return true;
 }
 
+int
+shoalClusterDomainSnapshotNum(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              unsigned flags,
+                              GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    int n;
+
+    if (!dom)
+        return -1;
+    n = virDomainSnapshotNum(dom, flags);
+    if (n < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    virDomainFree(dom);
+    return n;
+}
+
 /**
  * shoalClusterDomainGetMessages:
  * Returns: (transfer full): the host's messages about the domain (tainting,

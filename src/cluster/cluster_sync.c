@@ -48,6 +48,29 @@ syncInSet(GHashTable *set, const unsigned char *uuid)
     return g_hash_table_contains(set, key);
 }
 
+/* Maximum memory and current vCPUs; drivers that leave them out of the
+ * statistics are asked directly. */
+static void
+syncReadSize(virDomainStatsRecordPtr stats, shoalInventoryRecord *rec)
+{
+    unsigned long long maxKiB = 0;
+    unsigned vcpus = 0;
+    virDomainInfo info;
+
+    virTypedParamsGetULLong(stats->params, stats->nparams, "balloon.maximum",
+                            &maxKiB);
+    virTypedParamsGetUInt(stats->params, stats->nparams, "vcpu.current",
+                          &vcpus);
+    if ((maxKiB == 0 || vcpus == 0) &&
+        virDomainGetInfo(stats->dom, &info) == 0) {
+        maxKiB = info.maxMem;
+        vcpus = info.nrVirtCpu;
+    }
+    virResetLastError();
+    rec->memoryKiB = maxKiB;
+    rec->vcpus = vcpus;
+}
+
 /**
  * shoalSyncReadHost:
  *
@@ -80,7 +103,11 @@ shoalSyncReadHost(virConnectPtr conn, const char *hostName, GError **error)
                                    hostName, error)))
         return NULL;
 
-    n = virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &stats, 0);
+    n = virConnectGetAllDomainStats(conn,
+                                    VIR_DOMAIN_STATS_STATE |
+                                        VIR_DOMAIN_STATS_BALLOON |
+                                        VIR_DOMAIN_STATS_VCPU,
+                                    &stats, 0);
     if (n < 0) {
         shoalErrorFromLibvirt(error, hostName);
         return NULL;
@@ -101,6 +128,7 @@ shoalSyncReadHost(virConnectPtr conn, const char *hostName, GError **error)
                              "state.reason", &reason);
         rec->state = state;
         rec->reason = reason;
+        syncReadSize(stats[i], rec);
         rec->hostId = virDomainGetID(dom) == (unsigned) -1
                           ? -1
                           : (int) virDomainGetID(dom);
@@ -129,8 +157,9 @@ shoalSyncReadDomain(virDomainPtr dom, const char *hostName, GError **error)
     int autostart = 0;
     int managedSave;
     int snapshots;
+    virDomainInfo info;
 
-    if (virDomainGetUUID(dom, uuid) < 0 ||
+    if (virDomainGetUUID(dom, uuid) < 0 || virDomainGetInfo(dom, &info) < 0 ||
         virDomainGetState(dom, &state, &reason, 0) < 0 ||
         (persistent = virDomainIsPersistent(dom)) < 0 ||
         virDomainGetAutostart(dom, &autostart) < 0 ||
@@ -148,5 +177,7 @@ shoalSyncReadDomain(virDomainPtr dom, const char *hostName, GError **error)
     rec->autostart = autostart;
     rec->managedSave = managedSave;
     rec->hasSnapshot = snapshots > 0;
+    rec->memoryKiB = info.maxMem;
+    rec->vcpus = info.nrVirtCpu;
     return g_steal_pointer(&rec);
 }

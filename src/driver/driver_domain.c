@@ -207,6 +207,14 @@ shoalDispatchDomainLookupById(shoalDriverClient *client,
     return true;
 }
 
+static bool
+domainReadOnly(shoalDriverClient *client)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    return client->readOnly;
+}
+
 #define DOM_UUID(d) ((const unsigned char *) (d).uuid)
 
 bool
@@ -271,13 +279,8 @@ shoalDispatchDomainGetXmlDesc(shoalDriverClient *client,
                               remote_domain_get_xml_desc_ret *ret,
                               GError **error)
 {
-    bool readOnly;
-
-    g_mutex_lock(&client->lock);
-    readOnly = client->readOnly;
-    g_mutex_unlock(&client->lock);
     /* libvirt refuses secure XML (passwords) to read-only clients */
-    if (readOnly && (args->flags & VIR_DOMAIN_XML_SECURE)) {
+    if ((args->flags & VIR_DOMAIN_XML_SECURE) && domainReadOnly(client)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_DENIED,
                     _("operation forbidden: virDomainGetXMLDesc with secure flag"));
         return false;
@@ -318,6 +321,11 @@ shoalDispatchDomainGetVcpusFlags(shoalDriverClient *client,
                                  remote_domain_get_vcpus_flags_ret *ret,
                                  GError **error)
 {
+    if ((args->flags & VIR_DOMAIN_VCPU_GUEST) && domainReadOnly(client)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_DENIED,
+                    _("operation forbidden: read only access prevents virDomainGetVcpusFlags"));
+        return false;
+    }
     ret->num =
         shoalClusterDomainGetVcpusFlags(shoalDriverClientGetCluster(client),
                                         DOM_UUID(args->dom), args->flags,
@@ -447,4 +455,16 @@ shoalDispatchDomainGetMessages(shoalDriverClient *client,
     ret->msgs.msgs_len = n;
     ret->msgs.msgs_val = (remote_nonnull_string *) g_steal_pointer(&msgs);
     return true;
+}
+
+bool
+shoalDispatchDomainSnapshotNum(shoalDriverClient *client,
+                               const remote_domain_snapshot_num_args *args,
+                               remote_domain_snapshot_num_ret *ret,
+                               GError **error)
+{
+    ret->num =
+        shoalClusterDomainSnapshotNum(shoalDriverClientGetCluster(client),
+                                      DOM_UUID(args->dom), args->flags, error);
+    return ret->num >= 0;
 }

@@ -230,9 +230,12 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
     g_signal_connect(server->service, "incoming", G_CALLBACK(serverOnIncoming),
                      server);
     g_socket_service_start(server->service);
-    if (server->config.keepaliveIntervalS > 0)
-        server->keepaliveTimer =
-            g_timeout_add_seconds(1, serverKeepaliveTick, server);
+    if (server->config.keepaliveIntervalS > 0) {
+        g_autoptr(GSource) tick = g_timeout_source_new_seconds(1);
+
+        g_source_set_callback(tick, serverKeepaliveTick, server, NULL);
+        server->keepaliveTimer = g_source_attach(tick, server->context);
+    }
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
                      "listening on '%s' and '%s'", server->sockPath,
                      server->sockRoPath);
@@ -283,8 +286,17 @@ shoalDriverServerFree(shoalDriverServer *server)
 
     if (!server)
         return;
-    if (server->keepaliveTimer)
-        g_source_remove(server->keepaliveTimer);
+    if (server->keepaliveTimer) {
+        GSource *tick =
+            g_main_context_find_source_by_id(server->context,
+                                             server->keepaliveTimer);
+
+        if (tick)
+            g_source_destroy(tick);
+    }
+    if (server->cluster)
+        shoalClusterRemoveEventHandler(server->cluster, shoalDriverEventRelay,
+                                       server);
     if (server->service) {
         g_socket_service_stop(server->service);
         g_socket_listener_close(G_SOCKET_LISTENER(server->service));
