@@ -30,9 +30,7 @@
 bool
 shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
 {
-    g_autofree char *path = g_build_filename(dir, "domains", NULL);
-
-    cluster->store = shoalStoreOpen(path, error);
+    cluster->store = shoalStoreOpen(dir, error);
     return cluster->store != NULL;
 }
 

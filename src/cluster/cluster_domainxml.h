@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "util_uuid.h"
+
 /* What Shoal reads of a domain XML; the host validates the rest. */
 typedef struct _shoalDomainXML {
     char *name;
@@ -20,8 +22,3 @@ void shoalDomainXMLFree(shoalDomainXML *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalDomainXML, shoalDomainXMLFree)
 
 shoalDomainXML *shoalDomainXMLParse(const char *xml, GError **error);
-
-bool shoalUUIDParse(const char *str, unsigned char *uuid);
-
-void shoalUUIDFormat(const unsigned char *uuid,
-                     char str[VIR_UUID_STRING_BUFLEN]);

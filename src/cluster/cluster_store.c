@@ -28,6 +28,7 @@
 
 #include "util_cleanup.h"
 #include "util_error.h"
+#include "util_uuid.h"
 
 /* The record version this code writes, and the newest it reads. */
 #define STORE_RECORD_VERSION 1
@@ -51,45 +52,19 @@ struct _shoalStore {
     GHashTable *domains; /* protected by lock: uuid → shoalStoreDomain */
 };
 
-static void
-storeUUIDFormat(const unsigned char *uuid, char *str)
-{
-    g_snprintf(str, VIR_UUID_STRING_BUFLEN,
-               "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-               "%02x%02x%02x%02x%02x%02x",
-               uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6],
-               uuid[7], uuid[8], uuid[9], uuid[10], uuid[11], uuid[12],
-               uuid[13], uuid[14], uuid[15]);
-}
-
-/* Parses the canonical form only: 8-4-4-4-12 hex digits, either case. */
+/* Parses the canonical form only, as file names use it. */
 static bool
 storeUUIDParse(const char *str, unsigned char *uuid)
 {
-    unsigned char out[VIR_UUID_BUFLEN];
-    size_t n = 0;
-    size_t i = 0;
+    unsigned char out[SHOAL_UUID_BUFLEN];
+    char canon[SHOAL_UUID_STRING_BUFLEN];
 
-    if (strlen(str) != VIR_UUID_STRING_BUFLEN - 1)
+    if (!shoalUUIDParse(str, out))
         return false;
-    while (str[i]) {
-        int hi;
-        int lo;
-
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (str[i] != '-')
-                return false;
-            i++;
-            continue;
-        }
-        hi = g_ascii_xdigit_value(str[i]);
-        lo = g_ascii_xdigit_value(str[i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[n++] = (unsigned char) (hi << 4 | lo);
-        i += 2;
-    }
-    memcpy(uuid, out, VIR_UUID_BUFLEN);
+    shoalUUIDFormat(out, canon);
+    if (g_ascii_strcasecmp(canon, str) != 0)
+        return false;
+    memcpy(uuid, out, SHOAL_UUID_BUFLEN);
     return true;
 }
 
@@ -193,7 +168,7 @@ storeDomainFormat(const shoalStoreDomain *dom)
     json_object *host = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN];
 
-    storeUUIDFormat(dom->uuid, uuid);
+    shoalUUIDFormat(dom->uuid, uuid);
     if (dom->hostName)
         host = json_object_new_string(dom->hostName);
     json_object_object_add(obj, "version",
@@ -643,7 +618,7 @@ storeLoadEntry(shoalStore *store,
 
     dom = storeFileRead(store, name, path, &err);
     if (dom) {
-        storeUUIDFormat(dom->uuid, uuid);
+        shoalUUIDFormat(dom->uuid, uuid);
         expected = g_strdup_printf("%s.json", uuid);
         if (!g_str_equal(name, expected)) {
             g_set_error(&err, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
@@ -805,7 +780,7 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
     bool renamed;
     bool ok;
 
-    storeUUIDFormat(dom->uuid, uuid);
+    shoalUUIDFormat(dom->uuid, uuid);
     field = storeDomainInvalidField(dom);
     if (field) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
@@ -849,7 +824,7 @@ shoalStoreRemove(shoalStore *store, const unsigned char *uuid, GError **error)
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     bool ok = true;
 
-    storeUUIDFormat(uuid, uuidstr);
+    shoalUUIDFormat(uuid, uuidstr);
     name = g_strdup_printf("%s.json", uuidstr);
     path = g_build_filename(store->domainsDir, name, NULL);
 
@@ -897,7 +872,7 @@ shoalStoreLookup(shoalStore *store, const unsigned char *uuid, GError **error)
     g_mutex_unlock(&store->lock);
 
     if (!copy) {
-        storeUUIDFormat(uuid, uuidstr);
+        shoalUUIDFormat(uuid, uuidstr);
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN,
                     _("Domain not found: no domain with matching uuid '%1$s'"),
                     uuidstr);
