@@ -98,20 +98,14 @@ daemonParseArgs(shoalOptions *opts, int *argc, char ***argv, GError **error)
     return true;
 }
 
-/* Hosts from [host NAME] groups of the config and from --host options. */
-static bool
-daemonLoadConfig(const shoalOptions *opts,
-                 shoalCluster *cluster,
-                 char **socketDir,
-                 GError **error)
+/* The configuration file; none at the default place is an empty one. */
+static GKeyFile *
+daemonReadConfig(const shoalOptions *opts, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     const char *path = opts->configFile ? opts->configFile : DEFAULT_CONFIG;
-    g_auto(GStrv) groups = NULL;
-    size_t i;
 
     if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
-        /* no file at the default place just means no configured hosts */
         if (!opts->configFile &&
             g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
             g_clear_error(error);
@@ -119,15 +113,91 @@ daemonLoadConfig(const shoalOptions *opts,
             shoalErrorConvert(error);
             g_prefix_error(error, _("cannot read configuration '%1$s': "),
                            path);
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&kf);
+}
+
+typedef struct {
+    const char *group;
+    const char *key;
+    size_t offset; /* in shoalClusterConfig */
+    bool isDouble;
+} daemonConfigKey;
+
+/* The tunables of the [placement] and [migration] groups. */
+static const daemonConfigKey daemonConfigKeys[] = {
+    { "placement", "memory_overcommit",
+      G_STRUCT_OFFSET(shoalClusterConfig, memoryOvercommit), true },
+    { "placement", "vcpu_ratio", G_STRUCT_OFFSET(shoalClusterConfig, vcpuRatio),
+      true },
+    { "migration", "max_per_source",
+      G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxPerSource), false },
+    { "migration", "max_per_destination",
+      G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxPerDestination), false },
+    { "migration", "max_total",
+      G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxTotal), false },
+    { "migration", "timeout_base",
+      G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutBaseS), false },
+    { "migration", "timeout_per_gib",
+      G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutPerGiBS), false },
+};
+
+static bool
+daemonApplyConfig(GKeyFile *kf, shoalClusterConfig *config, GError **error)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(daemonConfigKeys); i++) {
+        const daemonConfigKey *k = &daemonConfigKeys[i];
+        guint8 *field = (guint8 *) config + k->offset;
+        g_autoptr(GError) err = NULL;
+        double d;
+        int n;
+
+        if (!g_key_file_has_key(kf, k->group, k->key, NULL))
+            continue;
+        if (k->isDouble) {
+            d = g_key_file_get_double(kf, k->group, k->key, &err);
+            if (!err && d > 0)
+                *(double *) field = d;
+        } else {
+            n = g_key_file_get_integer(kf, k->group, k->key, &err);
+            if (!err && n > 0)
+                *(unsigned *) field = n;
+        }
+        if (err || (k->isDouble ? !(d > 0) : n <= 0)) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                        _("configuration file syntax error: [%1$s] %2$s must be a positive number"),
+                        k->group, k->key);
             return false;
         }
     }
-    if (!*socketDir)
-        *socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
+    /* for the migrations Shoal starts itself (maintenance, rebalancing);
+     * clients pass their own flags */
+    if (g_key_file_get_boolean(kf, "migration", "unsafe", NULL))
+        config->migrateExtraFlags |= VIR_MIGRATE_UNSAFE;
+    if (g_key_file_get_boolean(kf, "migration", "auto_converge", NULL))
+        config->migrateExtraFlags |= VIR_MIGRATE_AUTO_CONVERGE;
+    return true;
+}
+
+/* Hosts from [host NAME] groups of the config and from --host options. */
+static bool
+daemonAddHosts(GKeyFile *kf,
+               const shoalOptions *opts,
+               shoalCluster *cluster,
+               GError **error)
+{
+    const char *path = opts->configFile ? opts->configFile : DEFAULT_CONFIG;
+    g_auto(GStrv) groups = NULL;
+    size_t i;
 
     groups = g_key_file_get_groups(kf, NULL);
     for (i = 0; groups[i]; i++) {
         g_autofree char *uri = NULL;
+        g_autofree char *migrationUri = NULL;
 
         if (!g_str_has_prefix(groups[i], "host "))
             continue;
@@ -138,8 +208,10 @@ daemonLoadConfig(const shoalOptions *opts,
                            path);
             return false;
         }
+        migrationUri =
+            g_key_file_get_string(kf, groups[i], "migration_uri", NULL);
         if (!shoalClusterAddHost(cluster, g_strstrip(groups[i] + 5), uri,
-                                 error))
+                                 migrationUri, error))
             return false;
     }
     for (i = 0; opts->hosts && opts->hosts[i]; i++) {
@@ -151,7 +223,7 @@ daemonLoadConfig(const shoalOptions *opts,
                         opts->hosts[i]);
             return false;
         }
-        if (!shoalClusterAddHost(cluster, kv[0], kv[1], error))
+        if (!shoalClusterAddHost(cluster, kv[0], kv[1], NULL, error))
             return false;
     }
     return true;
@@ -269,6 +341,7 @@ daemonRun(shoalOptions *opts)
     shoalDriverServerConfig serverConfig;
     g_autoptr(GError) error = NULL;
     g_autofree char *socketDir = g_strdup(opts->socketDir);
+    g_autoptr(GKeyFile) kf = NULL;
     g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
     const char *stateDir = opts->stateDir ? opts->stateDir : "/var/lib/shoal";
     int readyFd = -1;
@@ -283,8 +356,13 @@ daemonRun(shoalOptions *opts)
     daemon.loop = g_main_loop_new(daemon.context, FALSE);
     if (!(daemon.events = shoalEventLoopNew(&error)))
         goto cleanup;
+    if (!(kf = daemonReadConfig(opts, &error)) ||
+        !daemonApplyConfig(kf, &clusterConfig, &error))
+        goto cleanup;
+    if (!socketDir)
+        socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
     daemon.cluster = shoalClusterNew(&clusterConfig, daemon.context);
-    if (!daemonLoadConfig(opts, daemon.cluster, &socketDir, &error))
+    if (!daemonAddHosts(kf, opts, daemon.cluster, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     if (g_mkdir_with_parents(stateDir, 0700) < 0) {

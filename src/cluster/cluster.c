@@ -62,6 +62,11 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->hostCallTimeoutMs = 10000;
     config->memoryOvercommit = 1.0;
     config->vcpuRatio = 4.0;
+    config->migrateMaxPerSource = 2;
+    config->migrateMaxPerDestination = 1;
+    config->migrateMaxTotal = 4;
+    config->migrateTimeoutBaseS = 60;
+    config->migrateTimeoutPerGiBS = 120;
 }
 
 /* Any thread: queues @job (transfer full), or drops it once stopping. */
@@ -409,10 +414,18 @@ shoalCluster *
 shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
 {
     shoalCluster *cluster = g_new0(shoalCluster, 1);
+    shoalExecConfig execConfig;
 
     cluster->config = *config;
     cluster->context = g_main_context_ref(context);
     cluster->inventory = shoalInventoryNew();
+    shoalExecConfigInit(&execConfig);
+    execConfig.maxPerSource = config->migrateMaxPerSource;
+    execConfig.maxPerDestination = config->migrateMaxPerDestination;
+    execConfig.maxTotal = config->migrateMaxTotal;
+    execConfig.timeoutBaseS = config->migrateTimeoutBaseS;
+    execConfig.timeoutPerGiBS = config->migrateTimeoutPerGiBS;
+    cluster->exec = shoalExecNew(&execConfig);
     cluster->hostPool =
         g_thread_pool_new_full(clusterJobRun, cluster,
                                (GDestroyNotify) clusterJobFree, 8, FALSE, NULL);
@@ -431,39 +444,21 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
 }
 
 /**
- * shoalClusterAddHost:
- * Adds a member host; it is connected by shoalClusterStart(), or at once
- * if the cluster already runs.
+ * shoalClusterHostAdded:
+ *
+ * Connects a host that joined a running cluster. (Before start,
+ * shoalClusterStart() connects every host.)
  */
-bool
-shoalClusterAddHost(shoalCluster *cluster,
-                    const char *name,
-                    const char *uri,
-                    GError **error)
+void
+shoalClusterHostAdded(shoalCluster *cluster, shoalHost *host)
 {
-    shoalHost *host;
     bool started;
 
-    if (!name || !*name || strchr(name, '/') || !uri || !*uri) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
-                    _("invalid argument: a host needs a name without '/' and a URI"));
-        return false;
-    }
     g_mutex_lock(&cluster->lock);
-    if (g_hash_table_contains(cluster->hosts, name)) {
-        g_mutex_unlock(&cluster->lock);
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
-                    _("invalid argument: host '%1$s' is already defined"),
-                    name);
-        return false;
-    }
-    host = shoalHostNew(name, uri);
-    g_hash_table_insert(cluster->hosts, host->name, host);
     started = cluster->resyncSource != 0;
     g_mutex_unlock(&cluster->lock);
     if (started)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, host, 0);
-    return true;
 }
 
 /* Main thread, like the handlers' calls. */
@@ -538,6 +533,37 @@ shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host)
 }
 
 /**
+ * shoalClusterDisconnectHost:
+ *
+ * Main thread: cancels a pending reconnect and closes the host's
+ * connection; the host stays a member, unreachable.
+ */
+void
+shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host)
+{
+    virConnectPtr conn;
+    int cbIds[SHOAL_HOST_EVENT_IDS];
+    void *closeCtx;
+
+    g_mutex_lock(&host->lock);
+    if (host->reconnectSource) {
+        GSource *s = g_main_context_find_source_by_id(cluster->context,
+                                                      host->reconnectSource);
+
+        if (s)
+            g_source_destroy(s);
+        host->reconnectSource = 0;
+    }
+    conn = g_steal_pointer(&host->conn);
+    memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
+    closeCtx = g_steal_pointer(&host->closeCtx);
+    host->state = SHOAL_HOST_STATE_UNREACHABLE;
+    g_mutex_unlock(&host->lock);
+    if (conn)
+        clusterDropConnection(conn, cbIds, closeCtx);
+}
+
+/**
  * shoalClusterStop:
  * Main thread: waits for host jobs, then closes every connection.
  */
@@ -569,30 +595,8 @@ shoalClusterStop(shoalCluster *cluster)
     cluster->queryPool = NULL;
 
     hosts = shoalClusterListHosts(cluster);
-    for (i = 0; i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
-        virConnectPtr conn;
-        int cbIds[SHOAL_HOST_EVENT_IDS];
-        void *closeCtx;
-
-        g_mutex_lock(&host->lock);
-        if (host->reconnectSource) {
-            GSource *s =
-                g_main_context_find_source_by_id(cluster->context,
-                                                 host->reconnectSource);
-
-            if (s)
-                g_source_destroy(s);
-            host->reconnectSource = 0;
-        }
-        conn = g_steal_pointer(&host->conn);
-        memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
-        closeCtx = g_steal_pointer(&host->closeCtx);
-        host->state = SHOAL_HOST_STATE_UNREACHABLE;
-        g_mutex_unlock(&host->lock);
-        if (conn)
-            clusterDropConnection(conn, cbIds, closeCtx);
-    }
+    for (i = 0; i < hosts->len; i++)
+        shoalClusterDisconnectHost(cluster, hosts->pdata[i]);
 }
 
 /* Main thread, after shoalClusterStop() and with no emits pending. */
@@ -609,6 +613,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_mutex_clear(&cluster->jobLock);
     g_mutex_clear(&cluster->defineLock);
     g_clear_pointer(&cluster->store, shoalStoreFree);
+    g_clear_pointer(&cluster->exec, shoalExecFree);
     g_cond_clear(&cluster->jobCond);
     g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);

@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "cluster_admin_types.h"
 #include "cluster_domain.h"
 
 typedef struct _shoalCluster shoalCluster;
@@ -26,6 +27,13 @@ typedef struct _shoalClusterConfig {
     unsigned hostCallTimeoutMs; /* fan-out queries skip slower hosts */
     double memoryOvercommit;    /* placement: committed/physical memory */
     double vcpuRatio;           /* placement: vCPUs per physical CPU */
+    unsigned migrateMaxPerSource;
+    unsigned migrateMaxPerDestination;
+    unsigned migrateMaxTotal;
+    unsigned migrateTimeoutBaseS; /* abort after base + per GiB */
+    unsigned migrateTimeoutPerGiBS;
+    unsigned migrateExtraFlags; /* for migrations Shoal starts itself,
+                                       e.g. VIR_MIGRATE_UNSAFE */
 } shoalClusterConfig;
 
 void shoalClusterConfigInit(shoalClusterConfig *config);
@@ -39,7 +47,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalCluster, shoalClusterFree)
 bool shoalClusterAddHost(shoalCluster *cluster,
                          const char *name,
                          const char *uri,
+                         const char *migrationUri,
                          GError **error);
+
+/* The admin interface: hosts, maintenance, migrations. */
+GPtrArray *shoalClusterListHostInfo(shoalCluster *cluster);
+
+bool shoalClusterRemoveHost(shoalCluster *cluster,
+                            const char *name,
+                            GError **error);
+
+bool shoalClusterSetMaintenance(shoalCluster *cluster,
+                                const char *name,
+                                bool on,
+                                bool returnDomains,
+                                shoalMaintenanceResult **result,
+                                GError **error);
+
+GPtrArray *shoalClusterListMigrations(shoalCluster *cluster);
+
+void shoalClusterGetStatus(shoalCluster *cluster, shoalClusterStatus *status);
 
 bool shoalClusterOpenStore(shoalCluster *cluster,
                            const char *dir,
@@ -193,6 +220,28 @@ shoalDomainRef *shoalClusterDomainCreateXML(shoalCluster *cluster,
 bool shoalClusterDomainUndefine(shoalCluster *cluster,
                                 const unsigned char *uuid,
                                 unsigned flags,
+                                GError **error);
+
+bool shoalClusterDomainMigrate(shoalCluster *cluster,
+                               const unsigned char *uuid,
+                               const char *dconnuri,
+                               GPtrArray *params,
+                               unsigned flags,
+                               GError **error);
+
+bool shoalClusterDomainGetJobInfo(shoalCluster *cluster,
+                                  const unsigned char *uuid,
+                                  virDomainJobInfo *info,
+                                  GError **error);
+
+GPtrArray *shoalClusterDomainGetJobStats(shoalCluster *cluster,
+                                         const unsigned char *uuid,
+                                         unsigned flags,
+                                         int *type,
+                                         GError **error);
+
+bool shoalClusterDomainAbortJob(shoalCluster *cluster,
+                                const unsigned char *uuid,
                                 GError **error);
 
 bool shoalClusterDomainApply(shoalCluster *cluster,

@@ -31,7 +31,7 @@ bool
 shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
 {
     cluster->store = shoalStoreOpen(dir, error);
-    return cluster->store != NULL;
+    return cluster->store && shoalClusterLoadHosts(cluster, error);
 }
 
 static bool
@@ -45,8 +45,8 @@ defineCheckStore(shoalCluster *cluster, GError **error)
 }
 
 /* The one place where sched's errors become libvirt's. */
-static void
-defineSchedErrorConvert(GError **error)
+void
+shoalClusterSchedErrorConvert(GError **error)
 {
     if (!error || !*error || (*error)->domain != SHOAL_SCHED_ERROR)
         return;
@@ -61,17 +61,19 @@ defineSchedErrorConvert(GError **error)
 }
 
 /**
- * definePlace:
+ * shoalClusterPlace:
  * @except: (nullable): a domain whose own usage is left out
+ * @exclude: (nullable): a host not to choose, e.g. the one it leaves
  *
  * Asks sched for the host with most room for @def. Returns: (transfer
  * full): the chosen host.
  */
-static shoalHost *
-definePlace(shoalCluster *cluster,
-            const shoalDomainXML *def,
-            const unsigned char *except,
-            GError **error)
+shoalHost *
+shoalClusterPlace(shoalCluster *cluster,
+                  const shoalDomainXML *def,
+                  const unsigned char *except,
+                  const char *exclude,
+                  GError **error)
 {
     g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
     g_autoptr(GPtrArray) facts =
@@ -93,6 +95,9 @@ definePlace(shoalCluster *cluster,
         cand[i].name = host->name;
         cand[i].online =
             f && shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE;
+        g_mutex_lock(&host->lock);
+        cand[i].maintenance = host->maintenance;
+        g_mutex_unlock(&host->lock);
         cand[i].memoryKiB = f ? f->nodeInfo.memory : 0;
         cand[i].cpus = f ? f->nodeInfo.cpus : 0;
         shoalInventoryHostUsage(cluster->inventory, host->name, except,
@@ -101,9 +106,10 @@ definePlace(shoalCluster *cluster,
     }
     req.memoryKiB = def->memoryKiB;
     req.vcpus = def->vcpus;
+    req.exclude = exclude;
     chosen = shoalSchedPlace(cand, hosts->len, &req, &config, error);
     if (chosen < 0) {
-        defineSchedErrorConvert(error);
+        shoalClusterSchedErrorConvert(error);
         return NULL;
     }
     return shoalHostRef(hosts->pdata[chosen]);
@@ -280,7 +286,7 @@ shoalClusterDomainDefine(shoalCluster *cluster,
             return NULL;
         return defineOnHost(cluster, host, xml, flags, false, error);
     }
-    if (!(host = definePlace(cluster, def, NULL, error))) {
+    if (!(host = shoalClusterPlace(cluster, def, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }
@@ -323,7 +329,7 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
                     def->name, existing->hostName);
         return NULL;
     }
-    if (!(host = definePlace(cluster, def, NULL, error))) {
+    if (!(host = shoalClusterPlace(cluster, def, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }

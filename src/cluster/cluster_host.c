@@ -35,14 +35,21 @@ shoalHostFactsFree(shoalHostFacts *facts)
     g_free(facts);
 }
 
+/**
+ * shoalHostNew:
+ * @migrationUri: (nullable): the URI other hosts' libvirtd reach this one
+ *   at for migration; defaults to @uri
+ */
 shoalHost *
-shoalHostNew(const char *name, const char *uri)
+shoalHostNew(const char *name, const char *uri, const char *migrationUri)
 {
     shoalHost *host = g_new0(shoalHost, 1);
 
     host->refs = 1;
     host->name = g_strdup(name);
     host->uri = g_strdup(uri);
+    host->migrationUri = g_strdup(migrationUri ? migrationUri : uri);
+    host->evacuated = g_ptr_array_new_with_free_func(g_free);
     host->state = SHOAL_HOST_STATE_CONNECTING;
     memset(host->eventCallbackIds, -1, sizeof(host->eventCallbackIds));
     g_mutex_init(&host->lock);
@@ -66,8 +73,10 @@ shoalHostUnref(shoalHost *host)
     shoalHostFactsFree(host->facts);
     g_free(host->lastError);
     g_mutex_clear(&host->lock);
+    g_ptr_array_unref(host->evacuated);
     g_free(host->name);
     g_free(host->uri);
+    g_free(host->migrationUri);
     g_free(host);
 }
 

@@ -37,8 +37,9 @@ typedef struct _shoalHost shoalHost;
  */
 struct _shoalHost {
     gint refs;
-    char *name; /* immutable */
-    char *uri;  /* immutable */
+    char *name;         /* immutable */
+    char *uri;          /* immutable */
+    char *migrationUri; /* immutable: where peers migrate to */
 
     GMutex lock;
     virConnectPtr conn;    /* protected by lock */
@@ -48,6 +49,9 @@ struct _shoalHost {
     bool busy;             /* protected by lock: a connect job runs */
     unsigned backoffMs;    /* protected by lock */
     guint reconnectSource; /* protected by lock: pending retry */
+    bool maintenance;      /* protected by lock: no placement here */
+    GPtrArray *evacuated;  /* protected by lock: uuids (16 bytes) that
+                                  left for maintenance, for --return */
     unsigned generation;   /* protected by lock: bumps per connection */
     /* protected by lock: one per relayed event ID, -1 where none */
     int eventCallbackIds[SHOAL_HOST_EVENT_IDS];
@@ -56,7 +60,9 @@ struct _shoalHost {
     void *closeCtx;
 };
 
-shoalHost *shoalHostNew(const char *name, const char *uri);
+shoalHost *shoalHostNew(const char *name,
+                        const char *uri,
+                        const char *migrationUri);
 
 shoalHost *shoalHostRef(shoalHost *host);
 

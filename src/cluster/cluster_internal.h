@@ -4,6 +4,8 @@
 /* Shared by the files of src/cluster/ only; the driver sees cluster.h. */
 
 #include "cluster.h"
+#include "cluster_domainxml.h"
+#include "cluster_exec.h"
 #include "cluster_host.h"
 #include "cluster_inventory.h"
 #include "cluster_store.h"
@@ -17,6 +19,7 @@ struct _shoalCluster {
     shoalClusterConfig config; /* immutable */
     GMainContext *context;     /* immutable */
     shoalInventory *inventory; /* has its own lock */
+    shoalExec *exec;           /* has its own lock */
     shoalStore *store;         /* has its own lock; set before start */
     GMutex defineLock;         /* one define or create at a time: names
                                   and UUIDs stay unique cluster-wide */
@@ -33,6 +36,19 @@ struct _shoalCluster {
     GCond jobCond;
     GHashTable *jobs; /* protected by jobLock: uuids with a job */
 };
+
+void shoalClusterHostAdded(shoalCluster *cluster, shoalHost *host);
+
+bool shoalClusterLoadHosts(shoalCluster *cluster, GError **error);
+
+bool shoalClusterSetHostMaintenanceFlag(shoalCluster *cluster,
+                                        shoalHost *host,
+                                        bool on,
+                                        GError **error);
+
+void shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host);
+
+unsigned shoalClusterMigrationsRunning(shoalCluster *cluster);
 
 shoalHost *shoalClusterLookupHost(shoalCluster *cluster,
                                   const char *name,
@@ -103,6 +119,28 @@ void shoalClusterRefreshDomain(shoalCluster *cluster,
                                const char *hostName);
 
 void shoalClusterQueryRun(gpointer job, gpointer cluster);
+
+void shoalClusterSchedErrorConvert(GError **error);
+
+shoalHost *shoalClusterPlace(shoalCluster *cluster,
+                             const shoalDomainXML *def,
+                             const unsigned char *except,
+                             const char *exclude,
+                             GError **error);
+
+shoalHost *shoalClusterPickDestination(shoalCluster *cluster,
+                                       const shoalInventoryEntry *entry,
+                                       GError **error);
+
+bool shoalClusterCheckDestination(shoalCluster *cluster,
+                                  const shoalExecStep *step,
+                                  GError **error);
+
+bool shoalClusterMigrateStep(shoalCluster *cluster,
+                             const shoalExecStep *step,
+                             GPtrArray *params,
+                             unsigned flags,
+                             GError **error);
 
 void shoalClusterReconcileHost(shoalCluster *cluster,
                                shoalHost *host,

@@ -250,6 +250,33 @@ shoalInventoryUpdate(shoalInventory *inv,
     g_mutex_unlock(&inv->lock);
 }
 
+/**
+ * shoalInventoryMove:
+ *
+ * A domain moved from @from to @to (migration, re-home): the new owner's
+ * record replaces the old one, and the domain keeps its Shoal id while it
+ * stays active, as it is the same running guest.
+ */
+void
+shoalInventoryMove(shoalInventory *inv,
+                   const char *from,
+                   const char *to,
+                   const shoalInventoryRecord *record)
+{
+    inventoryDomain *dom;
+    int id;
+
+    g_mutex_lock(&inv->lock);
+    dom = g_hash_table_lookup(inv->domains, record->uuid);
+    id = dom && g_str_equal(dom->hosts->pdata[0], from) ? dom->id : -1;
+    inventoryRemoveLocked(inv, from, record->uuid);
+    inventoryUpdateLocked(inv, to, record);
+    dom = g_hash_table_lookup(inv->domains, record->uuid);
+    if (dom && id > 0 && dom->id > 0 && g_str_equal(dom->hosts->pdata[0], to))
+        dom->id = id;
+    g_mutex_unlock(&inv->lock);
+}
+
 void
 shoalInventoryRemove(shoalInventory *inv,
                      const char *hostName,
@@ -507,6 +534,63 @@ shoalInventoryHostUsage(shoalInventory *inv,
         *vcpus += dom->rec.vcpus;
     }
     g_mutex_unlock(&inv->lock);
+}
+
+/**
+ * shoalInventoryHostCount:
+ * @running: (out) (optional): how many of them are active
+ *
+ * Returns: how many domains @hostName owns.
+ */
+unsigned
+shoalInventoryHostCount(shoalInventory *inv,
+                        const char *hostName,
+                        unsigned *running)
+{
+    GHashTableIter iter;
+    gpointer value;
+    unsigned n = 0;
+    unsigned active = 0;
+
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (!g_str_equal(dom->hosts->pdata[0], hostName))
+            continue;
+        n++;
+        active += dom->id > 0;
+    }
+    g_mutex_unlock(&inv->lock);
+    if (running)
+        *running = active;
+    return n;
+}
+
+/**
+ * shoalInventoryListHost:
+ * Returns: (transfer full): copies (shoalInventoryEntry) of the domains
+ *   @hostName owns, by name.
+ */
+GPtrArray *
+shoalInventoryListHost(shoalInventory *inv, const char *hostName)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) shoalInventoryEntryFree);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (g_str_equal(dom->hosts->pdata[0], hostName))
+            g_ptr_array_add(out, inventoryCopyLocked(inv, dom));
+    }
+    g_mutex_unlock(&inv->lock);
+    return out;
 }
 
 shoalDomainRef *

@@ -56,6 +56,11 @@ void shoalInventoryUpdate(shoalInventory *inv,
                           const char *hostName,
                           const shoalInventoryRecord *record);
 
+void shoalInventoryMove(shoalInventory *inv,
+                        const char *from,
+                        const char *to,
+                        const shoalInventoryRecord *record);
+
 void shoalInventoryRemove(shoalInventory *inv,
                           const char *hostName,
                           const unsigned char *uuid);
@@ -83,6 +88,12 @@ void shoalInventoryHostUsage(shoalInventory *inv,
                              const unsigned char *except,
                              unsigned long long *memoryKiB,
                              unsigned *vcpus);
+
+unsigned shoalInventoryHostCount(shoalInventory *inv,
+                                 const char *hostName,
+                                 unsigned *running);
+
+GPtrArray *shoalInventoryListHost(shoalInventory *inv, const char *hostName);
 
 shoalDomainRef *shoalInventoryEntryToRef(const shoalInventoryEntry *entry);
 

@@ -34,8 +34,11 @@
 #define STORE_RECORD_VERSION 1
 
 struct _shoalStore {
+    char *dir;        /* immutable: DIR */
+    int dirFd;        /* immutable: open on dir */
     char *domainsDir; /* immutable: DIR/domains */
     int domainsFd;    /* immutable: open on domainsDir */
+    char *hosts;      /* protected by lock: DIR/hosts.json, or NULL */
 
     /*
      * Held across a whole change on disk (write, fsync, rename, fsync of
@@ -436,21 +439,20 @@ storeWriteAll(int fd, const char *data, size_t len)
  * holds @data, even if syncing the directory then fails.
  */
 static bool
-storeFileReplace(shoalStore *store,
+storeFileReplace(int dirFd,
+                 const char *dirPath,
                  const char *tmpName,
                  const char *name,
                  const char *data,
                  bool *renamed,
                  GError **error)
 {
-    g_autofree char *tmpPath =
-        g_build_filename(store->domainsDir, tmpName, NULL);
-    g_autofree char *path = g_build_filename(store->domainsDir, name, NULL);
+    g_autofree char *tmpPath = g_build_filename(dirPath, tmpName, NULL);
+    g_autofree char *path = g_build_filename(dirPath, name, NULL);
     int fd;
 
     *renamed = false;
-    fd = openat(store->domainsFd, tmpName,
-                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fd = openat(dirFd, tmpName, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         storeSetSystemError(error, errno, _("cannot create file '%1$s'"),
                             tmpPath);
@@ -460,34 +462,34 @@ storeFileReplace(shoalStore *store,
         storeSetSystemError(error, errno, _("cannot write data to file '%1$s'"),
                             tmpPath);
         close(fd);
-        unlinkat(store->domainsFd, tmpName, 0);
+        unlinkat(dirFd, tmpName, 0);
         return false;
     }
     if (fsync(fd) < 0) {
         storeSetSystemError(error, errno, _("cannot sync file '%1$s'"),
                             tmpPath);
         close(fd);
-        unlinkat(store->domainsFd, tmpName, 0);
+        unlinkat(dirFd, tmpName, 0);
         return false;
     }
     /* on Linux the descriptor is closed even when close() fails */
     if (close(fd) < 0 && errno != EINTR) {
         storeSetSystemError(error, errno, _("cannot save file '%1$s'"),
                             tmpPath);
-        unlinkat(store->domainsFd, tmpName, 0);
+        unlinkat(dirFd, tmpName, 0);
         return false;
     }
-    if (renameat(store->domainsFd, tmpName, store->domainsFd, name) < 0) {
+    if (renameat(dirFd, tmpName, dirFd, name) < 0) {
         storeSetSystemError(error, errno,
                             _("cannot rename file '%1$s' as '%2$s'"), tmpPath,
                             path);
-        unlinkat(store->domainsFd, tmpName, 0);
+        unlinkat(dirFd, tmpName, 0);
         return false;
     }
     *renamed = true;
-    if (fsync(store->domainsFd) < 0) {
+    if (fsync(dirFd) < 0) {
         storeSetSystemError(error, errno, _("cannot sync directory '%1$s'"),
-                            store->domainsDir);
+                            dirPath);
         return false;
     }
     return true;
@@ -700,6 +702,65 @@ storeLoad(shoalStore *store, GError **error)
     return true;
 }
 
+#define STORE_HOSTS_FILE "hosts.json"
+
+/* The cluster's own host records, an opaque JSON text to the store. */
+static bool
+storeLoadHosts(shoalStore *store, GError **error)
+{
+    g_autofree char *path =
+        g_build_filename(store->dir, STORE_HOSTS_FILE, NULL);
+    g_autoptr(GError) err = NULL;
+    char *data = NULL;
+
+    if (!g_file_get_contents(path, &data, NULL, &err)) {
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return true;
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot read file '%1$s': %2$s"), path, err->message);
+        return false;
+    }
+    store->hosts = data;
+    return true;
+}
+
+/**
+ * shoalStorePutHosts:
+ * @json: the cluster's host records, stored as given
+ *
+ * Durable on return, like shoalStorePut().
+ */
+bool
+shoalStorePutHosts(shoalStore *store, const char *json, GError **error)
+{
+    g_autoptr(GMutexLocker) writer = g_mutex_locker_new(&store->writeLock);
+    bool renamed;
+    bool ok;
+
+    ok = storeFileReplace(store->dirFd, store->dir, STORE_HOSTS_FILE ".tmp",
+                          STORE_HOSTS_FILE, json, &renamed, error);
+    if (renamed) {
+        g_mutex_lock(&store->lock);
+        g_free(store->hosts);
+        store->hosts = g_strdup(json);
+        g_mutex_unlock(&store->lock);
+    }
+    return ok;
+}
+
+/**
+ * shoalStoreGetHosts:
+ * Returns: (transfer full) (nullable): what shoalStorePutHosts() last
+ *   stored, or NULL if it never did.
+ */
+char *
+shoalStoreGetHosts(shoalStore *store)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&store->lock);
+
+    return g_strdup(store->hosts);
+}
+
 /**
  * shoalStoreOpen:
  * @dir: the store's directory, created (0700) with its parents if needed
@@ -724,6 +785,8 @@ shoalStoreOpen(const char *dir, GError **error)
     store->domains =
         g_hash_table_new_full(storeUUIDHash, storeUUIDEqual, NULL,
                               (GDestroyNotify) shoalStoreDomainFree);
+    store->dir = g_strdup(dir);
+    store->dirFd = -1;
     store->domainsDir = g_build_filename(dir, "domains", NULL);
     store->domainsFd = -1;
 
@@ -736,7 +799,13 @@ shoalStoreOpen(const char *dir, GError **error)
                             store->domainsDir);
         return NULL;
     }
-    if (!storeLoad(store, error))
+    store->dirFd = open(store->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (store->dirFd < 0) {
+        storeSetSystemError(error, errno, _("cannot open directory '%1$s'"),
+                            store->dir);
+        return NULL;
+    }
+    if (!storeLoad(store, error) || !storeLoadHosts(store, error))
         return NULL;
     return g_steal_pointer(&store);
 }
@@ -748,6 +817,10 @@ shoalStoreFree(shoalStore *store)
         return;
     if (store->domainsFd >= 0)
         close(store->domainsFd);
+    if (store->dirFd >= 0)
+        close(store->dirFd);
+    g_free(store->dir);
+    g_free(store->hosts);
     g_hash_table_unref(store->domains);
     g_mutex_clear(&store->lock);
     g_mutex_clear(&store->writeLock);
@@ -793,7 +866,8 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
     tmpName = g_strdup_printf("%s.json.tmp", uuid);
 
     g_mutex_lock(&store->writeLock);
-    ok = storeFileReplace(store, tmpName, name, data, &renamed, error);
+    ok = storeFileReplace(store->domainsFd, store->domainsDir, tmpName, name,
+                          data, &renamed, error);
     if (renamed) {
         shoalStoreDomain *copy = shoalStoreDomainCopy(dom);
 

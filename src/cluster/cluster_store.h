@@ -56,3 +56,7 @@ shoalStoreDomain *shoalStoreLookup(shoalStore *store,
                                    GError **error);
 
 GPtrArray *shoalStoreList(shoalStore *store);
+
+bool shoalStorePutHosts(shoalStore *store, const char *json, GError **error);
+
+char *shoalStoreGetHosts(shoalStore *store);

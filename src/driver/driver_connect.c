@@ -17,8 +17,10 @@
 
 /* libvirt's virDrvFeature numbers a client asks about */
 enum {
+    FEATURE_MIGRATION_P2P = 4,
     FEATURE_TYPED_PARAM_STRING = 9,
     FEATURE_PROGRAM_KEEPALIVE = 10,
+    FEATURE_MIGRATION_PARAMS = 13,
     FEATURE_REMOTE_EVENT_CALLBACK = 14,
     FEATURE_REMOTE_CLOSE_CALLBACK = 15,
 };
@@ -50,6 +52,8 @@ shoalDispatchConnectSupportsFeature(
         g_mutex_unlock(&client->lock);
         ret->supported = 1;
         break;
+    case FEATURE_MIGRATION_P2P:
+    case FEATURE_MIGRATION_PARAMS:
     case FEATURE_TYPED_PARAM_STRING:
     case FEATURE_REMOTE_EVENT_CALLBACK:
     case FEATURE_REMOTE_CLOSE_CALLBACK:

@@ -3,7 +3,11 @@
 
 #include "driver_params.h"
 
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+
 #include "cluster.h"
+#include "util_error.h"
 
 static bool
 paramsFillOne(remote_typed_param *out, const shoalTypedParam *in)
@@ -71,4 +75,54 @@ shoalDriverParamsClear(remote_typed_param *val, u_int len)
     for (i = 0; i < len; i++)
         xdr_free((xdrproc_t) xdr_remote_typed_param, (char *) &val[i]);
     g_free(val);
+}
+
+/**
+ * shoalDriverParamsParse:
+ * Returns: (transfer full): the client's typed parameters as
+ *   shoalTypedParam, or NULL with @error set for an unknown type.
+ */
+GPtrArray *
+shoalDriverParamsParse(const remote_typed_param *val, u_int len, GError **error)
+{
+    g_autoptr(GPtrArray) out =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalTypedParamFree);
+    u_int i;
+
+    for (i = 0; i < len; i++) {
+        const remote_typed_param_value *v = &val[i].value;
+        g_autoptr(shoalTypedParam) p = g_new0(shoalTypedParam, 1);
+
+        p->field = g_strdup(val[i].field);
+        p->type = v->type;
+        switch (v->type) {
+        case VIR_TYPED_PARAM_INT:
+            p->value.i = v->remote_typed_param_value_u.i;
+            break;
+        case VIR_TYPED_PARAM_UINT:
+            p->value.ui = v->remote_typed_param_value_u.ui;
+            break;
+        case VIR_TYPED_PARAM_LLONG:
+            p->value.l = v->remote_typed_param_value_u.l;
+            break;
+        case VIR_TYPED_PARAM_ULLONG:
+            p->value.ul = v->remote_typed_param_value_u.ul;
+            break;
+        case VIR_TYPED_PARAM_DOUBLE:
+            p->value.d = v->remote_typed_param_value_u.d;
+            break;
+        case VIR_TYPED_PARAM_BOOLEAN:
+            p->value.b = v->remote_typed_param_value_u.b != 0;
+            break;
+        case VIR_TYPED_PARAM_STRING:
+            p->value.s = g_strdup(v->remote_typed_param_value_u.s);
+            break;
+        default:
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                        _("unknown parameter type: %1$d"), v->type);
+            return NULL;
+        }
+        g_ptr_array_add(out, g_steal_pointer(&p));
+    }
+    return g_steal_pointer(&out);
 }

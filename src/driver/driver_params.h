@@ -10,3 +10,7 @@ void shoalDriverParamsFill(GPtrArray *params,
                            u_int *len);
 
 void shoalDriverParamsClear(remote_typed_param *val, u_int len);
+
+GPtrArray *shoalDriverParamsParse(const remote_typed_param *val,
+                                  u_int len,
+                                  GError **error);

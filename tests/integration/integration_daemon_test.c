@@ -388,7 +388,7 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
         g_autofree char *uri = integrationHostURI(&tc->hosts[i]);
         bool ok;
 
-        ok = shoalClusterAddHost(fixture->cluster, tc->hosts[i].name, uri,
+        ok = shoalClusterAddHost(fixture->cluster, tc->hosts[i].name, uri, NULL,
                                  &error);
         g_assert_no_error(error);
         g_assert_true(ok);

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Plain data the admin interface shows: hosts, migrations, status. */
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+typedef struct _shoalClusterHostInfo {
+    char *name;
+    char *uri;
+    char *migrationUri; /* what the other hosts migrate to */
+    const char *state;  /* static: connecting, online, unreachable */
+    bool maintenance;
+    char *lastError;              /* nullable: why it is unreachable */
+    unsigned long long memoryKiB; /* capacity; 0 before first online */
+    unsigned cpus;
+    unsigned long long committedMemoryKiB; /* its domains' maximum memory */
+    unsigned committedVcpus;
+    unsigned domains;
+    unsigned running;
+} shoalClusterHostInfo;
+
+void shoalClusterHostInfoFree(shoalClusterHostInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalClusterHostInfo, shoalClusterHostInfoFree)
+
+typedef enum {
+    SHOAL_MIGRATION_QUEUED = 0, /* waiting for a concurrency slot */
+    SHOAL_MIGRATION_RUNNING,
+    SHOAL_MIGRATION_DONE,
+    SHOAL_MIGRATION_FAILED,
+    SHOAL_MIGRATION_LAST
+} shoalMigrationState;
+
+const char *shoalMigrationStateToString(shoalMigrationState state);
+
+/* One migration the executor ran or runs: a copy, owned by the caller. */
+typedef struct _shoalMigrationInfo {
+    unsigned id;
+    char *domain;
+    char *from;
+    char *to;
+    char *reason; /* who asked: "virsh", "maintenance of 'h2'", ... */
+    shoalMigrationState state;
+    gint64 startedUs;  /* wall clock, microseconds since the epoch */
+    gint64 durationMs; /* so far, while running */
+    unsigned long long dataTotal;
+    unsigned long long dataProcessed;
+    unsigned long long downtimeMs; /* when libvirt reports it */
+    char *error;                   /* nullable */
+} shoalMigrationInfo;
+
+void shoalMigrationInfoFree(shoalMigrationInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalMigrationInfo, shoalMigrationInfoFree)
+
+/* What a maintenance switch did. */
+typedef struct _shoalMaintenanceResult {
+    unsigned migrated; /* running domains moved live */
+    unsigned rehomed;  /* shut-off domains defined elsewhere */
+    unsigned failed;
+    GPtrArray *errors; /* char *: one message per failure */
+} shoalMaintenanceResult;
+
+void shoalMaintenanceResultFree(shoalMaintenanceResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalMaintenanceResult,
+                              shoalMaintenanceResultFree)
+
+typedef struct _shoalClusterStatus {
+    unsigned hosts;
+    unsigned hostsOnline;
+    unsigned hostsMaintenance;
+    unsigned domains;
+    unsigned running;
+    unsigned migrationsRunning;
+} shoalClusterStatus;

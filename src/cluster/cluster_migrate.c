@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Live migration through the executor, against real hosts: the source
+ * host's libvirtd migrates peer-to-peer to the destination's migration
+ * URI, and the definition moves with the domain.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+
+#include "cluster_domainxml.h"
+#include "cluster_error.h"
+#include "cluster_exec.h"
+#include "cluster_internal.h"
+#include "cluster_sync.h"
+#include "sched.h"
+#include "util_error.h"
+#include "util_log.h"
+
+/* How often a running migration's progress is read. */
+#define MIGRATE_POLL_US (500 * 1000)
+
+/* What the real step functions need besides the step. */
+typedef struct _migrateCtx {
+    shoalCluster *cluster;
+    virTypedParameterPtr params; /* borrowed */
+    int nparams;
+    unsigned flags;
+} migrateCtx;
+
+/* Converts client typed parameters for libvirt. Returns the count. */
+static int
+migrateParamsToLibvirt(GPtrArray *in, virTypedParameterPtr *out)
+{
+    int n = 0;
+    int max = 0;
+    guint i;
+
+    *out = NULL;
+    for (i = 0; in && i < in->len; i++) {
+        const shoalTypedParam *p = in->pdata[i];
+        int rc = -1;
+
+        switch (p->type) {
+        case VIR_TYPED_PARAM_INT:
+            rc = virTypedParamsAddInt(out, &n, &max, p->field, p->value.i);
+            break;
+        case VIR_TYPED_PARAM_UINT:
+            rc = virTypedParamsAddUInt(out, &n, &max, p->field, p->value.ui);
+            break;
+        case VIR_TYPED_PARAM_LLONG:
+            rc = virTypedParamsAddLLong(out, &n, &max, p->field, p->value.l);
+            break;
+        case VIR_TYPED_PARAM_ULLONG:
+            rc = virTypedParamsAddULLong(out, &n, &max, p->field, p->value.ul);
+            break;
+        case VIR_TYPED_PARAM_DOUBLE:
+            rc = virTypedParamsAddDouble(out, &n, &max, p->field, p->value.d);
+            break;
+        case VIR_TYPED_PARAM_BOOLEAN:
+            rc = virTypedParamsAddBoolean(out, &n, &max, p->field, p->value.b);
+            break;
+        case VIR_TYPED_PARAM_STRING:
+            rc = virTypedParamsAddString(out, &n, &max, p->field, p->value.s);
+            break;
+        }
+        if (rc < 0)
+            virResetLastError();
+    }
+    return n;
+}
+
+/* The room check of placement, for one given destination. */
+static bool
+migrateCheckRoom(shoalCluster *cluster,
+                 shoalHost *dest,
+                 const shoalExecStep *step,
+                 GError **error)
+{
+    g_autoptr(shoalHostFacts) facts = shoalHostCopyFacts(dest);
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    shoalSchedPlacementConfig config;
+    shoalSchedHost cand = { 0 };
+    shoalSchedRequest req = { 0 };
+
+    entry = shoalInventoryLookupByUUID(cluster->inventory, step->uuid, error);
+    if (!entry)
+        return false;
+    shoalSchedPlacementConfigInit(&config);
+    config.memoryOvercommit = cluster->config.memoryOvercommit;
+    config.vcpuRatio = cluster->config.vcpuRatio;
+    cand.name = dest->name;
+    cand.online = facts != NULL;
+    cand.memoryKiB = facts ? facts->nodeInfo.memory : 0;
+    cand.cpus = facts ? facts->nodeInfo.cpus : 0;
+    shoalInventoryHostUsage(cluster->inventory, dest->name, step->uuid,
+                            &cand.committedMemoryKiB, &cand.committedVcpus);
+    req.memoryKiB = MAX(entry->rec.memoryKiB, 1);
+    req.vcpus = MAX(entry->rec.vcpus, 1);
+    if (shoalSchedPlace(&cand, 1, &req, &config, error) < 0) {
+        shoalClusterSchedErrorConvert(error);
+        return false;
+    }
+    return true;
+}
+
+/**
+ * shoalClusterCheckDestination:
+ *
+ * Whether @step can go to its destination now: the domain is still on the
+ * source, the destination is another online host, not in maintenance,
+ * with room.
+ */
+bool
+shoalClusterCheckDestination(shoalCluster *cluster,
+                             const shoalExecStep *step,
+                             GError **error)
+{
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(shoalHost) dest = NULL;
+    bool maintenance;
+
+    if (!(entry = shoalInventoryLookupByUUID(cluster->inventory, step->uuid,
+                                             error)) ||
+        !shoalInventoryEntryCheckUsable(entry, error))
+        return false;
+    if (!g_str_equal(entry->hostName, step->from)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("Requested operation is not valid: domain '%1$s' is no longer on host '%2$s'"),
+                    step->domain, step->from);
+        return false;
+    }
+    if (g_str_equal(step->from, step->to)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("Requested operation is not valid: domain '%1$s' is already on host '%2$s'"),
+                    step->domain, step->to);
+        return false;
+    }
+    if (!(dest = shoalClusterLookupHost(cluster, step->to, error)))
+        return false;
+    if (shoalHostGetState(dest) != SHOAL_HOST_STATE_ONLINE) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                    _("operation failed: host '%1$s' is unreachable"),
+                    dest->name);
+        return false;
+    }
+    g_mutex_lock(&dest->lock);
+    maintenance = dest->maintenance;
+    g_mutex_unlock(&dest->lock);
+    if (maintenance) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("Requested operation is not valid: host '%1$s' is in maintenance"),
+                    dest->name);
+        return false;
+    }
+    return migrateCheckRoom(cluster, dest, step, error);
+}
+
+static bool
+migrateOpCheck(gpointer opaque, const shoalExecStep *step, GError **error)
+{
+    migrateCtx *ctx = opaque;
+
+    return shoalClusterCheckDestination(ctx->cluster, step, error);
+}
+
+/* Watches a migration: progress for the record, abort when overdue. */
+typedef struct _migrateWatch {
+    virDomainPtr dom;     /* borrowed: outlives the watch */
+    shoalExecRecord *rec; /* borrowed */
+    GMutex lock;
+    GCond cond;
+    bool done; /* protected by lock */
+} migrateWatch;
+
+static gpointer
+migrateWatchRun(gpointer opaque)
+{
+    migrateWatch *w = opaque;
+    bool aborted = false;
+
+    g_mutex_lock(&w->lock);
+    while (!w->done) {
+        gint64 until = g_get_monotonic_time() + MIGRATE_POLL_US;
+        virDomainJobInfo info;
+
+        g_mutex_unlock(&w->lock);
+        if (virDomainGetJobInfo(w->dom, &info) == 0 &&
+            info.type != VIR_DOMAIN_JOB_NONE)
+            shoalExecRecordProgress(w->rec, info.dataTotal, info.dataProcessed);
+        if (!aborted && shoalExecRecordOverdue(w->rec)) {
+            /* the migration then fails and the guest stays on the source */
+            virDomainAbortJob(w->dom);
+            aborted = true;
+        }
+        virResetLastError();
+        g_mutex_lock(&w->lock);
+        while (!w->done && g_cond_wait_until(&w->cond, &w->lock, until))
+            ;
+    }
+    g_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Downtime and amount of data of a finished migration, as the
+ * destination reports them. */
+static void
+migrateReadCompleted(virDomainPtr dom, shoalExecRecord *rec)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0;
+    int type;
+    unsigned long long downtime = 0;
+    unsigned long long total = 0;
+
+    if (virDomainGetJobStats(dom, &type, &params, &nparams,
+                             VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+        virResetLastError();
+        return;
+    }
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DOWNTIME,
+                                &downtime) == 1)
+        shoalExecRecordDowntime(rec, downtime);
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL,
+                                &total) == 1)
+        shoalExecRecordProgress(rec, total, total);
+    virTypedParamsFree(params, nparams);
+}
+
+/* After a move: the store and the inventory follow the domain. */
+static void
+migrateSettle(shoalCluster *cluster,
+              const shoalExecStep *step,
+              shoalExecRecord *rec)
+{
+    g_autoptr(shoalHost) dest = shoalClusterLookupHost(cluster, step->to, NULL);
+    g_autoptr(shoalInventoryRecord) record = NULL;
+    virConnectPtr conn = dest ? shoalHostGetConnection(dest, NULL) : NULL;
+    virDomainPtr dom = conn ? virDomainLookupByUUID(conn, step->uuid) : NULL;
+
+    if (dom) {
+        if (rec)
+            migrateReadCompleted(dom, rec);
+        shoalClusterStoreRefresh(cluster, dom, step->to);
+        record = shoalSyncReadDomain(dom, step->to, NULL);
+        virDomainFree(dom);
+    }
+    virResetLastError();
+    if (conn)
+        virConnectClose(conn);
+    if (record)
+        shoalInventoryMove(cluster->inventory, step->from, step->to, record);
+    else if (dest)
+        shoalClusterRequestResync(cluster, dest);
+}
+
+static bool
+migrateOpRun(gpointer opaque,
+             const shoalExecStep *step,
+             shoalExecRecord *rec,
+             GError **error)
+{
+    migrateCtx *ctx = opaque;
+    g_autoptr(shoalHost) dest = NULL;
+    g_autofree char *hostName = NULL;
+    migrateWatch watch = { 0 };
+    GThread *watcher;
+    virDomainPtr dom;
+    unsigned flags = ctx->flags | VIR_MIGRATE_PEER2PEER;
+    int rc;
+
+    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->to, error)) ||
+        !(dom = shoalClusterAcquireDomain(ctx->cluster, step->uuid, &hostName,
+                                          error)))
+        return false;
+    /* the definition moves with the domain: defined on exactly one host */
+    if (virDomainIsPersistent(dom) == 1)
+        flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+    virResetLastError();
+
+    watch.dom = dom;
+    watch.rec = rec;
+    g_mutex_init(&watch.lock);
+    g_cond_init(&watch.cond);
+    watcher = g_thread_new("migration-watch", migrateWatchRun, &watch);
+    rc = virDomainMigrateToURI3(dom, dest->migrationUri, ctx->params,
+                                ctx->nparams, flags);
+    if (rc < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    g_mutex_lock(&watch.lock);
+    watch.done = true;
+    g_cond_signal(&watch.cond);
+    g_mutex_unlock(&watch.lock);
+    g_thread_join(watcher);
+    g_mutex_clear(&watch.lock);
+    g_cond_clear(&watch.cond);
+
+    if (rc == 0) {
+        migrateSettle(ctx->cluster, step, rec);
+    } else {
+        /* libvirt leaves the guest running on the source: re-read it */
+        shoalClusterRefreshDomain(ctx->cluster, dom, hostName);
+    }
+    virDomainFree(dom);
+    return rc == 0;
+}
+
+static const shoalExecOps migrateOps = {
+    .check = migrateOpCheck,
+    .migrate = migrateOpRun,
+};
+
+/* Which member a migration URI names; NULL with no error: Shoal picks. */
+static shoalHost *
+migrateResolveDest(shoalCluster *cluster, const char *dconnuri, GError **error)
+{
+    g_autoptr(GUri) uri = NULL;
+    g_autoptr(GPtrArray) hosts = NULL;
+    const char *name = dconnuri;
+    guint i;
+
+    if (!dconnuri || !*dconnuri)
+        return NULL;
+    uri = g_uri_parse(dconnuri, G_URI_FLAGS_NONE, NULL);
+    if (uri && g_str_has_prefix(g_uri_get_scheme(uri), "shoal")) {
+        /* shoal://NAME/ names a member; the cluster itself (no host, or
+         * this daemon's host name) lets placement decide */
+        name = g_uri_get_host(uri);
+        if (!name || !*name || g_str_equal(name, "auto") ||
+            g_ascii_strcasecmp(name, g_get_host_name()) == 0)
+            return NULL;
+    }
+    hosts = shoalClusterListHosts(cluster);
+    for (i = 0; i < hosts->len; i++) {
+        shoalHost *host = hosts->pdata[i];
+
+        if (g_str_equal(host->name, name) || g_str_equal(host->uri, name) ||
+            g_str_equal(host->migrationUri, name))
+            return shoalHostRef(host);
+    }
+    g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                _("invalid argument: destination '%1$s' is not a member host: use a member's URI, shoal://NAME/ or shoal://%2$s/ for any"),
+                dconnuri, g_get_host_name());
+    return NULL;
+}
+
+/**
+ * shoalClusterPickDestination:
+ *
+ * Placement for a domain leaving @from. Returns: (transfer full): the host
+ * with most room.
+ */
+shoalHost *
+shoalClusterPickDestination(shoalCluster *cluster,
+                            const shoalInventoryEntry *entry,
+                            GError **error)
+{
+    shoalDomainXML def = { 0 };
+
+    def.name = entry->rec.name;
+    def.memoryKiB = MAX(entry->rec.memoryKiB, 1);
+    def.vcpus = MAX(entry->rec.vcpus, 1);
+    return shoalClusterPlace(cluster, &def, entry->rec.uuid, entry->hostName,
+                             error);
+}
+
+bool
+shoalClusterMigrateStep(shoalCluster *cluster,
+                        const shoalExecStep *step,
+                        GPtrArray *params,
+                        unsigned flags,
+                        GError **error)
+{
+    migrateCtx ctx = { .cluster = cluster, .flags = flags };
+    bool ok;
+
+    ctx.nparams = migrateParamsToLibvirt(params, &ctx.params);
+    ok = shoalClusterJobBegin(cluster, step->uuid, error);
+    if (ok) {
+        ok = shoalExecRun(cluster->exec, &migrateOps, &ctx, step, error);
+        shoalClusterJobEnd(cluster, step->uuid);
+    }
+    virTypedParamsFree(ctx.params, ctx.nparams);
+    return ok;
+}
+
+/**
+ * shoalClusterDomainMigrate:
+ * @dconnuri: a member's URI, shoal://NAME/, or the cluster itself
+ * @params: (nullable): shoalTypedParam from the client, passed to libvirt
+ *
+ * Live-migrates a domain peer-to-peer, blocking until it is done.
+ */
+bool
+shoalClusterDomainMigrate(shoalCluster *cluster,
+                          const unsigned char *uuid,
+                          const char *dconnuri,
+                          GPtrArray *params,
+                          unsigned flags,
+                          GError **error)
+{
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(shoalHost) dest = NULL;
+    g_autoptr(GError) err = NULL;
+    shoalExecStep step = { 0 };
+    bool ok;
+
+    if (!(flags & VIR_MIGRATE_PEER2PEER)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                    _("argument unsupported: Shoal migrates peer-to-peer only: use virsh migrate --p2p"));
+        return false;
+    }
+    if (!(entry =
+              shoalInventoryLookupByUUID(cluster->inventory, uuid, error)) ||
+        !shoalInventoryEntryCheckUsable(entry, error))
+        return false;
+    dest = migrateResolveDest(cluster, dconnuri, &err);
+    if (err) {
+        g_propagate_error(error, g_steal_pointer(&err));
+        return false;
+    }
+    if (!dest && !(dest = shoalClusterPickDestination(cluster, entry, error)))
+        return false;
+
+    memcpy(step.uuid, uuid, 16);
+    step.domain = g_strdup(entry->rec.name);
+    step.from = g_strdup(entry->hostName);
+    step.to = g_strdup(dest->name);
+    step.reason = g_strdup("client request");
+    step.memoryKiB = entry->rec.memoryKiB;
+    ok = shoalClusterMigrateStep(cluster, &step, params, flags, error);
+    shoalExecStepClear(&step);
+    return ok;
+}
+
+bool
+shoalClusterDomainGetJobInfo(shoalCluster *cluster,
+                             const unsigned char *uuid,
+                             virDomainJobInfo *info,
+                             GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    int rc;
+
+    if (!dom)
+        return false;
+    rc = virDomainGetJobInfo(dom, info);
+    if (rc < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    virDomainFree(dom);
+    return rc == 0;
+}
+
+GPtrArray *
+shoalClusterDomainGetJobStats(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              unsigned flags,
+                              int *type,
+                              GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    virTypedParameterPtr params = NULL;
+    int nparams = 0;
+    GPtrArray *out = NULL;
+
+    if (!dom)
+        return NULL;
+    if (virDomainGetJobStats(dom, type, &params, &nparams, flags) < 0) {
+        shoalErrorFromLibvirt(error, hostName);
+    } else {
+        out = shoalTypedParamsFromLibvirt(params, nparams);
+        virTypedParamsFree(params, nparams);
+    }
+    virDomainFree(dom);
+    return out;
+}
+
+/* Takes no job: it must reach a migration that holds one. */
+bool
+shoalClusterDomainAbortJob(shoalCluster *cluster,
+                           const unsigned char *uuid,
+                           GError **error)
+{
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    int rc;
+
+    if (!dom)
+        return false;
+    rc = virDomainAbortJob(dom);
+    if (rc < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    virDomainFree(dom);
+    return rc == 0;
+}
+
+GPtrArray *
+shoalClusterListMigrations(shoalCluster *cluster)
+{
+    return shoalExecList(cluster->exec);
+}
+
+unsigned
+shoalClusterMigrationsRunning(shoalCluster *cluster)
+{
+    return shoalExecRunning(cluster->exec);
+}
