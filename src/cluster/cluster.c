@@ -18,6 +18,7 @@ typedef enum {
     CLUSTER_JOB_RESYNC,
     CLUSTER_JOB_REFRESH,
     CLUSTER_JOB_LOST,
+    CLUSTER_JOB_STATS,
 } clusterJobType;
 
 /* Work for the host pool; posted from timers and libvirt callbacks. */
@@ -62,6 +63,7 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->hostCallTimeoutMs = 10000;
     config->memoryOvercommit = 1.0;
     config->vcpuRatio = 4.0;
+    config->statsIntervalMs = 10000;
     config->migrateMaxPerSource = 2;
     config->migrateMaxPerDestination = 1;
     config->migrateMaxTotal = 4;
@@ -383,6 +385,23 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
 }
 
 static void
+clusterJobStats(shoalCluster *cluster, shoalHost *host)
+{
+    g_autoptr(GError) error = NULL;
+    virConnectPtr conn = shoalHostGetConnection(host, NULL);
+
+    if (!conn)
+        return;
+    if (!shoalStatsCollect(cluster->stats, conn, host->name,
+                           g_get_monotonic_time(), &error))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                         SHOAL_LOG_HOST(host->name), "MESSAGE",
+                         "cannot read statistics of host '%s': %s", host->name,
+                         error->message);
+    virConnectClose(conn);
+}
+
+static void
 clusterJobRun(gpointer data, gpointer opaque)
 {
     g_autoptr(clusterJob) job = data;
@@ -400,6 +419,9 @@ clusterJobRun(gpointer data, gpointer opaque)
         break;
     case CLUSTER_JOB_LOST:
         clusterJobLost(cluster, job->host, job->generation);
+        break;
+    case CLUSTER_JOB_STATS:
+        clusterJobStats(cluster, job->host);
         break;
     }
 }
@@ -419,6 +441,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->config = *config;
     cluster->context = g_main_context_ref(context);
     cluster->inventory = shoalInventoryNew();
+    cluster->stats = shoalStatsNew();
     shoalExecConfigInit(&execConfig);
     execConfig.maxPerSource = config->migrateMaxPerSource;
     execConfig.maxPerDestination = config->migrateMaxPerDestination;
@@ -506,6 +529,23 @@ clusterResyncTick(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* Main thread timer: one statistics sample of every online host. */
+static gboolean
+clusterStatsTick(gpointer opaque)
+{
+    shoalCluster *cluster = opaque;
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    guint i;
+
+    for (i = 0; i < hosts->len; i++) {
+        shoalHost *host = hosts->pdata[i];
+
+        if (shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE)
+            clusterPush(cluster, CLUSTER_JOB_STATS, host, 0);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 /**
  * shoalClusterStart:
  * Main thread: connects every host in the background.
@@ -518,9 +558,14 @@ shoalClusterStart(shoalCluster *cluster)
         g_timeout_source_new(cluster->config.resyncIntervalMs);
     guint i;
 
+    g_autoptr(GSource) statsSource =
+        g_timeout_source_new(cluster->config.statsIntervalMs);
+
     g_source_set_callback(source, clusterResyncTick, cluster, NULL);
+    g_source_set_callback(statsSource, clusterStatsTick, cluster, NULL);
     g_mutex_lock(&cluster->lock);
     cluster->resyncSource = g_source_attach(source, cluster->context);
+    cluster->statsSource = g_source_attach(statsSource, cluster->context);
     g_mutex_unlock(&cluster->lock);
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
@@ -587,6 +632,14 @@ shoalClusterStop(shoalCluster *cluster)
             g_source_destroy(s);
         cluster->resyncSource = 0;
     }
+    if (cluster->statsSource) {
+        GSource *s = g_main_context_find_source_by_id(cluster->context,
+                                                      cluster->statsSource);
+
+        if (s)
+            g_source_destroy(s);
+        cluster->statsSource = 0;
+    }
     g_mutex_unlock(&cluster->lock);
 
     g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
@@ -614,6 +667,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_mutex_clear(&cluster->defineLock);
     g_clear_pointer(&cluster->store, shoalStoreFree);
     g_clear_pointer(&cluster->exec, shoalExecFree);
+    g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_cond_clear(&cluster->jobCond);
     g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);

@@ -20,6 +20,7 @@ typedef struct _shoalCluster shoalCluster;
 
 typedef struct _shoalClusterConfig {
     unsigned resyncIntervalMs; /* full re-read of every host */
+    unsigned statsIntervalMs;  /* one statistics sample per host */
     unsigned reconnectMinMs;   /* first back-off after a failure */
     unsigned reconnectMaxMs;   /* back-off cap */
     int keepaliveIntervalS;    /* host connections, libvirt keepalive */

@@ -8,6 +8,7 @@
 #include "cluster_exec.h"
 #include "cluster_host.h"
 #include "cluster_inventory.h"
+#include "cluster_stats.h"
 #include "cluster_store.h"
 
 typedef struct _clusterEventHandler {
@@ -20,6 +21,7 @@ struct _shoalCluster {
     GMainContext *context;     /* immutable */
     shoalInventory *inventory; /* has its own lock */
     shoalExec *exec;           /* has its own lock */
+    shoalStats *stats;         /* has its own lock */
     shoalStore *store;         /* has its own lock; set before start */
     GMutex defineLock;         /* one define or create at a time: names
                                   and UUIDs stay unique cluster-wide */
@@ -27,6 +29,7 @@ struct _shoalCluster {
     GThreadPool *queryPool;    /* immutable: fan-out queries */
     GArray *handlers;          /* immutable once started */
     guint resyncSource;        /* main thread only */
+    guint statsSource;         /* main thread only */
 
     GMutex lock;
     GHashTable *hosts; /* protected by lock: name → shoalHost */
