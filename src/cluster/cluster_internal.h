@@ -139,6 +139,11 @@ bool shoalClusterCheckDestination(shoalCluster *cluster,
                                   const shoalExecStep *step,
                                   GError **error);
 
+bool shoalClusterRehome(shoalCluster *cluster,
+                        const shoalInventoryEntry *entry,
+                        shoalHost *to,
+                        GError **error);
+
 bool shoalClusterMigrateStep(shoalCluster *cluster,
                              const shoalExecStep *step,
                              GPtrArray *params,

@@ -313,6 +313,7 @@ inventoryCopyLocked(shoalInventory *inv, const inventoryDomain *dom)
     entry->hostName = g_strdup(dom->hosts->pdata[0]);
     entry->reachable =
         !g_hash_table_contains(inv->unreachable, entry->hostName);
+    entry->lastState = entry->rec.state;
     if (!entry->reachable) {
         entry->rec.state = VIR_DOMAIN_NOSTATE;
         entry->rec.reason = 0;

@@ -35,6 +35,7 @@ typedef struct _shoalInventoryEntry {
     int id;              /* Shoal's id, -1 when inactive */
     char *hostName;      /* the owning host */
     bool reachable;      /* the owning host answers */
+    int lastState;       /* the state last read, even while unreachable */
     GStrv conflictHosts; /* NULL, or every host that has this UUID */
 } shoalInventoryEntry;
 

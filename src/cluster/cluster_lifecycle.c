@@ -9,6 +9,7 @@
 #include "cluster_internal.h"
 #include "cluster_sync.h"
 #include "util_error.h"
+#include "util_log.h"
 
 /* libvirt's own wait for a domain's job lock */
 #define CLUSTER_JOB_WAIT_US (30 * G_USEC_PER_SEC)
@@ -117,6 +118,39 @@ lifecycleCall(virDomainPtr dom,
     return -2;
 }
 
+/*
+ * Starting a shut-off domain whose host does not answer: define it on the
+ * host placement picks, from the store, so it can start there. The
+ * unreachable host's stale copy is removed when it comes back. Call with
+ * the domain's job held.
+ */
+static void
+lifecycleRehomeForStart(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(shoalHost) to = NULL;
+    g_autoptr(GError) error = NULL;
+
+    entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
+    if (!entry || entry->reachable || entry->conflictHosts ||
+        entry->lastState != VIR_DOMAIN_SHUTOFF || !entry->rec.persistent)
+        return;
+    if (!(to = shoalClusterPickDestination(cluster, entry, &error)) ||
+        !shoalClusterRehome(cluster, entry, to, &error)) {
+        /* the start then fails naming the unreachable host */
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                         SHOAL_LOG_DOMAIN(entry->rec.name), "MESSAGE",
+                         "cannot re-home '%s': %s", entry->rec.name,
+                         error->message);
+        return;
+    }
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                     SHOAL_LOG_DOMAIN(entry->rec.name),
+                     SHOAL_LOG_HOST(to->name), "MESSAGE",
+                     "domain '%s' re-homed from unreachable host '%s' to '%s'",
+                     entry->rec.name, entry->hostName, to->name);
+}
+
 /**
  * shoalClusterDomainApply:
  * @value: the operation's argument (vCPUs, KiB, autostart), or 0
@@ -139,6 +173,8 @@ shoalClusterDomainApply(shoalCluster *cluster,
 
     if (!shoalClusterJobBegin(cluster, uuid, error))
         return false;
+    if (op == SHOAL_DOMAIN_OP_CREATE)
+        lifecycleRehomeForStart(cluster, uuid);
     dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     if (!dom) {
         shoalClusterJobEnd(cluster, uuid);

@@ -31,11 +31,11 @@ shoalMaintenanceResultFree(shoalMaintenanceResult *result)
  * from @from. If @from does not answer, its stale copy is removed by
  * reconciliation when it comes back: the store already names @to.
  */
-static bool
-maintenanceRehome(shoalCluster *cluster,
-                  const shoalInventoryEntry *entry,
-                  shoalHost *to,
-                  GError **error)
+bool
+shoalClusterRehome(shoalCluster *cluster,
+                   const shoalInventoryEntry *entry,
+                   shoalHost *to,
+                   GError **error)
 {
     g_autoptr(shoalStoreDomain) sd = NULL;
     g_autoptr(shoalHost) from = NULL;
@@ -103,7 +103,7 @@ maintenanceMoveOne(shoalCluster *cluster,
         /* a shut-off transient domain does not exist */
         if (!shoalClusterJobBegin(cluster, entry->rec.uuid, error))
             return false;
-        ok = maintenanceRehome(cluster, entry, to, error);
+        ok = shoalClusterRehome(cluster, entry, to, error);
         shoalClusterJobEnd(cluster, entry->rec.uuid);
         return ok;
     }
