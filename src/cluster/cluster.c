@@ -352,6 +352,19 @@ clusterJobResync(shoalCluster *cluster, shoalHost *host)
     shoalInventorySyncHost(cluster->inventory, host->name, records);
 }
 
+static bool
+clusterStoredOn(shoalCluster *cluster,
+                const unsigned char *uuid,
+                const char *hostName)
+{
+    g_autoptr(shoalStoreDomain) sd = NULL;
+
+    if (!cluster->store)
+        return false;
+    sd = shoalStoreLookup(cluster->store, uuid, NULL);
+    return sd && g_strcmp0(sd->hostName, hostName) == 0;
+}
+
 static void
 clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
 {
@@ -372,10 +385,16 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
     }
     virConnectClose(conn);
 
-    if (rec)
+    if (rec) {
         shoalInventoryUpdate(cluster->inventory, job->host->name, rec);
-    else if (!dom)
+    } else if (!dom) {
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
+        /* gone from the host but not through Shoal: the store's copy is
+         * the truth, and the re-read restores it */
+        if (!shoalClusterJobIsActive(cluster, job->uuid) &&
+            clusterStoredOn(cluster, job->uuid, job->host->name))
+            clusterPush(cluster, CLUSTER_JOB_RESYNC, job->host, 0);
+    }
 
     emit = shoalClusterEmitNew(cluster, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                job->domainName, job->uuid);

@@ -116,6 +116,45 @@ shoalClusterPlace(shoalCluster *cluster,
 }
 
 /*
+ * A stored definition whose host has not shown it yet (unreachable, or
+ * not re-read since) still owns its name and UUID.
+ */
+static bool
+defineCheckStoreClash(shoalCluster *cluster,
+                      const shoalDomainXML *def,
+                      GError **error)
+{
+    g_autoptr(GPtrArray) stored = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    guint i;
+
+    if (!cluster->store)
+        return true;
+    stored = shoalStoreList(cluster->store);
+    for (i = 0; i < stored->len; i++) {
+        const shoalStoreDomain *sd = stored->pdata[i];
+        bool sameName = g_str_equal(sd->name, def->name);
+        bool sameUUID =
+            def->hasUUID && memcmp(sd->uuid, def->uuid, VIR_UUID_BUFLEN) == 0;
+
+        shoalUUIDFormat(sd->uuid, uuid);
+        if (sameName && def->hasUUID && !sameUUID) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                        _("operation failed: domain '%1$s' already exists with uuid %2$s"),
+                        def->name, uuid);
+            return false;
+        }
+        if (sameUUID && !sameName) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                        _("operation failed: domain '%1$s' is already defined with uuid %2$s"),
+                        sd->name, uuid);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
  * Names and UUIDs are unique cluster-wide. Returns the existing entry a
  * definition replaces (same name and UUID), NULL with no error for a new
  * domain, NULL with an error for a clash. Call with defineLock held.
@@ -129,6 +168,8 @@ defineFindExisting(shoalCluster *cluster,
     g_autoptr(shoalInventoryEntry) byUUID = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN];
 
+    if (!defineCheckStoreClash(cluster, def, error))
+        return NULL;
     byName = shoalInventoryLookupByName(cluster->inventory, def->name, NULL);
     if (def->hasUUID)
         byUUID =
@@ -234,11 +275,12 @@ defineOnHost(shoalCluster *cluster,
     if (!conn)
         return NULL;
     dom = virDomainDefineXMLFlags(conn, xml, flags);
-    virConnectClose(conn);
-    if (!dom) {
+    /* convert first: every libvirt call resets the thread's error */
+    if (!dom)
         shoalErrorFromLibvirt(error, host->name);
+    virConnectClose(conn);
+    if (!dom)
         return NULL;
-    }
     if (!defineStorePut(cluster, dom, host->name, error)) {
         /* not durable, so not defined: the invariant over the call */
         if (isNew && virDomainUndefine(dom) < 0)
@@ -336,11 +378,12 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
     if (!(conn = shoalHostGetConnection(host, error)))
         return NULL;
     dom = virDomainCreateXML(conn, xml, flags);
-    virConnectClose(conn);
-    if (!dom) {
+    /* convert first: every libvirt call resets the thread's error */
+    if (!dom)
         shoalErrorFromLibvirt(error, host->name);
+    virConnectClose(conn);
+    if (!dom)
         return NULL;
-    }
     ref = defineResult(cluster, dom, host->name, error);
     virDomainFree(dom);
     return ref;
@@ -359,6 +402,7 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
                            GError **error)
 {
     g_autofree char *hostName = NULL;
+    g_autoptr(shoalStoreDomain) stored = NULL;
     virDomainPtr dom;
     int rc;
 
@@ -370,11 +414,19 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
         shoalClusterJobEnd(cluster, uuid);
         return false;
     }
-    rc = virDomainUndefineFlags(dom, flags);
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    else if (!shoalStoreRemove(cluster->store, uuid, error))
+    /* out of the store first: a host event racing with us must not find
+     * a stored definition to restore */
+    stored = shoalStoreLookup(cluster->store, uuid, NULL);
+    if (!shoalStoreRemove(cluster->store, uuid, error)) {
         rc = -1;
+    } else if ((rc = virDomainUndefineFlags(dom, flags)) < 0) {
+        shoalErrorFromLibvirt(error, hostName);
+        if (stored && !shoalStorePut(cluster->store, stored, NULL))
+            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                             SHOAL_LOG_DOMAIN(stored->name), "MESSAGE",
+                             "cannot store the definition of '%s' again",
+                             stored->name);
+    }
     shoalClusterRefreshDomain(cluster, dom, hostName);
     virDomainFree(dom);
     shoalClusterJobEnd(cluster, uuid);

@@ -115,6 +115,8 @@ bool shoalClusterJobBegin(shoalCluster *cluster,
                           const unsigned char *uuid,
                           GError **error);
 
+bool shoalClusterJobIsActive(shoalCluster *cluster, const unsigned char *uuid);
+
 void shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid);
 
 void shoalClusterRefreshDomain(shoalCluster *cluster,

@@ -47,6 +47,17 @@ shoalClusterJobBegin(shoalCluster *cluster,
     return ok;
 }
 
+/* Whether a change to the domain runs now (it then keeps the store in
+ * step itself). */
+bool
+shoalClusterJobIsActive(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autoptr(GBytes) key = g_bytes_new_static(uuid, VIR_UUID_BUFLEN);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cluster->jobLock);
+
+    return g_hash_table_contains(cluster->jobs, key);
+}
+
 void
 shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid)
 {

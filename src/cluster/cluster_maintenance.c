@@ -49,11 +49,12 @@ shoalClusterRehome(shoalCluster *cluster,
     if (!(conn = shoalHostGetConnection(to, error)))
         return false;
     dom = virDomainDefineXML(conn, sd->xml);
-    virConnectClose(conn);
-    if (!dom) {
+    /* convert first: every libvirt call resets the thread's error */
+    if (!dom)
         shoalErrorFromLibvirt(error, to->name);
+    virConnectClose(conn);
+    if (!dom)
         return false;
-    }
     if (sd->autostart && virDomainSetAutostart(dom, 1) < 0)
         virResetLastError();
     shoalClusterStoreRefresh(cluster, dom, to->name);

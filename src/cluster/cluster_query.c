@@ -522,19 +522,25 @@ queryJobFree(queryJob *job)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(queryJob, queryJobFree)
 
+/* Returns the number of records, or -1 with @error set. */
 static int
 queryHostStats(virConnectPtr conn,
                queryJob *job,
-               virDomainStatsRecordPtr **records)
+               virDomainStatsRecordPtr **records,
+               GError **error)
 {
     g_autofree virDomainPtr *doms = NULL;
     guint i;
     guint n = 0;
     int rc;
 
-    if (!job->uuids)
-        return virConnectGetAllDomainStats(conn, job->fan->stats, records,
-                                           job->fan->flags);
+    if (!job->uuids) {
+        rc = virConnectGetAllDomainStats(conn, job->fan->stats, records,
+                                         job->fan->flags);
+        if (rc < 0)
+            shoalErrorFromLibvirt(error, job->host->name);
+        return rc;
+    }
     doms = g_new0(virDomainPtr, job->uuids->len + 1);
     for (i = 0; i < job->uuids->len; i++) {
         doms[n] = virDomainLookupByUUID(conn, job->uuids->pdata[i]);
@@ -567,9 +573,7 @@ shoalClusterQueryRun(gpointer data, gpointer opaque)
 
     conn = shoalHostGetConnection(job->host, &error);
     if (conn) {
-        n = queryHostStats(conn, job, &records);
-        if (n < 0)
-            shoalErrorFromLibvirt(&error, job->host->name);
+        n = queryHostStats(conn, job, &records, &error);
         virConnectClose(conn);
     }
     for (i = 0; i < n; i++) {

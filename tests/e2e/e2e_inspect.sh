@@ -31,7 +31,7 @@ hog_cpu() { v domstats --cpu-total hog-e2e | sed -n 's/.*cpu.time=//p'; }
 first=$(hog_cpu)
 hog_advanced() { [ "$(hog_cpu)" -gt "${first:-0}" ]; }
 ok "a CPU hog's cpu.time advances" eventually 20 hog_advanced
-host_cpus=$(virsh -c qemu+tcp://127.0.0.11/system nodeinfo | sed -n 's/^CPU(s): *//p')
+host_cpus=$(virsh -c "$(e2e_host_uri h1)" nodeinfo | sed -n 's/^CPU(s): *//p')
 ok "nodeinfo is the cluster's total" has "^CPU\(s\): +$((host_cpus * 3))$" v nodeinfo
 ok "version names Shoal" has 'Running hypervisor: Shoal' v version
 ok "hostname is the daemon's" has "^$(hostname)$" v hostname

@@ -49,7 +49,39 @@ fails() {
     grep -Eq -- "$pat" <<<"$out" || { printf 'no /%s/ in:\n%s\n' "$pat" "$out"; return 1; }
 }
 
+# e2e_background COMMAND...: run it in the background, stopped (SIGINT, then
+# SIGKILL) at exit unless e2e_stop_background stopped it before; sets
+# $e2e_bg_pid
+e2e_bg_pids=()
+e2e_background() {
+    "$@" &
+    e2e_bg_pid=$!
+    e2e_bg_pids+=("$e2e_bg_pid")
+}
+
+# e2e_stop_background PID: SIGINT, up to 10 s to exit, then SIGKILL; waits
+# for it. Returns its exit status (or 128+9 when it had to be killed).
+e2e_stop_background() {
+    local pid=$1 t rc
+    kill -INT "$pid" 2>/dev/null
+    for ((t = 0; t < 100; t++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rc=$?
+    local keep=() p
+    for p in "${e2e_bg_pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    e2e_bg_pids=("${keep[@]}")
+    return $rc
+}
+
 e2e_cleanup() {
+    local pid
+    for pid in "${e2e_bg_pids[@]}"; do
+        e2e_stop_background "$pid"
+    done
     if [ -n "${e2e_daemon_pid:-}" ]; then
         kill "$e2e_daemon_pid" 2>/dev/null
         wait "$e2e_daemon_pid" 2>/dev/null
@@ -68,12 +100,32 @@ e2e_start() {
         sed 's/^/# /' "$E2E_DIR/testbed.log"
         exit 1
     }
-    "$E2E_VIRTSHOALD" --socket-dir "$E2E_DIR/sock" \
-        --config "$E2E_DIR/tb/virtshoald.conf" --state-dir "$E2E_DIR/state" \
-        --verbose >"$E2E_DIR/daemon.log" 2>&1 &
-    e2e_daemon_pid=$!
+    e2e_daemon_start
     URI="shoal+unix:///system?socket=$E2E_DIR/sock/virtshoald-sock"
     URI_RO="shoal+unix:///system?socket=$E2E_DIR/sock/virtshoald-sock-ro"
+}
+
+# e2e_daemon_start: (re)start virtshoald on the testbed, same sockets and
+# state directory; its log goes on in $E2E_DIR/daemon.log
+e2e_daemon_start() {
+    "$E2E_VIRTSHOALD" --socket-dir "$E2E_DIR/sock" \
+        --config "$E2E_DIR/tb/virtshoald.conf" --state-dir "$E2E_DIR/state" \
+        --verbose >>"$E2E_DIR/daemon.log" 2>&1 &
+    e2e_daemon_pid=$!
+}
+
+# e2e_daemon_stop [SIGNAL]: stop virtshoald (default SIGTERM) and reap it
+e2e_daemon_stop() {
+    [ -n "${e2e_daemon_pid:-}" ] || return 0
+    kill -"${1:-TERM}" "$e2e_daemon_pid" 2>/dev/null
+    wait "$e2e_daemon_pid" 2>/dev/null
+    e2e_daemon_pid=
+}
+
+# e2e_host_uri HOST: the libvirt URI of a testbed host (h1, h2, ...), as the
+# testbed wrote it (TESTBED_NET chooses the addresses)
+e2e_host_uri() {
+    sed -n "s/^$1=//p" "$E2E_DIR/tb/hosts.conf"
 }
 
 e2e_finish() {
