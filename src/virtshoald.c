@@ -17,6 +17,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster.h"
+#include "cluster_admin.h"
 #include "cluster_eventloop.h"
 #include "driver_server.h"
 #include "util_error.h"
@@ -30,6 +31,7 @@ typedef struct _shoalDaemon {
     shoalEventLoop *events;
     shoalCluster *cluster;
     shoalDriverServer *server;
+    shoalAdminServer *admin;
     char *pidFile;
     int pidFd;
 } shoalDaemon;
@@ -316,6 +318,7 @@ daemonDetachStdio(void)
 static void
 daemonFree(shoalDaemon *daemon)
 {
+    g_clear_pointer(&daemon->admin, shoalAdminServerFree);
     g_clear_pointer(&daemon->server, shoalDriverServerFree);
     if (daemon->cluster)
         shoalClusterStop(daemon->cluster);
@@ -343,6 +346,7 @@ daemonRun(shoalOptions *opts)
     g_autofree char *socketDir = g_strdup(opts->socketDir);
     g_autoptr(GKeyFile) kf = NULL;
     g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
+    g_autofree char *adminPath = NULL;
     const char *stateDir = opts->stateDir ? opts->stateDir : "/var/lib/shoal";
     int readyFd = -1;
     int ret = EXIT_FAILURE;
@@ -380,6 +384,11 @@ daemonRun(shoalOptions *opts)
     if (!(daemon.server = shoalDriverServerNew(daemon.cluster, &serverConfig,
                                                daemon.context, &error)) ||
         !shoalDriverServerListen(daemon.server, &error))
+        goto cleanup;
+    adminPath =
+        g_build_filename(serverConfig.socketDir, SHOAL_ADMIN_SOCKET_NAME, NULL);
+    if (!(daemon.admin = shoalAdminServerNew(daemon.cluster, adminPath,
+                                             daemon.context, &error)))
         goto cleanup;
 
     daemonWatchSignal(&daemon, SIGTERM);

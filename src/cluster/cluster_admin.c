@@ -541,8 +541,9 @@ adminRequestCheck(const adminCommand *command,
 }
 
 /*
- * One request line (without its newline) of @len bytes. Returns the
- * command's row and the checked request (a new reference).
+ * One request line of @len bytes, without its newline; @data[@len] is a
+ * NUL. Returns the command's row and the checked request (a new
+ * reference).
  */
 static bool
 adminRequestParse(const char *data,
@@ -552,7 +553,6 @@ adminRequestParse(const char *data,
                   GError **error)
 {
     g_autoptr(json_object) obj = NULL;
-    g_autofree char *str = NULL;
     json_tokener *tok;
     enum json_tokener_error jerr;
     json_object *name = NULL;
@@ -563,25 +563,20 @@ adminRequestParse(const char *data,
                     _("cannot parse admin request: it contains a NUL byte"));
         return false;
     }
-    str = g_strndup(data, len);
     tok = json_tokener_new_ex(ADMIN_JSON_DEPTH);
     json_tokener_set_flags(tok,
                            JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     /* the final NUL tells the tokener the input ends here */
-    obj = json_tokener_parse_ex(tok, str, (int) len + 1);
+    obj = json_tokener_parse_ex(tok, data, (int) len + 1);
     jerr = json_tokener_get_error(tok);
     json_tokener_free(tok);
-    if (!obj) {
-        if (jerr == json_tokener_success || jerr == json_tokener_continue) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
-                        _("cannot parse admin request: it is not a whole JSON value"));
-        } else {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
-                        _("cannot parse admin request: %1$s"),
-                        json_tokener_error_desc(jerr));
-        }
+    if (jerr != json_tokener_success) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                    _("cannot parse admin request: %1$s"),
+                    json_tokener_error_desc(jerr));
         return false;
     }
+    /* JSON null parses to NULL, which is no object either */
     if (!json_object_is_type(obj, json_type_object)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
                     _("admin request is not a JSON object"));
@@ -854,8 +849,8 @@ adminClientNextLine(adminClient *client)
     const char *nl;
     size_t lineLen;
 
-    nl = len > 0 ? memchr(data, '\n', MIN(len, SHOAL_ADMIN_LINE_MAX + 1))
-                 : NULL;
+    nl =
+        len > 0 ? memchr(data, '\n', MIN(len, SHOAL_ADMIN_LINE_MAX + 1)) : NULL;
     if (!nl) {
         if (len > SHOAL_ADMIN_LINE_MAX) {
             g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,

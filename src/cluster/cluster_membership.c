@@ -67,12 +67,14 @@ membershipSave(shoalCluster *cluster, const char *removed, GError **error)
     g_autoptr(json_object) root = json_object_new_object();
     g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
     g_autofree char *old = NULL;
-    json_object *list = json_object_new_array();
-    json_object *gone = json_object_new_array();
+    json_object *list;
+    json_object *gone;
     guint i;
 
     if (!cluster->store)
         return true;
+    list = json_object_new_array();
+    gone = json_object_new_array();
     old = shoalStoreGetHosts(cluster->store);
     if (old) {
         g_autoptr(json_object) prev = json_tokener_parse(old);

@@ -14,6 +14,7 @@
 #include "driver_event.h"
 #include "util_error.h"
 #include "util_log.h"
+#include "util_socket.h"
 
 #define SERVER_SOCKET_RW "virtshoald-sock"
 #define SERVER_SOCKET_RO "virtshoald-sock-ro"
@@ -75,38 +76,6 @@ shoalDriverServerNew(shoalCluster *cluster,
     return g_steal_pointer(&server);
 }
 
-/*
- * A socket file that exists is either served by a live daemon, which we
- * must not steal, or left behind by a dead one, which we remove.
- */
-static bool
-serverClaimPath(const char *path, GError **error)
-{
-    g_autoptr(GSocketClient) sc = NULL;
-    g_autoptr(GSocketAddress) addr = NULL;
-    g_autoptr(GSocketConnection) conn = NULL;
-
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return true;
-    sc = g_socket_client_new();
-    addr = g_unix_socket_address_new(path);
-    conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
-    if (conn) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
-                    _("another daemon is already listening on '%1$s'"), path);
-        return false;
-    }
-    if (g_unlink(path) < 0 && errno != ENOENT) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
-                    _("cannot remove stale socket '%1$s': %2$s"), path,
-                    g_strerror(errno));
-        return false;
-    }
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
-                     "removed stale socket '%s'", path);
-    return true;
-}
-
 static gboolean
 serverOnIncoming(GSocketService *service,
                  GSocketConnection *conn,
@@ -137,35 +106,6 @@ serverOnIncoming(GSocketService *service,
                      readOnly);
     shoalDriverClientStart(client);
     return TRUE;
-}
-
-static bool
-serverAddSocket(shoalDriverServer *server,
-                const char *path,
-                mode_t mode,
-                GObject *tag,
-                GError **error)
-{
-    g_autoptr(GSocketAddress) addr = NULL;
-
-    if (!serverClaimPath(path, error))
-        return false;
-    addr = g_unix_socket_address_new(path);
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(server->service), addr,
-                                       G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_DEFAULT, tag, NULL,
-                                       error)) {
-        shoalErrorConvert(error);
-        g_prefix_error(error, _("cannot listen on '%1$s': "), path);
-        return false;
-    }
-    if (g_chmod(path, mode) < 0) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
-                    _("cannot set permissions of '%1$s': %2$s"), path,
-                    g_strerror(errno));
-        return false;
-    }
-    return true;
 }
 
 static gboolean
@@ -223,9 +163,11 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
     server->service = g_socket_service_new();
     g_socket_service_stop(server->service);
     /* the read-write socket is root's only; any tag marks read-only */
-    if (!serverAddSocket(server, server->sockPath, 0600, NULL, error) ||
-        !serverAddSocket(server, server->sockRoPath, 0666,
-                         G_OBJECT(server->service), error))
+    if (!shoalSocketListen(G_SOCKET_LISTENER(server->service), server->sockPath,
+                           0600, NULL, error) ||
+        !shoalSocketListen(G_SOCKET_LISTENER(server->service),
+                           server->sockRoPath, 0666, G_OBJECT(server->service),
+                           error))
         return false;
     g_signal_connect(server->service, "incoming", G_CALLBACK(serverOnIncoming),
                      server);

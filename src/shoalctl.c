@@ -1,0 +1,944 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shoalctl: virtshoald's admin command. It speaks newline-delimited JSON
+ * on the daemon's admin socket and links no cluster or libvirt code.
+ */
+#include <config.h>
+
+#include <locale.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <json-c/json.h>
+
+#define CTL_DEFAULT_SOCKET "/run/libvirt/virtshoald-admin-sock"
+#define CTL_ERROR (ctlErrorQuark())
+/* requests: one line; results: for people */
+#define CTL_JSON_LINE (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define CTL_JSON_PRETTY                                  \
+    (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+     JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* util_cleanup.h has this too, but would pull in libxml2's headers */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+
+typedef struct _shoalCtl {
+    char *socketPath;        /* --socket, or NULL for the default */
+    bool json;               /* --json */
+    GSocketConnection *conn; /* opened by the first call */
+    GDataInputStream *in;    /* responses, one a line */
+} shoalCtl;
+
+typedef struct _shoalCtlCommand shoalCtlCommand;
+
+/* @args: the program name, then the arguments after the command's words */
+typedef bool (*shoalCtlCommandFunc)(shoalCtl *ctl,
+                                    const shoalCtlCommand *cmd,
+                                    char ***args,
+                                    GError **error);
+
+struct _shoalCtlCommand {
+    const char *path;       /* the words that select it: "host add" */
+    const char *parameters; /* N_(): its positional arguments, or NULL */
+    unsigned nargs;         /* how many there are */
+    const char *summary;    /* N_(): one line for --help */
+    const char *details;    /* N_(): more for its --help, or NULL */
+    shoalCtlCommandFunc func;
+};
+
+/* A protocol word and how a person reads it. */
+typedef struct {
+    const char *word;
+    const char *label;
+} shoalCtlWord;
+
+static GQuark
+ctlErrorQuark(void)
+{
+    return g_quark_from_static_string("shoalctl-error-quark");
+}
+
+static void
+ctlClear(shoalCtl *ctl)
+{
+    g_free(ctl->socketPath);
+    g_clear_object(&ctl->in);
+    g_clear_object(&ctl->conn);
+}
+
+/* The daemon */
+
+static bool
+ctlConnect(shoalCtl *ctl, GError **error)
+{
+    const char *path = ctl->socketPath ? ctl->socketPath : CTL_DEFAULT_SOCKET;
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    g_autoptr(GError) err = NULL;
+    GInputStream *in;
+
+    ctl->conn =
+        g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &err);
+    if (!ctl->conn) {
+        g_set_error(error, CTL_ERROR, 0,
+                    _("cannot connect to the admin socket '%1$s': %2$s. Is virtshoald running? For a daemon started with --socket-dir DIR, use --socket DIR/virtshoald-admin-sock."),
+                    path, err->message);
+        return false;
+    }
+    in = g_io_stream_get_input_stream(G_IO_STREAM(ctl->conn));
+    ctl->in = g_data_input_stream_new(in);
+    g_data_input_stream_set_newline_type(ctl->in,
+                                         G_DATA_STREAM_NEWLINE_TYPE_LF);
+    return true;
+}
+
+/*
+ * Sends @request, waits for its response. @result: (out) (transfer full):
+ * the result, which may be NULL for JSON null. A refusal by the daemon
+ * becomes an error with its code and message.
+ */
+static bool
+ctlCall(shoalCtl *ctl,
+        json_object *request,
+        json_object **result,
+        GError **error)
+{
+    g_autofree char *line = NULL;
+    g_autofree char *reply = NULL;
+    g_autoptr(json_object) response = NULL;
+    g_autoptr(GError) err = NULL;
+    GOutputStream *out;
+    json_object *ok = NULL;
+    json_object *value = NULL;
+    json_object *code = NULL;
+    json_object *message = NULL;
+
+    if (!ctl->conn && !ctlConnect(ctl, error))
+        return false;
+    line = g_strconcat(json_object_to_json_string_ext(request, CTL_JSON_LINE),
+                       "\n", NULL);
+    out = g_io_stream_get_output_stream(G_IO_STREAM(ctl->conn));
+    if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, &err)) {
+        g_set_error(error, CTL_ERROR, 0, _("cannot send to virtshoald: %1$s"),
+                    err->message);
+        return false;
+    }
+    reply = g_data_input_stream_read_line(ctl->in, NULL, NULL, &err);
+    if (!reply) {
+        if (err) {
+            g_set_error(error, CTL_ERROR, 0,
+                        _("cannot read from virtshoald: %1$s"), err->message);
+        } else {
+            g_set_error(error, CTL_ERROR, 0,
+                        _("virtshoald closed the connection without answering"));
+        }
+        return false;
+    }
+    response = json_tokener_parse(reply);
+    if (!json_object_is_type(response, json_type_object) ||
+        !json_object_object_get_ex(response, "ok", &ok) ||
+        !json_object_is_type(ok, json_type_boolean)) {
+        g_set_error(error, CTL_ERROR, 0,
+                    _("virtshoald sent a malformed response"));
+        return false;
+    }
+    if (!json_object_get_boolean(ok)) {
+        if (!json_object_object_get_ex(response, "error", &value) ||
+            !json_object_object_get_ex(value, "message", &message) ||
+            !json_object_is_type(message, json_type_string)) {
+            g_set_error(error, CTL_ERROR, 0,
+                        _("virtshoald sent a malformed response"));
+            return false;
+        }
+        json_object_object_get_ex(value, "code", &code);
+        g_set_error_literal(error, CTL_ERROR, json_object_get_int(code),
+                            json_object_get_string(message));
+        return false;
+    }
+    json_object_object_get_ex(response, "result", &value);
+    *result = json_object_get(value);
+    return true;
+}
+
+/* Output */
+
+static void ctlSay(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* One line of output: a translated sentence without its newline. */
+static void
+ctlSay(const char *format, ...)
+{
+    g_autofree char *text = NULL;
+    va_list args;
+
+    va_start(args, format);
+    text = g_strdup_vprintf(format, args);
+    va_end(args);
+    g_print("%s\n", text);
+}
+
+static void
+ctlPrintJson(json_object *result)
+{
+    g_print("%s\n", json_object_to_json_string_ext(result, CTL_JSON_PRETTY));
+}
+
+static json_object *
+ctlObjGet(json_object *obj, const char *key)
+{
+    json_object *value = NULL;
+
+    if (!json_object_is_type(obj, json_type_object) ||
+        !json_object_object_get_ex(obj, key, &value))
+        return NULL;
+    return value;
+}
+
+/* NULL unless the member is a string */
+static const char *
+ctlObjString(json_object *obj, const char *key)
+{
+    json_object *value = ctlObjGet(obj, key);
+
+    if (!json_object_is_type(value, json_type_string))
+        return NULL;
+    return json_object_get_string(value);
+}
+
+static guint64
+ctlObjUint(json_object *obj, const char *key)
+{
+    return json_object_get_uint64(ctlObjGet(obj, key));
+}
+
+static const shoalCtlWord ctlStates[] = {
+    /* TRANSLATORS: a host's state */
+    { "connecting", N_("connecting") },
+    /* TRANSLATORS: a host's state */
+    { "online", N_("online") },
+    /* TRANSLATORS: a host's state */
+    { "unreachable", N_("unreachable") },
+    /* TRANSLATORS: a migration's state */
+    { "queued", N_("queued") },
+    /* TRANSLATORS: a migration's state */
+    { "running", N_("running") },
+    /* TRANSLATORS: a migration's state */
+    { "done", N_("done") },
+    /* TRANSLATORS: a migration's state */
+    { "failed", N_("failed") },
+};
+
+/* TRANSLATORS: column headers of 'shoalctl host list' */
+static const char *const ctlHostColumns[] = {
+    N_("NAME"), N_("STATE"), N_("MAINT"),  N_("VMS"),       N_("RUNNING"),
+    N_("CPUS"), N_("VCPUS"), N_("MEMORY"), N_("COMMITTED"), N_("ERROR"),
+};
+
+/* TRANSLATORS: column headers of 'shoalctl migrations' */
+static const char *const ctlMigrationColumns[] = {
+    N_("ID"),       N_("DOMAIN"),   N_("FROM"),
+    N_("TO"),       N_("STATE"),    N_("PROGRESS"),
+    N_("DURATION"), N_("DOWNTIME"), N_("REASON/ERROR"),
+};
+
+static const char *
+ctlOr(const char *str, const char *fallback)
+{
+    return str ? str : fallback;
+}
+
+static const char *
+ctlStateLabel(const char *word)
+{
+    size_t i;
+
+    if (!word)
+        return "-";
+    for (i = 0; i < G_N_ELEMENTS(ctlStates); i++) {
+        if (g_str_equal(ctlStates[i].word, word))
+            return _(ctlStates[i].label);
+    }
+    /* a newer daemon's word, shown as it is */
+    return word;
+}
+
+/* @kib of 0 is "-" if it means unknown, as a host's capacity does */
+static char *
+ctlFormatMemory(guint64 kib, bool zeroUnknown)
+{
+    g_autofree char *value = NULL;
+    g_autofree char *unit = NULL;
+
+    if (kib == 0 && zeroUnknown)
+        return g_strdup("-");
+    /* GLib joins them with a no-break space, which the C locale lacks */
+    value = g_format_size_full(kib * 1024, G_FORMAT_SIZE_IEC_UNITS |
+                                               G_FORMAT_SIZE_ONLY_VALUE);
+    unit = g_format_size_full(kib * 1024, G_FORMAT_SIZE_IEC_UNITS |
+                                              G_FORMAT_SIZE_ONLY_UNIT);
+    return g_strdup_printf("%s %s", value, unit);
+}
+
+static char *
+ctlFormatDuration(guint64 ms)
+{
+    guint64 s = ms / 1000;
+
+    if (ms < 1000)
+        return g_strdup_printf(_("%1$lu ms"), (unsigned long) ms);
+    if (s < 60)
+        return g_strdup_printf(_("%1$.1f s"), ms / 1000.0);
+    if (s < 3600) {
+        return g_strdup_printf(_("%1$lu min %2$lu s"), (unsigned long) s / 60,
+                               (unsigned long) s % 60);
+    }
+    return g_strdup_printf(_("%1$lu h %2$lu min"), (unsigned long) s / 3600,
+                           (unsigned long) (s % 3600) / 60);
+}
+
+/* A table's first row: @ncols translated headers. */
+static GPtrArray *
+ctlTableNew(const char *const *headers, size_t ncols)
+{
+    GPtrArray *rows =
+        g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+    char **row = g_new0(char *, ncols + 1);
+    size_t i;
+
+    for (i = 0; i < ncols; i++)
+        row[i] = g_strdup(_(headers[i]));
+    g_ptr_array_add(rows, row);
+    return rows;
+}
+
+/*
+ * Prints @rows (GStrv each, the first one the header) in columns; @align
+ * has an 'l' or 'r' per column, and may leave out columns at the end.
+ * The last column printed is not padded.
+ */
+static void
+ctlTablePrint(GPtrArray *rows, const char *align)
+{
+    g_autofree size_t *widths = NULL;
+    size_t ncols = strlen(align);
+    guint i;
+    size_t j;
+
+    widths = g_new0(size_t, ncols);
+    for (i = 0; i < rows->len; i++) {
+        char **row = rows->pdata[i];
+
+        for (j = 0; j < ncols; j++)
+            widths[j] = MAX(widths[j], (size_t) g_utf8_strlen(row[j], -1));
+    }
+    for (i = 0; i < rows->len; i++) {
+        char **row = rows->pdata[i];
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        for (j = 0; j < ncols; j++) {
+            size_t pad = widths[j] - g_utf8_strlen(row[j], -1);
+            bool last = j + 1 == ncols;
+
+            if (j > 0)
+                g_string_append(line, "  ");
+            if (align[j] == 'r')
+                g_string_append_printf(line, "%*s", (int) pad, "");
+            g_string_append(line, row[j]);
+            if (align[j] != 'r' && !last)
+                g_string_append_printf(line, "%*s", (int) pad, "");
+        }
+        /* an empty last column leaves no trailing blanks */
+        g_print("%s\n", g_strchomp(line->str));
+    }
+}
+
+/* Options */
+
+/* Takes --socket and --json from one parse; the last one given wins. */
+static void
+ctlTakeGlobals(shoalCtl *ctl, char *socketPath, gboolean json)
+{
+    if (socketPath) {
+        g_free(ctl->socketPath);
+        ctl->socketPath = socketPath;
+    }
+    if (json)
+        ctl->json = true;
+}
+
+/*
+ * Parses a command's options (its @entries, then --socket and --json,
+ * which may come anywhere) and checks its positional arguments. --help
+ * prints the command's help and exits.
+ */
+static bool
+ctlParseArgs(shoalCtl *ctl,
+             const char *path,
+             const char *parameters,
+             int nargs,
+             const char *summary,
+             const char *description,
+             const GOptionEntry *entries,
+             char ***args,
+             GError **error)
+{
+    char *socketPath = NULL;
+    gboolean json = FALSE;
+    const GOptionEntry globals[] = {
+        { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socketPath,
+          N_("The admin socket (default " CTL_DEFAULT_SOCKET ")"), N_("PATH") },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+          N_("Print the result as JSON"), NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) octx = NULL;
+    g_autofree char *usage = NULL;
+    bool ok;
+
+    if (parameters)
+        usage = g_strdup_printf("%s %s", path, _(parameters));
+    else
+        usage = g_strdup(path);
+    octx = g_option_context_new(usage);
+    g_option_context_set_translation_domain(octx, GETTEXT_PACKAGE);
+    g_option_context_set_summary(octx, summary);
+    if (description)
+        g_option_context_set_description(octx, description);
+    if (entries)
+        g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
+    g_option_context_add_main_entries(octx, globals, GETTEXT_PACKAGE);
+    ok = g_option_context_parse_strv(octx, args, error);
+    ctlTakeGlobals(ctl, socketPath, json);
+    if (!ok)
+        return false;
+    if (nargs >= 0 && g_strv_length(*args) != (guint) nargs + 1) {
+        g_set_error(error, CTL_ERROR, 0,
+                    _("wrong number of arguments; usage: shoalctl %1$s"),
+                    usage);
+        return false;
+    }
+    return true;
+}
+
+static bool
+ctlCommandParseArgs(shoalCtl *ctl,
+                    const shoalCtlCommand *cmd,
+                    const GOptionEntry *entries,
+                    char ***args,
+                    GError **error)
+{
+    return ctlParseArgs(ctl, cmd->path, cmd->parameters, cmd->nargs,
+                        cmd->summary, cmd->details, entries, args, error);
+}
+
+static json_object *
+ctlRequestNew(const char *command)
+{
+    json_object *request = json_object_new_object();
+
+    json_object_object_add(request, "command", json_object_new_string(command));
+    return request;
+}
+
+/* Commands */
+
+static bool
+ctlCommandHostList(shoalCtl *ctl,
+                   const shoalCtlCommand *cmd,
+                   char ***args,
+                   GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("host-list");
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    bool errors = false;
+    size_t n;
+    size_t i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, &result, error))
+        return false;
+    if (ctl->json) {
+        ctlPrintJson(result);
+        return true;
+    }
+    n = json_object_is_type(result, json_type_array)
+            ? json_object_array_length(result)
+            : 0;
+    if (n == 0) {
+        ctlSay(_("no member hosts"));
+        return true;
+    }
+    for (i = 0; i < n; i++)
+        errors = errors || ctlObjString(json_object_array_get_idx(result, i),
+                                        "last_error");
+    rows = ctlTableNew(ctlHostColumns, G_N_ELEMENTS(ctlHostColumns));
+    for (i = 0; i < n; i++) {
+        json_object *host = json_object_array_get_idx(result, i);
+        bool maintenance =
+            json_object_get_boolean(ctlObjGet(host, "maintenance"));
+        char **row = g_new0(char *, G_N_ELEMENTS(ctlHostColumns) + 1);
+
+        row[0] = g_strdup(ctlOr(ctlObjString(host, "name"), "-"));
+        row[1] = g_strdup(ctlStateLabel(ctlObjString(host, "state")));
+        row[2] = g_strdup(maintenance ? _("yes") : _("no"));
+        row[3] =
+            g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "domains"));
+        row[4] =
+            g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "running"));
+        row[5] =
+            g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "cpus"));
+        row[6] = g_strdup_printf("%lu",
+                                 (unsigned long) ctlObjUint(host,
+                                                            "committed_vcpus"));
+        row[7] = ctlFormatMemory(ctlObjUint(host, "memory_kib"), true);
+        row[8] =
+            ctlFormatMemory(ctlObjUint(host, "committed_memory_kib"), false);
+        row[9] = g_strdup(ctlOr(ctlObjString(host, "last_error"), ""));
+        g_ptr_array_add(rows, row);
+    }
+    /* the ERROR column only when a host has one */
+    ctlTablePrint(rows, errors ? "lllrrrrrrl" : "lllrrrrrr");
+    return true;
+}
+
+static bool
+ctlCommandHostAdd(shoalCtl *ctl,
+                  const shoalCtlCommand *cmd,
+                  char ***args,
+                  GError **error)
+{
+    g_autofree char *migrationUri = NULL;
+    const GOptionEntry entries[] = {
+        { "migration-uri", 0, 0, G_OPTION_ARG_STRING, &migrationUri,
+          N_("Where the other hosts migrate domains to (default: derived from URI)"),
+          N_("URI") },
+        { NULL },
+    };
+    g_autoptr(json_object) request = ctlRequestNew("host-add");
+    g_autoptr(json_object) result = NULL;
+    const char *name;
+
+    if (!ctlCommandParseArgs(ctl, cmd, entries, args, error))
+        return false;
+    name = (*args)[1];
+    json_object_object_add(request, "name", json_object_new_string(name));
+    json_object_object_add(request, "uri", json_object_new_string((*args)[2]));
+    if (migrationUri) {
+        json_object_object_add(request, "migration_uri",
+                               json_object_new_string(migrationUri));
+    }
+    if (!ctlCall(ctl, request, &result, error))
+        return false;
+    if (ctl->json)
+        ctlPrintJson(result);
+    else
+        ctlSay(_("host '%1$s' added"), name);
+    return true;
+}
+
+static bool
+ctlCommandHostRemove(shoalCtl *ctl,
+                     const shoalCtlCommand *cmd,
+                     char ***args,
+                     GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("host-remove");
+    g_autoptr(json_object) result = NULL;
+    const char *name;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error))
+        return false;
+    name = (*args)[1];
+    json_object_object_add(request, "name", json_object_new_string(name));
+    if (!ctlCall(ctl, request, &result, error))
+        return false;
+    if (ctl->json)
+        ctlPrintJson(result);
+    else
+        ctlSay(_("host '%1$s' removed"), name);
+    return true;
+}
+
+static bool
+ctlCommandHostMaintenance(shoalCtl *ctl,
+                          const shoalCtlCommand *cmd,
+                          char ***args,
+                          GError **error)
+{
+    gboolean returnDomains = FALSE;
+    const GOptionEntry entries[] = {
+        { "return", 0, 0, G_OPTION_ARG_NONE, &returnDomains,
+          N_("With 'off': bring back the domains that left for maintenance"),
+          NULL },
+        { NULL },
+    };
+    g_autoptr(json_object) request = ctlRequestNew("host-maintenance");
+    g_autoptr(json_object) result = NULL;
+    json_object *errors;
+    const char *name;
+    const char *mode;
+    guint64 migrated;
+    guint64 rehomed;
+    guint64 failed;
+    bool on;
+    size_t i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, entries, args, error))
+        return false;
+    name = (*args)[1];
+    mode = (*args)[2];
+    if (!g_str_equal(mode, "on") && !g_str_equal(mode, "off")) {
+        g_set_error(error, CTL_ERROR, 0, _("'%1$s' is neither 'on' nor 'off'"),
+                    mode);
+        return false;
+    }
+    on = g_str_equal(mode, "on");
+    if (on && returnDomains) {
+        g_set_error(error, CTL_ERROR, 0, _("--return applies only to 'off'"));
+        return false;
+    }
+    json_object_object_add(request, "name", json_object_new_string(name));
+    json_object_object_add(request, "on", json_object_new_boolean(on));
+    json_object_object_add(request, "return",
+                           json_object_new_boolean(returnDomains));
+    if (!ctlCall(ctl, request, &result, error))
+        return false;
+
+    migrated = ctlObjUint(result, "migrated");
+    rehomed = ctlObjUint(result, "rehomed");
+    failed = ctlObjUint(result, "failed");
+    if (ctl->json) {
+        ctlPrintJson(result);
+    } else if (on) {
+        /* TRANSLATORS: the plural follows the first number (migrated) */
+        ctlSay(ngettext("host '%1$s' is in maintenance: %2$lu domain migrated, %3$lu re-homed",
+                        "host '%1$s' is in maintenance: %2$lu domains migrated, %3$lu re-homed",
+                        migrated),
+               name, (unsigned long) migrated, (unsigned long) rehomed);
+    } else if (returnDomains) {
+        /* TRANSLATORS: the plural follows the first number (migrated) */
+        ctlSay(ngettext("host '%1$s' is out of maintenance: %2$lu domain migrated back, %3$lu re-homed",
+                        "host '%1$s' is out of maintenance: %2$lu domains migrated back, %3$lu re-homed",
+                        migrated),
+               name, (unsigned long) migrated, (unsigned long) rehomed);
+    } else {
+        ctlSay(_("host '%1$s' is out of maintenance"), name);
+    }
+    if (failed == 0)
+        return true;
+    errors = ctlObjGet(result, "errors");
+    for (i = 0; json_object_is_type(errors, json_type_array) &&
+                i < json_object_array_length(errors);
+         i++) {
+        g_autofree char *text =
+            g_strdup_printf(_("error: %1$s"),
+                            json_object_get_string(
+                                json_object_array_get_idx(errors, i)));
+
+        g_printerr("shoalctl: %s\n", text);
+    }
+    g_set_error(error, CTL_ERROR, 0,
+                ngettext("%1$lu domain could not be moved for host '%2$s'",
+                         "%1$lu domains could not be moved for host '%2$s'",
+                         failed),
+                (unsigned long) failed, name);
+    return false;
+}
+
+static bool
+ctlCommandMigrations(shoalCtl *ctl,
+                     const shoalCtlCommand *cmd,
+                     char ***args,
+                     GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("migrations");
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    size_t n;
+    size_t i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, &result, error))
+        return false;
+    if (ctl->json) {
+        ctlPrintJson(result);
+        return true;
+    }
+    n = json_object_is_type(result, json_type_array)
+            ? json_object_array_length(result)
+            : 0;
+    if (n == 0) {
+        ctlSay(_("no migrations in flight or recent"));
+        return true;
+    }
+    rows = ctlTableNew(ctlMigrationColumns, G_N_ELEMENTS(ctlMigrationColumns));
+    for (i = 0; i < n; i++) {
+        json_object *mig = json_object_array_get_idx(result, i);
+        json_object *progress = ctlObjGet(mig, "progress");
+        json_object *downtime = ctlObjGet(mig, "downtime_ms");
+        const char *err = ctlObjString(mig, "error");
+        const char *reason = ctlObjString(mig, "reason");
+        char **row = g_new0(char *, G_N_ELEMENTS(ctlMigrationColumns) + 1);
+
+        row[0] = g_strdup_printf("%lu", (unsigned long) ctlObjUint(mig, "id"));
+        row[1] = g_strdup(ctlOr(ctlObjString(mig, "domain"), "-"));
+        row[2] = g_strdup(ctlOr(ctlObjString(mig, "from"), "-"));
+        row[3] = g_strdup(ctlOr(ctlObjString(mig, "to"), "-"));
+        row[4] = g_strdup(ctlStateLabel(ctlObjString(mig, "state")));
+        if (progress) {
+            row[5] = g_strdup_printf("%.0f%%",
+                                     100 * json_object_get_double(progress));
+        } else {
+            row[5] = g_strdup("-");
+        }
+        row[6] = ctlFormatDuration(ctlObjUint(mig, "duration_ms"));
+        if (downtime)
+            row[7] = ctlFormatDuration(json_object_get_uint64(downtime));
+        else
+            row[7] = g_strdup("-");
+        row[8] = g_strdup(err ? err : ctlOr(reason, ""));
+        g_ptr_array_add(rows, row);
+    }
+    ctlTablePrint(rows, "rllllrrrl");
+    return true;
+}
+
+static bool
+ctlCommandStatus(shoalCtl *ctl,
+                 const shoalCtlCommand *cmd,
+                 char ***args,
+                 GError **error)
+{
+    static const shoalCtlWord labels[] = {
+        { "hosts", N_("Hosts:") },
+        { "hosts_online", N_("Hosts online:") },
+        { "hosts_maintenance", N_("Hosts in maintenance:") },
+        { "domains", N_("Domains:") },
+        { "running", N_("Domains running:") },
+        { "migrations_running", N_("Migrations running:") },
+    };
+    g_autoptr(json_object) request = ctlRequestNew("status");
+    g_autoptr(json_object) result = NULL;
+    size_t width = 0;
+    size_t i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, &result, error))
+        return false;
+    if (ctl->json) {
+        ctlPrintJson(result);
+        return true;
+    }
+    for (i = 0; i < G_N_ELEMENTS(labels); i++)
+        width = MAX(width, (size_t) g_utf8_strlen(_(labels[i].label), -1));
+    for (i = 0; i < G_N_ELEMENTS(labels); i++) {
+        const char *label = _(labels[i].label);
+
+        if (!ctlObjGet(result, labels[i].word))
+            continue;
+        g_print("%s%*s %lu\n", label, (int) (width - g_utf8_strlen(label, -1)),
+                "", (unsigned long) ctlObjUint(result, labels[i].word));
+    }
+    return true;
+}
+
+/* To add a command, add its row and its function. */
+static const shoalCtlCommand ctlCommands[] = {
+    { "host list", NULL, 0,
+      N_("List member hosts: state, capacity, load, domains, maintenance"),
+      N_("MEMORY and CPUS are a host's capacity, COMMITTED and VCPUS what its domains may use."),
+      ctlCommandHostList },
+    /* TRANSLATORS: placeholders; keep them in capitals */
+    { "host add", N_("NAME URI"), 2,
+      N_("Add a member host; it is kept across restarts"),
+      N_("URI is the libvirt URI virtshoald connects to, such as qemu+tcp://kvm3/system."),
+      ctlCommandHostAdd },
+    { "host remove", N_("NAME"), 1,
+      N_("Remove a member host; refused while it holds domains"),
+      N_("Put the host in maintenance first to move its domains away."),
+      ctlCommandHostRemove },
+    /* TRANSLATORS: keep 'on|off' as it is: those are the words to type */
+    { "host maintenance", N_("NAME on|off"), 2,
+      N_("Switch maintenance: on moves every domain away, off makes the host usable again"),
+      N_("on: no new domain is placed on the host, its running domains move away by live migration to hosts placement chooses, and its shut-off ones are defined elsewhere. This waits until they all moved, which can take minutes.\n\noff: the host takes domains again; with --return, the domains that left for maintenance come back."),
+      ctlCommandHostMaintenance },
+    { "migrations", NULL, 0,
+      N_("List migrations in flight, with progress, and recent ones, with their outcome"),
+      NULL, ctlCommandMigrations },
+    { "status", NULL, 0, N_("Summarize the cluster"), NULL, ctlCommandStatus },
+};
+
+/* "  host list   Summary" lines for the commands of @group, or all. */
+static char *
+ctlDescribeCommands(const char *group)
+{
+    g_autoptr(GString) text = g_string_new(_("Commands:"));
+    g_autofree char *prefix = g_strconcat(group ? group : "", " ", NULL);
+    size_t skip = group ? strlen(prefix) : 0;
+    size_t width = 0;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(ctlCommands); i++) {
+        if (!group || g_str_has_prefix(ctlCommands[i].path, prefix))
+            width = MAX(width, strlen(ctlCommands[i].path) - skip);
+    }
+    for (i = 0; i < G_N_ELEMENTS(ctlCommands); i++) {
+        if (group && !g_str_has_prefix(ctlCommands[i].path, prefix))
+            continue;
+        g_string_append_printf(text, "\n  %-*s  %s", (int) width,
+                               ctlCommands[i].path + skip,
+                               _(ctlCommands[i].summary));
+    }
+    return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* The row whose words begin @words, and how many words it has. */
+static const shoalCtlCommand *
+ctlCommandLookup(char **words, size_t *nwords)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(ctlCommands); i++) {
+        g_auto(GStrv) path = g_strsplit(ctlCommands[i].path, " ", -1);
+        size_t j;
+
+        for (j = 0; path[j] && words[j] && g_str_equal(path[j], words[j]); j++)
+            ;
+        if (!path[j]) {
+            *nwords = j;
+            return &ctlCommands[i];
+        }
+    }
+    return NULL;
+}
+
+static bool
+ctlIsGroup(const char *word)
+{
+    g_autofree char *prefix = g_strconcat(word, " ", NULL);
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(ctlCommands); i++) {
+        if (g_str_has_prefix(ctlCommands[i].path, prefix))
+            return true;
+    }
+    return false;
+}
+
+/* "shoalctl host [--help]": the group's commands. */
+static bool
+ctlRunGroup(shoalCtl *ctl, const char *group, char ***args, GError **error)
+{
+    g_autofree char *description = ctlDescribeCommands(group);
+    g_autofree char *usage = g_strdup_printf("%s %s", group, _("COMMAND"));
+
+    /* --help prints the group's commands and exits */
+    if (!ctlParseArgs(ctl, usage, NULL, -1, NULL, description, NULL, args,
+                      error))
+        return false;
+    if (g_strv_length(*args) < 2) {
+        g_set_error(error, CTL_ERROR, 0,
+                    _("'%1$s' needs a command; see 'shoalctl %1$s --help'"),
+                    group);
+        return false;
+    }
+    g_set_error(error, CTL_ERROR, 0,
+                _("unknown command '%1$s %2$s'; see 'shoalctl %1$s --help'"),
+                group, (*args)[1]);
+    return false;
+}
+
+static bool
+ctlRun(shoalCtl *ctl, char ***args, GError **error)
+{
+    char *socketPath = NULL;
+    gboolean json = FALSE;
+    gboolean version = FALSE;
+    const GOptionEntry entries[] = {
+        { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socketPath,
+          N_("The admin socket (default " CTL_DEFAULT_SOCKET ")"), N_("PATH") },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+          N_("Print the result as JSON"), NULL },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+          N_("Print the version and exit"), NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) octx = NULL;
+    g_autofree char *description = ctlDescribeCommands(NULL);
+    g_autofree char *footer = NULL;
+    g_autoptr(GPtrArray) rest = NULL;
+    g_auto(GStrv) subArgs = NULL;
+    const shoalCtlCommand *cmd;
+    size_t nwords = 0;
+    size_t i;
+    bool ok;
+
+    footer =
+        g_strdup_printf("%s\n\n%s", description,
+                        _("Run 'shoalctl COMMAND --help' for the options of a command."));
+    octx = g_option_context_new(N_("COMMAND [ARGUMENT…]"));
+    g_option_context_set_translation_domain(octx, GETTEXT_PACKAGE);
+    g_option_context_set_summary(octx,
+                                 N_("Administer virtshoald: member hosts, maintenance, migrations."));
+    g_option_context_set_description(octx, footer);
+    g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
+    /* the command's own parser takes what follows its name */
+    g_option_context_set_strict_posix(octx, TRUE);
+    ok = g_option_context_parse_strv(octx, args, error);
+    ctlTakeGlobals(ctl, socketPath, json);
+    if (!ok)
+        return false;
+    if (version) {
+        g_print("shoalctl (Shoal) %s\n", PACKAGE_VERSION);
+        return true;
+    }
+    if (g_strv_length(*args) < 2) {
+        g_set_error(error, CTL_ERROR, 0,
+                    _("a command is needed; see 'shoalctl --help'"));
+        return false;
+    }
+    cmd = ctlCommandLookup(*args + 1, &nwords);
+    rest = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(rest, g_strdup((*args)[0]));
+    for (i = 1 + (cmd ? nwords : 1); (*args)[i]; i++)
+        g_ptr_array_add(rest, g_strdup((*args)[i]));
+    g_ptr_array_add(rest, NULL);
+    subArgs = (GStrv) g_ptr_array_free(g_steal_pointer(&rest), FALSE);
+    if (cmd)
+        return cmd->func(ctl, cmd, &subArgs, error);
+    if (ctlIsGroup((*args)[1]))
+        return ctlRunGroup(ctl, (*args)[1], &subArgs, error);
+    g_set_error(error, CTL_ERROR, 0,
+                _("unknown command '%1$s'; see 'shoalctl --help'"), (*args)[1]);
+    return false;
+}
+
+int
+main(int argc, char **argv)
+{
+    shoalCtl ctl = { 0 };
+    g_auto(GStrv) args = g_strdupv(argv);
+    g_autoptr(GError) error = NULL;
+    bool ok;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+    g_set_prgname("shoalctl");
+
+    ok = ctlRun(&ctl, &args, &error);
+    ctlClear(&ctl);
+    if (!ok) {
+        g_autofree char *text =
+            g_strdup_printf(_("error: %1$s"), error->message);
+
+        g_printerr("shoalctl: %s\n", text);
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+}
