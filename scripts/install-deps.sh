@@ -15,6 +15,10 @@ packages=(
     qemu-system-x86 qemu-utils util-linux procps tini
     # stock clients the end-to-end tests drive
     python3-libvirt libsys-virt-perl
+    # virt-manager under a virtual X server; the test reads its windows
+    # through AT-SPI (at-spi2-core, gir1.2-atspi-2.0) on a private D-Bus
+    # session (dbus-run-session is in dbus-daemon)
+    virt-manager xvfb dbus-daemon at-spi2-core gir1.2-atspi-2.0
 )
 
 missing=()
