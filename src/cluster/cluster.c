@@ -280,6 +280,7 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     shoalClusterReconcileHost(cluster, host, conn, &records);
 
     /* online first, so a listed domain's host always answers */
+    shoalHostForgetDomains(host);
     g_mutex_lock(&host->lock);
     host->conn = conn;
     memcpy(host->eventCallbackIds, cbIds, sizeof(cbIds));
@@ -322,6 +323,7 @@ clusterJobLost(shoalCluster *cluster, shoalHost *host, unsigned gen)
     g_mutex_unlock(&host->lock);
     if (!conn)
         return;
+    shoalHostForgetDomains(host);
     clusterDropConnection(conn, cbIds, closeCtx);
     g_set_error(&error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
                 _("connection to host '%1$s' was lost"), host->name);
@@ -388,6 +390,7 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
     if (rec) {
         shoalInventoryUpdate(cluster->inventory, job->host->name, rec);
     } else if (!dom) {
+        shoalHostForgetDomain(job->host, job->uuid);
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
         /* gone from the host but not through Shoal: the store's copy is
          * the truth, and the re-read restores it */
@@ -461,6 +464,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->context = g_main_context_ref(context);
     cluster->inventory = shoalInventoryNew();
     cluster->stats = shoalStatsNew();
+    shoalClusterSchedulerInit(cluster);
     shoalExecConfigInit(&execConfig);
     execConfig.maxPerSource = config->migrateMaxPerSource;
     execConfig.maxPerDestination = config->migrateMaxPerDestination;
@@ -579,12 +583,17 @@ shoalClusterStart(shoalCluster *cluster)
 
     g_autoptr(GSource) statsSource =
         g_timeout_source_new(cluster->config.statsIntervalMs);
+    g_autoptr(GSource) schedSource =
+        g_timeout_source_new(cluster->config.statsIntervalMs);
 
     g_source_set_callback(source, clusterResyncTick, cluster, NULL);
     g_source_set_callback(statsSource, clusterStatsTick, cluster, NULL);
+    g_source_set_callback(schedSource, shoalClusterSchedulerTick, cluster,
+                          NULL);
     g_mutex_lock(&cluster->lock);
     cluster->resyncSource = g_source_attach(source, cluster->context);
     cluster->statsSource = g_source_attach(statsSource, cluster->context);
+    cluster->schedSource = g_source_attach(schedSource, cluster->context);
     g_mutex_unlock(&cluster->lock);
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
@@ -623,6 +632,7 @@ shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host)
     closeCtx = g_steal_pointer(&host->closeCtx);
     host->state = SHOAL_HOST_STATE_UNREACHABLE;
     g_mutex_unlock(&host->lock);
+    shoalHostForgetDomains(host);
     if (conn)
         clusterDropConnection(conn, cbIds, closeCtx);
 }
@@ -651,6 +661,14 @@ shoalClusterStop(shoalCluster *cluster)
             g_source_destroy(s);
         cluster->resyncSource = 0;
     }
+    if (cluster->schedSource) {
+        GSource *s = g_main_context_find_source_by_id(cluster->context,
+                                                      cluster->schedSource);
+
+        if (s)
+            g_source_destroy(s);
+        cluster->schedSource = 0;
+    }
     if (cluster->statsSource) {
         GSource *s = g_main_context_find_source_by_id(cluster->context,
                                                       cluster->statsSource);
@@ -661,6 +679,8 @@ shoalClusterStop(shoalCluster *cluster)
     }
     g_mutex_unlock(&cluster->lock);
 
+    /* a round may wait for its migrations, which need the host pool */
+    shoalClusterSchedulerClear(cluster);
     g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
     cluster->hostPool = NULL;
     g_thread_pool_free(cluster->queryPool, FALSE, TRUE);

@@ -51,6 +51,16 @@ bool shoalClusterAddHost(shoalCluster *cluster,
                          const char *migrationUri,
                          GError **error);
 
+bool shoalClusterSetHostCapacity(shoalCluster *cluster,
+                                 const char *name,
+                                 unsigned cpus,
+                                 unsigned long long memoryKiB,
+                                 GError **error);
+
+bool shoalClusterLoadSchedConfig(shoalCluster *cluster,
+                                 GKeyFile *kf,
+                                 GError **error);
+
 /* The admin interface: hosts, maintenance, migrations. */
 GPtrArray *shoalClusterListHostInfo(shoalCluster *cluster);
 

@@ -35,6 +35,23 @@ shoalHostFactsFree(shoalHostFacts *facts)
     g_free(facts);
 }
 
+/* A cached domain handle: libvirtd looks domains up by UUID, so a handle
+ * stays valid while the domain exists, whatever its state. */
+typedef struct _hostDomain {
+    virDomainPtr dom;
+    char *osType; /* never changes while the domain exists */
+} hostDomain;
+
+static void
+hostDomainFree(gpointer opaque)
+{
+    hostDomain *hd = opaque;
+
+    virDomainFree(hd->dom);
+    g_free(hd->osType);
+    g_free(hd);
+}
+
 /**
  * shoalHostNew:
  * @migrationUri: (nullable): the URI other hosts' libvirtd reach this one
@@ -50,6 +67,9 @@ shoalHostNew(const char *name, const char *uri, const char *migrationUri)
     host->uri = g_strdup(uri);
     host->migrationUri = g_strdup(migrationUri ? migrationUri : uri);
     host->evacuated = g_ptr_array_new_with_free_func(g_free);
+    host->domains =
+        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                              (GDestroyNotify) g_bytes_unref, hostDomainFree);
     host->state = SHOAL_HOST_STATE_CONNECTING;
     memset(host->eventCallbackIds, -1, sizeof(host->eventCallbackIds));
     g_mutex_init(&host->lock);
@@ -74,6 +94,7 @@ shoalHostUnref(shoalHost *host)
     g_free(host->lastError);
     g_mutex_clear(&host->lock);
     g_ptr_array_unref(host->evacuated);
+    g_hash_table_unref(host->domains);
     g_free(host->name);
     g_free(host->uri);
     g_free(host->migrationUri);
@@ -168,4 +189,114 @@ shoalHostReadFacts(virConnectPtr conn, const char *hostName, GError **error)
         virResetLastError();
     }
     return g_steal_pointer(&facts);
+}
+
+/**
+ * shoalHostLookupDomain:
+ *
+ * Worker thread. Returns: (transfer full): a handle on the domain of this
+ * host's current connection (release with virDomainFree()).
+ */
+virDomainPtr
+shoalHostLookupDomain(shoalHost *host,
+                      const unsigned char *uuid,
+                      GError **error)
+{
+    g_autoptr(GBytes) key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+    virConnectPtr conn;
+    virDomainPtr dom = NULL;
+    hostDomain *hd;
+
+    g_mutex_lock(&host->lock);
+    hd = g_hash_table_lookup(host->domains, key);
+    if (hd && virDomainRef(hd->dom) == 0)
+        dom = hd->dom;
+    g_mutex_unlock(&host->lock);
+    if (dom)
+        return dom;
+
+    if (!(conn = shoalHostGetConnection(host, error)))
+        return NULL;
+    dom = virDomainLookupByUUID(conn, uuid);
+    if (!dom)
+        shoalErrorFromLibvirt(error, host->name);
+    g_mutex_lock(&host->lock);
+    /* only while the connection it came from is still the host's */
+    if (dom && host->conn == conn &&
+        !g_hash_table_contains(host->domains, key) && virDomainRef(dom) == 0) {
+        hd = g_new0(hostDomain, 1);
+        hd->dom = dom;
+        g_hash_table_insert(host->domains, g_bytes_ref(key), hd);
+    }
+    g_mutex_unlock(&host->lock);
+    virConnectClose(conn);
+    return dom;
+}
+
+/**
+ * shoalHostGetOSType:
+ * Returns: (transfer full): the domain's OS type, asked once.
+ */
+char *
+shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    g_autoptr(GBytes) key = NULL;
+    hostDomain *hd;
+    char *type = NULL;
+
+    if (virDomainGetUUID(dom, uuid) == 0) {
+        key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+        g_mutex_lock(&host->lock);
+        hd = g_hash_table_lookup(host->domains, key);
+        if (hd)
+            type = g_strdup(hd->osType);
+        g_mutex_unlock(&host->lock);
+        if (type)
+            return type;
+    }
+    if (!(type = virDomainGetOSType(dom))) {
+        shoalErrorFromLibvirt(error, host->name);
+        return NULL;
+    }
+    if (key) {
+        g_mutex_lock(&host->lock);
+        hd = g_hash_table_lookup(host->domains, key);
+        if (hd && !hd->osType)
+            hd->osType = g_strdup(type);
+        g_mutex_unlock(&host->lock);
+    }
+    return type;
+}
+
+/* A domain gone from the host, or changed behind its handle. */
+void
+shoalHostForgetDomain(shoalHost *host, const unsigned char *uuid)
+{
+    g_autoptr(GBytes) key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+    gpointer stolenKey = NULL;
+    gpointer stolen = NULL;
+
+    g_mutex_lock(&host->lock);
+    g_hash_table_steal_extended(host->domains, key, &stolenKey, &stolen);
+    g_mutex_unlock(&host->lock);
+    /* freed outside the lock: virDomainFree() is a libvirt call */
+    if (stolen) {
+        g_bytes_unref(stolenKey);
+        hostDomainFree(stolen);
+    }
+}
+
+/* Every handle: the connection they belong to is going away. */
+void
+shoalHostForgetDomains(shoalHost *host)
+{
+    g_autoptr(GHashTable) old = NULL;
+
+    g_mutex_lock(&host->lock);
+    old = g_steal_pointer(&host->domains);
+    host->domains =
+        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                              (GDestroyNotify) g_bytes_unref, hostDomainFree);
+    g_mutex_unlock(&host->lock);
 }

@@ -49,12 +49,17 @@ struct _shoalHost {
     bool busy;             /* protected by lock: a connect job runs */
     unsigned backoffMs;    /* protected by lock */
     guint reconnectSource; /* protected by lock: pending retry */
-    bool maintenance;      /* protected by lock: no placement here */
-    GPtrArray *evacuated;  /* protected by lock: uuids (16 bytes) that
+    unsigned capacityCpus; /* protected by lock: 0 = as the host says */
+    unsigned long long capacityMemoryKiB; /* protected by lock: likewise */
+    bool maintenance;     /* protected by lock: no placement here */
+    GPtrArray *evacuated; /* protected by lock: uuids (16 bytes) that
                                   left for maintenance, for --return */
-    unsigned generation;   /* protected by lock: bumps per connection */
+    unsigned generation;  /* protected by lock: bumps per connection */
     /* protected by lock: one per relayed event ID, -1 where none */
     int eventCallbackIds[SHOAL_HOST_EVENT_IDS];
+    /* protected by lock: handles of this connection's domains, uuid →
+     * hostDomain, so a forwarded call costs one round trip, not two */
+    GHashTable *domains;
     /* protected by lock: the close callback's opaque; freed by us, as
      * drivers without close callbacks would never free it */
     void *closeCtx;
@@ -78,3 +83,13 @@ shoalHostFacts *shoalHostCopyFacts(shoalHost *host);
 shoalHostFacts *shoalHostReadFacts(virConnectPtr conn,
                                    const char *hostName,
                                    GError **error);
+
+virDomainPtr shoalHostLookupDomain(shoalHost *host,
+                                   const unsigned char *uuid,
+                                   GError **error);
+
+char *shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error);
+
+void shoalHostForgetDomain(shoalHost *host, const unsigned char *uuid);
+
+void shoalHostForgetDomains(shoalHost *host);

@@ -10,6 +10,7 @@
 #include "cluster_inventory.h"
 #include "cluster_stats.h"
 #include "cluster_store.h"
+#include "sched.h"
 
 typedef struct _clusterEventHandler {
     shoalClusterEventFunc func;
@@ -34,6 +35,16 @@ struct _shoalCluster {
     GMutex lock;
     GHashTable *hosts; /* protected by lock: name → shoalHost */
     bool stopping;     /* protected by lock */
+
+    GMutex schedLock;
+    shoalSchedConfig *schedConfig; /* protected by schedLock */
+    shoalSchedPlan *schedPlan;     /* protected by schedLock: last round's */
+    GHashTable *schedLastMove;     /* protected by schedLock: uuid → ms */
+    GHashTable *schedLastResize;   /* protected by schedLock: uuid → ms */
+    GArray *schedMoves;            /* protected by schedLock: ms of moves
+                                      in the last hour */
+    GThreadPool *schedPool;        /* immutable: one round at a time */
+    guint schedSource;             /* main thread only */
 
     GMutex jobLock;
     GCond jobCond;
@@ -126,6 +137,28 @@ void shoalClusterRefreshDomain(shoalCluster *cluster,
 void shoalClusterQueryRun(gpointer job, gpointer cluster);
 
 void shoalClusterSchedErrorConvert(GError **error);
+
+void shoalClusterSchedulerInit(shoalCluster *cluster);
+
+void shoalClusterSchedulerClear(shoalCluster *cluster);
+
+gboolean shoalClusterSchedulerTick(gpointer cluster);
+
+void shoalClusterNoteChange(shoalCluster *cluster,
+                            const unsigned char *uuid,
+                            bool moved);
+
+shoalSchedSnapshot *shoalClusterSnapshot(shoalCluster *cluster);
+
+shoalSchedPlan *shoalClusterRebalance(shoalCluster *cluster,
+                                      bool execute,
+                                      unsigned *failed,
+                                      GError **error);
+
+shoalSchedPlan *shoalClusterGetPlan(shoalCluster *cluster);
+
+void shoalClusterSetSchedConfig(shoalCluster *cluster,
+                                shoalSchedConfig *config);
 
 shoalHost *shoalClusterPlace(shoalCluster *cluster,
                              const shoalDomainXML *def,

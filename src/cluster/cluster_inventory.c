@@ -594,6 +594,26 @@ shoalInventoryListHost(shoalInventory *inv, const char *hostName)
     return out;
 }
 
+/**
+ * shoalInventoryListAll:
+ * Returns: (transfer full): copies (shoalInventoryEntry) of every domain.
+ */
+GPtrArray *
+shoalInventoryListAll(shoalInventory *inv)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) shoalInventoryEntryFree);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&inv->lock);
+    g_hash_table_iter_init(&iter, inv->domains);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(out, inventoryCopyLocked(inv, value));
+    g_mutex_unlock(&inv->lock);
+    return out;
+}
+
 shoalDomainRef *
 shoalInventoryEntryToRef(const shoalInventoryEntry *entry)
 {

@@ -96,6 +96,8 @@ unsigned shoalInventoryHostCount(shoalInventory *inv,
 
 GPtrArray *shoalInventoryListHost(shoalInventory *inv, const char *hostName);
 
+GPtrArray *shoalInventoryListAll(shoalInventory *inv);
+
 shoalDomainRef *shoalInventoryEntryToRef(const shoalInventoryEntry *entry);
 
 bool shoalInventoryEntryCheckUsable(const shoalInventoryEntry *entry,

@@ -371,3 +371,29 @@ shoalClusterGetStatus(shoalCluster *cluster, shoalClusterStatus *status)
     }
     status->migrationsRunning = shoalClusterMigrationsRunning(cluster);
 }
+
+/**
+ * shoalClusterSetHostCapacity:
+ * @cpus: 0 keeps what the host reports
+ * @memoryKiB: likewise
+ *
+ * The capacity the scheduler assumes for a host, so that a test bed of
+ * equal machines can model bigger and smaller ones.
+ */
+bool
+shoalClusterSetHostCapacity(shoalCluster *cluster,
+                            const char *name,
+                            unsigned cpus,
+                            unsigned long long memoryKiB,
+                            GError **error)
+{
+    g_autoptr(shoalHost) host = shoalClusterLookupHost(cluster, name, error);
+
+    if (!host)
+        return false;
+    g_mutex_lock(&host->lock);
+    host->capacityCpus = cpus;
+    host->capacityMemoryKiB = memoryKiB;
+    g_mutex_unlock(&host->lock);
+    return true;
+}

@@ -238,6 +238,7 @@ migrateSettle(shoalCluster *cluster,
 {
     g_autoptr(shoalHost) dest = shoalClusterLookupHost(cluster, step->to, NULL);
     g_autoptr(shoalInventoryRecord) record = NULL;
+    g_autoptr(shoalHost) source = NULL;
     virConnectPtr conn = dest ? shoalHostGetConnection(dest, NULL) : NULL;
     virDomainPtr dom = conn ? virDomainLookupByUUID(conn, step->uuid) : NULL;
 
@@ -253,6 +254,8 @@ migrateSettle(shoalCluster *cluster,
         virConnectClose(conn);
     if (record)
         shoalInventoryMove(cluster->inventory, step->from, step->to, record);
+    if ((source = shoalClusterLookupHost(cluster, step->from, NULL)))
+        shoalHostForgetDomain(source, step->uuid);
     else if (dest)
         shoalClusterRequestResync(cluster, dest);
 }
@@ -382,6 +385,9 @@ shoalClusterMigrateStep(shoalCluster *cluster,
     if (ok) {
         ok = shoalExecRun(cluster->exec, &migrateOps, &ctx, step, error);
         shoalClusterJobEnd(cluster, step->uuid);
+        /* moved or failed, it rests: a failed move is not retried in a
+         * loop, and a moved one is not moved back at once */
+        shoalClusterNoteChange(cluster, step->uuid, true);
     }
     virTypedParamsFree(ctx.params, ctx.nparams);
     return ok;

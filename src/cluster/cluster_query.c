@@ -274,24 +274,23 @@ shoalClusterAcquireDomain(shoalCluster *cluster,
 {
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalHost) host = NULL;
-    virConnectPtr conn;
+    g_autoptr(GError) err = NULL;
     virDomainPtr dom;
 
     if (!(entry =
               shoalInventoryLookupByUUID(cluster->inventory, uuid, error)) ||
         !shoalInventoryEntryCheckUsable(entry, error) ||
-        !(host = shoalClusterLookupHost(cluster, entry->hostName, error)) ||
-        !(conn = shoalHostGetConnection(host, error)))
+        !(host = shoalClusterLookupHost(cluster, entry->hostName, error)))
         return NULL;
-    dom = virDomainLookupByUUID(conn, uuid);
+    dom = shoalHostLookupDomain(host, uuid, &err);
     if (!dom) {
-        shoalErrorFromLibvirt(error, host->name);
         /* the inventory was stale: learn what the host has now */
-        shoalClusterRequestResync(cluster, host);
+        if (g_error_matches(err, SHOAL_ERROR, VIR_ERR_NO_DOMAIN))
+            shoalClusterRequestResync(cluster, host);
+        g_propagate_error(error, g_steal_pointer(&err));
+        return NULL;
     }
-    virConnectClose(conn);
-    if (dom)
-        *hostName = g_strdup(host->name);
+    *hostName = g_strdup(host->name);
     return dom;
 }
 
@@ -341,15 +340,15 @@ shoalClusterDomainGetOSType(shoalCluster *cluster,
                             GError **error)
 {
     g_autofree char *hostName = NULL;
+    g_autoptr(shoalHost) host = NULL;
     virDomainPtr dom =
         shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    char *type;
+    char *type = NULL;
 
     if (!dom)
         return NULL;
-    type = virDomainGetOSType(dom);
-    if (!type)
-        shoalErrorFromLibvirt(error, hostName);
+    if ((host = shoalClusterLookupHost(cluster, hostName, error)))
+        type = shoalHostGetOSType(host, dom, error);
     virDomainFree(dom);
     return type;
 }

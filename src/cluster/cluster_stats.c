@@ -87,6 +87,7 @@ static void
 statsReadRaw(virDomainStatsRecordPtr rec,
              statsRaw *raw,
              unsigned *vcpus,
+             unsigned *maxVcpus,
              unsigned long long *balloonKiB,
              bool *pressure)
 {
@@ -96,10 +97,12 @@ statsReadRaw(virDomainStatsRecordPtr rec,
 
     memset(raw, 0, sizeof(*raw));
     *vcpus = 0;
+    *maxVcpus = 0;
     *balloonKiB = 0;
     virTypedParamsGetULLong(rec->params, rec->nparams, "cpu.time",
                             &raw->cpuTimeNs);
     virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current", vcpus);
+    virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.maximum", maxVcpus);
     virTypedParamsGetULLong(rec->params, rec->nparams, "balloon.current",
                             balloonKiB);
     for (i = 0; i < *vcpus; i++) {
@@ -144,6 +147,7 @@ statsUpdateLocked(shoalStats *stats,
     statsEntry *e;
     statsRaw raw;
     unsigned vcpus;
+    unsigned maxVcpus;
     unsigned long long balloon;
     bool pressure;
     shoalStatsSample s = { 0 };
@@ -164,10 +168,11 @@ statsUpdateLocked(shoalStats *stats,
         e->dom.host = g_strdup(hostName);
         e->hasRaw = false;
     }
-    statsReadRaw(rec, &raw, &vcpus, &balloon, &pressure);
+    statsReadRaw(rec, &raw, &vcpus, &maxVcpus, &balloon, &pressure);
     raw.atUs = nowUs;
     e->seen = true;
     e->dom.vcpus = vcpus;
+    e->dom.maxVcpus = MAX(maxVcpus, vcpus);
     e->dom.balloonKiB = balloon;
     e->dom.memoryPressure = pressure;
     if (raw.cpuTimeNs == 0) {

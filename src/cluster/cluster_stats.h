@@ -25,6 +25,7 @@ typedef struct _shoalStatsDomain {
     unsigned char uuid[VIR_UUID_BUFLEN];
     char *host;
     unsigned vcpus;
+    unsigned maxVcpus;
     unsigned long long balloonKiB;
     bool memoryPressure;
     GArray *samples; /* shoalStatsSample, oldest first */
