@@ -14,6 +14,8 @@
 #include <glib/gi18n.h>
 #include <json-c/json.h>
 
+#include "sched.h"
+
 #define CTL_DEFAULT_SOCKET "/run/libvirt/virtshoald-admin-sock"
 #define CTL_ERROR (ctlErrorQuark())
 /* requests: one line; results: for people */
@@ -43,7 +45,7 @@ typedef bool (*shoalCtlCommandFunc)(shoalCtl *ctl,
 struct _shoalCtlCommand {
     const char *path;       /* the words that select it: "host add" */
     const char *parameters; /* N_(): its positional arguments, or NULL */
-    unsigned nargs;         /* how many there are */
+    int nargs;              /* how many there are; -1: any */
     const char *summary;    /* N_(): one line for --help */
     const char *details;    /* N_(): more for its --help, or NULL */
     shoalCtlCommandFunc func;
@@ -746,6 +748,132 @@ ctlCommandStatus(shoalCtl *ctl,
     return true;
 }
 
+/* A plan from the daemon: JSON as it came, or sched's text form. */
+static bool
+ctlPrintPlan(shoalCtl *ctl, json_object *planObj, GError **error)
+{
+    g_autoptr(shoalSchedPlan) plan = NULL;
+    g_autofree char *text = NULL;
+
+    if (ctl->json) {
+        ctlPrintJson(planObj);
+        return true;
+    }
+    plan = shoalSchedPlanParseJSON(json_object_to_json_string(planObj), error);
+    if (!plan)
+        return false;
+    text = shoalSchedPlanFormatText(plan);
+    g_print("%s", text);
+    return true;
+}
+
+static bool
+ctlCommandPlan(shoalCtl *ctl,
+               const shoalCtlCommand *cmd,
+               char ***args,
+               GError **error)
+{
+    g_autofree char *snapshot = NULL;
+    g_autofree char *util = NULL;
+    const GOptionEntry entries[] = {
+        { "snapshot", 0, 0, G_OPTION_ARG_FILENAME, &snapshot,
+          N_("Plan offline for a cluster snapshot: Shoal's JSON, vmcluster-snapshot/1 JSON or a Ganeti htools text file"),
+          N_("FILE") },
+        { "util", 0, 0, G_OPTION_ARG_FILENAME, &util,
+          N_("With an htools file: its utilisation file (hbal -U)"),
+          N_("FILE") },
+        { NULL },
+    };
+    g_autoptr(json_object) request = ctlRequestNew("plan");
+    g_autoptr(json_object) result = NULL;
+    g_autofree char *out = NULL;
+
+    if (!ctlCommandParseArgs(ctl, cmd, entries, args, error))
+        return false;
+    if (snapshot) {
+        /* the daemon's planner, without the daemon */
+        if (!(out = shoalSchedCliPlan(snapshot, util, ctl->json, error)))
+            return false;
+        g_print("%s", out);
+        return true;
+    }
+    if (util) {
+        g_set_error(error, CTL_ERROR, 0, _("--util goes with --snapshot"));
+        return false;
+    }
+    return ctlCall(ctl, request, &result, error) &&
+           ctlPrintPlan(ctl, result, error);
+}
+
+static bool
+ctlCommandRebalance(shoalCtl *ctl,
+                    const shoalCtlCommand *cmd,
+                    char ***args,
+                    GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("rebalance");
+    g_autoptr(json_object) result = NULL;
+    guint64 failed;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, &result, error))
+        return false;
+    if (ctl->json) {
+        ctlPrintJson(result);
+        return true;
+    }
+    if (!ctlPrintPlan(ctl, ctlObjGet(result, "plan"), error))
+        return false;
+    failed = ctlObjUint(result, "failed");
+    if (failed > 0) {
+        g_set_error(error, CTL_ERROR, 0,
+                    g_dngettext(GETTEXT_PACKAGE, "%1$lu step failed",
+                                "%1$lu steps failed", failed),
+                    (unsigned long) failed);
+        return false;
+    }
+    return true;
+}
+
+static bool
+ctlCommandSimulate(shoalCtl *ctl,
+                   const shoalCtlCommand *cmd,
+                   char ***args,
+                   GError **error)
+{
+    g_autofree char *out = NULL;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error))
+        return false;
+    if (g_strv_length(*args) < 2) {
+        g_set_error(error, CTL_ERROR, 0,
+                    _("wrong number of arguments; usage: shoalctl %1$s"),
+                    "simulate FILE...");
+        return false;
+    }
+    if (!(out = shoalSchedCliSimulate((const char *const *) (*args + 1),
+                                      ctl->json, error)))
+        return false;
+    g_print("%s", out);
+    return true;
+}
+
+static bool
+ctlCommandSnapshot(shoalCtl *ctl,
+                   const shoalCtlCommand *cmd,
+                   char ***args,
+                   GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("snapshot");
+    g_autoptr(json_object) result = NULL;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, &result, error))
+        return false;
+    ctlPrintJson(result);
+    return true;
+}
+
 /* To add a command, add its row and its function. */
 static const shoalCtlCommand ctlCommands[] = {
     { "host list", NULL, 0,
@@ -770,6 +898,20 @@ static const shoalCtlCommand ctlCommands[] = {
       N_("List migrations in flight, with progress, and recent ones, with their outcome"),
       NULL, ctlCommandMigrations },
     { "status", NULL, 0, N_("Summarize the cluster"), NULL, ctlCommandStatus },
+    { "plan", NULL, 0,
+      N_("Show the scheduler's plan, with the reason and scores of each step"),
+      N_("Without --snapshot, the plan of the daemon's last round (in advise mode nothing of it runs). With --snapshot, the same planner runs here, on a file, with no daemon."),
+      ctlCommandPlan },
+    { "rebalance", NULL, 0, N_("Run one scheduler round now, as its mode says"),
+      NULL, ctlCommandRebalance },
+    /* TRANSLATORS: placeholder; keep it in capitals */
+    { "simulate", N_("FILE..."), -1,
+      N_("Feed snapshots through the planner with simulated migrations"),
+      N_("Reports moves, migrations per hour and imbalance over time."),
+      ctlCommandSimulate },
+    { "snapshot", NULL, 0,
+      N_("Print the live cluster snapshot the scheduler plans on, as JSON"),
+      NULL, ctlCommandSnapshot },
 };
 
 /* "  host list   Summary" lines for the commands of @group, or all. */

@@ -134,6 +134,8 @@ static const daemonConfigKey daemonConfigKeys[] = {
       G_STRUCT_OFFSET(shoalClusterConfig, memoryOvercommit), true },
     { "placement", "vcpu_ratio", G_STRUCT_OFFSET(shoalClusterConfig, vcpuRatio),
       true },
+    { "statistics", "interval_ms",
+      G_STRUCT_OFFSET(shoalClusterConfig, statsIntervalMs), false },
     { "migration", "max_per_source",
       G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxPerSource), false },
     { "migration", "max_per_destination",
@@ -200,6 +202,9 @@ daemonAddHosts(GKeyFile *kf,
     for (i = 0; groups[i]; i++) {
         g_autofree char *uri = NULL;
         g_autofree char *migrationUri = NULL;
+        const char *name;
+        int cpus;
+        guint64 memoryMiB;
 
         if (!g_str_has_prefix(groups[i], "host "))
             continue;
@@ -212,8 +217,13 @@ daemonAddHosts(GKeyFile *kf,
         }
         migrationUri =
             g_key_file_get_string(kf, groups[i], "migration_uri", NULL);
-        if (!shoalClusterAddHost(cluster, g_strstrip(groups[i] + 5), uri,
-                                 migrationUri, error))
+        name = g_strstrip(groups[i] + 5);
+        /* a configured capacity models a bigger or smaller host */
+        cpus = g_key_file_get_integer(kf, groups[i], "cpus", NULL);
+        memoryMiB = g_key_file_get_uint64(kf, groups[i], "memory_mib", NULL);
+        if (!shoalClusterAddHost(cluster, name, uri, migrationUri, error) ||
+            !shoalClusterSetHostCapacity(cluster, name, MAX(cpus, 0),
+                                         memoryMiB * 1024, error))
             return false;
     }
     for (i = 0; opts->hosts && opts->hosts[i]; i++) {
@@ -366,7 +376,8 @@ daemonRun(shoalOptions *opts)
     if (!socketDir)
         socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
     daemon.cluster = shoalClusterNew(&clusterConfig, daemon.context);
-    if (!daemonAddHosts(kf, opts, daemon.cluster, &error))
+    if (!daemonAddHosts(kf, opts, daemon.cluster, &error) ||
+        !shoalClusterLoadSchedConfig(daemon.cluster, kf, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     if (g_mkdir_with_parents(stateDir, 0700) < 0) {

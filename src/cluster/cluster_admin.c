@@ -11,8 +11,11 @@
 #include <json-c/json.h>
 #include <libvirt/virterror.h>
 
+#include "cluster_internal.h"
+
 #define SHOAL_CLUSTER_ADMIN_PRIV_H_ALLOW
 #include "cluster_admin_priv.h"
+#include "cluster_internal.h"
 #include "util_cleanup.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -407,6 +410,68 @@ adminCommandStatus(shoalCluster *cluster,
     return true;
 }
 
+/* sched's JSON, embedded as an object in the response. */
+static bool
+adminEmbedJSON(char *json, json_object **result, GError **error)
+{
+    g_autofree char *text = json;
+    json_object *obj = json_tokener_parse(text);
+
+    if (!obj) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
+                    _("internal error: the scheduler produced invalid JSON"));
+        return false;
+    }
+    *result = obj;
+    return true;
+}
+
+/* The last round's plan, or a fresh one (nothing executed) if none ran. */
+static bool
+adminCommandPlan(shoalCluster *cluster,
+                 json_object *request,
+                 json_object **result,
+                 GError **error)
+{
+    g_autoptr(shoalSchedPlan) plan = shoalClusterGetPlan(cluster);
+
+    if (!plan && !(plan = shoalClusterRebalance(cluster, false, NULL, error)))
+        return false;
+    return adminEmbedJSON(shoalSchedPlanFormatJSON(plan), result, error);
+}
+
+/* One round now, carried out as the mode says. */
+static bool
+adminCommandRebalance(shoalCluster *cluster,
+                      json_object *request,
+                      json_object **result,
+                      GError **error)
+{
+    g_autoptr(shoalSchedPlan) plan = NULL;
+    json_object *planObj = NULL;
+    unsigned failed = 0;
+
+    if (!(plan = shoalClusterRebalance(cluster, true, &failed, error)) ||
+        !adminEmbedJSON(shoalSchedPlanFormatJSON(plan), &planObj, error))
+        return false;
+    *result = json_object_new_object();
+    json_object_object_add(*result, "plan", planObj);
+    json_object_object_add(*result, "failed", json_object_new_uint64(failed));
+    return true;
+}
+
+/* The live snapshot, in the format the offline planner reads. */
+static bool
+adminCommandSnapshot(shoalCluster *cluster,
+                     json_object *request,
+                     json_object **result,
+                     GError **error)
+{
+    g_autoptr(shoalSchedSnapshot) snap = shoalClusterSnapshot(cluster);
+
+    return adminEmbedJSON(shoalSchedSnapshotFormatJSON(snap), result, error);
+}
+
 static const adminField adminNoFields[] = {
     { NULL, 0, false },
 };
@@ -439,6 +504,9 @@ static const adminCommand adminCommands[] = {
       adminHostMaintenanceFields },
     { "migrations", adminCommandMigrations, true, adminNoFields },
     { "status", adminCommandStatus, true, adminNoFields },
+    { "plan", adminCommandPlan, false, adminNoFields },
+    { "rebalance", adminCommandRebalance, false, adminNoFields },
+    { "snapshot", adminCommandSnapshot, true, adminNoFields },
 };
 
 static const adminCommand *

@@ -1,0 +1,1351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "sched_planner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "sched_error.h"
+#include "sched_pressure.h"
+
+/*
+ * The planner: a greedy descent on the imbalance score
+ * (shoalSchedPressureSpreadScore), one migration at a time.
+ *
+ * All state lives in flat arrays indexed by the position of a node or
+ * domain in name order, so input order never matters and ties go to the
+ * name that sorts first. Each host keeps its aggregates (CPU demand,
+ * committed memory and vCPUs); the spread keeps sums over the hosts, so a
+ * candidate move is scored in O(1) from the two hosts it changes, and
+ * applying one updates two hosts and the sums.
+ *
+ * 1. In-place steps, in domain name order: a vCPU for a domain whose vCPUs
+ *    are saturated without waiting for the host, a larger balloon for a
+ *    guest under memory pressure.
+ * 2. Pressure moves: from hosts whose CPU pressure has exceeded
+ *    cpuThreshold in each of the last holdIntervals intervals (and still
+ *    does) or whose committed memory exceeds memoryThreshold, and of
+ *    domains that wait for a host CPU (vcpuDelay >= highDelay in each of
+ *    the last saturationIntervals), until none pays.
+ * 3. Balancing moves (config->balance): the same from any host.
+ *
+ * To stay fast on big clusters, each step of 2 and 3 first tries the
+ * domains of the few hosts furthest above the mean (in CPU, in memory and
+ * in both) against the few furthest below it, then four times as many;
+ * only if none of those pays does it try every domain against a wide list
+ * of destinations. A host whose domains have no move that pays there is
+ * set aside, and looked at again before the planner gives up. A step
+ * costs O(hosts + domains of the listed hosts * listed hosts), not
+ * O(domains * hosts), let alone hbal's O(domains * hosts^2).
+ *
+ * A move is taken only if it lowers the score by at least minGain and by
+ * at least its cost (costWeight * predicted migration seconds), and
+ * breaks no hard limit: memory overcommit and the vCPU ratio on the
+ * destination, the thresholds on the destination, affinity and
+ * anti-affinity groups, pinning, hosts offline or in maintenance, domains
+ * migrating, resting (cooldownMs) or off, a return to the host a domain
+ * left within tabuMs, and the limits per round, source, destination and
+ * hour. The best candidate is the one with the largest gain minus cost.
+ * Each domain gets at most one step per plan.
+ */
+
+/* destinations and sources per list in the pruned search (then 4 times
+ * as many) */
+#define PLANNER_TOP 4
+/* destinations per list when the pruned search finds nothing */
+#define PLANNER_TOP_WIDE 48
+#define PLANNER_HOUR_MS (G_GINT64_CONSTANT(3600) * 1000)
+
+typedef struct {
+    const shoalSchedNode *node; /* borrowed */
+    double cpus;
+    double usableKiB;
+    double memoryLimitKiB; /* usable * memoryOvercommit */
+    double vcpuLimit;      /* floor(cpus * vcpuRatio) */
+    bool scored;           /* counts in the spread; may receive */
+    double demand;         /* CPU cores */
+    double reservedCores;  /* promised to vCPUs added in this plan */
+    double committedKiB;   /* where domains count (in flight: destination) */
+    double outgoingKiB;    /* of migrations in flight that leave it */
+    double actualKiB;      /* balloons (or maximum memory) of running ones */
+    double vcpus;
+    double perCpu;               /* 1 / cpus */
+    double perKiB;               /* 1 / usableKiB */
+    shoalSchedPressure pressure; /* demand / cpus, committed / usable */
+    bool cpuSource;              /* CPU pressure held over the threshold */
+    bool blocked;                /* none of its domains had a move that pays */
+    unsigned movesOut;           /* in flight and planned */
+    unsigned movesIn;
+    unsigned *movable; /* domains that may still move */
+    unsigned nmovable;
+} plannerNode;
+
+typedef struct {
+    const shoalSchedDomain *dom; /* borrowed */
+    int node;                    /* where it counts, -1 for nowhere */
+    unsigned slot;               /* its place in node->movable */
+    double demand;
+    double memoryKiB;
+    unsigned vcpus;
+    shoalSchedMode mode;
+    bool movable;
+    bool contended; /* it waits for a host CPU */
+    int tabu;       /* the node it must not return to, or -1 */
+    int *pins;      /* node indices it may run on; NULL: any */
+    unsigned npins;
+    unsigned *affinity; /* group indices */
+    unsigned naffinity;
+    unsigned *anti;
+    unsigned nanti;
+} plannerDomain;
+
+/* Where the members of one group are: node index + 1 -> count. */
+typedef struct {
+    GHashTable *count;
+    unsigned placed;
+} plannerGroup;
+
+typedef struct {
+    const shoalSchedSnapshot *snap;
+    const shoalSchedConfig *config;
+    shoalSchedPlan *plan;
+    plannerNode *nodes;
+    size_t nnodes;
+    plannerDomain *domains;
+    size_t ndomains;
+    GArray *affinityGroups; /* of plannerGroup */
+    GArray *antiGroups;
+    shoalSchedSpread spread;
+    double score;
+    unsigned movesLeft; /* G_MAXUINT: unlimited */
+    bool limitByBudget; /* movesLeft comes from the hourly budget */
+    /* scratch for candidate lists */
+    unsigned *dests;
+    unsigned ndests;
+    unsigned *sources;
+    unsigned nsources;
+    guint8 *mark;
+    unsigned *contended; /* domains that wait for a host CPU */
+    unsigned ncontended;
+    unsigned nblocked; /* nodes with blocked set */
+} planner;
+
+typedef struct {
+    bool found;
+    unsigned domain;
+    unsigned from;
+    unsigned to;
+    double gain;
+    double cost;
+    double net;
+    double scoreAfter;
+} plannerCandidate;
+
+typedef enum {
+    PLANNER_SOURCE_NONE,
+    PLANNER_SOURCE_CPU,
+    PLANNER_SOURCE_MEMORY,
+} plannerSourceKind;
+
+static void
+plannerGroupClear(plannerGroup *group)
+{
+    g_clear_pointer(&group->count, g_hash_table_unref);
+}
+
+static void
+plannerFree(planner *p)
+{
+    size_t i;
+
+    for (i = 0; p->nodes && i < p->nnodes; i++)
+        g_free(p->nodes[i].movable);
+    for (i = 0; p->domains && i < p->ndomains; i++) {
+        g_free(p->domains[i].pins);
+        g_free(p->domains[i].affinity);
+        g_free(p->domains[i].anti);
+    }
+    g_free(p->nodes);
+    g_free(p->domains);
+    if (p->affinityGroups)
+        g_array_unref(p->affinityGroups);
+    if (p->antiGroups)
+        g_array_unref(p->antiGroups);
+    g_free(p->dests);
+    g_free(p->sources);
+    g_free(p->mark);
+    g_free(p->contended);
+    if (p->plan)
+        shoalSchedPlanUnref(p->plan);
+    g_free(p);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(planner, plannerFree)
+
+static int
+plannerCompareNodes(const void *a, const void *b)
+{
+    const shoalSchedNode *const *x = a;
+    const shoalSchedNode *const *y = b;
+
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static int
+plannerCompareDomains(const void *a, const void *b)
+{
+    const shoalSchedDomain *const *x = a;
+    const shoalSchedDomain *const *y = b;
+
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static shoalSchedPressure
+plannerPressure(const plannerNode *n)
+{
+    return n->pressure;
+}
+
+/* After a change of its demand or committed memory; divides, as
+ * shoalSchedPressureCompute() does, so that both agree to the last bit. */
+static void
+plannerNodeRefresh(plannerNode *n)
+{
+    n->pressure.cpu = n->demand / n->cpus;
+    n->pressure.memory = n->committedKiB / n->usableKiB;
+}
+
+/* ---- groups ---------------------------------------------------------- */
+
+static unsigned *
+plannerResolveGroups(GHashTable *names,
+                     GArray *groups,
+                     const char *const *list,
+                     unsigned *n)
+{
+    unsigned *out;
+    unsigned len;
+    unsigned i;
+
+    *n = 0;
+    if (!list || !list[0])
+        return NULL;
+    len = g_strv_length((char **) list);
+    out = g_new(unsigned, len);
+    for (i = 0; i < len; i++) {
+        gpointer val = NULL;
+        unsigned idx;
+        unsigned j;
+        bool dup = false;
+
+        if (g_hash_table_lookup_extended(names, list[i], NULL, &val)) {
+            idx = GPOINTER_TO_UINT(val);
+        } else {
+            plannerGroup group = { g_hash_table_new(NULL, NULL), 0 };
+
+            idx = groups->len;
+            g_array_append_val(groups, group);
+            g_hash_table_insert(names, (gpointer) list[i],
+                                GUINT_TO_POINTER(idx));
+        }
+        for (j = 0; j < *n; j++)
+            dup = dup || out[j] == idx;
+        if (!dup)
+            out[(*n)++] = idx;
+    }
+    return out;
+}
+
+static unsigned
+plannerGroupCount(const plannerGroup *group, unsigned node)
+{
+    return GPOINTER_TO_UINT(
+        g_hash_table_lookup(group->count, GUINT_TO_POINTER(node + 1)));
+}
+
+static void
+plannerGroupChange(plannerGroup *group, unsigned node, int delta)
+{
+    unsigned c = plannerGroupCount(group, node);
+
+    c = (unsigned) ((int) c + delta);
+    if (c == 0)
+        g_hash_table_remove(group->count, GUINT_TO_POINTER(node + 1));
+    else
+        g_hash_table_insert(group->count, GUINT_TO_POINTER(node + 1),
+                            GUINT_TO_POINTER(c));
+}
+
+/*
+ * Whether moving @d from @from to @to keeps its groups: it never joins
+ * a member of an anti-affinity group, never leaves a member of an
+ * affinity group behind, and, if its affinity group has members
+ * elsewhere, only goes where some are.
+ */
+static bool
+plannerGroupsAllow(const planner *p,
+                   const plannerDomain *d,
+                   unsigned from,
+                   unsigned to)
+{
+    unsigned i;
+
+    for (i = 0; i < d->nanti; i++) {
+        if (plannerGroupCount(&g_array_index(p->antiGroups, plannerGroup,
+                                             d->anti[i]),
+                              to) > 0)
+            return false;
+    }
+    for (i = 0; i < d->naffinity; i++) {
+        const plannerGroup *g =
+            &g_array_index(p->affinityGroups, plannerGroup, d->affinity[i]);
+        unsigned here = plannerGroupCount(g, from);
+
+        if (here > 1)
+            return false;
+        if (g->placed > here && plannerGroupCount(g, to) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+static shoalSchedMode
+plannerDomainMode(const planner *p, const shoalSchedDomain *dom)
+{
+    int mode = dom->mode ? shoalSchedModeFromString(dom->mode) : -1;
+
+    return mode >= 0 ? (shoalSchedMode) mode : p->config->mode;
+}
+
+static void
+plannerAddMovable(planner *p, unsigned di)
+{
+    plannerDomain *d = &p->domains[di];
+    plannerNode *n = &p->nodes[d->node];
+
+    if (!n->movable)
+        n->movable = g_new(unsigned, n->nmovable + 1);
+    else
+        n->movable = g_renew(unsigned, n->movable, n->nmovable + 1);
+    d->slot = n->nmovable;
+    n->movable[n->nmovable++] = di;
+}
+
+static void
+plannerRemoveMovable(planner *p, unsigned di)
+{
+    plannerDomain *d = &p->domains[di];
+    plannerNode *n = &p->nodes[d->node];
+    unsigned last = n->movable[n->nmovable - 1];
+
+    n->movable[d->slot] = last;
+    p->domains[last].slot = d->slot;
+    n->nmovable--;
+    d->movable = false;
+}
+
+static void
+plannerSetupNodes(planner *p, const shoalSchedPressureReport *report)
+{
+    g_autofree const shoalSchedNode **sorted = NULL;
+    g_autoptr(GHashTable) reportIndex = g_hash_table_new(NULL, NULL);
+    const shoalSchedConfig *config = p->config;
+    size_t i;
+
+    p->nnodes = p->snap->nodes->len;
+    p->nodes = g_new0(plannerNode, p->nnodes);
+    sorted = g_new(const shoalSchedNode *, p->nnodes);
+    for (i = 0; i < p->nnodes; i++) {
+        sorted[i] = g_ptr_array_index(p->snap->nodes, i);
+        g_hash_table_insert(reportIndex, (gpointer) sorted[i],
+                            GSIZE_TO_POINTER(i));
+    }
+    if (p->nnodes > 0)
+        qsort(sorted, p->nnodes, sizeof(*sorted), plannerCompareNodes);
+
+    shoalSchedPressureSpreadInit(&p->spread, config);
+    for (i = 0; i < p->nnodes; i++) {
+        plannerNode *n = &p->nodes[i];
+        const shoalSchedNode *node = sorted[i];
+        const shoalSchedNodePressure *np =
+            &g_array_index(report->nodes, shoalSchedNodePressure,
+                           GPOINTER_TO_SIZE(
+                               g_hash_table_lookup(reportIndex, node)));
+        shoalSchedPressure pressure;
+
+        n->node = node;
+        n->scored = np->scored;
+        n->cpus = node->cpus;
+        n->usableKiB = node->memoryKiB > node->reservedKiB
+                           ? (double) (node->memoryKiB - node->reservedKiB)
+                           : 0;
+        n->memoryLimitKiB = floor(n->usableKiB * config->memoryOvercommit);
+        n->vcpuLimit = floor(node->cpus * config->vcpuRatio);
+        n->demand = np->demandCores;
+        n->committedKiB = (double) np->committedKiB;
+        n->vcpus = (double) np->vcpus;
+        n->cpuSource =
+            np->scored && np->cpuHeldIntervals >= MAX(config->holdIntervals, 1);
+        if (!n->scored)
+            continue;
+        n->perCpu = 1.0 / n->cpus;
+        n->perKiB = 1.0 / n->usableKiB;
+        plannerNodeRefresh(n);
+        pressure = plannerPressure(n);
+        shoalSchedPressureSpreadAdd(&p->spread, &pressure);
+    }
+    p->score = shoalSchedPressureSpreadScore(&p->spread);
+}
+
+static int
+plannerLookupNode(GHashTable *index, const char *name)
+{
+    gpointer val = NULL;
+
+    if (!name || !g_hash_table_lookup_extended(index, name, NULL, &val))
+        return -1;
+    return GPOINTER_TO_INT(val);
+}
+
+static void
+plannerSetupPins(plannerDomain *d, GHashTable *nodeIndex)
+{
+    unsigned len;
+    unsigned i;
+
+    if (!d->dom->pinned)
+        return;
+    len = g_strv_length(d->dom->pinned);
+    d->pins = g_new(int, len + 1);
+    for (i = 0; i < len; i++) {
+        int at = plannerLookupNode(nodeIndex, d->dom->pinned[i]);
+
+        if (at >= 0)
+            d->pins[d->npins++] = at;
+    }
+}
+
+static void
+plannerSetupDomains(planner *p, GHashTable *nodeIndex)
+{
+    g_autofree const shoalSchedDomain **sorted = NULL;
+    g_autoptr(GHashTable) inFlight = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) affinityNames =
+        g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) antiNames = g_hash_table_new(g_str_hash, g_str_equal);
+    const shoalSchedConfig *config = p->config;
+    gint64 now = p->snap->nowMs;
+    size_t i;
+    unsigned j;
+
+    for (i = 0; i < p->snap->migrations->len; i++) {
+        const shoalSchedMigration *mig =
+            g_ptr_array_index(p->snap->migrations, i);
+        int from = plannerLookupNode(nodeIndex, mig->from);
+        int to = plannerLookupNode(nodeIndex, mig->to);
+
+        g_hash_table_insert(inFlight, mig->domain, (gpointer) mig);
+        p->nodes[from].movesOut++;
+        p->nodes[to].movesIn++;
+    }
+
+    p->ndomains = p->snap->domains->len;
+    p->domains = g_new0(plannerDomain, p->ndomains);
+    p->contended = g_new(unsigned, p->ndomains + 1);
+    sorted = g_new(const shoalSchedDomain *, p->ndomains);
+    for (i = 0; i < p->ndomains; i++)
+        sorted[i] = g_ptr_array_index(p->snap->domains, i);
+    if (p->ndomains > 0)
+        qsort(sorted, p->ndomains, sizeof(*sorted), plannerCompareDomains);
+
+    for (i = 0; i < p->ndomains; i++) {
+        plannerDomain *d = &p->domains[i];
+        const shoalSchedDomain *dom = sorted[i];
+        const shoalSchedMigration *mig =
+            g_hash_table_lookup(inFlight, dom->name);
+        int host = plannerLookupNode(nodeIndex, dom->host);
+        plannerNode *n;
+        bool resting;
+
+        d->dom = dom;
+        d->node = mig ? plannerLookupNode(nodeIndex, mig->to) : host;
+        d->demand = shoalSchedPressureDomainDemand(dom, config);
+        d->memoryKiB = (double) dom->memoryKiB;
+        d->vcpus = dom->vcpus;
+        d->mode = plannerDomainMode(p, dom);
+        d->affinity = plannerResolveGroups(affinityNames, p->affinityGroups,
+                                           (const char *const *) dom->affinity,
+                                           &d->naffinity);
+        d->anti = plannerResolveGroups(antiNames, p->antiGroups,
+                                       (const char *const *) dom->antiAffinity,
+                                       &d->nanti);
+        plannerSetupPins(d, nodeIndex);
+        d->tabu = -1;
+        if (dom->lastHost && dom->lastMoveMs != 0 &&
+            now - dom->lastMoveMs < config->tabuMs)
+            d->tabu = plannerLookupNode(nodeIndex, dom->lastHost);
+        if (d->node < 0)
+            continue;
+        for (j = 0; j < d->naffinity; j++) {
+            plannerGroup *g =
+                &g_array_index(p->affinityGroups, plannerGroup, d->affinity[j]);
+
+            plannerGroupChange(g, d->node, +1);
+            g->placed++;
+        }
+        for (j = 0; j < d->nanti; j++)
+            plannerGroupChange(&g_array_index(p->antiGroups, plannerGroup,
+                                              d->anti[j]),
+                               d->node, +1);
+        if (mig && host >= 0)
+            p->nodes[host].outgoingKiB += d->memoryKiB;
+        if (dom->running && !mig) {
+            p->nodes[d->node].actualKiB +=
+                dom->balloonKiB > 0 ? (double) dom->balloonKiB : d->memoryKiB;
+        }
+
+        n = &p->nodes[d->node];
+        resting =
+            dom->lastMoveMs != 0 && now - dom->lastMoveMs < config->cooldownMs;
+        d->movable = dom->running && !dom->migrating && !mig && n->scored &&
+                     d->mode != SHOAL_SCHED_MODE_OFF && !resting &&
+                     dom->memoryKiB > 0;
+        d->contended =
+            d->movable &&
+            shoalSchedPressureDomainHeld(dom, config->saturationIntervals, 0,
+                                         config->highDelay, INFINITY);
+        if (d->movable)
+            plannerAddMovable(p, (unsigned) i);
+        if (d->contended)
+            p->contended[p->ncontended++] = (unsigned) i;
+    }
+}
+
+static void
+plannerSetupBudget(planner *p)
+{
+    const shoalSchedConfig *config = p->config;
+    unsigned recent = 0;
+    size_t i;
+
+    p->movesLeft =
+        config->maxMovesPerRound ? config->maxMovesPerRound : G_MAXUINT;
+    if (config->maxMovesPerHour == 0)
+        return;
+    for (i = 0; i < p->snap->recentMovesMs->len; i++) {
+        gint64 t = g_array_index(p->snap->recentMovesMs, gint64, i);
+
+        if (t <= p->snap->nowMs && p->snap->nowMs - t < PLANNER_HOUR_MS)
+            recent++;
+    }
+    if (recent >= config->maxMovesPerHour) {
+        p->movesLeft = 0;
+        p->limitByBudget = true;
+    } else if (config->maxMovesPerHour - recent < p->movesLeft) {
+        p->movesLeft = config->maxMovesPerHour - recent;
+        p->limitByBudget = true;
+    }
+}
+
+/* ---- in-place steps ---------------------------------------------------- */
+
+static void
+plannerStepCommon(planner *p,
+                  shoalSchedStep *step,
+                  const plannerDomain *d,
+                  const plannerNode *n,
+                  const char *rule)
+{
+    shoalSchedPressure pressure = plannerPressure(n);
+    double imbalance = shoalSchedPressureSpreadImbalance(&p->spread);
+
+    step->uuid = g_strdup(d->dom->uuid);
+    step->from = g_strdup(n->node->name);
+    step->mode = d->mode;
+    step->rule = g_strdup(rule);
+    step->memoryKiB = d->dom->memoryKiB;
+    step->fromBefore = step->fromAfter = pressure;
+    step->imbalanceBefore = step->imbalanceAfter = imbalance;
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_ON_HOST,
+                                  d->dom->name, n->node->name, 0);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_RUNNING,
+                                  d->dom->name, NULL, 0);
+}
+
+/* The lowest vcpuBusy (or vcpuDelay) of the latest @intervals samples. */
+static double
+plannerLowest(const shoalSchedDomain *dom, unsigned intervals, bool delay)
+{
+    double low = INFINITY;
+    size_t i;
+
+    for (i = dom->samples->len - intervals; i < dom->samples->len; i++) {
+        const shoalSchedSample *s =
+            &g_array_index(dom->samples, shoalSchedSample, i);
+
+        low = MIN(low, delay ? s->vcpuDelay : s->vcpuBusy);
+    }
+    return low;
+}
+
+/* Returns: whether @d got a vCPU. */
+static bool
+plannerTryAddVcpu(planner *p, unsigned di)
+{
+    const shoalSchedConfig *config = p->config;
+    plannerDomain *d = &p->domains[di];
+    plannerNode *n = &p->nodes[d->node];
+    const shoalSchedDomain *dom = d->dom;
+    unsigned intervals = config->saturationIntervals;
+    g_autoptr(shoalSchedStep) step = NULL;
+    double busy;
+    double delay = 0;
+    size_t i;
+
+    if (dom->vcpus >= dom->maxVcpus ||
+        !shoalSchedPressureDomainHeld(dom, intervals, config->saturationBusy, 0,
+                                      config->lowDelay))
+        return false;
+    busy = plannerLowest(dom, intervals, false);
+    for (i = dom->samples->len - intervals; i < dom->samples->len; i++)
+        delay = MAX(delay,
+                    g_array_index(dom->samples, shoalSchedSample, i).vcpuDelay);
+    if (n->vcpus + 1 > n->vcpuLimit ||
+        (n->demand + n->reservedCores + 1) / n->cpus > config->cpuThreshold) {
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(_("domain '%1$s' has saturated vCPUs, but host '%2$s' has no room for another"),
+                                                 dom->name, n->node->name));
+        return false;
+    }
+
+    step = shoalSchedStepNew(SHOAL_SCHED_ACTION_ADD_VCPU, dom->name);
+    plannerStepCommon(p, step, d, n, "vcpu-saturation");
+    step->value = dom->vcpus + 1;
+    step->reason =
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                    "its %1$u vCPUs were at least %2$.0f%% busy in each of the last %3$u interval while waiting at most %4$.0f%% for a host CPU",
+                                    "its %1$u vCPUs were at least %2$.0f%% busy in each of the last %3$u intervals while waiting at most %4$.0f%% for a host CPU",
+                                    intervals),
+                        dom->vcpus, busy * 100, intervals, delay * 100);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_IDLE,
+                                  dom->name, NULL, 0);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_VCPUS,
+                                  dom->name, NULL, dom->vcpus);
+    n->vcpus += 1;
+    n->reservedCores += 1;
+    shoalSchedPlanAppendStep(p->plan, g_steal_pointer(&step));
+    return true;
+}
+
+/* Returns: whether @d got a larger balloon. */
+static bool
+plannerTryBalloon(planner *p, unsigned di)
+{
+    plannerDomain *d = &p->domains[di];
+    plannerNode *n = &p->nodes[d->node];
+    const shoalSchedDomain *dom = d->dom;
+    g_autoptr(shoalSchedStep) step = NULL;
+    double room = n->memoryLimitKiB - n->actualKiB;
+    unsigned long long target;
+
+    if (!dom->memoryPressure || dom->balloonKiB == 0 ||
+        dom->balloonKiB >= dom->memoryKiB)
+        return false;
+    target = MIN(dom->memoryKiB,
+                 dom->balloonKiB +
+                     (unsigned long long) p->config->balloonStepMiB * 1024);
+    if (room < (double) (target - dom->balloonKiB))
+        target = room > 0 ? dom->balloonKiB + (unsigned long long) room
+                          : dom->balloonKiB;
+    if (target <= dom->balloonKiB) {
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(_("domain '%1$s' reports memory pressure, but host '%2$s' has no memory to give it"),
+                                                 dom->name, n->node->name));
+        return false;
+    }
+
+    step = shoalSchedStepNew(SHOAL_SCHED_ACTION_SET_BALLOON, dom->name);
+    plannerStepCommon(p, step, d, n, "balloon");
+    step->value = target;
+    step->reason =
+        g_strdup_printf(_("the guest reports memory pressure with a balloon of %1$llu MiB of %2$llu MiB"),
+                        dom->balloonKiB / 1024, dom->memoryKiB / 1024);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_BALLOON_BELOW,
+                                  dom->name, NULL, target);
+    n->actualKiB += (double) (target - dom->balloonKiB);
+    shoalSchedPlanAppendStep(p->plan, g_steal_pointer(&step));
+    return true;
+}
+
+static void
+plannerInPlace(planner *p)
+{
+    const shoalSchedConfig *config = p->config;
+    gint64 now = p->snap->nowMs;
+    size_t i;
+
+    for (i = 0; i < p->ndomains; i++) {
+        plannerDomain *d = &p->domains[i];
+        const shoalSchedDomain *dom = d->dom;
+        const plannerNode *n;
+        bool changed = false;
+
+        if (d->node < 0 || !dom->running || dom->migrating ||
+            d->mode == SHOAL_SCHED_MODE_OFF)
+            continue;
+        n = &p->nodes[d->node];
+        if (!n->scored || !dom->host || !g_str_equal(dom->host, n->node->name))
+            continue;
+        if (dom->lastResizeMs != 0 &&
+            now - dom->lastResizeMs < config->cooldownMs)
+            continue;
+        /* a domain that waits for a host CPU needs another host, not vCPUs */
+        if (!d->contended && plannerTryAddVcpu(p, (unsigned) i))
+            changed = true;
+        if (plannerTryBalloon(p, (unsigned) i))
+            changed = true;
+        if (changed && d->movable)
+            plannerRemoveMovable(p, (unsigned) i);
+    }
+}
+
+/* ---- moves --------------------------------------------------------------- */
+
+/*
+ * A domain about to be tried against destinations: the spread's sums
+ * with its source already changed, so that each destination costs O(1).
+ */
+typedef struct {
+    unsigned domain;
+    unsigned from;
+    double cost;
+    double cpuSum;
+    double cpuSquares;
+    double memorySum;
+    double memorySquares;
+} plannerMove;
+
+static void
+plannerMoveInit(const planner *p, unsigned di, plannerMove *m)
+{
+    const plannerDomain *d = &p->domains[di];
+    const plannerNode *s = &p->nodes[d->node];
+    double cpu = (s->demand - d->demand) * s->perCpu;
+    double memory = (s->committedKiB - d->memoryKiB) * s->perKiB;
+
+    m->domain = di;
+    m->from = (unsigned) d->node;
+    m->cost = p->config->costWeight * d->memoryKiB / 1024.0 /
+              p->config->migrationBandwidthMiBs;
+    m->cpuSum = p->spread.cpuSum - s->pressure.cpu + cpu;
+    m->cpuSquares =
+        p->spread.cpuSquares - s->pressure.cpu * s->pressure.cpu + cpu * cpu;
+    m->memorySum = p->spread.memorySum - s->pressure.memory + memory;
+    m->memorySquares = p->spread.memorySquares -
+                       s->pressure.memory * s->pressure.memory +
+                       memory * memory;
+}
+
+/*
+ * Scores move @m to @to into @c, if allowed and if it pays. The hot
+ * path: O(1) apart from pins and groups.
+ */
+static bool
+plannerEvaluate(const planner *p,
+                const plannerMove *m,
+                unsigned to,
+                plannerCandidate *c)
+{
+    const shoalSchedConfig *config = p->config;
+    const plannerDomain *d = &p->domains[m->domain];
+    const plannerNode *t = &p->nodes[to];
+    double cpu;
+    double memory;
+    double sum;
+    double ssdCpu;
+    double ssdMemory;
+    double after;
+    double gain;
+
+    if (to == m->from || !t->scored || (int) to == d->tabu)
+        return false;
+    if (config->maxPerDestination && t->movesIn >= config->maxPerDestination)
+        return false;
+    if (t->committedKiB + t->outgoingKiB + d->memoryKiB > t->memoryLimitKiB ||
+        t->vcpus + d->vcpus > t->vcpuLimit)
+        return false;
+    cpu = (t->demand + d->demand) * t->perCpu;
+    memory = (t->committedKiB + d->memoryKiB) * t->perKiB;
+    if ((d->demand > 0 &&
+         cpu + t->reservedCores * t->perCpu > config->cpuThreshold) ||
+        memory > config->memoryThreshold)
+        return false;
+    if (d->pins) {
+        unsigned i;
+        bool ok = false;
+
+        for (i = 0; i < d->npins && !ok; i++)
+            ok = d->pins[i] == (int) to;
+        if (!ok)
+            return false;
+    }
+    if ((d->naffinity || d->nanti) && !plannerGroupsAllow(p, d, m->from, to))
+        return false;
+
+    /* the spread's score with both hosts changed, as
+     * shoalSchedPressureSpreadScore() computes it */
+    sum = m->cpuSum - t->pressure.cpu + cpu;
+    ssdCpu = m->cpuSquares - t->pressure.cpu * t->pressure.cpu + cpu * cpu -
+             sum * sum / p->spread.count;
+    sum = m->memorySum - t->pressure.memory + memory;
+    ssdMemory = m->memorySquares - t->pressure.memory * t->pressure.memory +
+                memory * memory - sum * sum / p->spread.count;
+    after = p->spread.cpuWeight * (ssdCpu > 0 ? ssdCpu : 0) +
+            p->spread.memoryWeight * (ssdMemory > 0 ? ssdMemory : 0);
+    gain = p->score - after;
+    if (!(gain > 0) || gain < config->minGain || gain < m->cost)
+        return false;
+
+    c->found = true;
+    c->domain = m->domain;
+    c->from = m->from;
+    c->to = to;
+    c->gain = gain;
+    c->cost = m->cost;
+    c->net = gain - m->cost;
+    c->scoreAfter = after;
+    return true;
+}
+
+/* Returns: whether the move is allowed and pays, better or not. */
+static bool
+plannerConsider(const planner *p,
+                const plannerMove *m,
+                unsigned to,
+                plannerCandidate *best)
+{
+    plannerCandidate c;
+
+    if (!plannerEvaluate(p, m, to, &c))
+        return false;
+    if (best->found && (c.net < best->net ||
+                        (c.net == best->net &&
+                         (c.domain > best->domain ||
+                          (c.domain == best->domain && c.to >= best->to)))))
+        return true;
+    *best = c;
+    return true;
+}
+
+/*
+ * Tries domain @di against the destinations (or its pins).
+ * Returns: whether any of its moves is allowed and pays.
+ */
+static bool
+plannerConsiderDomain(const planner *p,
+                      unsigned di,
+                      const unsigned *dests,
+                      unsigned ndests,
+                      plannerCandidate *best)
+{
+    const plannerDomain *d = &p->domains[di];
+    plannerMove m;
+    bool any = false;
+    unsigned i;
+
+    plannerMoveInit(p, di, &m);
+    if (d->pins) {
+        for (i = 0; i < d->npins; i++)
+            any |= plannerConsider(p, &m, (unsigned) d->pins[i], best);
+        return any;
+    }
+    for (i = 0; i < ndests; i++)
+        any |= plannerConsider(p, &m, dests[i], best);
+    return any;
+}
+
+static bool
+plannerSourceOpen(const planner *p, const plannerNode *n)
+{
+    return n->nmovable > 0 && !n->blocked &&
+           (!p->config->maxPerSource || n->movesOut < p->config->maxPerSource);
+}
+
+static plannerSourceKind
+plannerPressureKind(const planner *p, const plannerNode *n)
+{
+    if (!n->scored)
+        return PLANNER_SOURCE_NONE;
+    if (n->cpuSource && n->pressure.cpu > p->config->cpuThreshold)
+        return PLANNER_SOURCE_CPU;
+    if (n->pressure.memory > p->config->memoryThreshold)
+        return PLANNER_SOURCE_MEMORY;
+    return PLANNER_SOURCE_NONE;
+}
+
+/* A short list of the @k nodes with the largest keys, ties by index. */
+typedef struct {
+    unsigned idx[PLANNER_TOP_WIDE];
+    double key[PLANNER_TOP_WIDE];
+    unsigned n;
+    unsigned k;
+} plannerTop;
+
+static void
+plannerTopOffer(plannerTop *top, unsigned idx, double key)
+{
+    unsigned pos;
+
+    if (top->n == top->k && !(key > top->key[top->n - 1]))
+        return;
+    pos = top->n < top->k ? top->n++ : top->n - 1;
+    while (pos > 0 && key > top->key[pos - 1]) {
+        top->idx[pos] = top->idx[pos - 1];
+        top->key[pos] = top->key[pos - 1];
+        pos--;
+    }
+    top->idx[pos] = idx;
+    top->key[pos] = key;
+}
+
+static void
+plannerTopCollect(const plannerTop *top,
+                  unsigned *out,
+                  unsigned *n,
+                  guint8 *mark)
+{
+    unsigned i;
+
+    for (i = 0; i < top->n; i++) {
+        if (mark[top->idx[i]])
+            continue;
+        mark[top->idx[i]] = 1;
+        out[(*n)++] = top->idx[i];
+    }
+}
+
+/*
+ * The candidate lists of the pruned search: the @k hosts furthest above
+ * the mean in CPU, in memory and in both (sources: open ones, or for
+ * pressure moves overloaded ones), and the @k furthest below
+ * (destinations).
+ */
+static void
+plannerShortLists(planner *p, unsigned k, bool pressure)
+{
+    const shoalSchedSpread *sp = &p->spread;
+    double cpuMean = sp->count ? sp->cpuSum / sp->count : 0;
+    double memMean = sp->count ? sp->memorySum / sp->count : 0;
+    plannerTop top[6];
+    unsigned i;
+
+    memset(top, 0, sizeof(top));
+    for (i = 0; i < 6; i++)
+        top[i].k = k;
+    for (i = 0; i < p->nnodes; i++) {
+        const plannerNode *n = &p->nodes[i];
+        shoalSchedPressure pr;
+        double both;
+
+        if (!n->scored)
+            continue;
+        pr = plannerPressure(n);
+        both = sp->cpuWeight * (pr.cpu - cpuMean) +
+               sp->memoryWeight * (pr.memory - memMean);
+        if (plannerSourceOpen(p, n) &&
+            (!pressure || plannerPressureKind(p, n) != PLANNER_SOURCE_NONE)) {
+            plannerTopOffer(&top[0], i, pr.cpu);
+            plannerTopOffer(&top[1], i, pr.memory);
+            plannerTopOffer(&top[2], i, both);
+        }
+        if (!p->config->maxPerDestination ||
+            n->movesIn < p->config->maxPerDestination) {
+            plannerTopOffer(&top[3], i, -pr.cpu);
+            plannerTopOffer(&top[4], i, -pr.memory);
+            plannerTopOffer(&top[5], i, -both);
+        }
+    }
+    p->ndests = 0;
+    p->nsources = 0;
+    for (i = 3; i < 6; i++)
+        plannerTopCollect(&top[i], p->dests, &p->ndests, p->mark);
+    for (i = 0; i < p->ndests; i++)
+        p->mark[p->dests[i]] = 0;
+    for (i = 0; i < 3; i++)
+        plannerTopCollect(&top[i], p->sources, &p->nsources, p->mark);
+    for (i = 0; i < p->nsources; i++)
+        p->mark[p->sources[i]] = 0;
+}
+
+/* Tries the movable domains of the listed sources against the dests. */
+static void
+plannerSearchSources(planner *p, plannerCandidate *best)
+{
+    size_t i;
+    unsigned j;
+
+    for (i = 0; i < p->nsources; i++) {
+        const plannerNode *n = &p->nodes[p->sources[i]];
+
+        for (j = 0; j < n->nmovable; j++)
+            plannerConsiderDomain(p, n->movable[j], p->dests, p->ndests, best);
+    }
+}
+
+/*
+ * Tries every open source (overloaded ones for @pressure). A source none
+ * of whose domains has a move that pays is marked blocked, so that it
+ * stops filling the short lists; a host only fills up, so it rarely gets
+ * a move back, and plannerSearch() looks again before it gives up.
+ */
+static void
+plannerSearchAllSources(planner *p, bool pressure, plannerCandidate *best)
+{
+    size_t i;
+    unsigned j;
+
+    for (i = 0; i < p->nnodes; i++) {
+        plannerNode *n = &p->nodes[i];
+        bool any = false;
+
+        if (!n->scored || !plannerSourceOpen(p, n) ||
+            (pressure && plannerPressureKind(p, n) == PLANNER_SOURCE_NONE))
+            continue;
+        for (j = 0; j < n->nmovable; j++)
+            any |= plannerConsiderDomain(p, n->movable[j], p->dests, p->ndests,
+                                         best);
+        if (!any) {
+            n->blocked = true;
+            p->nblocked++;
+        }
+    }
+}
+
+static void
+plannerUnblock(planner *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nnodes; i++)
+        p->nodes[i].blocked = false;
+    p->nblocked = 0;
+}
+
+/* Domains that wait for a host CPU, wherever they are. */
+static void
+plannerSearchContended(planner *p, plannerCandidate *best)
+{
+    unsigned i;
+
+    for (i = 0; i < p->ncontended; i++) {
+        const plannerDomain *d = &p->domains[p->contended[i]];
+
+        if (d->movable && plannerSourceOpen(p, &p->nodes[d->node]))
+            plannerConsiderDomain(p, p->contended[i], p->dests, p->ndests,
+                                  best);
+    }
+}
+
+/*
+ * The best move: for @pressure, of domains on overloaded hosts or waiting
+ * for a host CPU; else of any domain. The short lists first; if nothing
+ * there pays, longer ones; then every source against the longest list of
+ * destinations.
+ */
+static void
+plannerSearch(planner *p, bool pressure, plannerCandidate *best)
+{
+    static const unsigned lengths[] = { PLANNER_TOP, PLANNER_TOP * 4 };
+    size_t i;
+
+    memset(best, 0, sizeof(*best));
+    for (i = 0; i < G_N_ELEMENTS(lengths); i++) {
+        plannerShortLists(p, lengths[i], pressure);
+        plannerSearchSources(p, best);
+        if (pressure)
+            plannerSearchContended(p, best);
+        if (best->found)
+            return;
+    }
+    plannerShortLists(p, PLANNER_TOP_WIDE, pressure);
+    plannerSearchAllSources(p, pressure, best);
+    if (pressure)
+        plannerSearchContended(p, best);
+    if (best->found || p->nblocked == 0)
+        return;
+    /* a blocked source may have got a move back: look once more */
+    plannerUnblock(p);
+    plannerSearchAllSources(p, pressure, best);
+    if (pressure)
+        plannerSearchContended(p, best);
+    if (!best->found)
+        plannerUnblock(p);
+}
+
+static char *
+plannerMoveReason(const planner *p,
+                  const plannerCandidate *c,
+                  plannerSourceKind kind,
+                  const shoalSchedPressure *sb,
+                  const shoalSchedPressure *tb,
+                  const char **rule)
+{
+    const shoalSchedConfig *config = p->config;
+    const plannerDomain *d = &p->domains[c->domain];
+    const char *from = p->nodes[c->from].node->name;
+    const char *to = p->nodes[c->to].node->name;
+    unsigned hold = MAX(config->holdIntervals, 1);
+    unsigned sat = config->saturationIntervals;
+
+    switch (kind) {
+    case PLANNER_SOURCE_CPU:
+        *rule = "cpu-pressure";
+        return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                           "host '%1$s' CPU pressure %2$.2f over %3$.2f for %4$u interval",
+                                           "host '%1$s' CPU pressure %2$.2f over %3$.2f for %4$u intervals",
+                                           hold),
+                               from, sb->cpu, config->cpuThreshold, hold);
+    case PLANNER_SOURCE_MEMORY:
+        *rule = "memory-pressure";
+        return g_strdup_printf(_("host '%1$s' commits %2$.0f%% of its usable memory, over the %3$.0f%% threshold"),
+                               from, sb->memory * 100,
+                               config->memoryThreshold * 100);
+    case PLANNER_SOURCE_NONE:
+    default:
+        break;
+    }
+    if (d->contended) {
+        *rule = "cpu-contention";
+        return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                           "its vCPUs waited at least %1$.0f%% of the time for a host CPU in each of the last %2$u interval",
+                                           "its vCPUs waited at least %1$.0f%% of the time for a host CPU in each of the last %2$u intervals",
+                                           sat),
+                               plannerLowest(d->dom, sat, true) * 100, sat);
+    }
+    *rule = "balance";
+    return g_strdup_printf(_("host '%1$s' (CPU %2$.2f, memory %3$.2f) is busier than host '%4$s' (CPU %5$.2f, memory %6$.2f)"),
+                           from, sb->cpu, sb->memory, to, tb->cpu, tb->memory);
+}
+
+/* Applies candidate @c to the state and appends its step. */
+static void
+plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
+{
+    plannerDomain *d = &p->domains[c->domain];
+    plannerNode *s = &p->nodes[c->from];
+    plannerNode *t = &p->nodes[c->to];
+    const char *name = d->dom->name;
+    g_autoptr(shoalSchedStep) step =
+        shoalSchedStepNew(SHOAL_SCHED_ACTION_MIGRATE, name);
+    shoalSchedPressure sb = plannerPressure(s);
+    shoalSchedPressure tb = plannerPressure(t);
+    shoalSchedPressure sa;
+    shoalSchedPressure ta;
+    const char *rule = NULL;
+    unsigned i;
+
+    step->reason = plannerMoveReason(p, c, kind, &sb, &tb, &rule);
+    step->rule = g_strdup(rule);
+    step->uuid = g_strdup(d->dom->uuid);
+    step->from = g_strdup(s->node->name);
+    step->to = g_strdup(t->node->name);
+    step->mode = d->mode;
+    step->memoryKiB = d->dom->memoryKiB;
+    step->predictedSeconds =
+        d->memoryKiB / 1024.0 / p->config->migrationBandwidthMiBs;
+    step->gain = c->gain;
+    step->cost = c->cost;
+    step->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
+
+    plannerRemoveMovable(p, c->domain);
+    s->demand -= d->demand;
+    s->committedKiB -= d->memoryKiB;
+    s->vcpus -= d->vcpus;
+    s->actualKiB -=
+        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
+    s->movesOut++;
+    t->demand += d->demand;
+    t->committedKiB += d->memoryKiB;
+    t->vcpus += d->vcpus;
+    t->actualKiB +=
+        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
+    t->movesIn++;
+    for (i = 0; i < d->naffinity; i++) {
+        plannerGroup *g =
+            &g_array_index(p->affinityGroups, plannerGroup, d->affinity[i]);
+
+        plannerGroupChange(g, c->from, -1);
+        plannerGroupChange(g, c->to, +1);
+    }
+    for (i = 0; i < d->nanti; i++) {
+        plannerGroup *g =
+            &g_array_index(p->antiGroups, plannerGroup, d->anti[i]);
+
+        plannerGroupChange(g, c->from, -1);
+        plannerGroupChange(g, c->to, +1);
+    }
+    d->node = (int) c->to;
+    plannerNodeRefresh(s);
+    plannerNodeRefresh(t);
+    sa = plannerPressure(s);
+    ta = plannerPressure(t);
+    shoalSchedPressureSpreadReplace(&p->spread, &sb, &sa);
+    shoalSchedPressureSpreadReplace(&p->spread, &tb, &ta);
+    p->score = shoalSchedPressureSpreadScore(&p->spread);
+    if (p->movesLeft != G_MAXUINT)
+        p->movesLeft--;
+
+    step->fromBefore = sb;
+    step->fromAfter = sa;
+    step->toBefore = tb;
+    step->toAfter = ta;
+    step->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_ON_HOST, name,
+                                  s->node->name, 0);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_RUNNING, name,
+                                  NULL, 0);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_IDLE, name,
+                                  NULL, 0);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_HOST_AVAILABLE, NULL,
+                                  t->node->name, 0);
+    shoalSchedPlanAppendStep(p->plan, g_steal_pointer(&step));
+}
+
+/* A note if another move would have been taken but for the limit. */
+static void
+plannerNoteLimit(planner *p, bool balance)
+{
+    plannerCandidate c;
+
+    plannerSearch(p, true, &c);
+    if (!c.found && balance)
+        plannerSearch(p, false, &c);
+    if (!c.found)
+        return;
+    if (p->limitByBudget) {
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                             "the budget of %1$u move an hour is spent; more moves would help",
+                                                             "the budget of %1$u moves an hour is spent; more moves would help",
+                                                             p->config
+                                                                 ->maxMovesPerHour),
+                                                 p->config->maxMovesPerHour));
+    } else {
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                             "the limit of %1$u move per round is reached; more moves would help",
+                                                             "the limit of %1$u moves per round is reached; more moves would help",
+                                                             p->config
+                                                                 ->maxMovesPerRound),
+                                                 p->config->maxMovesPerRound));
+    }
+}
+
+/*
+ * Pressure moves first, then balancing moves. Once no pressure move pays,
+ * none will later: balancing moves only load hosts below the thresholds,
+ * and one that would relieve an overloaded host is a pressure move.
+ */
+static void
+plannerMoves(planner *p)
+{
+    plannerCandidate best;
+    bool pressure = true;
+
+    while (p->movesLeft > 0) {
+        plannerSearch(p, pressure, &best);
+        if (best.found) {
+            plannerApply(p, &best,
+                         pressure ? plannerPressureKind(p, &p->nodes[best.from])
+                                  : PLANNER_SOURCE_NONE);
+            continue;
+        }
+        if (!pressure || !p->config->balance)
+            break;
+        pressure = false;
+    }
+    if (p->movesLeft == 0)
+        plannerNoteLimit(p, p->config->balance);
+}
+
+/* Notes for hosts that stay overloaded after the plan. */
+static void
+plannerNoteOverloaded(planner *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nnodes; i++) {
+        const plannerNode *n = &p->nodes[i];
+        shoalSchedPressure pr;
+
+        if (plannerPressureKind(p, n) == PLANNER_SOURCE_NONE)
+            continue;
+        pr = plannerPressure(n);
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(_("host '%1$s' stays overloaded (CPU %2$.2f, memory %3$.2f): no allowed move pays for itself"),
+                                                 n->node->name, pr.cpu,
+                                                 pr.memory));
+    }
+}
+
+/**
+ * shoalSchedPlanCompute:
+ * @snap: the cluster now
+ * @config: the policy
+ * @error: return location for an error
+ *
+ * Plans the next round: vCPU hot-adds and balloon changes, then
+ * migrations (see the top of this file for how). Time is @snap->nowMs.
+ * Pure and deterministic: the same snapshot, in any order of its arrays,
+ * gives the same plan.
+ *
+ * Returns: a new reference to the plan (possibly without steps), or NULL
+ * with SHOAL_SCHED_ERROR_INVALID if @snap or @config is invalid.
+ */
+shoalSchedPlan *
+shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
+                      const shoalSchedConfig *config,
+                      GError **error)
+{
+    g_autoptr(planner) p = g_new0(planner, 1);
+    g_autoptr(shoalSchedPressureReport) report = NULL;
+    g_autoptr(GHashTable) nodeIndex = g_hash_table_new(g_str_hash, g_str_equal);
+    size_t i;
+
+    if (!shoalSchedConfigValidate(config, error))
+        return NULL;
+    report = shoalSchedPressureCompute(snap, config, error);
+    if (!report)
+        return NULL;
+
+    p->snap = snap;
+    p->config = config;
+    p->plan = shoalSchedPlanNew(snap->nowMs);
+    p->affinityGroups = g_array_new(FALSE, TRUE, sizeof(plannerGroup));
+    g_array_set_clear_func(p->affinityGroups,
+                           (GDestroyNotify) plannerGroupClear);
+    p->antiGroups = g_array_new(FALSE, TRUE, sizeof(plannerGroup));
+    g_array_set_clear_func(p->antiGroups, (GDestroyNotify) plannerGroupClear);
+
+    plannerSetupNodes(p, report);
+    for (i = 0; i < p->nnodes; i++)
+        g_hash_table_insert(nodeIndex, p->nodes[i].node->name,
+                            GINT_TO_POINTER((int) i));
+    p->dests = g_new(unsigned, p->nnodes + 1);
+    p->sources = g_new(unsigned, p->nnodes + 1);
+    p->mark = g_new0(guint8, p->nnodes + 1);
+    plannerSetupDomains(p, nodeIndex);
+    plannerSetupBudget(p);
+
+    p->plan->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
+    plannerInPlace(p);
+    plannerMoves(p);
+    plannerNoteOverloaded(p);
+    p->plan->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
+    return g_steal_pointer(&p->plan);
+}

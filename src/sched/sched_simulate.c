@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "sched_simulate.h"
+
+#include <glib/gi18n.h>
+
+#include "sched_error.h"
+#include "sched_json.h"
+#include "sched_planner.h"
+#include "sched_pressure.h"
+
+#define SIMULATE_HOUR_MS (G_GINT64_CONSTANT(3600) * 1000)
+
+typedef struct {
+    const shoalSchedSnapshot *snap;
+    GHashTable *domains; /* name -> shoalSchedDomain (borrowed) */
+    GHashTable *nodes;   /* name -> shoalSchedNode (borrowed) */
+} simulateIndex;
+
+static void
+simulateIndexInit(simulateIndex *idx, const shoalSchedSnapshot *snap)
+{
+    size_t i;
+
+    idx->snap = snap;
+    idx->domains = g_hash_table_new(g_str_hash, g_str_equal);
+    idx->nodes = g_hash_table_new(g_str_hash, g_str_equal);
+    for (i = 0; i < snap->domains->len; i++) {
+        shoalSchedDomain *dom = g_ptr_array_index(snap->domains, i);
+
+        g_hash_table_insert(idx->domains, dom->name, dom);
+    }
+    for (i = 0; i < snap->nodes->len; i++) {
+        shoalSchedNode *node = g_ptr_array_index(snap->nodes, i);
+
+        g_hash_table_insert(idx->nodes, node->name, node);
+    }
+}
+
+static void
+simulateIndexClear(simulateIndex *idx)
+{
+    g_clear_pointer(&idx->domains, g_hash_table_unref);
+    g_clear_pointer(&idx->nodes, g_hash_table_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(simulateIndex, simulateIndexClear)
+
+static bool
+simulateInFlight(const shoalSchedSnapshot *snap, const char *domain)
+{
+    size_t i;
+
+    for (i = 0; i < snap->migrations->len; i++) {
+        const shoalSchedMigration *mig = g_ptr_array_index(snap->migrations, i);
+
+        if (g_str_equal(mig->domain, domain))
+            return true;
+    }
+    return false;
+}
+
+/* Whether @pre holds in @idx's snapshot, as the executor would check it. */
+static bool
+simulateCheck(const simulateIndex *idx, const shoalSchedPrecondition *pre)
+{
+    const shoalSchedDomain *dom =
+        pre->domain ? g_hash_table_lookup(idx->domains, pre->domain) : NULL;
+    const shoalSchedNode *node =
+        pre->host ? g_hash_table_lookup(idx->nodes, pre->host) : NULL;
+
+    if ((pre->domain && !dom) || (pre->host && !node))
+        return false;
+    switch (pre->check) {
+    case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
+        return dom && node && g_strcmp0(dom->host, node->name) == 0;
+    case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
+        return dom && dom->running;
+    case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
+        return dom && !dom->migrating &&
+               !simulateInFlight(idx->snap, dom->name);
+    case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
+        return node && node->online && !node->maintenance;
+    case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
+        return dom && dom->vcpus == pre->value;
+    case SHOAL_SCHED_CHECK_BALLOON_BELOW:
+        return dom && dom->balloonKiB < pre->value;
+    case SHOAL_SCHED_CHECK_LAST:
+    default:
+        return false;
+    }
+}
+
+static void
+simulateClearNodeSamples(const simulateIndex *idx, const char *name)
+{
+    shoalSchedNode *node = name ? g_hash_table_lookup(idx->nodes, name) : NULL;
+
+    if (node)
+        g_array_set_size(node->samples, 0);
+}
+
+/*
+ * Gives @dom @vcpus vCPUs. Its samples are fractions of the vCPUs it had,
+ * so they are rescaled: the same cores busy and waiting, spread over more
+ * vCPUs (the replayed load does not grow by itself).
+ */
+static void
+simulateRescale(shoalSchedDomain *dom, unsigned vcpus)
+{
+    double scale = vcpus > 0 ? (double) dom->vcpus / vcpus : 0;
+    size_t i;
+
+    for (i = 0; i < dom->samples->len; i++) {
+        shoalSchedSample *s = &g_array_index(dom->samples, shoalSchedSample, i);
+
+        s->vcpuBusy *= scale;
+        s->vcpuDelay *= scale;
+    }
+    dom->vcpus = vcpus;
+}
+
+/**
+ * shoalSchedSimulateApply:
+ * @snap: a snapshot
+ * @plan: a plan for it
+ * @stale: (out) (optional): the number of steps skipped
+ *
+ * Carries out @plan on a copy of @snap, as an executor that never fails
+ * would: in order, each step whose preconditions still hold; a stale one
+ * is skipped, never repaired. A migration puts the domain on its
+ * destination, sets its lastMoveMs to nowMs and lastHost to its source,
+ * appends nowMs to
+ * recentMovesMs; it also drops the samples of both hosts, which no longer
+ * describe them (their history is then derived from their domains). A
+ * vCPU or balloon step changes the domain and sets lastResizeMs; a vCPU
+ * step rescales its samples to the new count. Because
+ * 0 means "never", a change at time 0 is recorded at 1 ms.
+ *
+ * Returns: a new reference to the changed copy.
+ */
+shoalSchedSnapshot *
+shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
+                        const shoalSchedPlan *plan,
+                        unsigned *stale)
+{
+    shoalSchedSnapshot *out = shoalSchedSnapshotCopy(snap);
+    g_auto(simulateIndex) idx = { 0 };
+    gint64 when = MAX(snap->nowMs, 1);
+    unsigned skipped = 0;
+    size_t i;
+    size_t j;
+
+    simulateIndexInit(&idx, out);
+    for (i = 0; i < plan->steps->len; i++) {
+        const shoalSchedStep *step = g_ptr_array_index(plan->steps, i);
+        shoalSchedDomain *dom = g_hash_table_lookup(idx.domains, step->domain);
+        bool ok = dom != NULL;
+
+        for (j = 0; ok && j < step->preconditions->len; j++)
+            ok = simulateCheck(&idx, g_ptr_array_index(step->preconditions, j));
+        if (ok && step->action == SHOAL_SCHED_ACTION_MIGRATE)
+            ok = step->to && g_hash_table_contains(idx.nodes, step->to);
+        if (!ok) {
+            skipped++;
+            continue;
+        }
+        switch (step->action) {
+        case SHOAL_SCHED_ACTION_MIGRATE:
+            simulateClearNodeSamples(&idx, dom->host);
+            simulateClearNodeSamples(&idx, step->to);
+            g_free(dom->lastHost);
+            dom->lastHost = g_steal_pointer(&dom->host);
+            dom->host = g_strdup(step->to);
+            dom->lastMoveMs = when;
+            g_array_append_val(out->recentMovesMs, when);
+            break;
+        case SHOAL_SCHED_ACTION_ADD_VCPU:
+            simulateRescale(dom, (unsigned) step->value);
+            dom->maxVcpus = MAX(dom->maxVcpus, dom->vcpus);
+            dom->lastResizeMs = when;
+            break;
+        case SHOAL_SCHED_ACTION_SET_BALLOON:
+            dom->balloonKiB = step->value;
+            dom->lastResizeMs = when;
+            break;
+        case SHOAL_SCHED_ACTION_LAST:
+        default:
+            break;
+        }
+    }
+    if (stale)
+        *stale = skipped;
+    return out;
+}
+
+/*
+ * The snapshot of the next round: the recorded @input, with what the
+ * simulation changed so far (@prev) carried over: where each domain is,
+ * its vCPUs and balloon, when it last changed and where it came from, and
+ * the recent moves.
+ * Recorded migrations that no longer fit are dropped; hosts whose domains
+ * differ from the recording lose their samples.
+ */
+static shoalSchedSnapshot *
+simulateCarry(const shoalSchedSnapshot *prev, const shoalSchedSnapshot *input)
+{
+    g_autoptr(shoalSchedSnapshot) next = shoalSchedSnapshotCopy(input);
+    g_auto(simulateIndex) from = { 0 };
+    g_auto(simulateIndex) to = { 0 };
+    size_t i;
+
+    simulateIndexInit(&from, prev);
+    simulateIndexInit(&to, next);
+    for (i = 0; i < next->domains->len; i++) {
+        shoalSchedDomain *dom = g_ptr_array_index(next->domains, i);
+        const shoalSchedDomain *old =
+            g_hash_table_lookup(from.domains, dom->name);
+
+        if (!old)
+            continue;
+        if (g_strcmp0(old->host, dom->host) != 0 &&
+            (!old->host || g_hash_table_contains(to.nodes, old->host))) {
+            simulateClearNodeSamples(&to, dom->host);
+            simulateClearNodeSamples(&to, old->host);
+            g_free(dom->host);
+            dom->host = g_strdup(old->host);
+        }
+        if (old->vcpus != dom->vcpus)
+            simulateRescale(dom, old->vcpus);
+        dom->maxVcpus = MAX(dom->maxVcpus, dom->vcpus);
+        dom->balloonKiB = old->balloonKiB;
+        if (old->lastMoveMs > dom->lastMoveMs) {
+            dom->lastMoveMs = old->lastMoveMs;
+            g_free(dom->lastHost);
+            dom->lastHost = g_strdup(old->lastHost);
+        }
+        dom->lastResizeMs = MAX(dom->lastResizeMs, old->lastResizeMs);
+    }
+    for (i = next->migrations->len; i > 0; i--) {
+        const shoalSchedMigration *mig =
+            g_ptr_array_index(next->migrations, i - 1);
+        shoalSchedDomain *dom = g_hash_table_lookup(to.domains, mig->domain);
+
+        if (dom && g_strcmp0(dom->host, mig->from) == 0)
+            continue;
+        if (dom)
+            dom->migrating = false;
+        g_ptr_array_remove_index(next->migrations, i - 1);
+    }
+    g_array_set_size(next->recentMovesMs, 0);
+    for (i = 0; i < prev->recentMovesMs->len; i++) {
+        gint64 t = g_array_index(prev->recentMovesMs, gint64, i);
+
+        if (t <= next->nowMs && next->nowMs - t < SIMULATE_HOUR_MS)
+            g_array_append_val(next->recentMovesMs, t);
+    }
+    return g_steal_pointer(&next);
+}
+
+void
+shoalSchedSimulationFree(shoalSchedSimulation *sim)
+{
+    if (!sim)
+        return;
+    if (sim->rounds)
+        g_array_unref(sim->rounds);
+    shoalSchedSnapshotUnref(sim->final);
+    g_free(sim);
+}
+
+/* Counts the moves of @plan that go back to a host the domain left. */
+static unsigned
+simulateReversals(GHashTable *left, const shoalSchedPlan *plan)
+{
+    unsigned n = 0;
+    size_t i;
+
+    for (i = 0; i < plan->steps->len; i++) {
+        const shoalSchedStep *step = g_ptr_array_index(plan->steps, i);
+        g_autofree char *back = NULL;
+        g_autofree char *away = NULL;
+
+        if (step->action != SHOAL_SCHED_ACTION_MIGRATE)
+            continue;
+        back = g_strdup_printf("%s\n%s", step->domain, step->to);
+        away = g_strdup_printf("%s\n%s", step->domain, step->from);
+        if (g_hash_table_contains(left, back))
+            n++;
+        g_hash_table_add(left, g_steal_pointer(&away));
+    }
+    return n;
+}
+
+/* The most moves that started within any hour, from the move times. */
+static unsigned
+simulateMaxInHour(GArray *times)
+{
+    unsigned best = 0;
+    size_t lo = 0;
+    size_t hi;
+
+    for (hi = 0; hi < times->len; hi++) {
+        gint64 t = g_array_index(times, gint64, hi);
+
+        while (t - g_array_index(times, gint64, lo) >= SIMULATE_HOUR_MS)
+            lo++;
+        best = MAX(best, (unsigned) (hi - lo + 1));
+    }
+    return best;
+}
+
+/**
+ * shoalSchedSimulate:
+ * @snapshots: (element-type shoalSchedSnapshot): recorded snapshots, in
+ *   time order
+ * @config: the policy to try
+ * @error: return location for an error
+ *
+ * Replays a recording through the planner: each round plans on the next
+ * snapshot with what earlier rounds changed carried over (placement,
+ * vCPUs, balloons, rest times, recent moves), then applies its plan with
+ * shoalSchedSimulateApply(). The recorded load stays as recorded: a
+ * domain brings its own samples wherever the simulation put it.
+ *
+ * Returns: a new simulation, or NULL with SHOAL_SCHED_ERROR_INVALID if a
+ * snapshot or @config is invalid or there are no snapshots.
+ */
+shoalSchedSimulation *
+shoalSchedSimulate(GPtrArray *snapshots,
+                   const shoalSchedConfig *config,
+                   GError **error)
+{
+    g_autoptr(shoalSchedSimulation) sim = g_new0(shoalSchedSimulation, 1);
+    g_autoptr(GHashTable) left =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(shoalSchedSnapshot) prev = NULL;
+    const shoalSchedSnapshot *first;
+    const shoalSchedSnapshot *last;
+    size_t i;
+    size_t j;
+
+    if (!snapshots || snapshots->len == 0) {
+        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                            _("a simulation needs at least one snapshot"));
+        return NULL;
+    }
+    sim->rounds = g_array_new(FALSE, TRUE, sizeof(shoalSchedRound));
+    for (i = 0; i < snapshots->len; i++) {
+        const shoalSchedSnapshot *input = g_ptr_array_index(snapshots, i);
+        g_autoptr(shoalSchedSnapshot) snap = NULL;
+        g_autoptr(shoalSchedPlan) plan = NULL;
+        g_autoptr(shoalSchedPressureReport) after = NULL;
+        shoalSchedRound round = { 0 };
+
+        snap =
+            prev ? simulateCarry(prev, input) : shoalSchedSnapshotCopy(input);
+        plan = shoalSchedPlanCompute(snap, config, error);
+        if (!plan) {
+            g_prefix_error(error, _("round %1$zu: "), i + 1);
+            return NULL;
+        }
+        g_clear_pointer(&prev, shoalSchedSnapshotUnref);
+        prev = shoalSchedSimulateApply(snap, plan, &round.stale);
+        after = shoalSchedPressureCompute(prev, config, error);
+        if (!after) {
+            g_prefix_error(error, _("round %1$zu: "), i + 1);
+            return NULL;
+        }
+        round.nowMs = snap->nowMs;
+        round.imbalanceBefore = plan->imbalanceBefore;
+        round.imbalanceAfter = after->imbalance;
+        round.cpuMaxAfter = after->cpuMax;
+        round.memoryMaxAfter = after->memoryMax;
+        round.moves = plan->moves;
+        round.vcpusAdded = plan->vcpusAdded;
+        round.balloons = plan->balloons;
+        round.memoryMovedKiB = plan->memoryMovedKiB;
+        round.reversals = simulateReversals(left, plan);
+        for (j = 0; j < plan->moves; j++)
+            g_array_append_val(times, snap->nowMs);
+        g_array_append_val(sim->rounds, round);
+
+        sim->moves += round.moves;
+        sim->vcpusAdded += round.vcpusAdded;
+        sim->balloons += round.balloons;
+        sim->stale += round.stale;
+        sim->reversals += round.reversals;
+        sim->memoryMovedKiB += round.memoryMovedKiB;
+    }
+    first = g_ptr_array_index(snapshots, 0);
+    last = g_ptr_array_index(snapshots, snapshots->len - 1);
+    sim->hours = (double) (last->nowMs - first->nowMs + last->intervalMs) /
+                 SIMULATE_HOUR_MS;
+    sim->movesPerHour = sim->hours > 0 ? sim->moves / sim->hours : 0;
+    sim->maxMovesInHour = simulateMaxInHour(times);
+    sim->final = g_steal_pointer(&prev);
+    return g_steal_pointer(&sim);
+}
+
+/**
+ * shoalSchedSimulationFormatText:
+ * @sim: a simulation
+ *
+ * Returns: (transfer full): one line per round and a summary, translated.
+ */
+char *
+shoalSchedSimulationFormatText(const shoalSchedSimulation *sim)
+{
+    GString *out = g_string_new(NULL);
+    size_t i;
+
+    /* TRANSLATORS: column heads; "time (s)" counts from the first round */
+    g_string_append(out,
+                    _("round  time (s)  imbalance before -> after  moves  vCPUs  balloons  stale\n"));
+    for (i = 0; i < sim->rounds->len; i++) {
+        const shoalSchedRound *r =
+            &g_array_index(sim->rounds, shoalSchedRound, i);
+        gint64 first = g_array_index(sim->rounds, shoalSchedRound, 0).nowMs;
+
+        g_string_append_printf(out,
+                               "%5zu  %8.0f  %16.4f -> %.4f  %5u  %5u  %8u  %5u\n",
+                               i + 1, (r->nowMs - first) / 1000.0,
+                               r->imbalanceBefore, r->imbalanceAfter, r->moves,
+                               r->vcpusAdded, r->balloons, r->stale);
+    }
+    g_string_append_printf(out, _("Rounds: %1$u over %2$.2f hours\n"),
+                           sim->rounds->len, sim->hours);
+    g_string_append_printf(out,
+                           _("Migrations: %1$u (%2$.1f an hour, at most %3$u in one hour), %4$llu MiB\n"),
+                           sim->moves, sim->movesPerHour, sim->maxMovesInHour,
+                           sim->memoryMovedKiB / 1024);
+    g_string_append_printf(out, _("Moves back to a host left earlier: %1$u\n"),
+                           sim->reversals);
+    g_string_append_printf(out, _("vCPU hot-adds: %1$u\n"), sim->vcpusAdded);
+    g_string_append_printf(out, _("Balloon changes: %1$u\n"), sim->balloons);
+    g_string_append_printf(out, _("Stale steps: %1$u\n"), sim->stale);
+    return g_string_free(out, FALSE);
+}
+
+/**
+ * shoalSchedSimulationFormatJSON:
+ * @sim: a simulation
+ *
+ * Returns: (transfer full): {"rounds": [{"now_ms", "imbalance_before",
+ * "imbalance_after", "cpu_max_after", "memory_max_after", "moves",
+ * "vcpus_added", "balloons", "stale", "reversals", "memory_moved_mib"}],
+ * "moves", "vcpus_added", "balloons", "stale", "reversals",
+ * "memory_moved_mib", "hours", "moves_per_hour", "max_moves_in_hour"}.
+ */
+char *
+shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
+{
+    g_autoptr(json_object) root = json_object_new_object();
+    json_object *rounds = shoalSchedJsonNewArray(sim->rounds->len);
+    size_t i;
+
+    for (i = 0; i < sim->rounds->len; i++) {
+        const shoalSchedRound *r =
+            &g_array_index(sim->rounds, shoalSchedRound, i);
+        json_object *obj = json_object_new_object();
+
+        json_object_object_add(obj, "now_ms", json_object_new_int64(r->nowMs));
+        json_object_object_add(obj, "imbalance_before",
+                               shoalSchedJsonNewRounded(r->imbalanceBefore, 6));
+        json_object_object_add(obj, "imbalance_after",
+                               shoalSchedJsonNewRounded(r->imbalanceAfter, 6));
+        json_object_object_add(obj, "cpu_max_after",
+                               shoalSchedJsonNewRounded(r->cpuMaxAfter, 4));
+        json_object_object_add(obj, "memory_max_after",
+                               shoalSchedJsonNewRounded(r->memoryMaxAfter, 4));
+        json_object_object_add(obj, "moves", json_object_new_int64(r->moves));
+        json_object_object_add(obj, "vcpus_added",
+                               json_object_new_int64(r->vcpusAdded));
+        json_object_object_add(obj, "balloons",
+                               json_object_new_int64(r->balloons));
+        json_object_object_add(obj, "stale", json_object_new_int64(r->stale));
+        json_object_object_add(obj, "reversals",
+                               json_object_new_int64(r->reversals));
+        json_object_object_add(obj, "memory_moved_mib",
+                               shoalSchedJsonNewDouble(r->memoryMovedKiB /
+                                                       1024.0));
+        json_object_array_add(rounds, obj);
+    }
+    json_object_object_add(root, "rounds", rounds);
+    json_object_object_add(root, "moves", json_object_new_int64(sim->moves));
+    json_object_object_add(root, "vcpus_added",
+                           json_object_new_int64(sim->vcpusAdded));
+    json_object_object_add(root, "balloons",
+                           json_object_new_int64(sim->balloons));
+    json_object_object_add(root, "stale", json_object_new_int64(sim->stale));
+    json_object_object_add(root, "reversals",
+                           json_object_new_int64(sim->reversals));
+    json_object_object_add(root, "memory_moved_mib",
+                           shoalSchedJsonNewDouble(sim->memoryMovedKiB /
+                                                   1024.0));
+    json_object_object_add(root, "hours",
+                           shoalSchedJsonNewRounded(sim->hours, 4));
+    json_object_object_add(root, "moves_per_hour",
+                           shoalSchedJsonNewRounded(sim->movesPerHour, 4));
+    json_object_object_add(root, "max_moves_in_hour",
+                           json_object_new_int64(sim->maxMovesInHour));
+    return shoalSchedJsonFormat(root);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "sched_config.h"
+#include "sched_plan.h"
+#include "sched_snapshot.h"
+
+shoalSchedSnapshot *shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
+                                            const shoalSchedPlan *plan,
+                                            unsigned *stale);
+
+/* One round of a simulation: a snapshot, its plan, the plan applied. */
+typedef struct _shoalSchedRound {
+    gint64 nowMs;
+    double imbalanceBefore;
+    double imbalanceAfter;
+    double cpuMaxAfter;    /* the highest host CPU pressure after */
+    double memoryMaxAfter; /* the highest host memory pressure after */
+    unsigned moves;
+    unsigned vcpusAdded;
+    unsigned balloons;
+    unsigned stale;     /* steps whose preconditions no longer held */
+    unsigned reversals; /* moves back to a host the domain left earlier */
+    unsigned long long memoryMovedKiB;
+} shoalSchedRound;
+
+typedef struct _shoalSchedSimulation {
+    GArray *rounds; /* of shoalSchedRound */
+    unsigned moves;
+    unsigned vcpusAdded;
+    unsigned balloons;
+    unsigned stale;
+    unsigned reversals;      /* ping-pong: should stay 0 */
+    unsigned maxMovesInHour; /* the most moves in any hour-long window */
+    unsigned long long memoryMovedKiB;
+    double hours;        /* from the first snapshot to the end of the last */
+    double movesPerHour; /* moves / hours */
+    shoalSchedSnapshot *final; /* the last round with its plan applied */
+} shoalSchedSimulation;
+
+void shoalSchedSimulationFree(shoalSchedSimulation *sim);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalSchedSimulation, shoalSchedSimulationFree)
+
+shoalSchedSimulation *shoalSchedSimulate(GPtrArray *snapshots,
+                                         const shoalSchedConfig *config,
+                                         GError **error);
+char *shoalSchedSimulationFormatText(const shoalSchedSimulation *sim);
+char *shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim);
