@@ -86,12 +86,18 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
         }
         meta->mode = g_strdup(m);
     }
+    /* virsh metadata --set puts only the root element in the namespace:
+     * its children come unqualified, or qualified when written by hand */
     meta->affinity =
-        metadataList(ctx, "/domain/metadata/s:placement/s:affinity", "group");
+        metadataList(ctx,
+                     "/domain/metadata/s:placement/*[local-name()='affinity']",
+                     "group");
     meta->antiAffinity =
-        metadataList(ctx, "/domain/metadata/s:placement/s:anti-affinity",
+        metadataList(ctx,
+                     "/domain/metadata/s:placement/*[local-name()='anti-affinity']",
                      "group");
     meta->pinned =
-        metadataList(ctx, "/domain/metadata/s:placement/s:pin", "host");
+        metadataList(ctx, "/domain/metadata/s:placement/*[local-name()='pin']",
+                     "host");
     return g_steal_pointer(&meta);
 }

@@ -56,6 +56,20 @@ metadataTestEmpty(gconstpointer name)
     g_assert_cmpuint(g_strv_length(meta->pinned), ==, 0);
 }
 
+/* what virsh metadata --set writes: children without the namespace */
+static void
+metadataTestVirshSet(void)
+{
+    g_autofree char *xml = metadataTestLoad("virsh-set.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(g_strv_length(meta->antiAffinity), ==, 1);
+    g_assert_cmpstr(meta->antiAffinity[0], ==, "peers");
+}
+
 static void
 metadataTestBadMode(void)
 {
@@ -89,6 +103,7 @@ main(int argc, char **argv)
                          metadataTestEmpty);
     g_test_add_data_func("/cluster/metadata/other-version", "other-version.xml",
                          metadataTestEmpty);
+    g_test_add_func("/cluster/metadata/virsh-set", metadataTestVirshSet);
     g_test_add_func("/cluster/metadata/bad-mode", metadataTestBadMode);
     g_test_add_func("/cluster/metadata/garbage", metadataTestGarbage);
     return g_test_run();
