@@ -509,6 +509,30 @@ reconcileRecord(shoalCluster *cluster,
     return changed;
 }
 
+/*
+ * Restoring is safe only when no host could hold the domain: every member
+ * answers and none reports it (it may have moved, say by a migration
+ * Shoal did not see end). Otherwise the next re-read decides.
+ */
+static bool
+reconcileMayRestore(shoalCluster *cluster,
+                    shoalHost *reading,
+                    const unsigned char *uuid)
+{
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    guint i;
+
+    /* @reading is being read now, so it answers */
+    for (i = 0; i < hosts->len; i++) {
+        if (hosts->pdata[i] != reading &&
+            shoalHostGetState(hosts->pdata[i]) != SHOAL_HOST_STATE_ONLINE)
+            return false;
+    }
+    entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
+    return entry == NULL;
+}
+
 /* A stored definition the host has lost: define it again from the store. */
 static bool
 reconcileRestore(shoalHost *host,
@@ -560,7 +584,8 @@ shoalClusterReconcileHost(shoalCluster *cluster,
         const shoalStoreDomain *sd = stored->pdata[i];
 
         if (g_strcmp0(sd->hostName, host->name) != 0 ||
-            reconcileRecordHas(*records, sd->uuid))
+            reconcileRecordHas(*records, sd->uuid) ||
+            !reconcileMayRestore(cluster, host, sd->uuid))
             continue;
         changed |= reconcileRestore(host, conn, sd);
     }

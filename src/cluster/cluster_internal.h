@@ -122,6 +122,17 @@ virDomainPtr shoalClusterAcquireDomain(shoalCluster *cluster,
                                        char **hostName,
                                        GError **error);
 
+typedef int (*shoalClusterDomainCall)(virDomainPtr dom,
+                                      unsigned flags,
+                                      gpointer out);
+
+int shoalClusterForward(shoalCluster *cluster,
+                        const unsigned char *uuid,
+                        shoalClusterDomainCall call,
+                        unsigned flags,
+                        gpointer out,
+                        GError **error);
+
 bool shoalClusterJobBegin(shoalCluster *cluster,
                           const unsigned char *uuid,
                           GError **error);

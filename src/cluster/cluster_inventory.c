@@ -19,7 +19,11 @@
 typedef struct _inventoryDomain {
     shoalInventoryRecord rec; /* from the owning host */
     int id;                   /* Shoal's id, -1 when inactive */
-    GPtrArray *hosts;         /* host names: [0] owns; more = conflict */
+    bool moving;              /* migrating: other copies are its own */
+    /* CPU time the guest used on hosts it left: libvirt counts anew on
+     * each host, clients expect the counter to go on */
+    unsigned long long cpuOffsetNs;
+    GPtrArray *hosts; /* host names: [0] owns; more = conflict */
 } inventoryDomain;
 
 struct _shoalInventory {
@@ -152,6 +156,8 @@ inventoryUpdateLocked(shoalInventory *inv,
         g_hash_table_insert(inv->domains, dom->rec.uuid, dom);
     } else if (!inventoryHasHost(dom, hostName)) {
         g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        if (dom->moving)
+            return;
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                          SHOAL_LOG_HOST(hostName), SHOAL_LOG_DOMAIN(rec->name),
                          "MESSAGE",
@@ -250,6 +256,44 @@ shoalInventoryUpdate(shoalInventory *inv,
     g_mutex_unlock(&inv->lock);
 }
 
+/* While @uuid migrates, its incoming copy on the destination is not a
+ * conflict: calls keep going to the source. */
+void
+shoalInventorySetMoving(shoalInventory *inv,
+                        const unsigned char *uuid,
+                        bool moving)
+{
+    inventoryDomain *dom;
+
+    g_mutex_lock(&inv->lock);
+    if ((dom = g_hash_table_lookup(inv->domains, uuid)))
+        dom->moving = moving;
+    g_mutex_unlock(&inv->lock);
+}
+
+/* After a move: what the guest had used where it ran before. */
+void
+shoalInventoryAddCPUTime(shoalInventory *inv,
+                         const unsigned char *uuid,
+                         unsigned long long cpuTimeNs)
+{
+    inventoryDomain *dom;
+
+    g_mutex_lock(&inv->lock);
+    if ((dom = g_hash_table_lookup(inv->domains, uuid)))
+        dom->cpuOffsetNs += cpuTimeNs;
+    g_mutex_unlock(&inv->lock);
+}
+
+unsigned long long
+shoalInventoryGetCPUOffset(shoalInventory *inv, const unsigned char *uuid)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&inv->lock);
+    inventoryDomain *dom = g_hash_table_lookup(inv->domains, uuid);
+
+    return dom ? dom->cpuOffsetNs : 0;
+}
+
 /**
  * shoalInventoryMove:
  *
@@ -264,14 +308,22 @@ shoalInventoryMove(shoalInventory *inv,
                    const shoalInventoryRecord *record)
 {
     inventoryDomain *dom;
+    unsigned long long offset;
+    bool moving;
     int id;
 
     g_mutex_lock(&inv->lock);
     dom = g_hash_table_lookup(inv->domains, record->uuid);
     id = dom && g_str_equal(dom->hosts->pdata[0], from) ? dom->id : -1;
+    offset = dom ? dom->cpuOffsetNs : 0;
+    moving = dom && dom->moving;
     inventoryRemoveLocked(inv, from, record->uuid);
     inventoryUpdateLocked(inv, to, record);
     dom = g_hash_table_lookup(inv->domains, record->uuid);
+    if (dom) {
+        dom->cpuOffsetNs = offset;
+        dom->moving = moving;
+    }
     if (dom && id > 0 && dom->id > 0 && g_str_equal(dom->hosts->pdata[0], to))
         dom->id = id;
     g_mutex_unlock(&inv->lock);
@@ -318,7 +370,7 @@ inventoryCopyLocked(shoalInventory *inv, const inventoryDomain *dom)
         entry->rec.state = VIR_DOMAIN_NOSTATE;
         entry->rec.reason = 0;
     }
-    if (dom->hosts->len > 1) {
+    if (dom->hosts->len > 1 && !dom->moving) {
         entry->conflictHosts = g_new0(char *, dom->hosts->len + 1);
         for (i = 0; i < dom->hosts->len; i++)
             entry->conflictHosts[i] = g_strdup(dom->hosts->pdata[i]);

@@ -62,6 +62,17 @@ void shoalInventoryMove(shoalInventory *inv,
                         const char *to,
                         const shoalInventoryRecord *record);
 
+void shoalInventorySetMoving(shoalInventory *inv,
+                             const unsigned char *uuid,
+                             bool moving);
+
+void shoalInventoryAddCPUTime(shoalInventory *inv,
+                              const unsigned char *uuid,
+                              unsigned long long cpuTimeNs);
+
+unsigned long long shoalInventoryGetCPUOffset(shoalInventory *inv,
+                                              const unsigned char *uuid);
+
 void shoalInventoryRemove(shoalInventory *inv,
                           const char *hostName,
                           const unsigned char *uuid);

@@ -173,7 +173,8 @@ typedef struct _migrateWatch {
     shoalExecRecord *rec; /* borrowed */
     GMutex lock;
     GCond cond;
-    bool done; /* protected by lock */
+    bool done;                    /* protected by lock */
+    unsigned long long cpuTimeNs; /* watch thread: last seen on source */
 } migrateWatch;
 
 static gpointer
@@ -216,8 +217,10 @@ migrateReadCompleted(virDomainPtr dom, shoalExecRecord *rec)
     unsigned long long downtime = 0;
     unsigned long long total = 0;
 
+    /* keep them for the client's domjobinfo --completed */
     if (virDomainGetJobStats(dom, &type, &params, &nparams,
-                             VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+                             VIR_DOMAIN_JOB_STATS_COMPLETED |
+                                 VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) < 0) {
         virResetLastError();
         return;
     }
@@ -254,10 +257,10 @@ migrateSettle(shoalCluster *cluster,
         virConnectClose(conn);
     if (record)
         shoalInventoryMove(cluster->inventory, step->from, step->to, record);
-    if ((source = shoalClusterLookupHost(cluster, step->from, NULL)))
-        shoalHostForgetDomain(source, step->uuid);
     else if (dest)
         shoalClusterRequestResync(cluster, dest);
+    if ((source = shoalClusterLookupHost(cluster, step->from, NULL)))
+        shoalHostForgetDomain(source, step->uuid);
 }
 
 static bool
@@ -303,6 +306,8 @@ migrateOpRun(gpointer opaque,
 
     if (rc == 0) {
         migrateSettle(ctx->cluster, step, rec);
+        shoalInventoryAddCPUTime(ctx->cluster->inventory, step->uuid,
+                                 watch.cpuTimeNs);
     } else {
         /* libvirt leaves the guest running on the source: re-read it */
         shoalClusterRefreshDomain(ctx->cluster, dom, hostName);
@@ -383,7 +388,10 @@ shoalClusterMigrateStep(shoalCluster *cluster,
     ctx.nparams = migrateParamsToLibvirt(params, &ctx.params);
     ok = shoalClusterJobBegin(cluster, step->uuid, error);
     if (ok) {
+        /* the destination's incoming copy is this domain, not a conflict */
+        shoalInventorySetMoving(cluster->inventory, step->uuid, true);
         ok = shoalExecRun(cluster->exec, &migrateOps, &ctx, step, error);
+        shoalInventorySetMoving(cluster->inventory, step->uuid, false);
         shoalClusterJobEnd(cluster, step->uuid);
         /* moved or failed, it rests: a failed move is not retried in a
          * loop, and a moved one is not moved back at once */
@@ -442,24 +450,26 @@ shoalClusterDomainMigrate(shoalCluster *cluster,
     return ok;
 }
 
+static int
+migrateCallJobInfo(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    return virDomainGetJobInfo(dom, out);
+}
+
+static int
+migrateCallAbortJob(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    return virDomainAbortJob(dom);
+}
+
 bool
 shoalClusterDomainGetJobInfo(shoalCluster *cluster,
                              const unsigned char *uuid,
                              virDomainJobInfo *info,
                              GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    int rc;
-
-    if (!dom)
-        return false;
-    rc = virDomainGetJobInfo(dom, info);
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    return rc == 0;
+    return shoalClusterForward(cluster, uuid, migrateCallJobInfo, 0, info,
+                               error) >= 0;
 }
 
 GPtrArray *
@@ -494,18 +504,8 @@ shoalClusterDomainAbortJob(shoalCluster *cluster,
                            const unsigned char *uuid,
                            GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    int rc;
-
-    if (!dom)
-        return false;
-    rc = virDomainAbortJob(dom);
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    return rc == 0;
+    return shoalClusterForward(cluster, uuid, migrateCallAbortJob, 0, NULL,
+                               error) >= 0;
 }
 
 GPtrArray *

@@ -294,11 +294,21 @@ shoalClusterAcquireDomain(shoalCluster *cluster,
     return dom;
 }
 
-bool
-shoalClusterDomainGetInfo(shoalCluster *cluster,
-                          const unsigned char *uuid,
-                          virDomainInfo *info,
-                          GError **error)
+/**
+ * shoalClusterForward:
+ * @call: one libvirt call on the domain's handle; returns < 0 on failure
+ *
+ * Runs @call on the owning host's handle of the domain; a failure is the
+ * host's error. Worker thread.
+ * Returns: @call's result, or -1 with @error set.
+ */
+int
+shoalClusterForward(shoalCluster *cluster,
+                    const unsigned char *uuid,
+                    shoalClusterDomainCall call,
+                    unsigned flags,
+                    gpointer out,
+                    GError **error)
 {
     g_autofree char *hostName = NULL;
     virDomainPtr dom =
@@ -306,12 +316,65 @@ shoalClusterDomainGetInfo(shoalCluster *cluster,
     int rc;
 
     if (!dom)
-        return false;
-    rc = virDomainGetInfo(dom, info);
+        return -1;
+    rc = call(dom, flags, out);
+    /* before virDomainFree(), which resets the thread's error */
     if (rc < 0)
         shoalErrorFromLibvirt(error, hostName);
     virDomainFree(dom);
-    return rc == 0;
+    return rc;
+}
+
+static int
+queryCallInfo(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    return virDomainGetInfo(dom, out);
+}
+
+static int
+queryCallXMLDesc(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    char **xml = out;
+
+    *xml = virDomainGetXMLDesc(dom, flags);
+    return *xml ? 0 : -1;
+}
+
+static int
+queryCallVcpus(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    return virDomainGetVcpusFlags(dom, flags);
+}
+
+static int
+queryCallMaxVcpus(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    return virDomainGetMaxVcpus(dom);
+}
+
+static int
+queryCallMaxMemory(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    unsigned long long *kib = out;
+
+    *kib = virDomainGetMaxMemory(dom);
+    return *kib ? 0 : -1;
+}
+
+static int
+queryCallSnapshotNum(virDomainPtr dom, unsigned flags, gpointer out)
+{
+    return virDomainSnapshotNum(dom, flags);
+}
+
+bool
+shoalClusterDomainGetInfo(shoalCluster *cluster,
+                          const unsigned char *uuid,
+                          virDomainInfo *info,
+                          GError **error)
+{
+    return shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) >=
+           0;
 }
 
 char *
@@ -320,17 +383,9 @@ shoalClusterDomainGetXMLDesc(shoalCluster *cluster,
                              unsigned flags,
                              GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    char *xml;
+    char *xml = NULL;
 
-    if (!dom)
-        return NULL;
-    xml = virDomainGetXMLDesc(dom, flags);
-    if (!xml)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
+    shoalClusterForward(cluster, uuid, queryCallXMLDesc, flags, &xml, error);
     return xml;
 }
 
@@ -359,18 +414,8 @@ shoalClusterDomainGetVcpusFlags(shoalCluster *cluster,
                                 unsigned flags,
                                 GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    int n;
-
-    if (!dom)
-        return -1;
-    n = virDomainGetVcpusFlags(dom, flags);
-    if (n < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    return n;
+    return shoalClusterForward(cluster, uuid, queryCallVcpus, flags, NULL,
+                               error);
 }
 
 int
@@ -378,18 +423,8 @@ shoalClusterDomainGetMaxVcpus(shoalCluster *cluster,
                               const unsigned char *uuid,
                               GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    int n;
-
-    if (!dom)
-        return -1;
-    n = virDomainGetMaxVcpus(dom);
-    if (n < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    return n;
+    return shoalClusterForward(cluster, uuid, queryCallMaxVcpus, 0, NULL,
+                               error);
 }
 
 bool
@@ -398,21 +433,8 @@ shoalClusterDomainGetMaxMemory(shoalCluster *cluster,
                                unsigned long long *memoryKiB,
                                GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    unsigned long kib;
-
-    if (!dom)
-        return false;
-    kib = virDomainGetMaxMemory(dom);
-    if (kib == 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    if (kib == 0)
-        return false;
-    *memoryKiB = kib;
-    return true;
+    return shoalClusterForward(cluster, uuid, queryCallMaxMemory, 0, memoryKiB,
+                               error) >= 0;
 }
 
 int
@@ -421,18 +443,8 @@ shoalClusterDomainSnapshotNum(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    int n;
-
-    if (!dom)
-        return -1;
-    n = virDomainSnapshotNum(dom, flags);
-    if (n < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    return n;
+    return shoalClusterForward(cluster, uuid, queryCallSnapshotNum, flags, NULL,
+                               error);
 }
 
 /**
@@ -556,6 +568,21 @@ cleanup:
     return rc;
 }
 
+/* cpu.time goes on across hosts, as in virDomainGetInfo(). */
+static void
+queryAddCPUOffset(GPtrArray *params, unsigned long long offsetNs)
+{
+    guint i;
+
+    for (i = 0; offsetNs && i < params->len; i++) {
+        shoalTypedParam *p = params->pdata[i];
+
+        if (p->type == VIR_TYPED_PARAM_ULLONG &&
+            g_str_equal(p->field, "cpu.time"))
+            p->value.ul += offsetNs;
+    }
+}
+
 /* Query pool: one host's statistics into the fan-out. */
 void
 shoalClusterQueryRun(gpointer data, gpointer opaque)
@@ -587,6 +614,8 @@ shoalClusterQueryRun(gpointer data, gpointer opaque)
                                              uuid, -1);
         rec->params = shoalTypedParamsFromLibvirt(records[i]->params,
                                                   records[i]->nparams);
+        queryAddCPUOffset(rec->params,
+                          shoalInventoryGetCPUOffset(cluster->inventory, uuid));
         g_ptr_array_add(out, rec);
     }
     if (records)

@@ -2,11 +2,13 @@
 /* Handlers for peer-to-peer migration and the jobs it runs as. */
 #include <config.h>
 
+#include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
 #include "driver_client.h"
 #include "driver_dispatch_procs.h"
 #include "driver_params.h"
+#include "util_error.h"
 
 #define DOM_UUID(d) ((const unsigned char *) (d).uuid)
 
@@ -32,6 +34,23 @@ shoalDispatchDomainMigratePerform3Params(
                                      DOM_UUID(args->dom),
                                      args->dconnuri ? *args->dconnuri : NULL,
                                      params, args->flags, error);
+}
+
+/*
+ * A client-driven migration (virsh migrate without --p2p) would need the
+ * client to talk to the destination host itself: refuse it clearly
+ * instead of as an unknown procedure.
+ */
+bool
+shoalDispatchDomainMigrateBegin3Params(
+    shoalDriverClient *client,
+    const remote_domain_migrate_begin3_params_args *args,
+    remote_domain_migrate_begin3_params_ret *ret,
+    GError **error)
+{
+    g_set_error(error, SHOAL_ERROR, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                _("argument unsupported: Shoal migrates peer-to-peer only: use virsh migrate --p2p"));
+    return false;
 }
 
 bool
