@@ -297,6 +297,9 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
                      SHOAL_LOG_HOST(host->name), "MESSAGE",
                      "host '%s' is online with %u domains", host->name,
                      records->len);
+    /* events that raced with the first read were applied before it was
+     * published: read once more so they count */
+    clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
 
 cleanup:
     g_mutex_lock(&host->lock);
@@ -367,6 +370,31 @@ clusterStoredOn(shoalCluster *cluster,
     return sd && g_strcmp0(sd->hostName, hostName) == 0;
 }
 
+/*
+ * The host that owned a domain lost it while another host has a copy
+ * (a migration Shoal did not run): read that copy now, not at the next
+ * re-read, so the domain does not show "no state" meanwhile.
+ */
+static void
+clusterRefreshNewOwner(shoalCluster *cluster, const clusterJob *job)
+{
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(shoalHost) owner = NULL;
+    clusterJob *next;
+
+    entry = shoalInventoryLookupByUUID(cluster->inventory, job->uuid, NULL);
+    if (!entry || g_str_equal(entry->hostName, job->host->name) ||
+        !(owner = shoalClusterLookupHost(cluster, entry->hostName, NULL)))
+        return;
+    next = g_new0(clusterJob, 1);
+    next->type = CLUSTER_JOB_REFRESH;
+    next->host = g_steal_pointer(&owner);
+    next->domainName = g_strdup(job->domainName);
+    memcpy(next->uuid, job->uuid, VIR_UUID_BUFLEN);
+    next->event = -1;
+    clusterPushJob(cluster, next);
+}
+
 static void
 clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
 {
@@ -397,8 +425,12 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
         if (!shoalClusterJobIsActive(cluster, job->uuid) &&
             clusterStoredOn(cluster, job->uuid, job->host->name))
             clusterPush(cluster, CLUSTER_JOB_RESYNC, job->host, 0);
+        clusterRefreshNewOwner(cluster, job);
     }
 
+    /* a refresh of our own asks no client's attention */
+    if (job->event < 0)
+        return;
     emit = shoalClusterEmitNew(cluster, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                job->domainName, job->uuid);
     emit->event = job->event;

@@ -190,6 +190,10 @@ inventoryRemoveLocked(shoalInventory *inv,
 
     if (!dom)
         return;
+    /* a migrating domain leaves its source when the migration settles,
+     * not when the source's copy goes: calls wait for that */
+    if (dom->moving && g_str_equal(dom->hosts->pdata[0], hostName))
+        return;
     for (i = 0; i < dom->hosts->len; i++) {
         if (g_str_equal(dom->hosts->pdata[i], hostName)) {
             g_ptr_array_remove_index(dom->hosts, i);
@@ -317,6 +321,8 @@ shoalInventoryMove(shoalInventory *inv,
     id = dom && g_str_equal(dom->hosts->pdata[0], from) ? dom->id : -1;
     offset = dom ? dom->cpuOffsetNs : 0;
     moving = dom && dom->moving;
+    if (dom)
+        dom->moving = false; /* this is the settling */
     inventoryRemoveLocked(inv, from, record->uuid);
     inventoryUpdateLocked(inv, to, record);
     dom = g_hash_table_lookup(inv->domains, record->uuid);

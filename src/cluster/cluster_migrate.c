@@ -187,11 +187,15 @@ migrateWatchRun(gpointer opaque)
     while (!w->done) {
         gint64 until = g_get_monotonic_time() + MIGRATE_POLL_US;
         virDomainJobInfo info;
+        virDomainInfo dinfo;
 
         g_mutex_unlock(&w->lock);
         if (virDomainGetJobInfo(w->dom, &info) == 0 &&
             info.type != VIR_DOMAIN_JOB_NONE)
             shoalExecRecordProgress(w->rec, info.dataTotal, info.dataProcessed);
+        /* the guest's CPU time so far: the destination counts from zero */
+        if (virDomainGetInfo(w->dom, &dinfo) == 0 && dinfo.cpuTime > 0)
+            w->cpuTimeNs = dinfo.cpuTime;
         if (!aborted && shoalExecRecordOverdue(w->rec)) {
             /* the migration then fails and the guest stays on the source */
             virDomainAbortJob(w->dom);
@@ -305,9 +309,10 @@ migrateOpRun(gpointer opaque,
     g_cond_clear(&watch.cond);
 
     if (rc == 0) {
-        migrateSettle(ctx->cluster, step, rec);
+        /* before the inventory points at the destination */
         shoalInventoryAddCPUTime(ctx->cluster->inventory, step->uuid,
                                  watch.cpuTimeNs);
+        migrateSettle(ctx->cluster, step, rec);
     } else {
         /* libvirt leaves the guest running on the source: re-read it */
         shoalClusterRefreshDomain(ctx->cluster, dom, hostName);
@@ -385,6 +390,13 @@ shoalClusterMigrateStep(shoalCluster *cluster,
     migrateCtx ctx = { .cluster = cluster, .flags = flags };
     bool ok;
 
+    /* before waiting for the job, which the running migration holds */
+    if (shoalExecIsMigrating(cluster->exec, step->uuid)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("Requested operation is not valid: domain '%1$s' is already being migrated"),
+                    step->domain);
+        return false;
+    }
     ctx.nparams = migrateParamsToLibvirt(params, &ctx.params);
     ok = shoalClusterJobBegin(cluster, step->uuid, error);
     if (ok) {

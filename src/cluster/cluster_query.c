@@ -262,6 +262,24 @@ shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
     return entry ? entry->rec.managedSave : -1;
 }
 
+/* How long a call waits for a migration that just moved its domain to be
+ * settled: the moment between libvirt's end and Shoal's records. */
+#define QUERY_MOVE_WAIT_US (10 * G_USEC_PER_SEC)
+
+/* Returns whether @uuid was migrating; waits (bounded) for it to end. */
+static bool
+queryWaitMove(shoalCluster *cluster, const unsigned char *uuid)
+{
+    gint64 deadline = g_get_monotonic_time() + QUERY_MOVE_WAIT_US;
+
+    if (!shoalExecIsMigrating(cluster->exec, uuid))
+        return false;
+    while (shoalExecIsMigrating(cluster->exec, uuid) &&
+           g_get_monotonic_time() < deadline)
+        g_usleep(20 * 1000);
+    return true;
+}
+
 /*
  * The owning host's handle on a domain. Returns: (transfer full): release
  * with virDomainFree(); @hostName gets the host's name.
@@ -310,18 +328,32 @@ shoalClusterForward(shoalCluster *cluster,
                     gpointer out,
                     GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    int rc;
+    unsigned attempt;
+    int rc = -1;
 
-    if (!dom)
-        return -1;
-    rc = call(dom, flags, out);
-    /* before virDomainFree(), which resets the thread's error */
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
+    /* a second attempt only for a domain that a migration just moved */
+    for (attempt = 0; attempt < 2; attempt++) {
+        g_autofree char *hostName = NULL;
+        g_autoptr(GError) err = NULL;
+        virDomainPtr dom =
+            shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+
+        if (!dom)
+            return -1;
+        rc = call(dom, flags, out);
+        /* before virDomainFree(), which resets the thread's error */
+        if (rc < 0)
+            shoalErrorFromLibvirt(&err, hostName);
+        virDomainFree(dom);
+        if (rc >= 0)
+            return rc;
+        if (attempt > 0 ||
+            !g_error_matches(err, SHOAL_ERROR, VIR_ERR_NO_DOMAIN) ||
+            !queryWaitMove(cluster, uuid)) {
+            g_propagate_error(error, g_steal_pointer(&err));
+            return rc;
+        }
+    }
     return rc;
 }
 
@@ -373,8 +405,16 @@ shoalClusterDomainGetInfo(shoalCluster *cluster,
                           virDomainInfo *info,
                           GError **error)
 {
-    return shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) >=
-           0;
+    if (shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) < 0)
+        return false;
+    /* the source's copy stops when a migration hands over: the guest
+     * itself runs on, so answer from where it went */
+    if (info->state == VIR_DOMAIN_SHUTOFF && queryWaitMove(cluster, uuid) &&
+        shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) < 0)
+        return false;
+    /* the guest's time on hosts it left, so the counter never goes back */
+    info->cpuTime += shoalInventoryGetCPUOffset(cluster->inventory, uuid);
+    return true;
 }
 
 char *

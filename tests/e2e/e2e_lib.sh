@@ -77,6 +77,18 @@ e2e_stop_background() {
     return $rc
 }
 
+# e2e_reap_background PID: wait for a background process that has ended by
+# itself (e2e_stop_background would give it 10 s: kill -0 counts a zombie as
+# alive) and forget it. Returns its exit status.
+e2e_reap_background() {
+    local pid=$1 rc keep=() p
+    wait "$pid" 2>/dev/null
+    rc=$?
+    for p in "${e2e_bg_pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    e2e_bg_pids=("${keep[@]}")
+    return $rc
+}
+
 e2e_cleanup() {
     local pid
     for pid in "${e2e_bg_pids[@]}"; do
