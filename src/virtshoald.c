@@ -355,6 +355,7 @@ daemonRun(shoalOptions *opts)
     g_autoptr(GError) error = NULL;
     g_autofree char *socketDir = g_strdup(opts->socketDir);
     g_autoptr(GKeyFile) kf = NULL;
+    g_autofree char *autostartMarker = NULL;
     g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
     g_autofree char *adminPath = NULL;
     const char *stateDir = opts->stateDir ? opts->stateDir : "/var/lib/shoal";
@@ -402,6 +403,10 @@ daemonRun(shoalOptions *opts)
                                              daemon.context, &error)))
         goto cleanup;
 
+    /* the socket directory lives in /run: emptied at each boot */
+    autostartMarker = g_build_filename(serverConfig.socketDir,
+                                       "virtshoald-autostarted", NULL);
+    shoalClusterSetAutostartMarker(daemon.cluster, autostartMarker);
     daemonWatchSignal(&daemon, SIGTERM);
     daemonWatchSignal(&daemon, SIGINT);
     shoalClusterStart(daemon.cluster);

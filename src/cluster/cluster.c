@@ -19,6 +19,7 @@ typedef enum {
     CLUSTER_JOB_REFRESH,
     CLUSTER_JOB_LOST,
     CLUSTER_JOB_STATS,
+    CLUSTER_JOB_AUTOSTART,
 } clusterJobType;
 
 /* Work for the host pool; posted from timers and libvirt callbacks. */
@@ -235,6 +236,28 @@ clusterDropConnection(virConnectPtr conn,
     shoalClusterCallbackCtxFree(closeCtx);
 }
 
+/* Once every host has answered or failed for the first time. */
+static void
+clusterMaybeAutostart(shoalCluster *cluster, shoalHost *host)
+{
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    bool ready = true;
+    guint i;
+
+    for (i = 0; i < hosts->len; i++) {
+        if (shoalHostGetState(hosts->pdata[i]) == SHOAL_HOST_STATE_CONNECTING)
+            ready = false;
+    }
+    g_mutex_lock(&cluster->lock);
+    if (cluster->autostartDone)
+        ready = false;
+    if (ready)
+        cluster->autostartDone = true;
+    g_mutex_unlock(&cluster->lock);
+    if (ready)
+        clusterPush(cluster, CLUSTER_JOB_AUTOSTART, host, 0);
+}
+
 static void
 clusterJobConnect(shoalCluster *cluster, shoalHost *host)
 {
@@ -307,6 +330,7 @@ cleanup:
     g_mutex_unlock(&host->lock);
     if (error)
         clusterHostFailed(cluster, host, error);
+    clusterMaybeAutostart(cluster, host);
 }
 
 static void
@@ -476,6 +500,9 @@ clusterJobRun(gpointer data, gpointer opaque)
         break;
     case CLUSTER_JOB_STATS:
         clusterJobStats(cluster, job->host);
+        break;
+    case CLUSTER_JOB_AUTOSTART:
+        shoalClusterAutostartRun(cluster);
         break;
     }
 }
@@ -739,6 +766,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->store, shoalStoreFree);
     g_clear_pointer(&cluster->exec, shoalExecFree);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
+    g_free(cluster->autostartMarker);
     g_cond_clear(&cluster->jobCond);
     g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);

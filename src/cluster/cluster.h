@@ -83,6 +83,8 @@ bool shoalClusterOpenStore(shoalCluster *cluster,
                            const char *dir,
                            GError **error);
 
+void shoalClusterSetAutostartMarker(shoalCluster *cluster, const char *path);
+
 void shoalClusterStart(shoalCluster *cluster);
 
 void shoalClusterStop(shoalCluster *cluster);

@@ -46,6 +46,9 @@ struct _shoalCluster {
     GThreadPool *schedPool;        /* immutable: one round at a time */
     guint schedSource;             /* main thread only */
 
+    char *autostartMarker; /* immutable once started */
+    bool autostartDone;    /* protected by lock */
+
     GMutex jobLock;
     GCond jobCond;
     GHashTable *jobs; /* protected by jobLock: uuids with a job */
@@ -148,6 +151,8 @@ void shoalClusterRefreshDomain(shoalCluster *cluster,
 void shoalClusterQueryRun(gpointer job, gpointer cluster);
 
 void shoalClusterSchedErrorConvert(GError **error);
+
+void shoalClusterAutostartRun(shoalCluster *cluster);
 
 void shoalClusterSchedulerInit(shoalCluster *cluster);
 
