@@ -235,8 +235,9 @@ static const shoalCtlWord ctlStates[] = {
 
 /* TRANSLATORS: column headers of 'shoalctl host list' */
 static const char *const ctlHostColumns[] = {
-    N_("NAME"), N_("STATE"), N_("MAINT"),  N_("VMS"),       N_("RUNNING"),
-    N_("CPUS"), N_("VCPUS"), N_("MEMORY"), N_("COMMITTED"), N_("ERROR"),
+    N_("NAME"),    N_("STATE"),     N_("MAINT"), N_("VMS"),
+    N_("RUNNING"), N_("LOAD"),      N_("CPUS"),  N_("VCPUS"),
+    N_("MEMORY"),  N_("COMMITTED"), N_("ERROR"),
 };
 
 /* TRANSLATORS: column headers of 'shoalctl migrations' */
@@ -483,6 +484,7 @@ ctlCommandHostList(shoalCtl *ctl,
         bool maintenance =
             json_object_get_boolean(ctlObjGet(host, "maintenance"));
         char **row = g_new0(char *, G_N_ELEMENTS(ctlHostColumns) + 1);
+        json_object *load;
 
         row[0] = g_strdup(ctlOr(ctlObjString(host, "name"), "-"));
         row[1] = g_strdup(ctlStateLabel(ctlObjString(host, "state")));
@@ -491,19 +493,23 @@ ctlCommandHostList(shoalCtl *ctl,
             g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "domains"));
         row[4] =
             g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "running"));
+        load = ctlObjGet(host, "cpu_load");
         row[5] =
+            load ? g_strdup_printf("%.0f%%", 100 * json_object_get_double(load))
+                 : g_strdup("-");
+        row[6] =
             g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "cpus"));
-        row[6] = g_strdup_printf("%lu",
+        row[7] = g_strdup_printf("%lu",
                                  (unsigned long) ctlObjUint(host,
                                                             "committed_vcpus"));
-        row[7] = ctlFormatMemory(ctlObjUint(host, "memory_kib"), true);
-        row[8] =
+        row[8] = ctlFormatMemory(ctlObjUint(host, "memory_kib"), true);
+        row[9] =
             ctlFormatMemory(ctlObjUint(host, "committed_memory_kib"), false);
-        row[9] = g_strdup(ctlOr(ctlObjString(host, "last_error"), ""));
+        row[10] = g_strdup(ctlOr(ctlObjString(host, "last_error"), ""));
         g_ptr_array_add(rows, row);
     }
     /* the ERROR column only when a host has one */
-    ctlTablePrint(rows, errors ? "lllrrrrrrl" : "lllrrrrrr");
+    ctlTablePrint(rows, errors ? "lllrrrrrrrl" : "lllrrrrrrr");
     return true;
 }
 

@@ -195,6 +195,10 @@ adminHostInfoFormat(const shoalClusterHostInfo *info)
                            json_object_new_uint64(info->domains));
     json_object_object_add(obj, "running",
                            json_object_new_uint64(info->running));
+    json_object_object_add(obj, "cpu_load",
+                           info->cpuLoad < 0
+                               ? NULL
+                               : json_object_new_double(info->cpuLoad));
     return obj;
 }
 

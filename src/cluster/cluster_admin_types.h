@@ -20,6 +20,7 @@ typedef struct _shoalClusterHostInfo {
     unsigned committedVcpus;
     unsigned domains;
     unsigned running;
+    double cpuLoad; /* CPU demand over capacity, last interval; <0 unknown */
 } shoalClusterHostInfo;
 
 void shoalClusterHostInfoFree(shoalClusterHostInfo *info);

@@ -315,6 +315,22 @@ shoalClusterSetHostMaintenanceFlag(shoalCluster *cluster,
     return membershipSave(cluster, NULL, error);
 }
 
+/* The last interval's CPU demand over the host's (modelled) capacity. */
+static double
+membershipCpuLoad(shoalCluster *cluster, shoalHost *host, unsigned cpus)
+{
+    g_autoptr(GArray) samples =
+        shoalStatsHostSamples(cluster->stats, host->name);
+    unsigned capacity;
+
+    g_mutex_lock(&host->lock);
+    capacity = host->capacityCpus ? host->capacityCpus : cpus;
+    g_mutex_unlock(&host->lock);
+    if (samples->len == 0 || capacity == 0)
+        return -1;
+    return g_array_index(samples, double, samples->len - 1) / capacity;
+}
+
 /**
  * shoalClusterListHostInfo:
  * Returns: (transfer full): shoalClusterHostInfo of every host, by name.
@@ -348,6 +364,7 @@ shoalClusterListHostInfo(shoalCluster *cluster)
                                 &info->committedVcpus);
         info->domains = shoalInventoryHostCount(cluster->inventory, host->name,
                                                 &info->running);
+        info->cpuLoad = membershipCpuLoad(cluster, host, info->cpus);
         g_ptr_array_add(out, info);
     }
     return out;

@@ -443,8 +443,9 @@ adminTestAssertHostShape(json_object *host)
     /* nullable, but always there */
     g_assert_true(json_object_object_get_ex(host, "migration_uri", &value));
     g_assert_true(json_object_object_get_ex(host, "last_error", &value));
+    g_assert_true(json_object_object_get_ex(host, "cpu_load", &value));
     g_assert_cmpint(json_object_object_length(host), ==,
-                    G_N_ELEMENTS(members) + 2);
+                    G_N_ELEMENTS(members) + 3);
 }
 
 /* host-add, host-list, then host-remove, on a cluster not started. */

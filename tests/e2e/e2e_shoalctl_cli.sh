@@ -57,7 +57,7 @@ hosts = [
     {"name": "h1", "uri": "qemu+tcp://h1/system", "migration_uri": None,
      "state": "online", "maintenance": False, "last_error": None,
      "memory_kib": 16777216, "cpus": 8, "committed_memory_kib": 4194304,
-     "committed_vcpus": 6, "domains": 3, "running": 2},
+     "committed_vcpus": 6, "domains": 3, "running": 2, "cpu_load": 0.25},
     {"name": "h2", "uri": "qemu+tcp://h2/system", "migration_uri": None,
      "state": "unreachable", "maintenance": True,
      "last_error": "unable to connect to server", "memory_kib": 0,
@@ -109,9 +109,9 @@ PY
 fake_pid=$!
 eventually 10 test -S "$sock"
 
-ok "host list: a table" has '^NAME +STATE +MAINT +VMS +RUNNING +CPUS +VCPUS +MEMORY +COMMITTED +ERROR$' c host list
-ok "host list: a host's row" has '^h1 +online +no +3 +2 +8 +6 +16.0 GiB +4.0 GiB$' c host list
-ok "host list: an unreachable host's error" has '^h2 +unreachable +yes +0 +0 +0 +0 +- +0 bytes +unable to connect to server$' c host list
+ok "host list: a table" has '^NAME +STATE +MAINT +VMS +RUNNING +LOAD +CPUS +VCPUS +MEMORY +COMMITTED +ERROR$' c host list
+ok "host list: a host's row" has '^h1 +online +no +3 +2 +25% +8 +6 +16.0 GiB +4.0 GiB$' c host list
+ok "host list: an unreachable host's error" has '^h2 +unreachable +yes +0 +0 +- +0 +0 +- +0 bytes +unable to connect to server$' c host list
 ok "host list --json: the result, pretty" has '^  \{$' c host list --json
 ok "--json before the command" has '"name": "h1"' "$SHOALCTL" --json --socket "$sock" host list
 ok "migrations: a table" has '^ID +DOMAIN +FROM +TO +STATE +PROGRESS +DURATION +DOWNTIME +REASON/ERROR$' c migrations
