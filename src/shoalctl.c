@@ -448,33 +448,54 @@ ctlRequestNew(const char *command)
 
 /* Commands */
 
+/*
+ * A command that lists: with --json (or nothing to list) it has been
+ * printed and *@n is 0; otherwise @result holds *@n rows to print.
+ */
+static bool
+ctlCallList(shoalCtl *ctl,
+            const shoalCtlCommand *cmd,
+            char ***args,
+            const char *command,
+            const char *empty,
+            json_object **result,
+            size_t *n,
+            GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew(command);
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, result, error))
+        return false;
+    *n = 0;
+    if (ctl->json) {
+        ctlPrintJson(*result);
+        return true;
+    }
+    if (json_object_is_type(*result, json_type_array))
+        *n = json_object_array_length(*result);
+    if (*n == 0)
+        ctlSay("%s", empty);
+    return true;
+}
+
 static bool
 ctlCommandHostList(shoalCtl *ctl,
                    const shoalCtlCommand *cmd,
                    char ***args,
                    GError **error)
 {
-    g_autoptr(json_object) request = ctlRequestNew("host-list");
     g_autoptr(json_object) result = NULL;
     g_autoptr(GPtrArray) rows = NULL;
     bool errors = false;
     size_t n;
     size_t i;
 
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
-        !ctlCall(ctl, request, &result, error))
+    if (!ctlCallList(ctl, cmd, args, "host-list", _("no member hosts"), &result,
+                     &n, error))
         return false;
-    if (ctl->json) {
-        ctlPrintJson(result);
+    if (n == 0)
         return true;
-    }
-    n = json_object_is_type(result, json_type_array)
-            ? json_object_array_length(result)
-            : 0;
-    if (n == 0) {
-        ctlSay(_("no member hosts"));
-        return true;
-    }
     for (i = 0; i < n; i++)
         errors = errors || ctlObjString(json_object_array_get_idx(result, i),
                                         "last_error");
@@ -663,26 +684,17 @@ ctlCommandMigrations(shoalCtl *ctl,
                      char ***args,
                      GError **error)
 {
-    g_autoptr(json_object) request = ctlRequestNew("migrations");
     g_autoptr(json_object) result = NULL;
     g_autoptr(GPtrArray) rows = NULL;
     size_t n;
     size_t i;
 
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
-        !ctlCall(ctl, request, &result, error))
+    if (!ctlCallList(ctl, cmd, args, "migrations",
+                     _("no migrations in flight or recent"), &result, &n,
+                     error))
         return false;
-    if (ctl->json) {
-        ctlPrintJson(result);
+    if (n == 0)
         return true;
-    }
-    n = json_object_is_type(result, json_type_array)
-            ? json_object_array_length(result)
-            : 0;
-    if (n == 0) {
-        ctlSay(_("no migrations in flight or recent"));
-        return true;
-    }
     rows = ctlTableNew(ctlMigrationColumns, G_N_ELEMENTS(ctlMigrationColumns));
     for (i = 0; i < n; i++) {
         json_object *mig = json_object_array_get_idx(result, i);
