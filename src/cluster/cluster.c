@@ -56,6 +56,7 @@ shoalClusterCallbackCtxFree(void *opaque)
 void
 shoalClusterConfigInit(shoalClusterConfig *config)
 {
+    memset(config, 0, sizeof(*config));
     config->resyncIntervalMs = 30000;
     config->reconnectMinMs = 1000;
     config->reconnectMaxMs = 30000;
@@ -72,15 +73,31 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->migrateTimeoutPerGiBS = 120;
 }
 
-/* Any thread: queues @job (transfer full), or drops it once stopping. */
+/*
+ * Any thread: queues @job (transfer full) on its host, or drops it once
+ * stopping. A host's jobs run one at a time, in the order they came: an
+ * event's re-read never overtakes a later one, or a resync. Different
+ * hosts' jobs run in parallel.
+ */
 static void
 clusterPushJob(shoalCluster *cluster, clusterJob *job)
 {
+    shoalHost *host = job->host;
+    bool start = false;
+
     g_mutex_lock(&cluster->lock);
-    if (cluster->stopping)
+    if (cluster->stopping) {
+        g_mutex_unlock(&cluster->lock);
         clusterJobFree(job);
-    else
-        g_thread_pool_push(cluster->hostPool, job, NULL);
+        return;
+    }
+    g_mutex_lock(&host->lock);
+    g_queue_push_tail(&host->jobs, job);
+    if (!host->draining)
+        start = host->draining = true;
+    g_mutex_unlock(&host->lock);
+    if (start)
+        g_thread_pool_push(cluster->hostPool, shoalHostRef(host), NULL);
     g_mutex_unlock(&cluster->lock);
 }
 
@@ -480,11 +497,8 @@ clusterJobStats(shoalCluster *cluster, shoalHost *host)
 }
 
 static void
-clusterJobRun(gpointer data, gpointer opaque)
+clusterJobRun(shoalCluster *cluster, clusterJob *job)
 {
-    g_autoptr(clusterJob) job = data;
-    shoalCluster *cluster = opaque;
-
     switch (job->type) {
     case CLUSTER_JOB_CONNECT:
         clusterJobConnect(cluster, job->host);
@@ -504,6 +518,27 @@ clusterJobRun(gpointer data, gpointer opaque)
     case CLUSTER_JOB_AUTOSTART:
         shoalClusterAutostartRun(cluster);
         break;
+    }
+}
+
+/* Host pool: runs a host's queued jobs until there are none. */
+static void
+clusterHostDrain(gpointer data, gpointer opaque)
+{
+    g_autoptr(shoalHost) host = data;
+    shoalCluster *cluster = opaque;
+
+    while (true) {
+        g_autoptr(clusterJob) job = NULL;
+
+        g_mutex_lock(&host->lock);
+        job = g_queue_pop_head(&host->jobs);
+        if (!job)
+            host->draining = false;
+        g_mutex_unlock(&host->lock);
+        if (!job)
+            return;
+        clusterJobRun(cluster, job);
     }
 }
 
@@ -532,8 +567,8 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     execConfig.timeoutPerGiBS = config->migrateTimeoutPerGiBS;
     cluster->exec = shoalExecNew(&execConfig);
     cluster->hostPool =
-        g_thread_pool_new_full(clusterJobRun, cluster,
-                               (GDestroyNotify) clusterJobFree, 8, FALSE, NULL);
+        g_thread_pool_new_full(clusterHostDrain, cluster,
+                               (GDestroyNotify) shoalHostUnref, 8, FALSE, NULL);
     cluster->queryPool =
         g_thread_pool_new(shoalClusterQueryRun, cluster, 16, FALSE, NULL);
     cluster->handlers = g_array_new(FALSE, TRUE, sizeof(clusterEventHandler));
@@ -746,8 +781,16 @@ shoalClusterStop(shoalCluster *cluster)
     cluster->queryPool = NULL;
 
     hosts = shoalClusterListHosts(cluster);
-    for (i = 0; i < hosts->len; i++)
-        shoalClusterDisconnectHost(cluster, hosts->pdata[i]);
+    for (i = 0; i < hosts->len; i++) {
+        shoalHost *host = hosts->pdata[i];
+
+        /* jobs the pool never ran: they hold references on the host */
+        g_mutex_lock(&host->lock);
+        g_queue_clear_full(&host->jobs, (GDestroyNotify) clusterJobFree);
+        host->draining = false;
+        g_mutex_unlock(&host->lock);
+        shoalClusterDisconnectHost(cluster, host);
+    }
 }
 
 /* Main thread, after shoalClusterStop() and with no emits pending. */

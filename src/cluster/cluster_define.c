@@ -14,6 +14,7 @@
 #include "cluster_domainxml.h"
 #include "cluster_error.h"
 #include "cluster_internal.h"
+#include "cluster_metadata.h"
 #include "cluster_sync.h"
 #include "sched.h"
 #include "util_error.h"
@@ -60,59 +61,82 @@ shoalClusterSchedErrorConvert(GError **error)
     }
 }
 
+/* The snapshot's entry of an existing domain, by UUID. */
+static const shoalSchedDomain *
+placeFindDomain(const shoalSchedSnapshot *snap, const unsigned char *uuid)
+{
+    char str[VIR_UUID_STRING_BUFLEN];
+    guint i;
+
+    shoalUUIDFormat(uuid, str);
+    for (i = 0; i < snap->domains->len; i++) {
+        const shoalSchedDomain *dom = snap->domains->pdata[i];
+
+        if (g_strcmp0(dom->uuid, str) == 0)
+            return dom;
+    }
+    return NULL;
+}
+
+/* A domain that is not on any host yet, as sched sees it. */
+static shoalSchedDomain *
+placeNewDomain(const shoalDomainXML *def, const char *xml)
+{
+    shoalSchedDomain *dom = shoalSchedDomainNew(def->name);
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+
+    dom->memoryKiB = MAX(def->memoryKiB, 1);
+    dom->vcpus = MAX(def->vcpus, 1);
+    dom->maxVcpus = MAX(def->maxVcpus, dom->vcpus);
+    /* groups and pins bind a new domain too; a bad mode is define's
+     * business, the host refuses nothing for it */
+    if (xml && (meta = shoalPlacementMetadataParse(xml, NULL))) {
+        dom->affinity = g_strdupv(meta->affinity);
+        dom->antiAffinity = g_strdupv(meta->antiAffinity);
+        dom->pinned =
+            meta->pinned && meta->pinned[0] ? g_strdupv(meta->pinned) : NULL;
+    }
+    return dom;
+}
+
 /**
  * shoalClusterPlace:
- * @except: (nullable): a domain whose own usage is left out
+ * @xml: (nullable): a new domain's XML, for its placement metadata
+ * @except: (nullable): an existing domain to place elsewhere (its own
+ *   load leaves its host)
  * @exclude: (nullable): a host not to choose, e.g. the one it leaves
  *
- * Asks sched for the host with most room for @def. Returns: (transfer
- * full): the chosen host.
+ * Asks sched, on a snapshot of the live cluster, for the host where the
+ * domain leaves the cluster's imbalance lowest: the planner's scoring
+ * and hard constraints. Returns: (transfer full): the chosen host.
  */
 shoalHost *
 shoalClusterPlace(shoalCluster *cluster,
                   const shoalDomainXML *def,
+                  const char *xml,
                   const unsigned char *except,
                   const char *exclude,
                   GError **error)
 {
-    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
-    g_autoptr(GPtrArray) facts =
-        g_ptr_array_new_with_free_func((GDestroyNotify) shoalHostFactsFree);
-    g_autofree shoalSchedHost *cand = g_new0(shoalSchedHost, hosts->len + 1);
-    shoalSchedPlacementConfig config;
-    shoalSchedRequest req = { 0 };
-    guint i;
-    int chosen;
+    g_autoptr(shoalSchedSnapshot) snap = shoalClusterSnapshot(cluster);
+    g_autoptr(shoalSchedConfig) config = NULL;
+    g_autoptr(shoalSchedDomain) fresh = NULL;
+    const shoalSchedDomain *dom = NULL;
+    const char *chosen;
 
-    shoalSchedPlacementConfigInit(&config);
-    config.memoryOvercommit = cluster->config.memoryOvercommit;
-    config.vcpuRatio = cluster->config.vcpuRatio;
-    for (i = 0; i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
-        shoalHostFacts *f = shoalHostCopyFacts(host);
-
-        g_ptr_array_add(facts, f);
-        cand[i].name = host->name;
-        cand[i].online =
-            f && shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE;
-        g_mutex_lock(&host->lock);
-        cand[i].maintenance = host->maintenance;
-        g_mutex_unlock(&host->lock);
-        cand[i].memoryKiB = f ? f->nodeInfo.memory : 0;
-        cand[i].cpus = f ? f->nodeInfo.cpus : 0;
-        shoalInventoryHostUsage(cluster->inventory, host->name, except,
-                                &cand[i].committedMemoryKiB,
-                                &cand[i].committedVcpus);
-    }
-    req.memoryKiB = def->memoryKiB;
-    req.vcpus = def->vcpus;
-    req.exclude = exclude;
-    chosen = shoalSchedPlace(cand, hosts->len, &req, &config, error);
-    if (chosen < 0) {
+    g_mutex_lock(&cluster->schedLock);
+    config = shoalSchedConfigRef(cluster->schedConfig);
+    g_mutex_unlock(&cluster->schedLock);
+    if (except)
+        dom = placeFindDomain(snap, except);
+    if (!dom)
+        dom = fresh = placeNewDomain(def, xml);
+    chosen = shoalSchedPlaceDomain(snap, config, dom, exclude, error);
+    if (!chosen) {
         shoalClusterSchedErrorConvert(error);
         return NULL;
     }
-    return shoalHostRef(hosts->pdata[chosen]);
+    return shoalClusterLookupHost(cluster, chosen, error);
 }
 
 /*
@@ -328,7 +352,7 @@ shoalClusterDomainDefine(shoalCluster *cluster,
             return NULL;
         return defineOnHost(cluster, host, xml, flags, false, error);
     }
-    if (!(host = shoalClusterPlace(cluster, def, NULL, NULL, error))) {
+    if (!(host = shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }
@@ -371,7 +395,7 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
                     def->name, existing->hostName);
         return NULL;
     }
-    if (!(host = shoalClusterPlace(cluster, def, NULL, NULL, error))) {
+    if (!(host = shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }

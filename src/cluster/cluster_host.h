@@ -46,6 +46,9 @@ struct _shoalHost {
     shoalHostState state;  /* protected by lock */
     shoalHostFacts *facts; /* protected by lock; replaced, never edited */
     char *lastError;       /* protected by lock */
+    GQueue jobs;           /* protected by lock: cluster jobs for this
+                                  host, run one at a time in order */
+    bool draining;         /* protected by lock: a worker runs them */
     bool busy;             /* protected by lock: a connect job runs */
     unsigned backoffMs;    /* protected by lock */
     guint reconnectSource; /* protected by lock: pending retry */

@@ -178,6 +178,7 @@ void shoalClusterSetSchedConfig(shoalCluster *cluster,
 
 shoalHost *shoalClusterPlace(shoalCluster *cluster,
                              const shoalDomainXML *def,
+                             const char *xml,
                              const unsigned char *except,
                              const char *exclude,
                              GError **error);

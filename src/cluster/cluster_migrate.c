@@ -376,8 +376,8 @@ shoalClusterPickDestination(shoalCluster *cluster,
     def.name = entry->rec.name;
     def.memoryKiB = MAX(entry->rec.memoryKiB, 1);
     def.vcpus = MAX(entry->rec.vcpus, 1);
-    return shoalClusterPlace(cluster, &def, entry->rec.uuid, entry->hostName,
-                             error);
+    return shoalClusterPlace(cluster, &def, NULL, entry->rec.uuid,
+                             entry->hostName, error);
 }
 
 bool

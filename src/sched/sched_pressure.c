@@ -197,6 +197,94 @@ shoalSchedPressureSpreadImbalance(const shoalSchedSpread *spread)
                 (spread->count * weights));
 }
 
+/* The memory a host's domains may commit: what its own use leaves. */
+double
+shoalSchedPressureUsableKiB(const shoalSchedNode *node)
+{
+    if (node->memoryKiB <= node->reservedKiB)
+        return 0;
+    return (double) (node->memoryKiB - node->reservedKiB);
+}
+
+/**
+ * shoalSchedPressureDestinationInit:
+ * @dest: the destination to fill in
+ * @node: a host
+ * @np: (nullable): its line of shoalSchedPressureCompute(), or NULL for
+ *   an empty host
+ * @config: the configuration (memoryOvercommit, vcpuRatio)
+ *
+ * Nothing reserved for added vCPUs: a plan adds that itself.
+ */
+void
+shoalSchedPressureDestinationInit(shoalSchedDestination *dest,
+                                  const shoalSchedNode *node,
+                                  const shoalSchedNodePressure *np,
+                                  const shoalSchedConfig *config)
+{
+    memset(dest, 0, sizeof(*dest));
+    dest->cpus = node->cpus;
+    dest->usableKiB = shoalSchedPressureUsableKiB(node);
+    dest->memoryLimitKiB = floor(dest->usableKiB * config->memoryOvercommit);
+    dest->vcpuLimit = floor(node->cpus * config->vcpuRatio);
+    if (!np)
+        return;
+    dest->demandCores = np->demandCores;
+    dest->committedKiB = (double) np->committedKiB;
+    dest->outgoingKiB = (double) np->outgoingKiB;
+    dest->vcpus = (double) np->vcpus;
+}
+
+/**
+ * shoalSchedPressureDestinationCheck:
+ * @dest: a host with cores and usable memory
+ * @config: the limits and thresholds
+ * @demandCores: the CPU demand of the domain that would arrive
+ * @memoryKiB: its maximum memory
+ * @vcpus: its vCPUs
+ * @after: (out) (optional): the host's pressure with it, set even if it
+ *   does not fit
+ *
+ * The hard limits of a destination, the same for a move and a placement:
+ *  - memory overcommit: committed + outgoing + @memoryKiB <= memoryLimitKiB
+ *    (a domain migrating away still holds its memory);
+ *  - vCPU ratio: vcpus + @vcpus <= vcpuLimit;
+ *  - CPU threshold, for a domain with CPU demand only (one without cannot
+ *    overload a CPU): (demand + @demandCores + reserved) / cpus <=
+ *    cpuThreshold;
+ *  - memory threshold: (committed + @memoryKiB) / usable <=
+ *    memoryThreshold.
+ *
+ * Returns: the first rule broken, or SHOAL_SCHED_DESTINATION_FITS.
+ */
+shoalSchedDestinationFit
+shoalSchedPressureDestinationCheck(const shoalSchedDestination *dest,
+                                   const shoalSchedConfig *config,
+                                   double demandCores,
+                                   double memoryKiB,
+                                   double vcpus,
+                                   shoalSchedPressure *after)
+{
+    shoalSchedPressure p;
+
+    /* divides as shoalSchedPressureCompute() does */
+    p.cpu = (dest->demandCores + demandCores) / dest->cpus;
+    p.memory = (dest->committedKiB + memoryKiB) / dest->usableKiB;
+    if (after)
+        *after = p;
+    if (dest->committedKiB + dest->outgoingKiB + memoryKiB >
+        dest->memoryLimitKiB)
+        return SHOAL_SCHED_DESTINATION_MEMORY_LIMIT;
+    if (dest->vcpus + vcpus > dest->vcpuLimit)
+        return SHOAL_SCHED_DESTINATION_VCPU_LIMIT;
+    if (demandCores > 0 &&
+        p.cpu + dest->reservedCores / dest->cpus > config->cpuThreshold)
+        return SHOAL_SCHED_DESTINATION_CPU_THRESHOLD;
+    if (p.memory > config->memoryThreshold)
+        return SHOAL_SCHED_DESTINATION_MEMORY_THRESHOLD;
+    return SHOAL_SCHED_DESTINATION_FITS;
+}
+
 void
 shoalSchedPressureReportFree(shoalSchedPressureReport *report)
 {
@@ -279,12 +367,11 @@ shoalSchedPressureCompute(const shoalSchedSnapshot *snap,
     }
     for (i = 0; i < snap->domains->len; i++) {
         const shoalSchedDomain *dom = g_ptr_array_index(snap->domains, i);
-        const char *where = g_hash_table_lookup(moving, dom->name);
+        const char *to = g_hash_table_lookup(moving, dom->name);
+        const char *where = to ? to : dom->host;
         size_t at;
         shoalSchedNodePressure *np;
 
-        if (!where)
-            where = dom->host;
         if (!where)
             continue;
         at = pressureLookup(index, where) - 1;
@@ -292,6 +379,11 @@ shoalSchedPressureCompute(const shoalSchedSnapshot *snap,
         np->committedKiB += dom->memoryKiB;
         np->vcpus += dom->vcpus;
         np->demandCores += shoalSchedPressureDomainDemand(dom, config);
+        if (to && dom->host) {
+            at = pressureLookup(index, dom->host) - 1;
+            g_array_index(report->nodes, shoalSchedNodePressure, at)
+                .outgoingKiB += dom->memoryKiB;
+        }
 
         if (!dom->running || !dom->host)
             continue;
@@ -311,9 +403,7 @@ shoalSchedPressureCompute(const shoalSchedSnapshot *snap,
         const shoalSchedNode *node = g_ptr_array_index(snap->nodes, i);
         shoalSchedNodePressure *np =
             &g_array_index(report->nodes, shoalSchedNodePressure, i);
-        double usable = node->memoryKiB > node->reservedKiB
-                            ? (double) (node->memoryKiB - node->reservedKiB)
-                            : 0;
+        double usable = shoalSchedPressureUsableKiB(node);
 
         np->scored =
             node->online && !node->maintenance && node->cpus > 0 && usable > 0;

@@ -69,6 +69,9 @@ typedef struct _shoalSchedNodePressure {
     shoalSchedPressure pressure;
     double demandCores;
     unsigned long long committedKiB;
+    /* of domains with a migration in flight that leaves it: their memory
+     * stays committed there until they have gone */
+    unsigned long long outgoingKiB;
     unsigned long long vcpus;
     /* the latest intervals in a row with CPU pressure over cpuThreshold,
      * and the lowest pressure among them */
@@ -100,3 +103,44 @@ unsigned shoalSchedPressureHeld(const double *series,
                                 double capacity,
                                 double threshold,
                                 double *lowest);
+
+double shoalSchedPressureUsableKiB(const shoalSchedNode *node);
+
+/*
+ * A host as the destination of a move or a placement: its limits and what
+ * counts on it. The planner and shoalSchedPlaceDomain() judge a
+ * destination by the same rules, shoalSchedPressureDestinationCheck().
+ */
+typedef struct _shoalSchedDestination {
+    double cpus;
+    double usableKiB;      /* shoalSchedPressureUsableKiB() */
+    double memoryLimitKiB; /* floor(usableKiB * memoryOvercommit) */
+    double vcpuLimit;      /* floor(cpus * vcpuRatio) */
+    double demandCores;    /* of the domains that count there */
+    double reservedCores;  /* promised to vCPUs that a plan adds there */
+    double committedKiB;   /* of the domains that count there */
+    double outgoingKiB;    /* of migrations in flight that leave it */
+    double vcpus;          /* of the domains that count there */
+} shoalSchedDestination;
+
+/* The first rule a destination breaks, in the order they are checked. */
+typedef enum {
+    SHOAL_SCHED_DESTINATION_FITS,
+    SHOAL_SCHED_DESTINATION_MEMORY_LIMIT, /* memory overcommit */
+    SHOAL_SCHED_DESTINATION_VCPU_LIMIT,   /* vCPU ratio */
+    SHOAL_SCHED_DESTINATION_CPU_THRESHOLD,
+    SHOAL_SCHED_DESTINATION_MEMORY_THRESHOLD,
+    SHOAL_SCHED_DESTINATION_LAST
+} shoalSchedDestinationFit;
+
+void shoalSchedPressureDestinationInit(shoalSchedDestination *dest,
+                                       const shoalSchedNode *node,
+                                       const shoalSchedNodePressure *np,
+                                       const shoalSchedConfig *config);
+shoalSchedDestinationFit shoalSchedPressureDestinationCheck(
+    const shoalSchedDestination *dest,
+    const shoalSchedConfig *config,
+    double demandCores,
+    double memoryKiB,
+    double vcpus,
+    shoalSchedPressure *after);
