@@ -1083,10 +1083,15 @@ main(int argc, char **argv)
     shoalCtl ctl = { 0 };
     g_auto(GStrv) args = g_strdupv(argv);
     g_autoptr(GError) error = NULL;
+    const char *localeDir;
     bool ok;
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* SHOAL_LOCALEDIR: the catalogues of a build tree, for its tests */
+    localeDir = g_getenv("SHOAL_LOCALEDIR");
+    if (!localeDir || !*localeDir)
+        localeDir = LOCALEDIR;
+    bindtextdomain(GETTEXT_PACKAGE, localeDir);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
     g_set_prgname("shoalctl");

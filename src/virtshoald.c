@@ -32,6 +32,9 @@ typedef struct _shoalDaemon {
     shoalCluster *cluster;
     shoalDriverServer *server;
     shoalAdminServer *admin;
+    shoalSocketConfig sockets; /* immutable once the servers listen */
+    unsigned timeoutS;         /* 0: never exit when idle */
+    gint64 idleSinceUs;        /* main thread only */
     char *pidFile;
     int pidFd;
 } shoalDaemon;
@@ -41,6 +44,7 @@ typedef struct _shoalOptions {
     char *socketDir;
     char *stateDir;
     char *pidFile;
+    char *accessGroup;
     char **hosts;
     gboolean daemonize;
     gboolean verbose;
@@ -55,6 +59,7 @@ optionsClear(shoalOptions *opts)
     g_free(opts->socketDir);
     g_free(opts->stateDir);
     g_free(opts->pidFile);
+    g_free(opts->accessGroup);
     g_strfreev(opts->hosts);
 }
 
@@ -72,6 +77,9 @@ daemonParseArgs(shoalOptions *opts, int *argc, char ***argv, GError **error)
         { "host", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &opts->hosts,
           N_("Member host, repeatable (as [host NAME] uri= in the config)"),
           N_("NAME=URI") },
+        { "access-group", 0, 0, G_OPTION_ARG_STRING, &opts->accessGroup,
+          N_("Group that may use the read-write and admin sockets besides root"),
+          N_("GROUP") },
         { "pid-file", 'p', 0, G_OPTION_ARG_FILENAME, &opts->pidFile,
           N_("Write the process ID to FILE and lock it"), N_("FILE") },
         { "daemon", 'd', 0, G_OPTION_ARG_NONE, &opts->daemonize,
@@ -325,6 +333,62 @@ daemonDetachStdio(void)
         close(fd);
 }
 
+/*
+ * Exits after the configured time without clients, admin commands or
+ * migrations, as libvirtd's --timeout: under systemd the sockets stay and
+ * the next client starts the daemon again.
+ */
+static gboolean
+daemonOnIdleTick(gpointer opaque)
+{
+    shoalDaemon *daemon = opaque;
+    shoalClusterStatus status;
+    gint64 now = g_get_monotonic_time();
+
+    shoalClusterGetStatus(daemon->cluster, &status);
+    if (shoalDriverServerCountClients(daemon->server) > 0 ||
+        !shoalAdminServerIsIdle(daemon->admin) ||
+        status.migrationsRunning > 0) {
+        daemon->idleSinceUs = now;
+        return G_SOURCE_CONTINUE;
+    }
+    if (now - daemon->idleSinceUs < (gint64) daemon->timeoutS * G_USEC_PER_SEC)
+        return G_SOURCE_CONTINUE;
+    g_message("exiting after %u seconds without clients", daemon->timeoutS);
+    g_main_loop_quit(daemon->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+daemonWatchIdle(shoalDaemon *daemon)
+{
+    g_autoptr(GSource) tick = NULL;
+
+    if (daemon->timeoutS == 0)
+        return;
+    daemon->idleSinceUs = g_get_monotonic_time();
+    tick = g_timeout_source_new_seconds(1);
+    g_source_set_callback(tick, daemonOnIdleTick, daemon, NULL);
+    g_source_attach(tick, daemon->context);
+}
+
+/* A socket systemd passed that none of ours uses would never be served. */
+static void
+daemonCheckInherited(shoalDaemon *daemon, const char *adminPath)
+{
+    GHashTableIter iter;
+    gpointer path;
+
+    g_hash_table_iter_init(&iter, daemon->sockets.inherited);
+    while (g_hash_table_iter_next(&iter, &path, NULL)) {
+        if (!g_str_equal(path, daemon->server->sockPath) &&
+            !g_str_equal(path, daemon->server->sockRoPath) &&
+            !g_str_equal(path, adminPath))
+            g_warning("ignoring socket '%s' passed by systemd: not in socket_dir",
+                      (const char *) path);
+    }
+}
+
 static void
 daemonFree(shoalDaemon *daemon)
 {
@@ -334,6 +398,7 @@ daemonFree(shoalDaemon *daemon)
         shoalClusterStop(daemon->cluster);
     g_clear_pointer(&daemon->events, shoalEventLoopFree);
     g_clear_pointer(&daemon->cluster, shoalClusterFree);
+    shoalSocketConfigClear(&daemon->sockets);
     if (daemon->pidFile) {
         g_unlink(daemon->pidFile);
         close(daemon->pidFd);
@@ -358,17 +423,26 @@ daemonRun(shoalOptions *opts)
     g_autofree char *autostartMarker = NULL;
     g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
     g_autofree char *adminPath = NULL;
+    g_autofree char *accessGroup = g_strdup(opts->accessGroup);
     const char *stateDir = opts->stateDir ? opts->stateDir : "/var/lib/shoal";
     int readyFd = -1;
     int ret = EXIT_FAILURE;
 
     shoalClusterConfigInit(&clusterConfig);
     shoalDriverServerConfigInit(&serverConfig);
+    shoalSocketConfigInit(&daemon.sockets);
+    daemon.timeoutS = opts->timeout;
     /* libvirt's event implementation iterates GLib's default context on
      * its own thread; the daemon's loop must be another one */
     daemon.context = g_main_context_new();
     g_main_context_push_thread_default(daemon.context);
     daemon.loop = g_main_loop_new(daemon.context, FALSE);
+    /* before any thread starts: this unsets LISTEN_FDS; a fork keeps only
+     * the calling thread, so it comes before libvirt's event thread */
+    if (!shoalSocketConfigTakeInherited(&daemon.sockets, &error))
+        goto cleanup;
+    if (opts->daemonize && (readyFd = daemonFork(&error)) < 0)
+        goto cleanup;
     if (!(daemon.events = shoalEventLoopNew(&error)))
         goto cleanup;
     if (!(kf = daemonReadConfig(opts, &error)) ||
@@ -376,11 +450,17 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     if (!socketDir)
         socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
+    if (!accessGroup)
+        accessGroup = g_key_file_get_string(kf, "daemon", "access_group", NULL);
+    if (accessGroup &&
+        !shoalSocketConfigSetGroup(&daemon.sockets, accessGroup, &error))
+        goto cleanup;
     daemon.cluster = shoalClusterNew(&clusterConfig, daemon.context);
     if (!daemonAddHosts(kf, opts, daemon.cluster, &error) ||
         !shoalClusterLoadSchedConfig(daemon.cluster, kf, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
+    serverConfig.sockets = &daemon.sockets;
     if (g_mkdir_with_parents(stateDir, 0700) < 0) {
         g_set_error(&error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
                     _("cannot create directory '%1$s': %2$s"), stateDir,
@@ -388,8 +468,6 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     }
     if (!shoalClusterOpenStore(daemon.cluster, stateDir, &error))
-        goto cleanup;
-    if (opts->daemonize && (readyFd = daemonFork(&error)) < 0)
         goto cleanup;
     if (opts->pidFile && !daemonWritePidFile(&daemon, opts->pidFile, &error))
         goto cleanup;
@@ -399,9 +477,11 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     adminPath =
         g_build_filename(serverConfig.socketDir, SHOAL_ADMIN_SOCKET_NAME, NULL);
-    if (!(daemon.admin = shoalAdminServerNew(daemon.cluster, adminPath,
-                                             daemon.context, &error)))
+    if (!(daemon.admin =
+              shoalAdminServerNew(daemon.cluster, adminPath, &daemon.sockets,
+                                  daemon.context, &error)))
         goto cleanup;
+    daemonCheckInherited(&daemon, adminPath);
 
     /* the socket directory lives in /run: emptied at each boot */
     autostartMarker = g_build_filename(serverConfig.socketDir,
@@ -410,6 +490,11 @@ daemonRun(shoalOptions *opts)
     daemonWatchSignal(&daemon, SIGTERM);
     daemonWatchSignal(&daemon, SIGINT);
     shoalClusterStart(daemon.cluster);
+    daemonWatchIdle(&daemon);
+    if (!shoalSocketNotify("READY=1", &error)) {
+        g_warning("%s", error->message);
+        g_clear_error(&error);
+    }
     if (readyFd >= 0) {
         char ok = 0;
 
@@ -436,10 +521,15 @@ main(int argc, char **argv)
 {
     shoalOptions opts = { 0 };
     g_autoptr(GError) error = NULL;
+    const char *localeDir;
     int ret;
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* SHOAL_LOCALEDIR: the catalogues of a build tree, for its tests */
+    localeDir = g_getenv("SHOAL_LOCALEDIR");
+    if (!localeDir || !*localeDir)
+        localeDir = LOCALEDIR;
+    bindtextdomain(GETTEXT_PACKAGE, localeDir);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
     signal(SIGPIPE, SIG_IGN);

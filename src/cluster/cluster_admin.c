@@ -65,6 +65,9 @@ struct _shoalAdminServer {
     GThreadPool *prioWorkers; /* immutable: cheap queries */
     GHashTable *clients;      /* context thread only: set of adminClient */
     unsigned nextClientId;    /* context thread only */
+    gint jobs;                /* atomic: commands queued or running */
+    /* borrowed, nullable: the access group, sockets from systemd */
+    const shoalSocketConfig *sockets;
 };
 
 /*
@@ -711,22 +714,25 @@ shoalAdminHandleRequest(shoalCluster *cluster, const char *line)
 
 /**
  * shoalAdminCheckAccess:
+ * @sockets: (nullable): the access group; NULL for none
  * @creds: (nullable): the peer's credentials (SO_PEERCRED)
  *
- * Decides who may use the admin interface: root only.
+ * Decides who may use the admin interface: root and the access group.
  */
 bool
-shoalAdminCheckAccess(GCredentials *creds, GError **error)
+shoalAdminCheckAccess(const shoalSocketConfig *sockets,
+                      GCredentials *creds,
+                      GError **error)
 {
-    uid_t uid = (uid_t) -1;
-
-    if (creds)
-        uid = g_credentials_get_unix_user(creds, NULL);
-    /* TODO(issue 6): also the members of the configured admin group */
-    if (uid == 0)
+    if (shoalSocketCheckPeer(sockets, creds))
         return true;
-    g_set_error(error, SHOAL_ERROR, VIR_ERR_ACCESS_DENIED,
-                _("access denied: only root may use the admin interface"));
+    if (sockets && sockets->accessGroup)
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_ACCESS_DENIED,
+                    _("access denied: only root and group '%1$s' may use the admin interface"),
+                    sockets->accessGroup);
+    else
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_ACCESS_DENIED,
+                    _("access denied: only root may use the admin interface"));
     return false;
 }
 
@@ -863,6 +869,7 @@ adminJobRun(gpointer data, gpointer opaque)
 
     job->response =
         adminRequestRun(job->server->cluster, job->command, job->request);
+    g_atomic_int_add(&job->server->jobs, -1);
     /* a source of its own, so the response is never sent from here */
     g_source_set_priority(done, G_PRIORITY_DEFAULT);
     g_source_set_callback(done, adminJobOnDone, job,
@@ -897,9 +904,11 @@ adminClientDispatch(adminClient *client, const char *data, size_t len)
     job->server = server;
     job->command = command;
     job->request = g_steal_pointer(&request);
+    g_atomic_int_inc(&server->jobs);
     if (!g_thread_pool_push(command->priority ? server->prioWorkers
                                               : server->workers,
                             job, &error)) {
+        g_atomic_int_add(&server->jobs, -1);
         adminJobFree(job);
         return adminResponseFormatError(error);
     }
@@ -1027,7 +1036,7 @@ adminServerOnIncoming(GSocketService *service,
     if (creds)
         client->pid = g_credentials_get_unix_pid(creds, NULL);
     /* refused clients get an error for each request, not a silent EOF */
-    shoalAdminCheckAccess(creds, &client->accessError);
+    shoalAdminCheckAccess(server->sockets, creds, &client->accessError);
     client->inBuf = g_byte_array_new();
     client->outBuf = g_byte_array_new();
     g_hash_table_add(server->clients, client);
@@ -1043,19 +1052,22 @@ adminServerOnIncoming(GSocketService *service,
  * shoalAdminServerNew:
  * @cluster: (transfer none): must outlive the server
  * @socketPath: the socket's file; refused if a live daemon answers there,
- *   replaced if stale
+ *   replaced if stale, or the one systemd passed in
+ * @sockets: (nullable): the access group and sockets from systemd; must
+ *   outlive the server
  * @context: where connections are accepted and served; the thread that
  *   runs it must have it as its thread-default context (GSocketService
  *   accepts there)
  *
- * Listens on @socketPath (mode 0600) at once. Call on @context's thread,
- * or before any thread runs @context.
+ * Listens on @socketPath (mode 0600, or 0660 with an access group) at
+ * once. Call on @context's thread, or before any thread runs @context.
  *
  * Returns: (transfer full): the server, or NULL with @error set.
  */
 shoalAdminServer *
 shoalAdminServerNew(shoalCluster *cluster,
                     const char *socketPath,
+                    const shoalSocketConfig *sockets,
                     GMainContext *context,
                     GError **error)
 {
@@ -1065,6 +1077,7 @@ shoalAdminServerNew(shoalCluster *cluster,
     server->cluster = cluster;
     server->context = g_main_context_ref(context);
     server->socketPath = g_strdup(socketPath);
+    server->sockets = sockets;
     server->clients =
         g_hash_table_new_full(g_direct_hash, g_direct_equal,
                               (GDestroyNotify) adminClientUnref, NULL);
@@ -1083,8 +1096,8 @@ shoalAdminServerNew(shoalCluster *cluster,
     g_main_context_push_thread_default(context);
     server->service = g_socket_service_new();
     g_socket_service_stop(server->service);
-    ok = shoalSocketListen(G_SOCKET_LISTENER(server->service), socketPath, 0600,
-                           NULL, error);
+    ok = shoalSocketListen(G_SOCKET_LISTENER(server->service), sockets,
+                           socketPath, true, NULL, error);
     if (ok) {
         server->listening = true;
         g_signal_connect(server->service, "incoming",
@@ -1097,6 +1110,18 @@ shoalAdminServerNew(shoalCluster *cluster,
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
                      "admin interface listening on '%s'", socketPath);
     return g_steal_pointer(&server);
+}
+
+/**
+ * shoalAdminServerIsIdle:
+ * Whether no client is connected and no command runs. On @context's
+ * thread.
+ */
+bool
+shoalAdminServerIsIdle(shoalAdminServer *server)
+{
+    return g_hash_table_size(server->clients) == 0 &&
+           g_atomic_int_get(&server->jobs) == 0;
 }
 
 /**
@@ -1120,7 +1145,9 @@ shoalAdminServerFree(shoalAdminServer *server)
         g_socket_listener_close(G_SOCKET_LISTENER(server->service));
         g_clear_object(&server->service);
     }
-    if (server->listening)
+    /* systemd's socket outlives us: it starts the next daemon */
+    if (server->listening &&
+        !shoalSocketIsInherited(server->sockets, server->socketPath))
         g_unlink(server->socketPath);
     all = g_ptr_array_new_with_free_func((GDestroyNotify) adminClientUnref);
     g_hash_table_iter_init(&iter, server->clients);

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "cluster.h"
+#include "util_socket.h"
 
 /* Its file in the socket directory, next to virtshoald-sock. */
 #define SHOAL_ADMIN_SOCKET_NAME "virtshoald-admin-sock"
@@ -18,8 +19,11 @@ typedef struct _shoalAdminServer shoalAdminServer;
 
 shoalAdminServer *shoalAdminServerNew(shoalCluster *cluster,
                                       const char *socketPath,
+                                      const shoalSocketConfig *sockets,
                                       GMainContext *context,
                                       GError **error);
+
+bool shoalAdminServerIsIdle(shoalAdminServer *server);
 
 void shoalAdminServerFree(shoalAdminServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalAdminServer, shoalAdminServerFree)

@@ -10,10 +10,13 @@
 #include <gio/gio.h>
 
 #include "cluster.h"
+#include "util_socket.h"
 
 /* The longest request line, without its newline. */
 #define SHOAL_ADMIN_LINE_MAX (1024 * 1024)
 
 char *shoalAdminHandleRequest(shoalCluster *cluster, const char *line);
 
-bool shoalAdminCheckAccess(GCredentials *creds, GError **error);
+bool shoalAdminCheckAccess(const shoalSocketConfig *sockets,
+                           GCredentials *creds,
+                           GError **error);

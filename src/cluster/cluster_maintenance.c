@@ -255,7 +255,7 @@ shoalClusterSetMaintenance(shoalCluster *cluster,
         return false;
 
     if (on) {
-        reason = g_strdup_printf("maintenance of '%s'", name);
+        reason = g_strdup_printf(_("maintenance of '%1$s'"), name);
         entries = shoalInventoryListHost(cluster->inventory, name);
         moved = maintenanceMoveAll(cluster, entries, NULL, reason, res);
         g_mutex_lock(&host->lock);
@@ -263,7 +263,7 @@ shoalClusterSetMaintenance(shoalCluster *cluster,
             g_ptr_array_add(host->evacuated, g_memdup2(moved->pdata[i], 16));
         g_mutex_unlock(&host->lock);
     } else if (returnDomains) {
-        reason = g_strdup_printf("return to '%s'", name);
+        reason = g_strdup_printf(_("return to '%1$s'"), name);
         entries = maintenanceReturning(cluster, host);
         moved = maintenanceMoveAll(cluster, entries, name, reason, res);
     }

@@ -455,7 +455,7 @@ shoalClusterDomainMigrate(shoalCluster *cluster,
     step.domain = g_strdup(entry->rec.name);
     step.from = g_strdup(entry->hostName);
     step.to = g_strdup(dest->name);
-    step.reason = g_strdup("client request");
+    step.reason = g_strdup(_("client request"));
     step.memoryKiB = entry->rec.memoryKiB;
     ok = shoalClusterMigrateStep(cluster, &step, params, flags, error);
     shoalExecStepClear(&step);

@@ -24,6 +24,7 @@ shoalDriverServerConfigInit(shoalDriverServerConfig *config)
 {
     /* libvirtd's defaults: max_clients, max_client_requests, workers */
     config->socketDir = NULL;
+    config->sockets = NULL;
     config->maxClients = 5000;
     config->maxClientRequests = 5;
     config->workers = 20;
@@ -76,6 +77,28 @@ shoalDriverServerNew(shoalCluster *cluster,
     return g_steal_pointer(&server);
 }
 
+/*
+ * The read-write socket is for root and the access group. Like libvirtd
+ * refusing a client of its admin socket, close the connection of anyone
+ * else at once: the socket's permissions normally keep them out already.
+ */
+static bool
+serverCheckAccess(shoalDriverServer *server, GSocketConnection *conn)
+{
+    GSocket *socket = g_socket_connection_get_socket(conn);
+    g_autoptr(GCredentials) creds = g_socket_get_credentials(socket, NULL);
+
+    if (shoalSocketCheckPeer(server->config.sockets, creds))
+        return true;
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                     "refusing client pid=%d uid=%d on the read-write socket",
+                     creds ? (int) g_credentials_get_unix_pid(creds, NULL) : -1,
+                     creds ? (int) g_credentials_get_unix_user(creds, NULL)
+                           : -1);
+    g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+    return false;
+}
+
 static gboolean
 serverOnIncoming(GSocketService *service,
                  GSocketConnection *conn,
@@ -87,6 +110,8 @@ serverOnIncoming(GSocketService *service,
     shoalDriverClient *client;
     unsigned id;
 
+    if (!readOnly && !serverCheckAccess(server, conn))
+        return TRUE;
     g_mutex_lock(&server->lock);
     if (g_hash_table_size(server->clients) >= server->config.maxClients) {
         g_mutex_unlock(&server->lock);
@@ -162,12 +187,13 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
     }
     server->service = g_socket_service_new();
     g_socket_service_stop(server->service);
-    /* the read-write socket is root's only; any tag marks read-only */
-    if (!shoalSocketListen(G_SOCKET_LISTENER(server->service), server->sockPath,
-                           0600, NULL, error) ||
+    /* the read-write socket is restricted; any tag marks read-only */
+    if (!shoalSocketListen(G_SOCKET_LISTENER(server->service),
+                           server->config.sockets, server->sockPath, true, NULL,
+                           error) ||
         !shoalSocketListen(G_SOCKET_LISTENER(server->service),
-                           server->sockRoPath, 0666, G_OBJECT(server->service),
-                           error))
+                           server->config.sockets, server->sockRoPath, false,
+                           G_OBJECT(server->service), error))
         return false;
     g_signal_connect(server->service, "incoming", G_CALLBACK(serverOnIncoming),
                      server);
@@ -182,6 +208,15 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
                      "listening on '%s' and '%s'", server->sockPath,
                      server->sockRoPath);
     return true;
+}
+
+/* Any thread: the clients connected now. */
+unsigned
+shoalDriverServerCountClients(shoalDriverServer *server)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&server->lock);
+
+    return g_hash_table_size(server->clients);
 }
 
 /* Main thread: drops the server's reference to a closed client. */
@@ -217,7 +252,10 @@ shoalDriverServerForeachClient(shoalDriverServer *server,
     g_ptr_array_foreach(all, func, data);
 }
 
-/* Main thread: stops listening, closes clients, removes the sockets. */
+/*
+ * Main thread: stops listening, closes clients, removes the sockets
+ * unless systemd owns them (it keeps listening for the next start).
+ */
 void
 shoalDriverServerFree(shoalDriverServer *server)
 {
@@ -243,8 +281,10 @@ shoalDriverServerFree(shoalDriverServer *server)
         g_socket_service_stop(server->service);
         g_socket_listener_close(G_SOCKET_LISTENER(server->service));
         g_clear_object(&server->service);
-        g_unlink(server->sockPath);
-        g_unlink(server->sockRoPath);
+        if (!shoalSocketIsInherited(server->config.sockets, server->sockPath))
+            g_unlink(server->sockPath);
+        if (!shoalSocketIsInherited(server->config.sockets, server->sockRoPath))
+            g_unlink(server->sockRoPath);
     }
     all =
         g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);

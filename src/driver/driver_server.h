@@ -7,9 +7,12 @@
 
 #include "cluster.h"
 #include "driver_dispatch.h"
+#include "util_socket.h"
 
 typedef struct _shoalDriverServerConfig {
     char *socketDir;
+    const shoalSocketConfig *sockets; /* borrowed, nullable: access group,
+                                         sockets from systemd */
     unsigned maxClients;
     unsigned maxClientRequests;  /* calls in flight per client */
     unsigned workers;            /* calls that may talk to hosts */
@@ -46,6 +49,8 @@ bool shoalDriverServerListen(shoalDriverServer *server, GError **error);
 
 void shoalDriverServerFree(shoalDriverServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalDriverServer, shoalDriverServerFree)
+
+unsigned shoalDriverServerCountClients(shoalDriverServer *server);
 
 void shoalDriverServerRemoveClient(shoalDriverServer *server,
                                    shoalDriverClient *client);

@@ -2,11 +2,40 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <gio/gio.h>
 
+/*
+ * How the daemon's servers listen: who besides root may use the
+ * restricted sockets (read-write, admin), and the sockets systemd passed
+ * in. Filled in by main before any server listens, immutable afterwards.
+ */
+typedef struct _shoalSocketConfig {
+    char *accessGroup;     /* (nullable): its name, for messages */
+    gid_t accessGid;       /* (gid_t) -1 without a group */
+    GHashTable *inherited; /* path → GSocket from systemd */
+} shoalSocketConfig;
+
+void shoalSocketConfigInit(shoalSocketConfig *config);
+
+void shoalSocketConfigClear(shoalSocketConfig *config);
+
+bool shoalSocketConfigSetGroup(shoalSocketConfig *config,
+                               const char *name,
+                               GError **error);
+
+bool shoalSocketConfigTakeInherited(shoalSocketConfig *config, GError **error);
+
 bool shoalSocketListen(GSocketListener *listener,
+                       const shoalSocketConfig *config,
                        const char *path,
-                       unsigned mode,
+                       bool restricted,
                        GObject *tag,
                        GError **error);
+
+bool shoalSocketIsInherited(const shoalSocketConfig *config, const char *path);
+
+bool shoalSocketCheckPeer(const shoalSocketConfig *config, GCredentials *creds);
+
+bool shoalSocketNotify(const char *state, GError **error);

@@ -215,7 +215,7 @@ static void
 adminTestListen(adminTestFixture *fixture)
 {
     fixture->server =
-        shoalAdminServerNew(fixture->cluster, fixture->sockPath,
+        shoalAdminServerNew(fixture->cluster, fixture->sockPath, NULL,
                             fixture->context, &fixture->loopError);
 }
 
@@ -578,16 +578,16 @@ testAccess(void)
     g_autoptr(GError) error = NULL;
 
     g_assert_true(g_credentials_set_unix_user(root, 0, NULL));
-    g_assert_true(shoalAdminCheckAccess(root, &error));
+    g_assert_true(shoalAdminCheckAccess(NULL, root, &error));
     g_assert_no_error(error);
 
     g_assert_true(g_credentials_set_unix_user(user, 1000, NULL));
-    g_assert_false(shoalAdminCheckAccess(user, &error));
+    g_assert_false(shoalAdminCheckAccess(NULL, user, &error));
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_ACCESS_DENIED);
     g_clear_error(&error);
 
     /* no credentials, no access */
-    g_assert_false(shoalAdminCheckAccess(NULL, &error));
+    g_assert_false(shoalAdminCheckAccess(NULL, NULL, &error));
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_ACCESS_DENIED);
 }
 
@@ -711,7 +711,7 @@ adminTestListenAgain(adminTestFixture *fixture)
 {
     g_autoptr(shoalAdminServer) second = NULL;
 
-    second = shoalAdminServerNew(fixture->cluster, fixture->sockPath,
+    second = shoalAdminServerNew(fixture->cluster, fixture->sockPath, NULL,
                                  fixture->context, &fixture->loopError);
     g_assert_null(second);
 }

@@ -120,9 +120,13 @@ e2e_start() {
 # e2e_daemon_start: (re)start virtshoald on the testbed, same sockets and
 # state directory; its log goes on in $E2E_DIR/daemon.log
 e2e_daemon_start() {
-    "$E2E_VIRTSHOALD" --socket-dir "$E2E_DIR/sock" \
-        --config "$E2E_DIR/tb/virtshoald.conf" --state-dir "$E2E_DIR/state" \
-        --verbose >>"$E2E_DIR/daemon.log" 2>&1 &
+    # the subshell must not run the test's exit trap if killed early
+    (
+        trap - EXIT INT TERM
+        exec "$E2E_VIRTSHOALD" --socket-dir "$E2E_DIR/sock" \
+            --config "$E2E_DIR/tb/virtshoald.conf" \
+            --state-dir "$E2E_DIR/state" --verbose >>"$E2E_DIR/daemon.log" 2>&1
+    ) &
     e2e_daemon_pid=$!
 }
 
