@@ -8,8 +8,8 @@ packages=(
     # build
     gcc meson ninja-build pkg-config gettext python3 rpcsvc-proto
     libvirt-dev libglib2.0-dev libxml2-dev libjson-c-dev libtirpc-dev
-    # checks
-    clang-format valgrind
+    # checks: formatting, valgrind, libFuzzer (clang's runtime)
+    clang-format valgrind clang libclang-rt-14-dev
     # testbed: member hosts are real libvirtd + QEMU
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
     qemu-system-x86 qemu-utils util-linux procps tini
