@@ -77,6 +77,9 @@ apart() {
     local a b
     a=$(for h in h1 h2 h3; do on_host "$h" hog-s1 && echo "$h"; done)
     b=$(for h in h1 h2 h3; do on_host "$h" peer-b && echo "$h"; done)
+    echo "hog-s1 on: $a; peer-b on: $b"
+    grep -q 'plan step: migrate' "$E2E_DIR/daemon.log" &&
+        grep 'plan step: migrate' "$E2E_DIR/daemon.log"
     [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
 }
 ok "anti-affinity peers never share a host" apart
