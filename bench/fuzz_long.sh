@@ -15,8 +15,9 @@
 #
 # Usage: bench/fuzz_long.sh [--time SECONDS] [--jobs N] [--out DIR] [TARGET...]
 #
-# Exit status: 0 no crash, 1 a target crashed, 2 set-up failed (no clang
-# with libFuzzer: apt-get install clang libclang-rt-14-dev; or the build).
+# Exit status: 0 no crash; 1 a target crashed (FAIL) or a signal stopped
+# it early (STOP); 2 set-up failed (no clang with libFuzzer: apt-get
+# install clang libclang-rt-14-dev; or the build failed).
 # A crash is a bug: keep its input in tests/fuzz/corpus/<name>/, where
 # the fuzz-replay tests run it in every build.
 set -uo pipefail
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --time) time=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --jobs) args+=(--jobs "$2"); shift 2 ;;
-    -h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$1"); shift ;;
     esac
 done

@@ -136,8 +136,10 @@ for i in "${!targets[@]}"; do
     eps=$(sed -nE 's/^stat::average_exec_per_sec: *//p' "$dir/log")
     crashes=$(find "$dir/crashes" -type f | wc -l)
     state=ok
-    if [ "${status[$i]}" -ne 0 ] || [ "$crashes" -gt 0 ]; then
+    if [ "$crashes" -gt 0 ] || [ "${status[$i]}" -ne 0 ]; then
         state=FAIL
+        # libFuzzer's exit status when a signal stopped it: no finding
+        [ "$crashes" -gt 0 ] || [ "${status[$i]}" -ne 72 ] || state=STOP
         failed=$((failed + 1))
     fi
     testlog "$t" "$([ $state = ok ] && echo OK || echo FAIL)"
@@ -147,12 +149,15 @@ for i in "${!targets[@]}"; do
 done
 for i in "${!targets[@]}"; do
     t=${targets[$i]}
-    if [ "${status[$i]}" -ne 0 ] || [ -n "$(ls -A "$out/$t/crashes")" ]; then
+    if [ "${status[$i]}" -eq 72 ] && [ -z "$(ls -A "$out/$t/crashes")" ]; then
+        echo "--- $t: stopped by a signal before its time, no crash;" \
+            "log $out/$t/log" >&2
+    elif [ "${status[$i]}" -ne 0 ] || [ -n "$(ls -A "$out/$t/crashes")" ]; then
         echo "--- $t: exit status ${status[$i]}; log $out/$t/log" >&2
         grep -E -A30 '==ERROR|runtime error|ERROR:|Test unit written' \
             "$out/$t/log" | head -60 >&2 || tail -30 "$out/$t/log" >&2
-        echo "Reproduce: $builddir/tests/fuzz/$t FILE; keep the input as a" \
-            "regression seed in tests/fuzz/corpus/${t#fuzz_}/" >&2
+        echo "Reproduce: $builddir/tests/fuzz/$t $out/$t/crashes/FILE; keep" \
+            "the input as a regression seed in tests/fuzz/corpus/${t#fuzz_}/" >&2
     fi
 done
 echo "fuzz: ${#targets[@]} targets, ${time} s each, $failed failed;" \
