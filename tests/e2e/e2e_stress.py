@@ -313,6 +313,7 @@ class Worker:
                 continue
             time.sleep(0.05)
         self.suspends[name] = acked
+        last = None
         while self.running():
             time.sleep(0.2)
         # leave it running, whatever happened
@@ -320,11 +321,19 @@ class Worker:
         while conn is not None and now() < deadline:
             try:
                 d = conn.lookupByName(name)
-                if d.info()[0] == libvirt.VIR_DOMAIN_PAUSED:
+                st = d.state()
+                if st[0] == libvirt.VIR_DOMAIN_PAUSED:
                     d.resume()
+                elif st[0] != libvirt.VIR_DOMAIN_RUNNING:
+                    self.rec.fail(cid, "%s is in state %r at the end" %
+                                  (name, st))
                 break
-            except libvirt.libvirtError:
+            except libvirt.libvirtError as e:
+                last = str(e)
                 time.sleep(0.5)
+        else:
+            self.rec.fail(cid, "%s: cannot leave it running: %s" %
+                          (name, last if conn else "no connection"))
         if conn is not None:
             conn.close()
 

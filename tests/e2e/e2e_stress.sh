@@ -58,12 +58,15 @@ settled_fds() {
 online() { ctl status --json | grep -q '"hosts_online": 3,'; }
 ok "the 3 hosts are online" eventually 60 online
 
-# --- 8 idle guests, defined and started through Shoal (so it stores them)
+# --- 8 idle guests, defined and started through Shoal (so it stores them).
+# No VNC: each host's libvirtd picks ports on its own, and two hosts (or
+# another test's) can pick the same one.
 define_all() {
     local i name
     for ((i = 1; i <= NDOMS; i++)); do
         name=st$i
-        "$E2E_TESTBED" guest-xml "$name" idle --dir "$E2E_DIR/tb" >"$E2E_DIR/$name.xml" &&
+        "$E2E_TESTBED" guest-xml "$name" idle --dir "$E2E_DIR/tb" |
+            sed '/<graphics /d' >"$E2E_DIR/$name.xml" &&
             v define "$E2E_DIR/$name.xml" >/dev/null && v start "$name" >/dev/null || return 1
     done
 }
@@ -105,8 +108,13 @@ ok "warm-up round: no unexpected error" verdict warmup errors
 ok "warm-up round: every client finished in time" verdict warmup clients
 back_all() {
     running_all && [ "$(v list --all --name | grep -c .)" -eq $NDOMS ] && return 0
+    local h d
     v list --all
-    for h in h1 h2 h3; do echo "$h:"; virsh -c "$(e2e_host_uri "$h")" list --all; done
+    for h in h1 h2 h3; do
+        for d in $(virsh -c "$(e2e_host_uri "$h")" list --all --name); do
+            echo "$h: $d: $(virsh -c "$(e2e_host_uri "$h")" domstate --reason "$d")"
+        done
+    done
     return 1
 }
 ok "after the warm-up every domain runs again" eventually 60 back_all
