@@ -31,17 +31,33 @@ fi
 /usr/bin/python3 - "${logs[@]}" <<'PY'
 import json, os, sys
 total = [0, 0, 0]
+failed = []
 for arg in sys.argv[1:]:
     stage, path = arg.split("=", 1)
     n = [0, 1, 0]
     if os.path.exists(path):
         n = [0, 0, 0]
         for line in open(path):
-            r = json.loads(line)["result"]
-            n[0 if r in ("OK", "EXPECTEDFAIL") else 2 if r == "SKIP" else 1] += 1
+            t = json.loads(line)
+            r = t["result"]
+            k = 0 if r in ("OK", "EXPECTEDFAIL") else 2 if r == "SKIP" else 1
+            n[k] += 1
+            if k == 1:
+                failed.append((stage, t))
+    else:
+        failed.append((stage, {"name": "(no log: %s)" % path}))
     total = [a + b for a, b in zip(total, n)]
     if len(sys.argv) > 2:
         print("tests: %d passed, %d failed, %d skipped (%s)" % (*n, stage))
+# a CI reader may see only the last lines: repeat what failed, with the
+# end of each failed test's output
+for stage, t in failed:
+    print("=== FAILED (%s): %s %s" % (stage, t["name"], t.get("result", "")))
+    out = (t.get("stdout") or "").splitlines()
+    for line in [l for l in out if "not ok" in l or "FAIL" in l][:15]:
+        print("    " + line)
+    for line in out[-25:]:
+        print("  | " + line)
 print("tests: %d passed, %d failed, %d skipped" % tuple(total))
 PY
 exit $rc
