@@ -1095,6 +1095,10 @@ shoalAdminServerNew(shoalCluster *cluster,
 
     g_main_context_push_thread_default(context);
     server->service = g_socket_service_new();
+    /* before any socket: a burst of clients connecting at once (a
+     * script's fan-out) must queue, not see ECONNREFUSED */
+    g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
+                                  SHOAL_SOCKET_BACKLOG);
     g_socket_service_stop(server->service);
     ok = shoalSocketListen(G_SOCKET_LISTENER(server->service), sockets,
                            socketPath, true, NULL, error);

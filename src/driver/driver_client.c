@@ -10,6 +10,9 @@
 #include "util_log.h"
 
 #define CLIENT_READ_CHUNK 65536
+/* unread output a client may leave queued; libvirt's largest message
+ * is 32 MiB */
+#define CLIENT_OUT_MAX (256u << 20)
 
 static void
 clientEventCallbackFree(gpointer cb)
@@ -37,6 +40,9 @@ shoalDriverClientNew(shoalDriverServer *server,
     client->server = server;
     client->conn = g_object_ref(conn);
     client->socket = g_socket_connection_get_socket(conn);
+    /* the main thread serves every client: a client that stops reading
+     * must fill its own queue, never block the loop in send() */
+    g_socket_set_blocking(client->socket, FALSE);
     client->socketReadOnly = socketReadOnly;
     client->readOnly = socketReadOnly;
     client->uid = (uid_t) -1;
@@ -203,7 +209,14 @@ clientFlush(shoalDriverClient *client)
         return;
 
     g_mutex_lock(&client->lock);
-    while (!g_queue_is_empty(&client->outQueue)) {
+    if (client->overflow) {
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                         SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                         "client left more than %u MiB of replies and "
+                         "events unread, closing it", CLIENT_OUT_MAX >> 20);
+        closeNow = true;
+    }
+    while (!closeNow && !g_queue_is_empty(&client->outQueue)) {
         GBytes *head = g_queue_peek_head(&client->outQueue);
         gsize len;
         const guint8 *data = g_bytes_get_data(head, &len);
@@ -222,6 +235,7 @@ clientFlush(shoalDriverClient *client)
             break;
         }
         client->outOffset += n;
+        client->outQueued -= n;
         if (client->outOffset == len) {
             g_bytes_unref(g_queue_pop_head(&client->outQueue));
             client->outOffset = 0;
@@ -287,7 +301,16 @@ shoalDriverClientSend(shoalDriverClient *client, GBytes *packet)
         g_mutex_unlock(&client->lock);
         return;
     }
+    if (client->outQueued > CLIENT_OUT_MAX) {
+        /* it has not read for a long while: rather drop it than grow
+         * without bound; the main thread closes it */
+        client->overflow = true;
+        g_mutex_unlock(&client->lock);
+        clientWake(client);
+        return;
+    }
     g_queue_push_tail(&client->outQueue, g_bytes_ref(packet));
+    client->outQueued += g_bytes_get_size(packet);
     g_mutex_unlock(&client->lock);
     clientWake(client);
 }
@@ -325,6 +348,7 @@ shoalDriverClientClose(shoalDriverClient *client)
     client->closing = true;
     g_hash_table_remove_all(client->callbacks);
     g_queue_clear_full(&client->outQueue, (GDestroyNotify) g_bytes_unref);
+    client->outQueued = 0;
     g_mutex_unlock(&client->lock);
 
     if (client->inSource) {

@@ -47,6 +47,8 @@ struct _shoalDriverClient {
     bool gone;             /* protected by lock: socket closed */
     unsigned inflight;     /* protected by lock: calls running */
     GQueue outQueue;       /* protected by lock: GBytes to send */
+    gsize outQueued;       /* protected by lock: bytes in outQueue */
+    bool overflow;         /* protected by lock: outQueued went too far */
     GHashTable *callbacks; /* protected by lock: id → EventCallback */
     int nextCallbackId;    /* protected by lock */
 };

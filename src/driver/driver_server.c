@@ -186,6 +186,10 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
         return false;
     }
     server->service = g_socket_service_new();
+    /* before any socket: a burst of clients connecting at once (a
+     * script's fan-out) must queue, not see ECONNREFUSED */
+    g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
+                                  SHOAL_SOCKET_BACKLOG);
     g_socket_service_stop(server->service);
     /* the read-write socket is restricted; any tag marks read-only */
     if (!shoalSocketListen(G_SOCKET_LISTENER(server->service),

@@ -6,6 +6,9 @@
 
 #include <gio/gio.h>
 
+/* listen(2) backlog of every socket the daemon binds, as libvirtd's */
+#define SHOAL_SOCKET_BACKLOG 1000
+
 /*
  * How the daemon's servers listen: who besides root may use the
  * restricted sockets (read-write, admin), and the sockets systemd passed

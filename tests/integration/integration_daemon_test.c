@@ -1367,6 +1367,49 @@ integrationTestRawKeepalive(integrationFixture *fixture, gconstpointer data)
     integrationAssertFdsBack(fixture, fds);
 }
 
+/*
+ * A client that sends and never reads fills its own queue: the daemon
+ * keeps reading it and serving everyone else, and the backlog reaches
+ * the client in order once it reads.
+ */
+static void
+integrationTestRawSlowReader(integrationFixture *fixture, gconstpointer data)
+{
+    /* ~1 MiB of PONGs: several times what a UNIX socket buffers */
+    const unsigned pings = 40000;
+    unsigned fds = integrationCountFds();
+    g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
+    g_autoptr(GByteArray) burst = g_byte_array_new();
+    integrationHeader hdr = {
+        .prog = KEEPALIVE_PROGRAM,
+        .vers = KEEPALIVE_PROTOCOL_VERSION,
+        .proc = KEEPALIVE_PROC_PING,
+        .type = INTEGRATION_TYPE_MESSAGE,
+        .serial = 0,
+        .status = INTEGRATION_STATUS_OK,
+    };
+    g_autoptr(GByteArray) ping = integrationPacketNew(&hdr, NULL, 0);
+    unsigned i;
+
+    for (i = 0; i < pings; i++)
+        g_byte_array_append(burst, ping->data, ping->len);
+    /* a daemon that blocked on this client would stop reading it: the
+     * send would time out */
+    integrationRawSend(sock, burst);
+    integrationRawAssertFreshClient(fixture->sockPath);
+
+    for (i = 0; i < pings; i++) {
+        g_autoptr(integrationPacket) reply = integrationRawReceive(sock);
+
+        g_assert_cmpint(reply->hdr.proc, ==, KEEPALIVE_PROC_PONG);
+    }
+    integrationRawOpen(sock, 0);
+    integrationRawAssertServing(sock, 2);
+
+    g_clear_object(&sock);
+    integrationAssertFdsBack(fixture, fds);
+}
+
 static void
 integrationTestRawBadLength(integrationFixture *fixture, gconstpointer data)
 {
@@ -1697,6 +1740,8 @@ main(int argc, char **argv)
                    integrationTestRawUnknownProgram);
     integrationAdd("/integration/daemon/raw/keepalive", &twoHosts,
                    integrationTestRawKeepalive);
+    integrationAdd("/integration/daemon/raw/slow-reader", &twoHosts,
+                   integrationTestRawSlowReader);
     integrationAdd("/integration/daemon/raw/bad-length", &twoHosts,
                    integrationTestRawBadLength);
     integrationAdd("/integration/daemon/raw/bad-payload", &twoHosts,
