@@ -443,6 +443,7 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
     g_autoptr(shoalInventoryRecord) rec = NULL;
     virConnectPtr conn = shoalHostGetConnection(job->host, NULL);
     virDomainPtr dom = NULL;
+    bool gone = false;
     shoalClusterEmit *emit;
 
     if (!conn)
@@ -452,13 +453,17 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
         rec = shoalSyncReadDomain(dom, job->host->name, &error);
         virDomainFree(dom);
     } else {
+        /* only the host's word that it has no such domain removes it: a
+         * host that died in between keeps its records until it is
+         * marked down */
+        gone = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
         virResetLastError();
     }
     virConnectClose(conn);
 
     if (rec) {
         shoalInventoryUpdate(cluster->inventory, job->host->name, rec);
-    } else if (!dom) {
+    } else if (gone) {
         shoalHostForgetDomain(job->host, job->uuid);
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
         /* gone from the host but not through Shoal: the store's copy is

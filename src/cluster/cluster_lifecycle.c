@@ -82,13 +82,16 @@ shoalClusterRefreshDomain(shoalCluster *cluster,
                           const char *hostName)
 {
     g_autoptr(shoalInventoryRecord) rec = NULL;
+    g_autoptr(GError) error = NULL;
     unsigned char uuid[VIR_UUID_BUFLEN];
 
-    rec = shoalSyncReadDomain(dom, hostName, NULL);
+    rec = shoalSyncReadDomain(dom, hostName, &error);
     if (rec) {
         shoalInventoryUpdate(cluster->inventory, hostName, rec);
-    } else if (virDomainGetUUID(dom, uuid) == 0) {
-        /* gone, e.g. a transient domain that stopped */
+    } else if (g_error_matches(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN) &&
+               virDomainGetUUID(dom, uuid) == 0) {
+        /* gone, e.g. a transient domain that stopped; any other failure
+         * (the host died) leaves the record to the host's own handling */
         shoalInventoryRemove(cluster->inventory, hostName, uuid);
     }
     virResetLastError();
