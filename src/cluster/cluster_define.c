@@ -492,6 +492,42 @@ reconcileLog(const char *hostName, const char *name, const char *what)
                      what);
 }
 
+/*
+ * A persistent domain the store places on this host: keep the store's
+ * definition equal to the host's, which a change can leave behind when
+ * its host died before Shoal re-read it. Under the domain's job, so no
+ * change in flight is overwritten with what preceded it; a busy domain
+ * waits for the next read.
+ */
+static void
+reconcileStored(shoalCluster *cluster,
+                shoalHost *host,
+                virConnectPtr conn,
+                const shoalInventoryRecord *rec)
+{
+    g_autoptr(shoalStoreDomain) before = NULL;
+    g_autoptr(shoalStoreDomain) after = NULL;
+    g_autoptr(GError) error = NULL;
+    virDomainPtr dom;
+
+    if (!rec->persistent || !shoalClusterJobTryBegin(cluster, rec->uuid))
+        return;
+    before = shoalStoreLookup(cluster->store, rec->uuid, NULL);
+    if (before && g_strcmp0(before->hostName, host->name) == 0 &&
+        (dom = virDomainLookupByUUID(conn, rec->uuid))) {
+        if (!defineStorePut(cluster, dom, host->name, &error))
+            reconcileLog(host->name, rec->name, error->message);
+        virDomainFree(dom);
+        after = shoalStoreLookup(cluster->store, rec->uuid, NULL);
+        if (after && (g_strcmp0(before->xml, after->xml) != 0 ||
+                      before->autostart != after->autostart))
+            reconcileLog(host->name, rec->name,
+                         "stored the definition the host has");
+    }
+    virResetLastError();
+    shoalClusterJobEnd(cluster, rec->uuid);
+}
+
 /* A domain of the host that the store does not know: adopt or drop it. */
 static bool
 reconcileRecord(shoalCluster *cluster,
@@ -505,8 +541,10 @@ reconcileRecord(shoalCluster *cluster,
     bool changed = false;
 
     stored = shoalStoreLookup(cluster->store, rec->uuid, NULL);
-    if (stored && g_strcmp0(stored->hostName, host->name) == 0)
+    if (stored && g_strcmp0(stored->hostName, host->name) == 0) {
+        reconcileStored(cluster, host, conn, rec);
         return false;
+    }
     if (!(dom = virDomainLookupByUUID(conn, rec->uuid))) {
         virResetLastError();
         return false;
@@ -585,8 +623,9 @@ reconcileRestore(shoalHost *host,
  * @records: (inout): what the host has; re-read if reconciling changed it
  *
  * Worker thread, on every read of a host: adopts persistent domains the
- * store does not know, restores stored definitions the host lost, and
- * removes stale shut-off copies of domains that live elsewhere.
+ * store does not know, brings stored definitions up to date, restores
+ * those the host lost, and removes stale shut-off copies of domains that
+ * live elsewhere.
  */
 void
 shoalClusterReconcileHost(shoalCluster *cluster,

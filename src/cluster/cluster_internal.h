@@ -140,6 +140,8 @@ bool shoalClusterJobBegin(shoalCluster *cluster,
                           const unsigned char *uuid,
                           GError **error);
 
+bool shoalClusterJobTryBegin(shoalCluster *cluster, const unsigned char *uuid);
+
 bool shoalClusterJobIsActive(shoalCluster *cluster, const unsigned char *uuid);
 
 void shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid);

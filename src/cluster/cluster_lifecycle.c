@@ -47,6 +47,19 @@ shoalClusterJobBegin(shoalCluster *cluster,
     return ok;
 }
 
+/* Takes the domain's job only if no change runs now. */
+bool
+shoalClusterJobTryBegin(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autoptr(GBytes) key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cluster->jobLock);
+
+    if (g_hash_table_contains(cluster->jobs, key))
+        return false;
+    g_hash_table_add(cluster->jobs, g_bytes_ref(key));
+    return true;
+}
+
 /* Whether a change to the domain runs now (it then keeps the store in
  * step itself). */
 bool

@@ -127,6 +127,15 @@ shoalStoreDomainCopy(const shoalStoreDomain *dom)
                                dom->autostart);
 }
 
+static bool
+storeDomainEqual(const shoalStoreDomain *a, const shoalStoreDomain *b)
+{
+    return memcmp(a->uuid, b->uuid, VIR_UUID_BUFLEN) == 0 &&
+           a->autostart == b->autostart && g_str_equal(a->name, b->name) &&
+           g_strcmp0(a->hostName, b->hostName) == 0 &&
+           g_str_equal(a->xml, b->xml);
+}
+
 void
 shoalStoreDomainFree(shoalStoreDomain *dom)
 {
@@ -835,7 +844,8 @@ shoalStoreFree(shoalStore *store)
  * @error: return location for an error
  *
  * Stores @dom durably: when this returns true, the record survives a
- * crash of the daemon or of the machine. Fails with VIR_ERR_INVALID_ARG
+ * crash of the daemon or of the machine. A record equal to the stored
+ * one is not written again (most changes leave the definition). Fails with VIR_ERR_INVALID_ARG
  * if a name, host or XML is empty or not UTF-8, and VIR_ERR_SYSTEM_ERROR
  * on an I/O error; the store then holds the previous record or @dom, on
  * disk and in memory alike, and a caller who wants neither removes it.
@@ -849,8 +859,10 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
     g_autofree char *name = NULL;
     g_autofree char *tmpName = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN];
+    const shoalStoreDomain *old;
     const char *field;
     bool renamed;
+    bool same;
     bool ok;
 
     shoalUUIDFormat(dom->uuid, uuid);
@@ -866,6 +878,14 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
     tmpName = g_strdup_printf("%s.json.tmp", uuid);
 
     g_mutex_lock(&store->writeLock);
+    g_mutex_lock(&store->lock);
+    old = g_hash_table_lookup(store->domains, dom->uuid);
+    same = old && storeDomainEqual(old, dom);
+    g_mutex_unlock(&store->lock);
+    if (same) {
+        g_mutex_unlock(&store->writeLock);
+        return true;
+    }
     ok = storeFileReplace(store->domainsFd, store->domainsDir, tmpName, name,
                           data, &renamed, error);
     if (renamed) {

@@ -23,6 +23,7 @@
 
 #include "cluster_store.h"
 #include "util_error.h"
+#include "util_uuid.h"
 
 /*
  * Warnings the store logs. A test that expects some sets @expecting; any
@@ -400,6 +401,54 @@ testUpdate(storeTestFixture *fixture, gconstpointer data)
     found = storeTestAssertStored(store, dom);
     names = storeTestListNames(store);
     g_assert_cmpstr(names, ==, "web");
+}
+
+/* The inode of @dom's record file: a write replaces the file. */
+static ino_t
+storeTestInode(storeTestFixture *fixture, const shoalStoreDomain *dom)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *name = NULL;
+    g_autofree char *path = NULL;
+    struct stat sb;
+
+    shoalUUIDFormat(dom->uuid, uuid);
+    name = g_strdup_printf("%s.json", uuid);
+    path = g_build_filename(fixture->domainsDir, name, NULL);
+    g_assert_cmpint(stat(path, &sb), ==, 0);
+    return sb.st_ino;
+}
+
+/* An unchanged record is not written again; any changed field is. */
+static void
+testPutSame(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(shoalStoreDomain) dom = storeTestDomain("web", 1, "h1");
+    g_autoptr(shoalStoreDomain) copy = NULL;
+    ino_t ino;
+
+    storeTestPut(store, dom);
+    ino = storeTestInode(fixture, dom);
+    copy = shoalStoreDomainCopy(dom);
+    storeTestPut(store, copy);
+    g_assert_cmpuint(storeTestInode(fixture, dom), ==, ino);
+
+    copy->autostart = true;
+    storeTestPut(store, copy);
+    g_assert_cmpuint(storeTestInode(fixture, dom), !=, ino);
+    ino = storeTestInode(fixture, dom);
+    g_free(copy->hostName);
+    copy->hostName = g_strdup("h2");
+    storeTestPut(store, copy);
+    g_assert_cmpuint(storeTestInode(fixture, dom), !=, ino);
+    ino = storeTestInode(fixture, dom);
+    g_free(copy->xml);
+    copy->xml = g_strdup("<domain type='kvm'><name>web</name></domain>");
+    storeTestPut(store, copy);
+    g_assert_cmpuint(storeTestInode(fixture, dom), !=, ino);
+    g_clear_pointer(&dom, shoalStoreDomainFree);
+    dom = storeTestAssertStored(store, copy);
 }
 
 static void
@@ -1061,6 +1110,7 @@ main(int argc, char **argv)
     STORE_TEST_ADD("/cluster/store/open/creates", &plain, testOpenCreates);
     STORE_TEST_ADD("/cluster/store/put/reopen", &plain, testPutReopen);
     STORE_TEST_ADD("/cluster/store/put/update", &plain, testUpdate);
+    STORE_TEST_ADD("/cluster/store/put/same", &plain, testPutSame);
     STORE_TEST_ADD("/cluster/store/put/invalid", &plain, testPutInvalid);
     STORE_TEST_ADD("/cluster/store/remove/present", &plain, testRemove);
     STORE_TEST_ADD("/cluster/store/remove/absent", &plain, testRemoveAbsent);

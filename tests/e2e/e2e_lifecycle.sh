@@ -231,6 +231,22 @@ ok "... and the definition as last changed through Shoal" \
     has "<currentMemory unit='KiB'>49152</currentMemory>" hv "$rs_host" dumpxml --inactive lc-rs
 ok "... defined on exactly one host" on_hosts lc-rs 1 h1 h2 h3
 ok "... listed once" eventually 30 listed_once lc-rs
+# the host's definition changed behind Shoal's back while it was down:
+# the store follows the host, so a later restore brings that one back
+e2e_daemon_stop
+ok "with virtshoald stopped, setmem --config 40 MiB on the host behind its back" \
+    hv "$rs_host" setmem lc-rs 40M --config
+rs_stored() { grep -q "<currentMemory unit='KiB'>49152<" "$E2E_DIR/state/domains/$rs_uuid.json"; }
+ok "... the store still has 48 MiB" rs_stored
+e2e_daemon_start
+rs_follow() { grep -q "<currentMemory unit='KiB'>40960<" "$E2E_DIR/state/domains/$rs_uuid.json"; }
+ok "virtshoald stores the definition the host now has" eventually 60 rs_follow
+e2e_daemon_stop
+hv "$rs_host" undefine lc-rs >/dev/null
+e2e_daemon_start
+ok "... and restores that one when the host loses it" \
+    eventually 60 has "<currentMemory unit='KiB'>40960</currentMemory>" hv "$rs_host" dumpxml --inactive lc-rs
+ok "... listed once again" eventually 30 listed_once lc-rs
 ok "... and it starts" has "Domain 'lc-rs' started" v start lc-rs
 ok "... on its host" has '^running' hv "$rs_host" domstate lc-rs
 
