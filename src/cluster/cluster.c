@@ -436,28 +436,66 @@ clusterRefreshNewOwner(shoalCluster *cluster, const clusterJob *job)
     clusterPushJob(cluster, next);
 }
 
+/*
+ * Reads the domain of @job from its host: the record, or NULL and @gone
+ * set when the host says it has no such domain. Only that answer removes
+ * a domain: a host that died in between keeps its records until it is
+ * marked down.
+ */
+static shoalInventoryRecord *
+clusterReadDomain(virConnectPtr conn, const clusterJob *job, bool *gone)
+{
+    g_autoptr(GError) error = NULL;
+    shoalInventoryRecord *rec = NULL;
+    virDomainPtr dom = virDomainLookupByUUID(conn, job->uuid);
+
+    *gone = false;
+    if (dom) {
+        rec = shoalSyncReadDomain(dom, job->host->name, &error);
+        virDomainFree(dom);
+        *gone = g_error_matches(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+    } else {
+        *gone = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
+        virResetLastError();
+    }
+    /* libvirt has no inactive transient domains: one read as such is
+     * being removed (its host sends no event for that) */
+    if (rec && rec->state == VIR_DOMAIN_SHUTOFF && !rec->persistent) {
+        g_clear_pointer(&rec, shoalInventoryRecordFree);
+        *gone = true;
+    }
+    return rec;
+}
+
+/* How long a migration's source may keep the domain after its event. */
+#define CLUSTER_MIGRATED_WAIT_US (2 * G_USEC_PER_SEC)
+#define CLUSTER_MIGRATED_POLL_US (100 * 1000)
+
 static void
 clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(shoalInventoryRecord) rec = NULL;
     virConnectPtr conn = shoalHostGetConnection(job->host, NULL);
-    virDomainPtr dom = NULL;
     bool gone = false;
     shoalClusterEmit *emit;
 
     if (!conn)
         return;
-    dom = virDomainLookupByUUID(conn, job->uuid);
-    if (dom) {
-        rec = shoalSyncReadDomain(dom, job->host->name, &error);
-        virDomainFree(dom);
-    } else {
-        /* only the host's word that it has no such domain removes it: a
-         * host that died in between keeps its records until it is
-         * marked down */
-        gone = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
-        virResetLastError();
+    rec = clusterReadDomain(conn, job, &gone);
+    if (rec && rec->state == VIR_DOMAIN_SHUTOFF &&
+        job->event == VIR_DOMAIN_EVENT_STOPPED &&
+        job->detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED) {
+        /* a migration's source undefines the domain (UNDEFINE_SOURCE)
+         * just after this event and sends no event of that: look again
+         * until it is gone; a copy that stays is left to reconciling */
+        gint64 deadline = g_get_monotonic_time() + CLUSTER_MIGRATED_WAIT_US;
+
+        while (rec && rec->state == VIR_DOMAIN_SHUTOFF &&
+               g_get_monotonic_time() < deadline) {
+            g_usleep(CLUSTER_MIGRATED_POLL_US);
+            g_clear_pointer(&rec, shoalInventoryRecordFree);
+            rec = clusterReadDomain(conn, job, &gone);
+        }
     }
     virConnectClose(conn);
 

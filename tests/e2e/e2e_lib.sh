@@ -149,6 +149,11 @@ e2e_finish() {
     if [ $e2e_failed -gt 0 ]; then
         echo "# daemon log (tail):"
         tail -30 "$E2E_DIR/daemon.log" | sed 's/^/# /'
+        if [ -n "${E2E_ARTIFACT_DIR:-}" ]; then
+            local keep
+            keep=$E2E_ARTIFACT_DIR/$(basename "$0" .sh)-daemon.log
+            cp "$E2E_DIR/daemon.log" "$keep" 2>/dev/null && echo "# whole daemon log: $keep"
+        fi
         exit 1
     fi
     exit 0
