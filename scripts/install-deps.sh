@@ -20,7 +20,7 @@ packages=(
     # session (dbus-run-session is in dbus-daemon)
     virt-manager xvfb dbus-daemon at-spi2-core gir1.2-atspi-2.0
     # packaging, unit files, socket activation, shoal+ssh:// over loopback
-    debhelper systemd openssh-server openssh-client netcat-openbsd iproute2
+    debhelper dpkg-dev systemd openssh-server openssh-client netcat-openbsd iproute2
     # man pages; the Japanese locale for the translation test
     scdoc locales
 )

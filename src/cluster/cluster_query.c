@@ -266,18 +266,25 @@ shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
  * settled: the moment between libvirt's end and Shoal's records. */
 #define QUERY_MOVE_WAIT_US (10 * G_USEC_PER_SEC)
 
-/* Returns whether @uuid was migrating; waits (bounded) for it to end. */
+/*
+ * Whether @uuid moved away from @hostName, which answered for it: it was
+ * migrating (waits, bounded, for the move to settle), or it has settled
+ * already on another host (the move ended while the call was on its way).
+ */
 static bool
-queryWaitMove(shoalCluster *cluster, const unsigned char *uuid)
+queryMoved(shoalCluster *cluster, const unsigned char *uuid, const char *hostName)
 {
     gint64 deadline = g_get_monotonic_time() + QUERY_MOVE_WAIT_US;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
 
-    if (!shoalExecIsMigrating(cluster->exec, uuid))
-        return false;
-    while (shoalExecIsMigrating(cluster->exec, uuid) &&
-           g_get_monotonic_time() < deadline)
-        g_usleep(20 * 1000);
-    return true;
+    if (shoalExecIsMigrating(cluster->exec, uuid)) {
+        while (shoalExecIsMigrating(cluster->exec, uuid) &&
+               g_get_monotonic_time() < deadline)
+            g_usleep(20 * 1000);
+        return true;
+    }
+    entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
+    return entry && !g_str_equal(entry->hostName, hostName);
 }
 
 /*
@@ -312,21 +319,15 @@ shoalClusterAcquireDomain(shoalCluster *cluster,
     return dom;
 }
 
-/**
- * shoalClusterForward:
- * @call: one libvirt call on the domain's handle; returns < 0 on failure
- *
- * Runs @call on the owning host's handle of the domain; a failure is the
- * host's error. Worker thread.
- * Returns: @call's result, or -1 with @error set.
- */
-int
-shoalClusterForward(shoalCluster *cluster,
-                    const unsigned char *uuid,
-                    shoalClusterDomainCall call,
-                    unsigned flags,
-                    gpointer out,
-                    GError **error)
+/* shoalClusterForward(); @answered gets the host that answered last. */
+static int
+queryForward(shoalCluster *cluster,
+             const unsigned char *uuid,
+             shoalClusterDomainCall call,
+             unsigned flags,
+             gpointer out,
+             char **answered,
+             GError **error)
 {
     unsigned attempt;
     int rc = -1;
@@ -345,16 +346,38 @@ shoalClusterForward(shoalCluster *cluster,
         if (rc < 0)
             shoalErrorFromLibvirt(&err, hostName);
         virDomainFree(dom);
-        if (rc >= 0)
+        if (rc >= 0) {
+            if (answered)
+                *answered = g_steal_pointer(&hostName);
             return rc;
+        }
         if (attempt > 0 ||
             !g_error_matches(err, SHOAL_ERROR, VIR_ERR_NO_DOMAIN) ||
-            !queryWaitMove(cluster, uuid)) {
+            !queryMoved(cluster, uuid, hostName)) {
             g_propagate_error(error, g_steal_pointer(&err));
             return rc;
         }
     }
     return rc;
+}
+
+/**
+ * shoalClusterForward:
+ * @call: one libvirt call on the domain's handle; returns < 0 on failure
+ *
+ * Runs @call on the owning host's handle of the domain; a failure is the
+ * host's error. Worker thread.
+ * Returns: @call's result, or -1 with @error set.
+ */
+int
+shoalClusterForward(shoalCluster *cluster,
+                    const unsigned char *uuid,
+                    shoalClusterDomainCall call,
+                    unsigned flags,
+                    gpointer out,
+                    GError **error)
+{
+    return queryForward(cluster, uuid, call, flags, out, NULL, error);
 }
 
 static int
@@ -405,11 +428,15 @@ shoalClusterDomainGetInfo(shoalCluster *cluster,
                           virDomainInfo *info,
                           GError **error)
 {
-    if (shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) < 0)
+    g_autofree char *hostName = NULL;
+
+    if (queryForward(cluster, uuid, queryCallInfo, 0, info, &hostName,
+                     error) < 0)
         return false;
     /* the source's copy stops when a migration hands over: the guest
      * itself runs on, so answer from where it went */
-    if (info->state == VIR_DOMAIN_SHUTOFF && queryWaitMove(cluster, uuid) &&
+    if (info->state == VIR_DOMAIN_SHUTOFF &&
+        queryMoved(cluster, uuid, hostName) &&
         shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) < 0)
         return false;
     /* the guest's time on hosts it left, so the counter never goes back */
