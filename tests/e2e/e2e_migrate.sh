@@ -180,10 +180,12 @@ ok "the hog stops (it is in the way of the timings that follow)" v destroy hog-b
 out=$(mig --unsafe --verbose --bandwidth 32 big-c "$(e2e_host_uri h3)" 2>&1)
 rc=$?
 progress=$(tr '\r' '\n' <<<"$out" | grep -E 'Migration: \[')
+# what the destination says it received, shown if the progress check fails
+done_info=$(hv h3 domjobinfo --completed big-c 2>&1 | grep -E 'elapsed|processed|Normal|Zero')
 ok "virsh migrate --verbose --bandwidth 32 big-c to h3 (96 MiB to copy, ~3 s)" \
     eval "[ $rc -eq 0 ] || { echo \"\$out\"; false; }"
 ok "... virsh printed progress below 100 %" \
-    eval 'grep -Eq "\[ *[0-9]{1,2} ?%\]" <<<"$progress" || { echo "progress: $progress"; false; }'
+    eval 'grep -Eq "\[ *[0-9]{1,2} ?%\]" <<<"$progress" || { echo "progress: $progress"; echo "$done_info"; false; }'
 ok "... and 100 % at the end" eval 'grep -q "100 %" <<<"$progress"'
 placed big-c h3
 ok "shoalctl migrations: big-c h2 -> h3 done" eventually 10 migration big-c h2 h3 'done'
