@@ -571,10 +571,31 @@ reconcileRecord(shoalCluster *cluster,
     return changed;
 }
 
+/* Whether @host says it has no domain @uuid; false when it cannot say. */
+static bool
+reconcileHostLacks(shoalHost *host, const unsigned char *uuid)
+{
+    virConnectPtr conn = shoalHostGetConnection(host, NULL);
+    virDomainPtr dom;
+    bool lacks;
+
+    if (!conn)
+        return false;
+    dom = virDomainLookupByUUID(conn, uuid);
+    lacks = !dom && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
+    if (dom)
+        virDomainFree(dom);
+    virResetLastError();
+    virConnectClose(conn);
+    return lacks;
+}
+
 /*
  * Restoring is safe only when no host could hold the domain: every member
- * answers and none reports it (it may have moved, say by a migration
- * Shoal did not see end). Otherwise the next re-read decides.
+ * answers and none has it. Each is asked, not the inventory: a migration
+ * Shoal did not drive (virsh on the hosts, or one that ended while Shoal
+ * was down) reaches the inventory only with the destination's events,
+ * which may come after the source's. Otherwise the next re-read decides.
  */
 static bool
 reconcileMayRestore(shoalCluster *cluster,
@@ -592,7 +613,14 @@ reconcileMayRestore(shoalCluster *cluster,
             return false;
     }
     entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
-    return entry == NULL;
+    if (entry)
+        return false;
+    for (i = 0; i < hosts->len; i++) {
+        if (hosts->pdata[i] != reading &&
+            !reconcileHostLacks(hosts->pdata[i], uuid))
+            return false;
+    }
+    return true;
 }
 
 /* A stored definition the host has lost: define it again from the store. */

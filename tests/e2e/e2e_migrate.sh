@@ -151,6 +151,14 @@ ok "define and start 6 guests on the hosts directly" eval '
     guest mig-a idle h1 && guest hog-b hog h1 && guest mt-hog hog h1 &&
     guest mt-idle1 idle h1 && guest mt-idle2 idle h1 && guest big-c big h2'
 ok "Shoal adopts the 6 guests" eventually 60 count_all 6
+# big-c's boot sector writes 96 MiB: until it has, a migration copies
+# zero pages only and ends at once (its QEMU's resident memory tells)
+big_filled() {
+    local rss
+    rss=$(hv h2 domstats --balloon big-c | sed -n 's/.*balloon\.rss=//p')
+    [ "${rss:-0}" -ge $((100 * 1024)) ] || { echo "big-c's QEMU holds ${rss:-?} KiB"; return 1; }
+}
+ok "big-c has written its memory" eventually 60 big_filled
 for d in mig-a hog-b mt-hog mt-idle1 mt-idle2 big-c; do
     ok "$d is listed running" eventually 30 listed_running "$d"
 done
@@ -331,6 +339,19 @@ ok "... is defined on exactly one host" \
 ok "... Shoal lists it once, running" eventually 20 listed_running big-c
 ok "... dominfo through Shoal works" has 'State: +running' v dominfo big-c
 ok "every domain is listed" count_all 6
+
+# --- 6. a migration behind Shoal's back --------------------------------------
+# virsh on the hosts themselves: Shoal follows the domain (no undefine event
+# comes from the source) and never restores it on the host it left
+raw_src=$(hosts_with mig-a)
+raw_dst=$(for h in $HOSTS; do [ "$h" = "$raw_src" ] || echo "$h"; done | head -1)
+ok "virsh migrate --persistent --undefinesource mig-a $raw_src -> $raw_dst on the hosts" \
+    hv "$raw_src" migrate --live --p2p --persistent --undefinesource mig-a "$(e2e_host_uri "$raw_dst")"
+ok "... Shoal lists it once, running, well before its periodic re-read" \
+    eventually 10 listed_running mig-a
+sleep 3
+ok "... it is still defined on $raw_dst only (not restored on $raw_src)" defined_on mig-a "$raw_dst"
+ok "... dominfo through Shoal works" has 'State: +running' v dominfo mig-a
 ok "the daemon logged no critical" eval "! grep -E 'CRITICAL' '$E2E_DIR/daemon.log'"
 
 e2e_finish
