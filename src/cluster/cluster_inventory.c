@@ -24,6 +24,9 @@ typedef struct _inventoryDomain {
      * each host, clients expect the counter to go on */
     unsigned long long cpuOffsetNs;
     GPtrArray *hosts; /* host names: [0] owns; more = conflict */
+    /* host name → shoalInventoryRecord: the last of each other copy, so
+     * that the next owner's state is known when the owner's copy goes */
+    GHashTable *others;
 } inventoryDomain;
 
 struct _shoalInventory {
@@ -71,6 +74,7 @@ inventoryDomainFree(gpointer opaque)
 
     g_free(dom->rec.name);
     g_ptr_array_unref(dom->hosts);
+    g_hash_table_unref(dom->others);
     g_free(dom);
 }
 
@@ -135,41 +139,42 @@ inventoryHasHost(inventoryDomain *dom, const char *hostName)
     return false;
 }
 
-/* Call with the lock held. */
-static void
-inventoryUpdateLocked(shoalInventory *inv,
-                      const char *hostName,
-                      const shoalInventoryRecord *rec)
+/*
+ * A copy that a migration has in flight: the destination's incoming one,
+ * or the source's during the hand-over. Two hosts holding the domain
+ * that way are one guest moving, not a conflict.
+ */
+static bool
+inventoryIsMigrationCopy(const shoalInventoryRecord *rec)
 {
-    inventoryDomain *dom = g_hash_table_lookup(inv->domains, rec->uuid);
-    bool wasActive;
-    bool restarted;
+    return (rec->state == VIR_DOMAIN_PAUSED &&
+            rec->reason == VIR_DOMAIN_PAUSED_MIGRATION) ||
+           (rec->state == VIR_DOMAIN_SHUTOFF &&
+            rec->reason == VIR_DOMAIN_SHUTOFF_MIGRATED);
+}
 
-    if (!dom) {
-        dom = g_new0(inventoryDomain, 1);
-        dom->id = -1;
-        dom->hosts = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(dom->hosts, g_strdup(hostName));
-        dom->rec.state = VIR_DOMAIN_SHUTOFF;
-        dom->rec.hostId = -1;
-        memcpy(dom->rec.uuid, rec->uuid, VIR_UUID_BUFLEN);
-        g_hash_table_insert(inv->domains, dom->rec.uuid, dom);
-    } else if (!inventoryHasHost(dom, hostName)) {
-        g_ptr_array_add(dom->hosts, g_strdup(hostName));
-        if (dom->moving)
-            return;
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                         SHOAL_LOG_HOST(hostName), SHOAL_LOG_DOMAIN(rec->name),
-                         "MESSAGE",
-                         "domain '%s' is also on host '%s': conflict",
-                         rec->name, (char *) dom->hosts->pdata[0]);
-        return;
-    }
-    if (!g_str_equal(dom->hosts->pdata[0], hostName))
-        return;
+/* Call with the lock held: @dom has two copies, one migrating. */
+static bool
+inventoryHandingOver(const inventoryDomain *dom)
+{
+    const shoalInventoryRecord *other;
 
-    wasActive = dom->id > 0;
-    restarted = wasActive && dom->rec.hostId != rec->hostId;
+    if (dom->hosts->len != 2)
+        return false;
+    other = g_hash_table_lookup(dom->others, dom->hosts->pdata[1]);
+    return inventoryIsMigrationCopy(&dom->rec) ||
+           (other && inventoryIsMigrationCopy(other));
+}
+
+/* Call with the lock held: @rec becomes the owner's record. */
+static void
+inventorySetOwnerRecord(shoalInventory *inv,
+                        inventoryDomain *dom,
+                        const shoalInventoryRecord *rec)
+{
+    bool wasActive = dom->id > 0;
+    bool restarted = wasActive && dom->rec.hostId != rec->hostId;
+
     g_free(dom->rec.name);
     dom->rec = *rec;
     dom->rec.name = g_strdup(rec->name);
@@ -177,6 +182,48 @@ inventoryUpdateLocked(shoalInventory *inv,
         dom->id = -1;
     else if (!wasActive || restarted)
         dom->id = inv->nextId++;
+}
+
+/* Call with the lock held. */
+static void
+inventoryUpdateLocked(shoalInventory *inv,
+                      const char *hostName,
+                      const shoalInventoryRecord *rec)
+{
+    inventoryDomain *dom = g_hash_table_lookup(inv->domains, rec->uuid);
+    shoalInventoryRecord *copy;
+    bool added = false;
+
+    if (!dom) {
+        dom = g_new0(inventoryDomain, 1);
+        dom->id = -1;
+        dom->hosts = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        dom->others = g_hash_table_new_full(
+            g_str_hash, g_str_equal, g_free,
+            (GDestroyNotify) shoalInventoryRecordFree);
+        dom->rec.state = VIR_DOMAIN_SHUTOFF;
+        dom->rec.hostId = -1;
+        memcpy(dom->rec.uuid, rec->uuid, VIR_UUID_BUFLEN);
+        g_hash_table_insert(inv->domains, dom->rec.uuid, dom);
+    } else if (!inventoryHasHost(dom, hostName)) {
+        g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        added = true;
+    }
+    if (g_str_equal(dom->hosts->pdata[0], hostName)) {
+        inventorySetOwnerRecord(inv, dom, rec);
+        return;
+    }
+    copy = g_new(shoalInventoryRecord, 1);
+    *copy = *rec;
+    copy->name = g_strdup(rec->name);
+    g_hash_table_replace(dom->others, g_strdup(hostName), copy);
+    if (added && !dom->moving && !inventoryHandingOver(dom))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                         SHOAL_LOG_HOST(hostName), SHOAL_LOG_DOMAIN(rec->name),
+                         "MESSAGE",
+                         "domain '%s' is also on host '%s': conflict",
+                         rec->name, (char *) dom->hosts->pdata[0]);
 }
 
 /* Call with the lock held. */
@@ -200,14 +247,24 @@ inventoryRemoveLocked(shoalInventory *inv,
             break;
         }
     }
-    if (dom->hosts->len == 0)
+    g_hash_table_remove(dom->others, hostName);
+    if (dom->hosts->len == 0) {
         g_hash_table_remove(inv->domains, uuid);
-    else if (i == 0) {
-        /* the owner left: nothing is known of the next host's copy until
-         * that host's next re-read */
-        dom->id = -1;
-        dom->rec.state = VIR_DOMAIN_NOSTATE;
-        dom->rec.reason = 0;
+    } else if (i == 0) {
+        /* the owner left (a migration behind Shoal's back ends so): the
+         * next host's last record, if it sent one, is the domain's now */
+        g_autoptr(shoalInventoryRecord) next = NULL;
+        g_autofree char *nextHost = NULL;
+
+        g_hash_table_steal_extended(dom->others, dom->hosts->pdata[0],
+                                    (gpointer *) &nextHost, (gpointer *) &next);
+        if (next) {
+            inventorySetOwnerRecord(inv, dom, next);
+        } else {
+            dom->id = -1;
+            dom->rec.state = VIR_DOMAIN_NOSTATE;
+            dom->rec.reason = 0;
+        }
     }
 }
 
@@ -376,7 +433,7 @@ inventoryCopyLocked(shoalInventory *inv, const inventoryDomain *dom)
         entry->rec.state = VIR_DOMAIN_NOSTATE;
         entry->rec.reason = 0;
     }
-    if (dom->hosts->len > 1 && !dom->moving) {
+    if (dom->hosts->len > 1 && !dom->moving && !inventoryHandingOver(dom)) {
         entry->conflictHosts = g_new0(char *, dom->hosts->len + 1);
         for (i = 0; i < dom->hosts->len; i++)
             entry->conflictHosts[i] = g_strdup(dom->hosts->pdata[i]);

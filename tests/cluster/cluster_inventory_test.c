@@ -542,6 +542,9 @@ testConflictOwnerLeaves(inventoryTestFixture *fixture,
     g_assert_null(entry->conflictHosts);
     g_assert_true(shoalInventoryEntryCheckUsable(entry, &error));
     g_assert_no_error(error);
+    /* h2's last record is known already: no wait for its next re-read */
+    g_assert_cmpint(entry->rec.state, ==, VIR_DOMAIN_PAUSED);
+    g_assert_cmpint(entry->rec.hostId, ==, 8);
     g_clear_pointer(&entry, shoalInventoryEntryFree);
 
     /* h2's next sync brings its own record and a new id */
@@ -555,6 +558,58 @@ testConflictOwnerLeaves(inventoryTestFixture *fixture,
     names =
         inventoryTestListNames(fixture->inv, VIR_CONNECT_LIST_DOMAINS_PAUSED);
     g_assert_cmpstr(names, ==, "dup");
+}
+
+/*
+ * A migration Shoal does not drive (virsh on the hosts): the incoming copy
+ * is no conflict, and when the source's copy goes the destination's
+ * record is the domain's at once.
+ */
+static void
+testHandover(inventoryTestFixture *fixture, gconstpointer data G_GNUC_UNUSED)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(GPtrArray) records = inventoryTestRecords();
+    g_autofree char *warnings = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    shoalInventoryRecord *rec;
+
+    inventoryTestSyncOne(fixture->inv, "h1", "mv", 1, VIR_DOMAIN_RUNNING, 3);
+    rec = inventoryTestAddRecord(records, "mv", 1, VIR_DOMAIN_PAUSED, 9);
+    rec->reason = VIR_DOMAIN_PAUSED_MIGRATION;
+    shoalInventoryUpdate(fixture->inv, "h2", rec);
+    entry = inventoryTestLookup(fixture->inv, "mv");
+    g_assert_cmpstr(entry->hostName, ==, "h1");
+    g_assert_cmpint(entry->rec.state, ==, VIR_DOMAIN_RUNNING);
+    g_assert_null(entry->conflictHosts);
+    g_assert_true(shoalInventoryEntryCheckUsable(entry, &error));
+    g_assert_no_error(error);
+    g_clear_pointer(&entry, shoalInventoryEntryFree);
+
+    /* the destination resumes, then the source's copy goes */
+    rec->state = VIR_DOMAIN_RUNNING;
+    rec->reason = VIR_DOMAIN_RUNNING_MIGRATED;
+    shoalInventoryUpdate(fixture->inv, "h2", rec);
+    inventoryTestUUID(uuid, 1);
+    shoalInventoryRemove(fixture->inv, "h1", uuid);
+    entry = inventoryTestLookup(fixture->inv, "mv");
+    g_assert_cmpstr(entry->hostName, ==, "h2");
+    g_assert_cmpint(entry->rec.state, ==, VIR_DOMAIN_RUNNING);
+    g_assert_cmpint(entry->rec.hostId, ==, 9);
+    g_assert_cmpint(entry->id, >, 0);
+    g_assert_null(entry->conflictHosts);
+    g_clear_pointer(&entry, shoalInventoryEntryFree);
+
+    /* a running copy on another host that is not migrating: a conflict */
+    rec->hostId = 4;
+    inventoryTestLogExpect(fixture->log);
+    shoalInventoryUpdate(fixture->inv, "h3", rec);
+    warnings = inventoryTestLogTake(fixture->log);
+    g_assert_cmpstr(warnings, ==,
+                    "h3|mv|domain 'mv' is also on host 'h2': conflict");
+    entry = inventoryTestLookup(fixture->inv, "mv");
+    g_assert_nonnull(entry->conflictHosts);
 }
 
 /* Two UUIDs, one name: a lookup by name cannot choose. */
@@ -896,6 +951,7 @@ main(int argc, char **argv)
     INVENTORY_TEST_ADD("/cluster/inventory/conflict/same-uuid", testConflict);
     INVENTORY_TEST_ADD("/cluster/inventory/conflict/owner-leaves",
                        testConflictOwnerLeaves);
+    INVENTORY_TEST_ADD("/cluster/inventory/conflict/handover", testHandover);
     INVENTORY_TEST_ADD("/cluster/inventory/conflict/same-name", testNameClash);
     INVENTORY_TEST_ADD("/cluster/inventory/lookup/unknown", testLookupUnknown);
     INVENTORY_TEST_ADD("/cluster/inventory/lookup/known", testLookupKnown);
