@@ -199,9 +199,9 @@ inventoryUpdateLocked(shoalInventory *inv,
         dom->id = -1;
         dom->hosts = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(dom->hosts, g_strdup(hostName));
-        dom->others = g_hash_table_new_full(
-            g_str_hash, g_str_equal, g_free,
-            (GDestroyNotify) shoalInventoryRecordFree);
+        dom->others =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                  (GDestroyNotify) shoalInventoryRecordFree);
         dom->rec.state = VIR_DOMAIN_SHUTOFF;
         dom->rec.hostId = -1;
         memcpy(dom->rec.uuid, rec->uuid, VIR_UUID_BUFLEN);

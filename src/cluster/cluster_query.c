@@ -272,7 +272,9 @@ shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
  * already on another host (the move ended while the call was on its way).
  */
 static bool
-queryMoved(shoalCluster *cluster, const unsigned char *uuid, const char *hostName)
+queryMoved(shoalCluster *cluster,
+           const unsigned char *uuid,
+           const char *hostName)
 {
     gint64 deadline = g_get_monotonic_time() + QUERY_MOVE_WAIT_US;
     g_autoptr(shoalInventoryEntry) entry = NULL;
@@ -430,8 +432,8 @@ shoalClusterDomainGetInfo(shoalCluster *cluster,
 {
     g_autofree char *hostName = NULL;
 
-    if (queryForward(cluster, uuid, queryCallInfo, 0, info, &hostName,
-                     error) < 0)
+    if (queryForward(cluster, uuid, queryCallInfo, 0, info, &hostName, error) <
+        0)
         return false;
     /* the source's copy stops when a migration hands over: the guest
      * itself runs on, so answer from where it went */

@@ -213,7 +213,8 @@ clientFlush(shoalDriverClient *client)
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                          SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
                          "client left more than %u MiB of replies and "
-                         "events unread, closing it", CLIENT_OUT_MAX >> 20);
+                         "events unread, closing it",
+                         CLIENT_OUT_MAX >> 20);
         closeNow = true;
     }
     while (!closeNow && !g_queue_is_empty(&client->outQueue)) {
