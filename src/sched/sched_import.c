@@ -62,12 +62,8 @@ importVmclusterParseNode(json_object *obj,
     g_autoptr(shoalSchedNode) node = shoalSchedNodeNew(NULL);
     guint64 u;
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonGetString(obj, path, "name", true, &node->name, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonGetString(obj, path, "name", true, &node->name, error) ||
         !shoalSchedJsonGetUInt64(obj, path, "cpus", true,
                                  SHOAL_SCHED_SNAPSHOT_MAX_CPUS, &u, error))
         return false;
@@ -92,12 +88,8 @@ importVmclusterParseVm(json_object *obj,
     double util = 0;
     guint64 u;
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonGetString(obj, path, "name", true, &dom->name, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonGetString(obj, path, "name", true, &dom->name, error) ||
         !shoalSchedJsonGetString(obj, path, "uuid", false, &dom->uuid, error) ||
         !shoalSchedJsonGetString(obj, path, "node", true, &dom->host, error) ||
         !shoalSchedJsonGetUInt64(obj, path, "vcpus", true,
@@ -127,16 +119,13 @@ importVmclusterParseConstraints(json_object *root,
                                 shoalSchedSnapshot *snap,
                                 GError **error)
 {
-    GError *err = NULL;
-    json_object *cons = shoalSchedJsonGetMember(root, "", "constraints",
-                                                json_type_object, false, &err);
+    json_object *cons = NULL;
     json_object *over = NULL;
     double ratio = 4.0;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(root, "", "constraints", json_type_object,
+                                    false, &cons, error))
         return false;
-    }
     if (cons && !shoalSchedJsonGetDouble(cons, "constraints", "max_vcpu_ratio",
                                          false, &ratio, error))
         return false;
@@ -172,35 +161,24 @@ shoalSchedSnapshot *
 shoalSchedImportVmcluster(json_object *root, GError **error)
 {
     g_autoptr(shoalSchedSnapshot) snap = shoalSchedSnapshotNew();
-    GError *err = NULL;
     json_object *nodes = NULL;
     json_object *vms = NULL;
-    size_t i;
 
     snap->intervalMs = IMPORT_OFFLINE_INTERVAL_MS;
-    nodes =
-        shoalSchedJsonGetMember(root, "", "nodes", json_type_array, true, &err);
-    if (!err)
-        vms = shoalSchedJsonGetMember(root, "", "vms", json_type_array, true,
-                                      &err);
-    if (err || !importVmclusterParseConstraints(root, snap, &err)) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(root, "", "nodes", json_type_array, true,
+                                    &nodes, error) ||
+        !shoalSchedJsonLookupMember(root, "", "vms", json_type_array, true,
+                                    &vms, error) ||
+        !importVmclusterParseConstraints(root, snap, error) ||
+        !shoalSchedJsonParseItems(nodes, "nodes",
+                                  (shoalSchedJsonItemParser)
+                                      importVmclusterParseNode,
+                                  snap, error) ||
+        !shoalSchedJsonParseItems(vms, "vms",
+                                  (shoalSchedJsonItemParser)
+                                      importVmclusterParseVm,
+                                  snap, error))
         return NULL;
-    }
-    for (i = 0; i < json_object_array_length(nodes); i++) {
-        g_autofree char *path = g_strdup_printf("nodes[%zu]", i);
-
-        if (!importVmclusterParseNode(json_object_array_get_idx(nodes, i), path,
-                                      snap, error))
-            return NULL;
-    }
-    for (i = 0; i < json_object_array_length(vms); i++) {
-        g_autofree char *path = g_strdup_printf("vms[%zu]", i);
-
-        if (!importVmclusterParseVm(json_object_array_get_idx(vms, i), path,
-                                    snap, error))
-            return NULL;
-    }
     return g_steal_pointer(&snap);
 }
 

@@ -134,44 +134,150 @@ jsonTypeError(const char *where, json_type type, GError **error)
 }
 
 /**
- * shoalSchedJsonGetMember:
- * @obj: a JSON object
- * @path: where @obj is, for messages
- * @key: the member to get
+ * shoalSchedJsonCheckType:
+ * @val: a JSON value, or NULL for a JSON null
+ * @path: where @val is, for messages
  * @type: the type it must have
- * @required: whether a missing member is an error
  * @error: return location for an error
  *
- * Returns: the member (borrowed from @obj), or NULL: with @error set if
- * it has the wrong type or is missing and @required, without if it is
- * missing and optional. A JSON null counts as missing.
+ * Fails with "'@path' must be an object" (or array, string...) if @val
+ * is not of @type.
  */
-json_object *
-shoalSchedJsonGetMember(json_object *obj,
+bool
+shoalSchedJsonCheckType(json_object *val,
                         const char *path,
-                        const char *key,
                         json_type type,
-                        bool required,
                         GError **error)
+{
+    if (json_object_is_type(val, type))
+        return true;
+    jsonTypeError(path, type, error);
+    return false;
+}
+
+/*
+ * Sets *@member to member @key of @obj (borrowed), or to NULL if it is
+ * missing or a JSON null, which is an error if @required.
+ */
+static bool
+jsonLookupAny(json_object *obj,
+              const char *path,
+              const char *key,
+              bool required,
+              json_object **member,
+              GError **error)
 {
     json_object *val = NULL;
 
-    if (!json_object_object_get_ex(obj, key, &val) || !val) {
-        if (required) {
-            g_autofree char *where = jsonPath(path, key);
-
-            g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                        _("'%1$s' is missing"), where);
-        }
-        return NULL;
+    if (json_object_object_get_ex(obj, key, &val) && val) {
+        *member = val;
+        return true;
     }
-    if (!json_object_is_type(val, type)) {
+    if (required) {
+        g_autofree char *where = jsonPath(path, key);
+
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                    _("'%1$s' is missing"), where);
+        return false;
+    }
+    *member = NULL;
+    return true;
+}
+
+/**
+ * shoalSchedJsonLookupMember:
+ * @obj: a JSON object
+ * @path: where @obj is, for messages
+ * @key: the member to look up
+ * @type: the type it must have
+ * @required: whether a missing member is an error
+ * @member: set to the member (borrowed from @obj), or to NULL if it is
+ *   missing and optional
+ * @error: return location for an error
+ *
+ * A JSON null counts as missing. Fails if the member has the wrong type
+ * or is missing and @required.
+ */
+bool
+shoalSchedJsonLookupMember(json_object *obj,
+                           const char *path,
+                           const char *key,
+                           json_type type,
+                           bool required,
+                           json_object **member,
+                           GError **error)
+{
+    json_object *val = NULL;
+
+    if (!jsonLookupAny(obj, path, key, required, &val, error))
+        return false;
+    if (val && !json_object_is_type(val, type)) {
         g_autofree char *where = jsonPath(path, key);
 
         jsonTypeError(where, type, error);
-        return NULL;
+        return false;
     }
-    return val;
+    *member = val;
+    return true;
+}
+
+/**
+ * shoalSchedJsonParseItems:
+ * @arr: (nullable): a JSON array; NULL counts as empty
+ * @path: where @arr is, for messages
+ * @parse: called on each element in turn, with its path ("@path[3]")
+ * @data: passed to @parse
+ * @error: return location for an error
+ *
+ * Stops at the first element @parse fails on.
+ */
+bool
+shoalSchedJsonParseItems(json_object *arr,
+                         const char *path,
+                         shoalSchedJsonItemParser parse,
+                         gpointer data,
+                         GError **error)
+{
+    size_t i;
+
+    for (i = 0; arr && i < json_object_array_length(arr); i++) {
+        g_autofree char *where = g_strdup_printf("%s[%zu]", path, i);
+
+        if (!parse(json_object_array_get_idx(arr, i), where, data, error))
+            return false;
+    }
+    return true;
+}
+
+/**
+ * shoalSchedJsonParseList:
+ * @obj: a JSON object
+ * @path: where @obj is, for messages
+ * @key: the member, an array
+ * @required: whether a missing member is an error
+ * @parse: called on each element in turn
+ * @data: passed to @parse
+ * @error: return location for an error
+ *
+ * shoalSchedJsonLookupMember() followed by shoalSchedJsonParseItems().
+ */
+bool
+shoalSchedJsonParseList(json_object *obj,
+                        const char *path,
+                        const char *key,
+                        bool required,
+                        shoalSchedJsonItemParser parse,
+                        gpointer data,
+                        GError **error)
+{
+    json_object *arr = NULL;
+    g_autofree char *where = NULL;
+
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_array, required,
+                                    &arr, error))
+        return false;
+    where = jsonPath(path, key);
+    return shoalSchedJsonParseItems(arr, where, parse, data, error);
 }
 
 /* A missing optional member leaves *@value alone. */
@@ -183,14 +289,11 @@ shoalSchedJsonGetString(json_object *obj,
                         char **value,
                         GError **error)
 {
-    GError *err = NULL;
-    json_object *val = shoalSchedJsonGetMember(obj, path, key, json_type_string,
-                                               required, &err);
+    json_object *val = NULL;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_string, required,
+                                    &val, error))
         return false;
-    }
     if (val) {
         g_free(*value);
         *value = g_strdup(json_object_get_string(val));
@@ -206,14 +309,11 @@ shoalSchedJsonGetBool(json_object *obj,
                       bool *value,
                       GError **error)
 {
-    GError *err = NULL;
-    json_object *val =
-        shoalSchedJsonGetMember(obj, path, key, json_type_boolean, false, &err);
+    json_object *val = NULL;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_boolean, false,
+                                    &val, error))
         return false;
-    }
     *value = val ? json_object_get_boolean(val) : def;
     return true;
 }
@@ -228,15 +328,12 @@ shoalSchedJsonGetUInt64(json_object *obj,
                         guint64 *value,
                         GError **error)
 {
-    GError *err = NULL;
-    json_object *val =
-        shoalSchedJsonGetMember(obj, path, key, json_type_int, required, &err);
+    json_object *val = NULL;
     guint64 u;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_int, required,
+                                    &val, error))
         return false;
-    }
     if (!val) {
         *value = 0;
         return true;
@@ -262,14 +359,11 @@ shoalSchedJsonGetInt64(json_object *obj,
                        gint64 *value,
                        GError **error)
 {
-    GError *err = NULL;
-    json_object *val =
-        shoalSchedJsonGetMember(obj, path, key, json_type_int, false, &err);
+    json_object *val = NULL;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_int, false, &val,
+                                    error))
         return false;
-    }
     *value = val ? json_object_get_int64(val) : 0;
     return true;
 }
@@ -315,16 +409,13 @@ shoalSchedJsonGetDouble(json_object *obj,
                         GError **error)
 {
     json_object *val = NULL;
-    g_autofree char *where = jsonPath(path, key);
+    g_autofree char *where = NULL;
 
-    if (!json_object_object_get_ex(obj, key, &val) || !val) {
-        if (required) {
-            g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                        _("'%1$s' is missing"), where);
-            return false;
-        }
+    if (!jsonLookupAny(obj, path, key, required, &val, error))
+        return false;
+    if (!val)
         return true;
-    }
+    where = jsonPath(path, key);
     return shoalSchedJsonToDouble(val, where, value, error);
 }
 
@@ -336,17 +427,14 @@ shoalSchedJsonGetStrv(json_object *obj,
                       GStrv *value,
                       GError **error)
 {
-    GError *err = NULL;
-    json_object *arr =
-        shoalSchedJsonGetMember(obj, path, key, json_type_array, false, &err);
+    json_object *arr = NULL;
     g_autoptr(GStrvBuilder) builder = NULL;
     size_t i;
     size_t n;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_array, false,
+                                    &arr, error))
         return false;
-    }
     if (!arr) {
         *value = NULL;
         return true;

@@ -25,12 +25,37 @@ bool shoalSchedJsonCheckKeys(json_object *obj,
                              const char *const *known,
                              GError **error);
 
-json_object *shoalSchedJsonGetMember(json_object *obj,
-                                     const char *path,
-                                     const char *key,
-                                     json_type type,
-                                     bool required,
-                                     GError **error);
+bool shoalSchedJsonCheckType(json_object *val,
+                             const char *path,
+                             json_type type,
+                             GError **error);
+
+bool shoalSchedJsonLookupMember(json_object *obj,
+                                const char *path,
+                                const char *key,
+                                json_type type,
+                                bool required,
+                                json_object **member,
+                                GError **error);
+
+/* Parses one element of an array, found at @path, into @data. */
+typedef bool (*shoalSchedJsonItemParser)(json_object *item,
+                                         const char *path,
+                                         gpointer data,
+                                         GError **error);
+
+bool shoalSchedJsonParseItems(json_object *arr,
+                              const char *path,
+                              shoalSchedJsonItemParser parse,
+                              gpointer data,
+                              GError **error);
+bool shoalSchedJsonParseList(json_object *obj,
+                             const char *path,
+                             const char *key,
+                             bool required,
+                             shoalSchedJsonItemParser parse,
+                             gpointer data,
+                             GError **error);
 
 bool shoalSchedJsonGetString(json_object *obj,
                              const char *path,

@@ -53,6 +53,13 @@ static const char *const planCheckNames[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(planCheckNames) == SHOAL_SCHED_CHECK_LAST);
 
+/* Returns: the name of @value in @names (of @n), or NULL if out of range. */
+static const char *
+planNameOf(const char *const *names, size_t n, unsigned value)
+{
+    return value < n ? names[value] : NULL;
+}
+
 static int
 planLookupName(const char *const *names, size_t n, const char *str)
 {
@@ -68,9 +75,7 @@ planLookupName(const char *const *names, size_t n, const char *str)
 const char *
 shoalSchedActionToString(shoalSchedAction action)
 {
-    if ((unsigned) action >= SHOAL_SCHED_ACTION_LAST)
-        return NULL;
-    return planActionNames[action];
+    return planNameOf(planActionNames, G_N_ELEMENTS(planActionNames), action);
 }
 
 /* Returns: the action, or -1. */
@@ -83,9 +88,7 @@ shoalSchedActionFromString(const char *str)
 const char *
 shoalSchedCheckToString(shoalSchedCheck check)
 {
-    if ((unsigned) check >= SHOAL_SCHED_CHECK_LAST)
-        return NULL;
-    return planCheckNames[check];
+    return planNameOf(planCheckNames, G_N_ELEMENTS(planCheckNames), check);
 }
 
 /* Returns: the check, or -1. */
@@ -416,15 +419,11 @@ planParsePressure(json_object *obj,
 {
     static const char *const keys[] = { "cpu", "memory", NULL };
     g_autofree char *where = g_strdup_printf("%s.%s", path, key);
-    GError *err = NULL;
-    json_object *val =
-        shoalSchedJsonGetMember(obj, path, key, json_type_object, true, &err);
+    json_object *val = NULL;
 
-    if (err) {
-        g_propagate_error(error, err);
-        return false;
-    }
-    return shoalSchedJsonCheckKeys(val, where, keys, error) &&
+    return shoalSchedJsonLookupMember(obj, path, key, json_type_object, true,
+                                      &val, error) &&
+           shoalSchedJsonCheckKeys(val, where, keys, error) &&
            shoalSchedJsonGetDouble(val, where, "cpu", true, &p->cpu, error) &&
            shoalSchedJsonGetDouble(val, where, "memory", true, &p->memory,
                                    error);
@@ -443,15 +442,11 @@ planParseScore(json_object *obj,
     static const char *const hostKeys[] = { "host", "imbalance", NULL };
     bool migrate = step->action == SHOAL_SCHED_ACTION_MIGRATE;
     g_autofree char *where = g_strdup_printf("%s.%s", path, key);
-    GError *err = NULL;
-    json_object *val =
-        shoalSchedJsonGetMember(obj, path, key, json_type_object, true, &err);
+    json_object *val = NULL;
 
-    if (err) {
-        g_propagate_error(error, err);
-        return false;
-    }
-    if (!shoalSchedJsonCheckKeys(val, where, migrate ? migrateKeys : hostKeys,
+    if (!shoalSchedJsonLookupMember(obj, path, key, json_type_object, true,
+                                    &val, error) ||
+        !shoalSchedJsonCheckKeys(val, where, migrate ? migrateKeys : hostKeys,
                                  error) ||
         !planParsePressure(val, where, migrate ? "from" : "host",
                            after ? &step->fromAfter : &step->fromBefore, error))
@@ -479,12 +474,8 @@ planParsePrecondition(json_object *obj,
     guint64 value = 0;
     int c;
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonCheckKeys(obj, path, keys, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonCheckKeys(obj, path, keys, error) ||
         !shoalSchedJsonGetString(obj, path, "check", true, &check, error) ||
         !shoalSchedJsonGetString(obj, path, "domain", false, &pre->domain,
                                  error) ||
@@ -565,18 +556,11 @@ planParseStep(json_object *obj,
     g_autofree char *action = NULL;
     g_autofree char *mode = NULL;
     g_autoptr(shoalSchedStep) step = NULL;
-    json_object *pres = NULL;
-    GError *err = NULL;
     int a;
     int m;
-    size_t i;
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonCheckKeys(obj, path, keys, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonCheckKeys(obj, path, keys, error) ||
         !shoalSchedJsonGetString(obj, path, "action", true, &action, error))
         return false;
     a = shoalSchedActionFromString(action);
@@ -605,20 +589,11 @@ planParseStep(json_object *obj,
         return false;
     }
     step->mode = m;
-    pres = shoalSchedJsonGetMember(obj, path, "preconditions", json_type_array,
-                                   true, &err);
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonParseList(obj, path, "preconditions", true,
+                                 (shoalSchedJsonItemParser)
+                                     planParsePrecondition,
+                                 step, error))
         return false;
-    }
-    for (i = 0; i < json_object_array_length(pres); i++) {
-        g_autofree char *where =
-            g_strdup_printf("%s.preconditions[%zu]", path, i);
-
-        if (!planParsePrecondition(json_object_array_get_idx(pres, i), where,
-                                   step, error))
-            return false;
-    }
     shoalSchedPlanAppendStep(plan, g_steal_pointer(&step));
     return true;
 }
@@ -642,8 +617,6 @@ planParseRoot(json_object *root, shoalSchedPlan *plan, GError **error)
     };
     g_autofree char *format = NULL;
     g_auto(GStrv) notes = NULL;
-    GError *err = NULL;
-    json_object *steps = NULL;
     size_t i;
 
     if (!json_object_is_type(root, json_type_object)) {
@@ -664,21 +637,11 @@ planParseRoot(json_object *root, shoalSchedPlan *plan, GError **error)
                                  &plan->imbalanceBefore, error) ||
         !shoalSchedJsonGetDouble(root, "", "imbalance_after", true,
                                  &plan->imbalanceAfter, error) ||
-        !shoalSchedJsonGetStrv(root, "", "notes", &notes, error))
+        !shoalSchedJsonGetStrv(root, "", "notes", &notes, error) ||
+        !shoalSchedJsonParseList(root, "", "steps", true,
+                                 (shoalSchedJsonItemParser) planParseStep, plan,
+                                 error))
         return false;
-    steps =
-        shoalSchedJsonGetMember(root, "", "steps", json_type_array, true, &err);
-    if (err) {
-        g_propagate_error(error, err);
-        return false;
-    }
-    for (i = 0; i < json_object_array_length(steps); i++) {
-        g_autofree char *where = g_strdup_printf("steps[%zu]", i);
-
-        if (!planParseStep(json_object_array_get_idx(steps, i), where, plan,
-                           error))
-            return false;
-    }
     for (i = 0; notes && notes[i]; i++)
         shoalSchedPlanAppendNote(plan, g_strdup(notes[i]));
     /* the totals follow from the steps; the document's are for readers */

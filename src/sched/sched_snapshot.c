@@ -428,9 +428,23 @@ shoalSchedSnapshotValidate(const shoalSchedSnapshot *snap, GError **error)
 /* ---- shoal-snapshot/1 ------------------------------------------------- */
 
 static bool
+snapshotParseNodeSample(json_object *val,
+                        const char *path,
+                        GArray *samples,
+                        GError **error)
+{
+    double d;
+
+    if (!shoalSchedJsonToDouble(val, path, &d, error))
+        return false;
+    g_array_append_val(samples, d);
+    return true;
+}
+
+static bool
 snapshotParseNode(json_object *obj,
                   const char *path,
-                  shoalSchedNode **out,
+                  GPtrArray *nodes,
                   GError **error)
 {
     static const char *const keys[] = {
@@ -438,16 +452,10 @@ snapshotParseNode(json_object *obj,
         "memory_kib", "reserved_kib", "samples",     NULL,
     };
     g_autoptr(shoalSchedNode) node = shoalSchedNodeNew(NULL);
-    json_object *samples = NULL;
     guint64 u;
-    size_t i;
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonCheckKeys(obj, path, keys, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonCheckKeys(obj, path, keys, error) ||
         !shoalSchedJsonGetString(obj, path, "name", true, &node->name, error) ||
         !shoalSchedJsonGetBool(obj, path, "online", true, &node->online,
                                error) ||
@@ -466,29 +474,23 @@ snapshotParseNode(json_object *obj,
         return false;
     node->reservedKiB = u;
 
-    samples = shoalSchedJsonGetMember(obj, path, "samples", json_type_array,
-                                      false, error);
-    if (!samples && error && *error)
+    if (!shoalSchedJsonParseList(obj, path, "samples", false,
+                                 (shoalSchedJsonItemParser)
+                                     snapshotParseNodeSample,
+                                 node->samples, error))
         return false;
-    for (i = 0; samples && i < json_object_array_length(samples); i++) {
-        g_autofree char *where = g_strdup_printf("%s.samples[%zu]", path, i);
-        double d;
-
-        if (!shoalSchedJsonToDouble(json_object_array_get_idx(samples, i),
-                                    where, &d, error))
-            return false;
-        g_array_append_val(node->samples, d);
-    }
-    *out = g_steal_pointer(&node);
+    g_ptr_array_add(nodes, g_steal_pointer(&node));
     return true;
 }
 
 static bool
 snapshotParseSample(json_object *val,
                     const char *path,
-                    shoalSchedSample *sample,
+                    GArray *samples,
                     GError **error)
 {
+    shoalSchedSample sample;
+
     if (!json_object_is_type(val, json_type_array) ||
         json_object_array_length(val) != 3) {
         g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
@@ -496,12 +498,15 @@ snapshotParseSample(json_object *val,
                     path);
         return false;
     }
-    return shoalSchedJsonToDouble(json_object_array_get_idx(val, 0), path,
-                                  &sample->cpuCores, error) &&
-           shoalSchedJsonToDouble(json_object_array_get_idx(val, 1), path,
-                                  &sample->vcpuBusy, error) &&
-           shoalSchedJsonToDouble(json_object_array_get_idx(val, 2), path,
-                                  &sample->vcpuDelay, error);
+    if (!shoalSchedJsonToDouble(json_object_array_get_idx(val, 0), path,
+                                &sample.cpuCores, error) ||
+        !shoalSchedJsonToDouble(json_object_array_get_idx(val, 1), path,
+                                &sample.vcpuBusy, error) ||
+        !shoalSchedJsonToDouble(json_object_array_get_idx(val, 2), path,
+                                &sample.vcpuDelay, error))
+        return false;
+    g_array_append_val(samples, sample);
+    return true;
 }
 
 /* The members of a domain that are not strings or lists. */
@@ -547,7 +552,7 @@ snapshotParseDomainNumbers(json_object *obj,
 static bool
 snapshotParseDomain(json_object *obj,
                     const char *path,
-                    shoalSchedDomain **out,
+                    GPtrArray *domains,
                     GError **error)
 {
     static const char *const keys[] = {
@@ -563,16 +568,9 @@ snapshotParseDomain(json_object *obj,
         NULL,
     };
     g_autoptr(shoalSchedDomain) dom = shoalSchedDomainNew(NULL);
-    json_object *samples = NULL;
-    GError *err = NULL;
-    size_t i;
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonCheckKeys(obj, path, keys, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonCheckKeys(obj, path, keys, error) ||
         !shoalSchedJsonGetString(obj, path, "name", true, &dom->name, error) ||
         !shoalSchedJsonGetString(obj, path, "uuid", false, &dom->uuid, error) ||
         !shoalSchedJsonGetString(obj, path, "host", false, &dom->host, error) ||
@@ -583,84 +581,33 @@ snapshotParseDomain(json_object *obj,
         !shoalSchedJsonGetStrv(obj, path, "anti_affinity", &dom->antiAffinity,
                                error) ||
         !shoalSchedJsonGetStrv(obj, path, "pinned", &dom->pinned, error) ||
-        !snapshotParseDomainNumbers(obj, path, dom, error))
+        !snapshotParseDomainNumbers(obj, path, dom, error) ||
+        !shoalSchedJsonParseList(obj, path, "samples", false,
+                                 (shoalSchedJsonItemParser) snapshotParseSample,
+                                 dom->samples, error))
         return false;
-
-    samples = shoalSchedJsonGetMember(obj, path, "samples", json_type_array,
-                                      false, &err);
-    if (err) {
-        g_propagate_error(error, err);
-        return false;
-    }
-    for (i = 0; samples && i < json_object_array_length(samples); i++) {
-        g_autofree char *where = g_strdup_printf("%s.samples[%zu]", path, i);
-        shoalSchedSample sample;
-
-        if (!snapshotParseSample(json_object_array_get_idx(samples, i), where,
-                                 &sample, error))
-            return false;
-        g_array_append_val(dom->samples, sample);
-    }
-    *out = g_steal_pointer(&dom);
+    g_ptr_array_add(domains, g_steal_pointer(&dom));
     return true;
 }
 
 static bool
 snapshotParseMigration(json_object *obj,
                        const char *path,
-                       shoalSchedMigration **out,
+                       GPtrArray *migrations,
                        GError **error)
 {
     static const char *const keys[] = { "domain", "from", "to", NULL };
     g_autoptr(shoalSchedMigration) mig =
         shoalSchedMigrationNew(NULL, NULL, NULL);
 
-    if (!json_object_is_type(obj, json_type_object)) {
-        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                    _("'%1$s' must be an object"), path);
-        return false;
-    }
-    if (!shoalSchedJsonCheckKeys(obj, path, keys, error) ||
+    if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
+        !shoalSchedJsonCheckKeys(obj, path, keys, error) ||
         !shoalSchedJsonGetString(obj, path, "domain", true, &mig->domain,
                                  error) ||
         !shoalSchedJsonGetString(obj, path, "from", true, &mig->from, error) ||
         !shoalSchedJsonGetString(obj, path, "to", true, &mig->to, error))
         return false;
-    *out = g_steal_pointer(&mig);
-    return true;
-}
-
-typedef bool (*snapshotItemParser)(json_object *obj,
-                                   const char *path,
-                                   gpointer *out,
-                                   GError **error);
-
-/* Parses each element of the array @key of @root into @into. */
-static bool
-snapshotParseList(json_object *root,
-                  const char *key,
-                  bool required,
-                  snapshotItemParser parse,
-                  GPtrArray *into,
-                  GError **error)
-{
-    GError *err = NULL;
-    json_object *arr =
-        shoalSchedJsonGetMember(root, "", key, json_type_array, required, &err);
-    size_t i;
-
-    if (err) {
-        g_propagate_error(error, err);
-        return false;
-    }
-    for (i = 0; arr && i < json_object_array_length(arr); i++) {
-        g_autofree char *path = g_strdup_printf("%s[%zu]", key, i);
-        gpointer item = NULL;
-
-        if (!parse(json_object_array_get_idx(arr, i), path, &item, error))
-            return false;
-        g_ptr_array_add(into, item);
-    }
+    g_ptr_array_add(migrations, g_steal_pointer(&mig));
     return true;
 }
 
@@ -669,15 +616,12 @@ snapshotParseRecentMoves(json_object *root,
                          shoalSchedSnapshot *snap,
                          GError **error)
 {
-    GError *err = NULL;
-    json_object *arr = shoalSchedJsonGetMember(root, "", "recent_moves_ms",
-                                               json_type_array, false, &err);
+    json_object *arr = NULL;
     size_t i;
 
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(root, "", "recent_moves_ms",
+                                    json_type_array, false, &arr, error))
         return false;
-    }
     for (i = 0; arr && i < json_object_array_length(arr); i++) {
         json_object *val = json_object_array_get_idx(arr, i);
         gint64 t;
@@ -703,7 +647,6 @@ snapshotParseShoal(json_object *root, GError **error)
     };
     g_autoptr(shoalSchedSnapshot) snap = shoalSchedSnapshotNew();
     json_object *config = NULL;
-    GError *err = NULL;
     guint64 u;
 
     if (!shoalSchedJsonCheckKeys(root, "", keys, error))
@@ -719,26 +662,24 @@ snapshotParseShoal(json_object *root, GError **error)
         return NULL;
     snap->intervalMs = (unsigned) u;
 
-    config = shoalSchedJsonGetMember(root, "", "config", json_type_object,
-                                     false, &err);
-    if (err) {
-        g_propagate_error(error, err);
+    if (!shoalSchedJsonLookupMember(root, "", "config", json_type_object, false,
+                                    &config, error))
         return NULL;
-    }
     if (config) {
         if (!shoalSchedConfigParseJSON(&snap->config, config, "config", error))
             return NULL;
         snap->hasConfig = true;
     }
-    if (!snapshotParseList(root, "nodes", true,
-                           (snapshotItemParser) snapshotParseNode, snap->nodes,
-                           error) ||
-        !snapshotParseList(root, "domains", true,
-                           (snapshotItemParser) snapshotParseDomain,
-                           snap->domains, error) ||
-        !snapshotParseList(root, "migrations", false,
-                           (snapshotItemParser) snapshotParseMigration,
-                           snap->migrations, error) ||
+    if (!shoalSchedJsonParseList(root, "", "nodes", true,
+                                 (shoalSchedJsonItemParser) snapshotParseNode,
+                                 snap->nodes, error) ||
+        !shoalSchedJsonParseList(root, "", "domains", true,
+                                 (shoalSchedJsonItemParser) snapshotParseDomain,
+                                 snap->domains, error) ||
+        !shoalSchedJsonParseList(root, "", "migrations", false,
+                                 (shoalSchedJsonItemParser)
+                                     snapshotParseMigration,
+                                 snap->migrations, error) ||
         !snapshotParseRecentMoves(root, snap, error))
         return NULL;
     if (!snapshotValidate(snap, error))

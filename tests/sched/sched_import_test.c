@@ -269,10 +269,7 @@ testImportHtoolsMapping(void)
 static void
 testImportVmclusterErrors(void)
 {
-    static const struct {
-        const char *json;
-        const char *message;
-    } cases[] = {
+    static const schedTestParseError cases[] = {
         { "{\"format\": \"shoal-snapshot/1\"}",
           "invalid snapshot: the format must be 'vmcluster-snapshot/1'" },
         { "{\"format\": \"vmcluster-snapshot/1\"}",
@@ -292,17 +289,10 @@ testImportVmclusterErrors(void)
         { "{\"format\": \"vmcluster-snapshot/1\", \"nodes\": 3, \"vms\": []}",
           "invalid snapshot: 'nodes' must be an array" },
     };
-    size_t i;
 
-    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(shoalSchedSnapshot) snap =
-            shoalSchedSnapshotParseVmcluster(cases[i].json, &error);
-
-        g_assert_null(snap);
-        g_assert_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID);
-        g_assert_cmpstr(error->message, ==, cases[i].message);
-    }
+    schedTestCheckParseErrors(cases, G_N_ELEMENTS(cases),
+                              (schedTestParseFunc)
+                                  shoalSchedSnapshotParseVmcluster);
 }
 
 /*

@@ -15,51 +15,41 @@
 #include "sched.h"
 #include "sched_testutil.h"
 
+/* @text parses, formats back to itself, and so does a copy of it. */
+static void
+checkPlanRoundTrip(const char *text)
+{
+    g_autofree char *json = NULL;
+    g_autofree char *copied = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalSchedPlan) plan = NULL;
+    g_autoptr(shoalSchedPlan) copy = NULL;
+    size_t i;
+
+    plan = shoalSchedPlanParseJSON(text, &error);
+    g_assert_no_error(error);
+    json = shoalSchedPlanFormatJSON(plan);
+    g_assert_cmpstr(json, ==, text);
+
+    copy = shoalSchedPlanNew(plan->nowMs);
+    copy->imbalanceBefore = plan->imbalanceBefore;
+    copy->imbalanceAfter = plan->imbalanceAfter;
+    for (i = 0; i < plan->steps->len; i++)
+        shoalSchedPlanAppendStep(copy, shoalSchedStepCopy(
+                                           g_ptr_array_index(plan->steps, i)));
+    for (i = 0; i < plan->notes->len; i++)
+        shoalSchedPlanAppendNote(copy,
+                                 g_strdup(g_ptr_array_index(plan->notes, i)));
+    copied = shoalSchedPlanFormatJSON(copy);
+    g_assert_cmpstr(copied, ==, text);
+}
+
 static void
 testPlanRoundTrip(void)
 {
-    g_autofree char *dir =
-        g_test_build_filename(G_TEST_DIST, "data", "sched", "planner", NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *file;
-    unsigned n = 0;
-
-    g_assert_nonnull(d);
-    while ((file = g_dir_read_name(d))) {
-        g_autofree char *path = NULL;
-        g_autofree char *text = NULL;
-        g_autofree char *json = NULL;
-        g_autofree char *copied = NULL;
-        g_autoptr(GError) error = NULL;
-        g_autoptr(shoalSchedPlan) plan = NULL;
-        g_autoptr(shoalSchedPlan) copy = NULL;
-        size_t i;
-
-        if (!g_str_has_suffix(file, ".plan.json"))
-            continue;
-        path = g_build_filename(dir, file, NULL);
-        text = schedTestReadFile(path);
-        plan = shoalSchedPlanParseJSON(text, &error);
-        g_assert_no_error(error);
-        json = shoalSchedPlanFormatJSON(plan);
-        g_assert_cmpstr(json, ==, text);
-
-        copy = shoalSchedPlanNew(plan->nowMs);
-        copy->imbalanceBefore = plan->imbalanceBefore;
-        copy->imbalanceAfter = plan->imbalanceAfter;
-        for (i = 0; i < plan->steps->len; i++)
-            shoalSchedPlanAppendStep(copy,
-                                     shoalSchedStepCopy(
-                                         g_ptr_array_index(plan->steps, i)));
-        for (i = 0; i < plan->notes->len; i++)
-            shoalSchedPlanAppendNote(copy,
-                                     g_strdup(
-                                         g_ptr_array_index(plan->notes, i)));
-        copied = shoalSchedPlanFormatJSON(copy);
-        g_assert_cmpstr(copied, ==, text);
-        n++;
-    }
-    g_assert_cmpuint(n, >, 10);
+    g_assert_cmpuint(schedTestForeachFile("planner", ".plan.json",
+                                          checkPlanRoundTrip),
+                     >, 10);
 }
 
 #define PLAN_HEAD                                                               \
@@ -76,10 +66,7 @@ testPlanRoundTrip(void)
 static void
 testPlanErrors(void)
 {
-    static const struct {
-        const char *json;
-        const char *message;
-    } cases[] = {
+    static const schedTestParseError cases[] = {
         { "", "invalid plan: invalid JSON: unexpected end of the document" },
         { "[]", "invalid plan: the document must be a JSON object" },
         { "{\"format\": \"shoal-plan/0\"}",
@@ -122,17 +109,9 @@ testPlanErrors(void)
         { PLAN_HEAD "\"steps\": [], \"notes\": [3]}",
           "invalid plan: 'notes' must be an array of strings" },
     };
-    size_t i;
 
-    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(shoalSchedPlan) plan =
-            shoalSchedPlanParseJSON(cases[i].json, &error);
-
-        g_assert_null(plan);
-        g_assert_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID);
-        g_assert_cmpstr(error->message, ==, cases[i].message);
-    }
+    schedTestCheckParseErrors(cases, G_N_ELEMENTS(cases),
+                              (schedTestParseFunc) shoalSchedPlanParseJSON);
 }
 
 static void

@@ -117,40 +117,32 @@ testSnapshotFull(void)
     shoalSchedSnapshotUnref(snap);
 }
 
+/* @text formats to a document that reads back and formats the same. */
+static void
+checkSnapshotReadsBack(const char *text)
+{
+    g_autofree char *json = NULL;
+    g_autofree char *json2 = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalSchedSnapshot) snap = NULL;
+    g_autoptr(shoalSchedSnapshot) again = NULL;
+
+    snap = shoalSchedSnapshotParseJSON(text, &error);
+    g_assert_no_error(error);
+    json = shoalSchedSnapshotFormatJSON(snap);
+    again = shoalSchedSnapshotParseJSON(json, &error);
+    g_assert_no_error(error);
+    json2 = shoalSchedSnapshotFormatJSON(again);
+    g_assert_cmpstr(json2, ==, json);
+}
+
 /* Every recorded planner case formats to a document that reads back. */
 static void
 testSnapshotPlannerCases(void)
 {
-    g_autofree char *dir =
-        g_test_build_filename(G_TEST_DIST, "data", "sched", "planner", NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *file;
-    unsigned n = 0;
-
-    g_assert_nonnull(d);
-    while ((file = g_dir_read_name(d))) {
-        g_autofree char *path = NULL;
-        g_autofree char *text = NULL;
-        g_autofree char *json = NULL;
-        g_autofree char *json2 = NULL;
-        g_autoptr(GError) error = NULL;
-        g_autoptr(shoalSchedSnapshot) snap = NULL;
-        g_autoptr(shoalSchedSnapshot) again = NULL;
-
-        if (!g_str_has_suffix(file, ".snapshot.json"))
-            continue;
-        path = g_build_filename(dir, file, NULL);
-        text = schedTestReadFile(path);
-        snap = shoalSchedSnapshotParseJSON(text, &error);
-        g_assert_no_error(error);
-        json = shoalSchedSnapshotFormatJSON(snap);
-        again = shoalSchedSnapshotParseJSON(json, &error);
-        g_assert_no_error(error);
-        json2 = shoalSchedSnapshotFormatJSON(again);
-        g_assert_cmpstr(json2, ==, json);
-        n++;
-    }
-    g_assert_cmpuint(n, >, 10);
+    g_assert_cmpuint(schedTestForeachFile("planner", ".snapshot.json",
+                                          checkSnapshotReadsBack),
+                     >, 10);
 }
 
 #define SNAP_HEAD "{\"format\": \"shoal-snapshot/1\", \"now_ms\": 0, "
@@ -159,10 +151,7 @@ testSnapshotPlannerCases(void)
 static void
 testSnapshotErrors(void)
 {
-    static const struct {
-        const char *json;
-        const char *message;
-    } cases[] = {
+    static const schedTestParseError cases[] = {
         { "[]", "invalid snapshot: the document must be a JSON object" },
         { "{}", "invalid snapshot: 'format' is missing" },
         { "{\"format\": \"shoal-snapshot/2\"}",
@@ -239,17 +228,9 @@ testSnapshotErrors(void)
         { SNAP_HEAD "\"nodes\": [], \"domains\": [], \"interval_ms\": -5}",
           "invalid snapshot: 'interval_ms' must be an integer from 0 to 4294967295" },
     };
-    size_t i;
 
-    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(shoalSchedSnapshot) snap =
-            shoalSchedSnapshotParseJSON(cases[i].json, &error);
-
-        g_assert_null(snap);
-        g_assert_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID);
-        g_assert_cmpstr(error->message, ==, cases[i].message);
-    }
+    schedTestCheckParseErrors(cases, G_N_ELEMENTS(cases),
+                              (schedTestParseFunc) shoalSchedSnapshotParseJSON);
 }
 
 /* No prefix of a document crashes the parser; each one fails. */

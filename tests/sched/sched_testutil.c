@@ -26,6 +26,38 @@ schedTestReadFile(const char *path)
 }
 
 /*
+ * Calls @check on the contents of each file in tests/data/sched/@dir
+ * whose name ends in @suffix.
+ *
+ * Returns: how many files it checked.
+ */
+unsigned
+schedTestForeachFile(const char *dir,
+                     const char *suffix,
+                     void (*check)(const char *text))
+{
+    g_autofree char *path =
+        g_test_build_filename(G_TEST_DIST, "data", "sched", dir, NULL);
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    const char *file;
+    unsigned n = 0;
+
+    g_assert_nonnull(d);
+    while ((file = g_dir_read_name(d))) {
+        g_autofree char *name = NULL;
+        g_autofree char *text = NULL;
+
+        if (!g_str_has_suffix(file, suffix))
+            continue;
+        name = g_build_filename(path, file, NULL);
+        text = schedTestReadFile(name);
+        check(text);
+        n++;
+    }
+    return n;
+}
+
+/*
  * Compares @actual with the expected file @path, or with
  * SHOAL_TEST_REGENERATE=1 in the environment writes it there.
  */
@@ -83,6 +115,28 @@ schedTestCheckDataUsed(const char *dir,
         if (!used)
             g_test_message("unused data file %s/%s", dir, file);
         g_assert_true(used);
+    }
+}
+
+/*
+ * Each of @cases must make @parse fail with SHOAL_SCHED_ERROR_INVALID and
+ * exactly its message.
+ */
+void
+schedTestCheckParseErrors(const schedTestParseError *cases,
+                          size_t ncases,
+                          schedTestParseFunc parse)
+{
+    size_t i;
+
+    for (i = 0; i < ncases; i++) {
+        g_autoptr(GError) error = NULL;
+        /* not freed: a result fails the test below */
+        gpointer result = parse(cases[i].json, &error);
+
+        g_assert_null(result);
+        g_assert_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID);
+        g_assert_cmpstr(error->message, ==, cases[i].message);
     }
 }
 
