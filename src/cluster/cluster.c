@@ -458,12 +458,6 @@ clusterReadDomain(virConnectPtr conn, const clusterJob *job, bool *gone)
         *gone = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
         virResetLastError();
     }
-    /* libvirt has no inactive transient domains: one read as such is
-     * being removed (its host sends no event for that) */
-    if (rec && rec->state == VIR_DOMAIN_SHUTOFF && !rec->persistent) {
-        g_clear_pointer(&rec, shoalInventoryRecordFree);
-        *gone = true;
-    }
     return rec;
 }
 

@@ -99,11 +99,6 @@ shoalClusterRefreshDomain(shoalCluster *cluster,
     unsigned char uuid[VIR_UUID_BUFLEN];
 
     rec = shoalSyncReadDomain(dom, hostName, &error);
-    if (rec && rec->state == VIR_DOMAIN_SHUTOFF && !rec->persistent) {
-        /* a transient domain that stopped is being removed */
-        g_clear_pointer(&rec, shoalInventoryRecordFree);
-        g_set_error_literal(&error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN, "");
-    }
     if (rec) {
         shoalInventoryUpdate(cluster->inventory, hostName, rec);
     } else if (g_error_matches(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN) &&

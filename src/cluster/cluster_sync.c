@@ -6,9 +6,11 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
 #include "cluster_error.h"
+#include "util_error.h"
 
 /* UUIDs of the domains a filtered listing returns. */
 static GHashTable *
@@ -144,7 +146,8 @@ shoalSyncReadHost(virConnectPtr conn, const char *hostName, GError **error)
 
 /**
  * shoalSyncReadDomain:
- * Returns: (transfer full): what the host says of one domain now.
+ * Returns: (transfer full): what the host says of one domain now, or NULL
+ *   with VIR_ERR_NO_DOMAIN when it has none (or one it is removing).
  */
 shoalInventoryRecord *
 shoalSyncReadDomain(virDomainPtr dom, const char *hostName, GError **error)
@@ -166,6 +169,14 @@ shoalSyncReadDomain(virDomainPtr dom, const char *hostName, GError **error)
         (managedSave = virDomainHasManagedSaveImage(dom, 0)) < 0 ||
         (snapshots = virDomainSnapshotNum(dom, 0)) < 0) {
         shoalErrorFromLibvirt(error, hostName);
+        return NULL;
+    }
+    if (state == VIR_DOMAIN_SHUTOFF && persistent == 0) {
+        /* libvirt keeps no inactive transient domain: this one (stopped,
+         * or a migration's source) is being removed, with no event */
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN,
+                    _("Domain not found: domain '%1$s' is being removed"),
+                    virDomainGetName(dom));
         return NULL;
     }
     rec = shoalInventoryRecordNew(virDomainGetName(dom), uuid);
