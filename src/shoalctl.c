@@ -188,6 +188,15 @@ ctlPrintJson(json_object *result)
     g_print("%s\n", json_object_to_json_string_ext(result, CTL_JSON_PRETTY));
 }
 
+/* "shoalctl: error: …", as main reports a failure */
+static void
+ctlPrintError(const char *message)
+{
+    g_autofree char *text = g_strdup_printf(_("error: %1$s"), message);
+
+    g_printerr("shoalctl: %s\n", text);
+}
+
 static json_object *
 ctlObjGet(json_object *obj, const char *key)
 {
@@ -251,6 +260,28 @@ static const char *
 ctlOr(const char *str, const char *fallback)
 {
     return str ? str : fallback;
+}
+
+/* A string member, or @fallback if there is none */
+static char *
+ctlFormatString(json_object *obj, const char *key, const char *fallback)
+{
+    return g_strdup(ctlOr(ctlObjString(obj, key), fallback));
+}
+
+static char *
+ctlFormatUint(json_object *obj, const char *key)
+{
+    return g_strdup_printf("%lu", (unsigned long) ctlObjUint(obj, key));
+}
+
+/* A fraction as a percentage; "-" if it is unknown (NULL) */
+static char *
+ctlFormatPercent(json_object *fraction)
+{
+    if (!fraction)
+        return g_strdup("-");
+    return g_strdup_printf("%.0f%%", 100 * json_object_get_double(fraction));
 }
 
 static const char *
@@ -317,6 +348,16 @@ ctlTableNew(const char *const *headers, size_t ncols)
     return rows;
 }
 
+/* A new row as wide as the header, added to @rows for the caller to fill. */
+static char **
+ctlTableAddRow(GPtrArray *rows)
+{
+    char **row = g_new0(char *, g_strv_length(rows->pdata[0]) + 1);
+
+    g_ptr_array_add(rows, row);
+    return row;
+}
+
 /*
  * Prints @rows (GStrv each, the first one the header) in columns; @align
  * has an 'l' or 'r' per column, and may leave out columns at the end.
@@ -360,16 +401,71 @@ ctlTablePrint(GPtrArray *rows, const char *align)
 
 /* Options */
 
-/* Takes --socket and --json from one parse; the last one given wins. */
-static void
-ctlTakeGlobals(shoalCtl *ctl, char *socketPath, gboolean json)
+/* --socket and --json, which every parser takes */
+typedef struct {
+    char *socketPath;
+    gboolean json;
+} shoalCtlGlobals;
+
+/* A parser for "shoalctl [OPTION…] @parameters"; GLib translates its texts. */
+static GOptionContext *
+ctlOptionContextNew(const char *parameters,
+                    const char *summary,
+                    const char *description)
 {
-    if (socketPath) {
+    GOptionContext *octx = g_option_context_new(parameters);
+
+    g_option_context_set_translation_domain(octx, GETTEXT_PACKAGE);
+    g_option_context_set_summary(octx, summary);
+    if (description)
+        g_option_context_set_description(octx, description);
+    return octx;
+}
+
+/* Adds --socket and --json after the options added so far, for --help. */
+static void
+ctlOptionsAddGlobals(GOptionContext *octx, shoalCtlGlobals *globals)
+{
+    const GOptionEntry entries[] = {
+        { "socket", 0, 0, G_OPTION_ARG_FILENAME, &globals->socketPath,
+          N_("The admin socket (default " CTL_DEFAULT_SOCKET ")"), N_("PATH") },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &globals->json,
+          N_("Print the result as JSON"), NULL },
+        { NULL },
+    };
+
+    g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
+}
+
+/*
+ * Parses @args with @octx, whose options include @globals. The command
+ * line has --socket and --json before and after the command's name, so
+ * two parses take them; the last one given wins.
+ */
+static bool
+ctlOptionsParse(shoalCtl *ctl,
+                GOptionContext *octx,
+                shoalCtlGlobals *globals,
+                char ***args,
+                GError **error)
+{
+    bool ok = g_option_context_parse_strv(octx, args, error);
+
+    /* even after a failure, as GLib may have set them */
+    if (globals->socketPath) {
         g_free(ctl->socketPath);
-        ctl->socketPath = socketPath;
+        ctl->socketPath = g_steal_pointer(&globals->socketPath);
     }
-    if (json)
+    if (globals->json)
         ctl->json = true;
+    return ok;
+}
+
+static void
+ctlSetUsageError(GError **error, const char *usage)
+{
+    g_set_error(error, CTL_ERROR, 0,
+                _("wrong number of arguments; usage: shoalctl %1$s"), usage);
 }
 
 /*
@@ -388,39 +484,22 @@ ctlParseArgs(shoalCtl *ctl,
              char ***args,
              GError **error)
 {
-    char *socketPath = NULL;
-    gboolean json = FALSE;
-    const GOptionEntry globals[] = {
-        { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socketPath,
-          N_("The admin socket (default " CTL_DEFAULT_SOCKET ")"), N_("PATH") },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-          N_("Print the result as JSON"), NULL },
-        { NULL },
-    };
+    shoalCtlGlobals globals = { 0 };
     g_autoptr(GOptionContext) octx = NULL;
     g_autofree char *usage = NULL;
-    bool ok;
 
     if (parameters)
         usage = g_strdup_printf("%s %s", path, _(parameters));
     else
         usage = g_strdup(path);
-    octx = g_option_context_new(usage);
-    g_option_context_set_translation_domain(octx, GETTEXT_PACKAGE);
-    g_option_context_set_summary(octx, summary);
-    if (description)
-        g_option_context_set_description(octx, description);
+    octx = ctlOptionContextNew(usage, summary, description);
     if (entries)
         g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
-    g_option_context_add_main_entries(octx, globals, GETTEXT_PACKAGE);
-    ok = g_option_context_parse_strv(octx, args, error);
-    ctlTakeGlobals(ctl, socketPath, json);
-    if (!ok)
+    ctlOptionsAddGlobals(octx, &globals);
+    if (!ctlOptionsParse(ctl, octx, &globals, args, error))
         return false;
     if (nargs >= 0 && g_strv_length(*args) != (guint) nargs + 1) {
-        g_set_error(error, CTL_ERROR, 0,
-                    _("wrong number of arguments; usage: shoalctl %1$s"),
-                    usage);
+        ctlSetUsageError(error, usage);
         return false;
     }
     return true;
@@ -446,6 +525,60 @@ ctlRequestNew(const char *command)
     return request;
 }
 
+/* Sends @request; with --json, prints its result as it came. */
+static bool
+ctlCallPrintJson(shoalCtl *ctl,
+                 json_object *request,
+                 json_object **result,
+                 GError **error)
+{
+    if (!ctlCall(ctl, request, result, error))
+        return false;
+    if (ctl->json)
+        ctlPrintJson(*result);
+    return true;
+}
+
+/*
+ * A command without options or request members: parses its arguments,
+ * sends @command and, with --json, prints the result.
+ */
+static bool
+ctlCommandCall(shoalCtl *ctl,
+               const shoalCtlCommand *cmd,
+               char ***args,
+               const char *command,
+               json_object **result,
+               GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew(command);
+
+    return ctlCommandParseArgs(ctl, cmd, NULL, args, error) &&
+           ctlCallPrintJson(ctl, request, result, error);
+}
+
+/*
+ * Parses a host command's arguments, the first of which is the host's
+ * name, and starts its request with that name. Returns: a new request,
+ * or NULL on error.
+ */
+static json_object *
+ctlHostRequestNew(shoalCtl *ctl,
+                  const shoalCtlCommand *cmd,
+                  const GOptionEntry *entries,
+                  char ***args,
+                  const char *command,
+                  GError **error)
+{
+    json_object *request;
+
+    if (!ctlCommandParseArgs(ctl, cmd, entries, args, error))
+        return NULL;
+    request = ctlRequestNew(command);
+    json_object_object_add(request, "name", json_object_new_string((*args)[1]));
+    return request;
+}
+
 /* Commands */
 
 /*
@@ -462,16 +595,11 @@ ctlCallList(shoalCtl *ctl,
             size_t *n,
             GError **error)
 {
-    g_autoptr(json_object) request = ctlRequestNew(command);
-
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
-        !ctlCall(ctl, request, result, error))
+    if (!ctlCommandCall(ctl, cmd, args, command, result, error))
         return false;
     *n = 0;
-    if (ctl->json) {
-        ctlPrintJson(*result);
+    if (ctl->json)
         return true;
-    }
     if (json_object_is_type(*result, json_type_array))
         *n = json_object_array_length(*result);
     if (*n == 0)
@@ -504,30 +632,20 @@ ctlCommandHostList(shoalCtl *ctl,
         json_object *host = json_object_array_get_idx(result, i);
         bool maintenance =
             json_object_get_boolean(ctlObjGet(host, "maintenance"));
-        char **row = g_new0(char *, G_N_ELEMENTS(ctlHostColumns) + 1);
-        json_object *load;
+        char **row = ctlTableAddRow(rows);
 
-        row[0] = g_strdup(ctlOr(ctlObjString(host, "name"), "-"));
+        row[0] = ctlFormatString(host, "name", "-");
         row[1] = g_strdup(ctlStateLabel(ctlObjString(host, "state")));
         row[2] = g_strdup(maintenance ? _("yes") : _("no"));
-        row[3] =
-            g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "domains"));
-        row[4] =
-            g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "running"));
-        load = ctlObjGet(host, "cpu_load");
-        row[5] =
-            load ? g_strdup_printf("%.0f%%", 100 * json_object_get_double(load))
-                 : g_strdup("-");
-        row[6] =
-            g_strdup_printf("%lu", (unsigned long) ctlObjUint(host, "cpus"));
-        row[7] = g_strdup_printf("%lu",
-                                 (unsigned long) ctlObjUint(host,
-                                                            "committed_vcpus"));
+        row[3] = ctlFormatUint(host, "domains");
+        row[4] = ctlFormatUint(host, "running");
+        row[5] = ctlFormatPercent(ctlObjGet(host, "cpu_load"));
+        row[6] = ctlFormatUint(host, "cpus");
+        row[7] = ctlFormatUint(host, "committed_vcpus");
         row[8] = ctlFormatMemory(ctlObjUint(host, "memory_kib"), true);
         row[9] =
             ctlFormatMemory(ctlObjUint(host, "committed_memory_kib"), false);
-        row[10] = g_strdup(ctlOr(ctlObjString(host, "last_error"), ""));
-        g_ptr_array_add(rows, row);
+        row[10] = ctlFormatString(host, "last_error", "");
     }
     /* the ERROR column only when a host has one */
     ctlTablePrint(rows, errors ? "lllrrrrrrrl" : "lllrrrrrrr");
@@ -547,25 +665,21 @@ ctlCommandHostAdd(shoalCtl *ctl,
           N_("URI") },
         { NULL },
     };
-    g_autoptr(json_object) request = ctlRequestNew("host-add");
+    g_autoptr(json_object) request = NULL;
     g_autoptr(json_object) result = NULL;
-    const char *name;
 
-    if (!ctlCommandParseArgs(ctl, cmd, entries, args, error))
+    request = ctlHostRequestNew(ctl, cmd, entries, args, "host-add", error);
+    if (!request)
         return false;
-    name = (*args)[1];
-    json_object_object_add(request, "name", json_object_new_string(name));
     json_object_object_add(request, "uri", json_object_new_string((*args)[2]));
     if (migrationUri) {
         json_object_object_add(request, "migration_uri",
                                json_object_new_string(migrationUri));
     }
-    if (!ctlCall(ctl, request, &result, error))
+    if (!ctlCallPrintJson(ctl, request, &result, error))
         return false;
-    if (ctl->json)
-        ctlPrintJson(result);
-    else
-        ctlSay(_("host '%1$s' added"), name);
+    if (!ctl->json)
+        ctlSay(_("host '%1$s' added"), (*args)[1]);
     return true;
 }
 
@@ -575,21 +689,70 @@ ctlCommandHostRemove(shoalCtl *ctl,
                      char ***args,
                      GError **error)
 {
-    g_autoptr(json_object) request = ctlRequestNew("host-remove");
+    g_autoptr(json_object) request = NULL;
     g_autoptr(json_object) result = NULL;
-    const char *name;
 
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error))
+    request = ctlHostRequestNew(ctl, cmd, NULL, args, "host-remove", error);
+    if (!request || !ctlCallPrintJson(ctl, request, &result, error))
         return false;
-    name = (*args)[1];
-    json_object_object_add(request, "name", json_object_new_string(name));
-    if (!ctlCall(ctl, request, &result, error))
-        return false;
-    if (ctl->json)
-        ctlPrintJson(result);
-    else
-        ctlSay(_("host '%1$s' removed"), name);
+    if (!ctl->json)
+        ctlSay(_("host '%1$s' removed"), (*args)[1]);
     return true;
+}
+
+/* What 'host maintenance' did, for people. */
+static void
+ctlMaintenanceSay(const char *name,
+                  bool on,
+                  bool returnDomains,
+                  json_object *result)
+{
+    guint64 migrated = ctlObjUint(result, "migrated");
+    guint64 rehomed = ctlObjUint(result, "rehomed");
+
+    if (on) {
+        /* TRANSLATORS: the plural follows the first number (migrated) */
+        ctlSay(ngettext("host '%1$s' is in maintenance: %2$lu domain migrated, %3$lu re-homed",
+                        "host '%1$s' is in maintenance: %2$lu domains migrated, %3$lu re-homed",
+                        migrated),
+               name, (unsigned long) migrated, (unsigned long) rehomed);
+    } else if (returnDomains) {
+        /* TRANSLATORS: the plural follows the first number (migrated) */
+        ctlSay(ngettext("host '%1$s' is out of maintenance: %2$lu domain migrated back, %3$lu re-homed",
+                        "host '%1$s' is out of maintenance: %2$lu domains migrated back, %3$lu re-homed",
+                        migrated),
+               name, (unsigned long) migrated, (unsigned long) rehomed);
+    } else {
+        ctlSay(_("host '%1$s' is out of maintenance"), name);
+    }
+}
+
+/*
+ * Fails if 'host maintenance' left domains behind: prints each one's
+ * error, with --json too, and the count becomes @error.
+ */
+static bool
+ctlMaintenanceCheckFailed(const char *name, json_object *result, GError **error)
+{
+    guint64 failed = ctlObjUint(result, "failed");
+    json_object *errors = ctlObjGet(result, "errors");
+    size_t i;
+
+    if (failed == 0)
+        return true;
+    for (i = 0; json_object_is_type(errors, json_type_array) &&
+                i < json_object_array_length(errors);
+         i++) {
+        json_object *message = json_object_array_get_idx(errors, i);
+
+        ctlPrintError(json_object_get_string(message));
+    }
+    g_set_error(error, CTL_ERROR, 0,
+                ngettext("%1$lu domain could not be moved for host '%2$s'",
+                         "%1$lu domains could not be moved for host '%2$s'",
+                         failed),
+                (unsigned long) failed, name);
+    return false;
 }
 
 static bool
@@ -605,18 +768,15 @@ ctlCommandHostMaintenance(shoalCtl *ctl,
           NULL },
         { NULL },
     };
-    g_autoptr(json_object) request = ctlRequestNew("host-maintenance");
+    g_autoptr(json_object) request = NULL;
     g_autoptr(json_object) result = NULL;
-    json_object *errors;
     const char *name;
     const char *mode;
-    guint64 migrated;
-    guint64 rehomed;
-    guint64 failed;
     bool on;
-    size_t i;
 
-    if (!ctlCommandParseArgs(ctl, cmd, entries, args, error))
+    request =
+        ctlHostRequestNew(ctl, cmd, entries, args, "host-maintenance", error);
+    if (!request)
         return false;
     name = (*args)[1];
     mode = (*args)[2];
@@ -630,52 +790,14 @@ ctlCommandHostMaintenance(shoalCtl *ctl,
         g_set_error(error, CTL_ERROR, 0, _("--return applies only to 'off'"));
         return false;
     }
-    json_object_object_add(request, "name", json_object_new_string(name));
     json_object_object_add(request, "on", json_object_new_boolean(on));
     json_object_object_add(request, "return",
                            json_object_new_boolean(returnDomains));
-    if (!ctlCall(ctl, request, &result, error))
+    if (!ctlCallPrintJson(ctl, request, &result, error))
         return false;
-
-    migrated = ctlObjUint(result, "migrated");
-    rehomed = ctlObjUint(result, "rehomed");
-    failed = ctlObjUint(result, "failed");
-    if (ctl->json) {
-        ctlPrintJson(result);
-    } else if (on) {
-        /* TRANSLATORS: the plural follows the first number (migrated) */
-        ctlSay(ngettext("host '%1$s' is in maintenance: %2$lu domain migrated, %3$lu re-homed",
-                        "host '%1$s' is in maintenance: %2$lu domains migrated, %3$lu re-homed",
-                        migrated),
-               name, (unsigned long) migrated, (unsigned long) rehomed);
-    } else if (returnDomains) {
-        /* TRANSLATORS: the plural follows the first number (migrated) */
-        ctlSay(ngettext("host '%1$s' is out of maintenance: %2$lu domain migrated back, %3$lu re-homed",
-                        "host '%1$s' is out of maintenance: %2$lu domains migrated back, %3$lu re-homed",
-                        migrated),
-               name, (unsigned long) migrated, (unsigned long) rehomed);
-    } else {
-        ctlSay(_("host '%1$s' is out of maintenance"), name);
-    }
-    if (failed == 0)
-        return true;
-    errors = ctlObjGet(result, "errors");
-    for (i = 0; json_object_is_type(errors, json_type_array) &&
-                i < json_object_array_length(errors);
-         i++) {
-        g_autofree char *text =
-            g_strdup_printf(_("error: %1$s"),
-                            json_object_get_string(
-                                json_object_array_get_idx(errors, i)));
-
-        g_printerr("shoalctl: %s\n", text);
-    }
-    g_set_error(error, CTL_ERROR, 0,
-                ngettext("%1$lu domain could not be moved for host '%2$s'",
-                         "%1$lu domains could not be moved for host '%2$s'",
-                         failed),
-                (unsigned long) failed, name);
-    return false;
+    if (!ctl->json)
+        ctlMaintenanceSay(name, on, returnDomains, result);
+    return ctlMaintenanceCheckFailed(name, result, error);
 }
 
 static bool
@@ -698,30 +820,23 @@ ctlCommandMigrations(shoalCtl *ctl,
     rows = ctlTableNew(ctlMigrationColumns, G_N_ELEMENTS(ctlMigrationColumns));
     for (i = 0; i < n; i++) {
         json_object *mig = json_object_array_get_idx(result, i);
-        json_object *progress = ctlObjGet(mig, "progress");
         json_object *downtime = ctlObjGet(mig, "downtime_ms");
         const char *err = ctlObjString(mig, "error");
         const char *reason = ctlObjString(mig, "reason");
-        char **row = g_new0(char *, G_N_ELEMENTS(ctlMigrationColumns) + 1);
+        char **row = ctlTableAddRow(rows);
 
-        row[0] = g_strdup_printf("%lu", (unsigned long) ctlObjUint(mig, "id"));
-        row[1] = g_strdup(ctlOr(ctlObjString(mig, "domain"), "-"));
-        row[2] = g_strdup(ctlOr(ctlObjString(mig, "from"), "-"));
-        row[3] = g_strdup(ctlOr(ctlObjString(mig, "to"), "-"));
+        row[0] = ctlFormatUint(mig, "id");
+        row[1] = ctlFormatString(mig, "domain", "-");
+        row[2] = ctlFormatString(mig, "from", "-");
+        row[3] = ctlFormatString(mig, "to", "-");
         row[4] = g_strdup(ctlStateLabel(ctlObjString(mig, "state")));
-        if (progress) {
-            row[5] = g_strdup_printf("%.0f%%",
-                                     100 * json_object_get_double(progress));
-        } else {
-            row[5] = g_strdup("-");
-        }
+        row[5] = ctlFormatPercent(ctlObjGet(mig, "progress"));
         row[6] = ctlFormatDuration(ctlObjUint(mig, "duration_ms"));
         if (downtime)
             row[7] = ctlFormatDuration(json_object_get_uint64(downtime));
         else
             row[7] = g_strdup("-");
         row[8] = g_strdup(err ? err : ctlOr(reason, ""));
-        g_ptr_array_add(rows, row);
     }
     ctlTablePrint(rows, "rllllrrrl");
     return true;
@@ -741,18 +856,14 @@ ctlCommandStatus(shoalCtl *ctl,
         { "running", N_("Domains running:") },
         { "migrations_running", N_("Migrations running:") },
     };
-    g_autoptr(json_object) request = ctlRequestNew("status");
     g_autoptr(json_object) result = NULL;
     size_t width = 0;
     size_t i;
 
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
-        !ctlCall(ctl, request, &result, error))
+    if (!ctlCommandCall(ctl, cmd, args, "status", &result, error))
         return false;
-    if (ctl->json) {
-        ctlPrintJson(result);
+    if (ctl->json)
         return true;
-    }
     for (i = 0; i < G_N_ELEMENTS(labels); i++)
         width = MAX(width, (size_t) g_utf8_strlen(_(labels[i].label), -1));
     for (i = 0; i < G_N_ELEMENTS(labels); i++) {
@@ -829,17 +940,13 @@ ctlCommandRebalance(shoalCtl *ctl,
                     char ***args,
                     GError **error)
 {
-    g_autoptr(json_object) request = ctlRequestNew("rebalance");
     g_autoptr(json_object) result = NULL;
     guint64 failed;
 
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
-        !ctlCall(ctl, request, &result, error))
+    if (!ctlCommandCall(ctl, cmd, args, "rebalance", &result, error))
         return false;
-    if (ctl->json) {
-        ctlPrintJson(result);
+    if (ctl->json)
         return true;
-    }
     if (!ctlPrintPlan(ctl, ctlObjGet(result, "plan"), error))
         return false;
     failed = ctlObjUint(result, "failed");
@@ -863,10 +970,9 @@ ctlCommandSimulate(shoalCtl *ctl,
 
     if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error))
         return false;
+    /* one FILE at least, which the command table cannot say */
     if (g_strv_length(*args) < 2) {
-        g_set_error(error, CTL_ERROR, 0,
-                    _("wrong number of arguments; usage: shoalctl %1$s"),
-                    "simulate FILE...");
+        ctlSetUsageError(error, "simulate FILE...");
         return false;
     }
     if (!(out = shoalSchedCliSimulate((const char *const *) (*args + 1),
@@ -882,13 +988,13 @@ ctlCommandSnapshot(shoalCtl *ctl,
                    char ***args,
                    GError **error)
 {
-    g_autoptr(json_object) request = ctlRequestNew("snapshot");
     g_autoptr(json_object) result = NULL;
 
-    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
-        !ctlCall(ctl, request, &result, error))
+    if (!ctlCommandCall(ctl, cmd, args, "snapshot", &result, error))
         return false;
-    ctlPrintJson(result);
+    /* JSON is its only form */
+    if (!ctl->json)
+        ctlPrintJson(result);
     return true;
 }
 
@@ -1015,14 +1121,9 @@ ctlRunGroup(shoalCtl *ctl, const char *group, char ***args, GError **error)
 static bool
 ctlRun(shoalCtl *ctl, char ***args, GError **error)
 {
-    char *socketPath = NULL;
-    gboolean json = FALSE;
+    shoalCtlGlobals globals = { 0 };
     gboolean version = FALSE;
     const GOptionEntry entries[] = {
-        { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socketPath,
-          N_("The admin socket (default " CTL_DEFAULT_SOCKET ")"), N_("PATH") },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-          N_("Print the result as JSON"), NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
           N_("Print the version and exit"), NULL },
         { NULL },
@@ -1035,22 +1136,19 @@ ctlRun(shoalCtl *ctl, char ***args, GError **error)
     const shoalCtlCommand *cmd;
     size_t nwords = 0;
     size_t i;
-    bool ok;
 
     footer =
         g_strdup_printf("%s\n\n%s", description,
                         _("Run 'shoalctl COMMAND --help' for the options of a command."));
-    octx = g_option_context_new(N_("COMMAND [ARGUMENT…]"));
-    g_option_context_set_translation_domain(octx, GETTEXT_PACKAGE);
-    g_option_context_set_summary(octx,
-                                 N_("Administer virtshoald: member hosts, maintenance, migrations."));
-    g_option_context_set_description(octx, footer);
+    octx =
+        ctlOptionContextNew(N_("COMMAND [ARGUMENT…]"),
+                            N_("Administer virtshoald: member hosts, maintenance, migrations."),
+                            footer);
+    ctlOptionsAddGlobals(octx, &globals);
     g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
     /* the command's own parser takes what follows its name */
     g_option_context_set_strict_posix(octx, TRUE);
-    ok = g_option_context_parse_strv(octx, args, error);
-    ctlTakeGlobals(ctl, socketPath, json);
-    if (!ok)
+    if (!ctlOptionsParse(ctl, octx, &globals, args, error))
         return false;
     if (version) {
         g_print("shoalctl (Shoal) %s\n", PACKAGE_VERSION);
@@ -1099,10 +1197,7 @@ main(int argc, char **argv)
     ok = ctlRun(&ctl, &args, &error);
     ctlClear(&ctl);
     if (!ok) {
-        g_autofree char *text =
-            g_strdup_printf(_("error: %1$s"), error->message);
-
-        g_printerr("shoalctl: %s\n", text);
+        ctlPrintError(error->message);
         return EXIT_FAILURE;
     }
     return EXIT_SUCCESS;
