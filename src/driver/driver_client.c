@@ -75,6 +75,7 @@ shoalDriverClientUnref(shoalDriverClient *client)
     g_byte_array_unref(client->inBuf);
     g_mutex_clear(&client->lock);
     g_clear_object(&client->conn);
+    g_free(client->denied);
     g_free(client);
 }
 

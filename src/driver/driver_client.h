@@ -31,7 +31,9 @@ struct _shoalDriverClient {
     GSource *inSource;         /* main thread only */
     GSource *outSource;        /* main thread only */
     bool socketReadOnly;       /* immutable: came in on the -ro socket */
-    uid_t uid;                 /* immutable: SO_PEERCRED */
+    char *denied; /* immutable, (nullable): why the read-write socket
+                   * refuses this peer; every call gets it as its error */
+    uid_t uid;    /* immutable: SO_PEERCRED */
 
     GByteArray *inBuf;        /* main thread only: partial packet */
     guint32 inWant;           /* main thread only: 0 = length unknown */

@@ -146,6 +146,11 @@ dispatchCheckAccess(shoalDriverClient *client,
     bool open;
     bool readOnly;
 
+    if (client->denied) {
+        g_set_error_literal(error, SHOAL_ERROR, VIR_ERR_ACCESS_DENIED,
+                            client->denied);
+        return false;
+    }
     g_mutex_lock(&client->lock);
     open = client->open;
     readOnly = client->readOnly;
@@ -234,6 +239,8 @@ shoalDispatchRun(gpointer data, gpointer opaque)
                          SHOAL_LOG_CLIENT(job->client->idStr), "MESSAGE",
                          "call %s failed: %s", job->proc->name, error->message);
         dispatchSendError(job->client, &job->hdr, error);
+        if (job->client->denied)
+            shoalDriverClientCloseAfterFlush(job->client);
     }
     shoalDriverClientCallDone(job->client);
 }

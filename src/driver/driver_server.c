@@ -78,25 +78,31 @@ shoalDriverServerNew(shoalCluster *cluster,
 }
 
 /*
- * The read-write socket is for root and the access group. Like libvirtd
- * refusing a client of its admin socket, close the connection of anyone
- * else at once: the socket's permissions normally keep them out already.
+ * The read-write socket is for root and the access group; the socket's
+ * permissions normally keep anyone else out already. Returns NULL for a
+ * peer it admits, else why not: the peer's calls get that as their error,
+ * then the connection closes (closing at once would kill the client with
+ * SIGPIPE before it could say why).
  */
-static bool
+static char *
 serverCheckAccess(shoalDriverServer *server, GSocketConnection *conn)
 {
+    const shoalSocketConfig *sockets = server->config.sockets;
     GSocket *socket = g_socket_connection_get_socket(conn);
     g_autoptr(GCredentials) creds = g_socket_get_credentials(socket, NULL);
 
-    if (shoalSocketCheckPeer(server->config.sockets, creds))
-        return true;
+    if (shoalSocketCheckPeer(sockets, creds))
+        return NULL;
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
                      "refusing client pid=%d uid=%d on the read-write socket",
                      creds ? (int) g_credentials_get_unix_pid(creds, NULL) : -1,
                      creds ? (int) g_credentials_get_unix_user(creds, NULL)
                            : -1);
-    g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
-    return false;
+    if (sockets && sockets->accessGroup)
+        return g_strdup_printf(_("access denied: only root and group '%1$s' may use the read-write socket"),
+                               sockets->accessGroup);
+    return g_strdup(
+        _("access denied: only root may use the read-write socket"));
 }
 
 static gboolean
@@ -107,11 +113,12 @@ serverOnIncoming(GSocketService *service,
 {
     shoalDriverServer *server = opaque;
     bool readOnly = source != NULL;
+    g_autofree char *denied = NULL;
     shoalDriverClient *client;
     unsigned id;
 
-    if (!readOnly && !serverCheckAccess(server, conn))
-        return TRUE;
+    if (!readOnly)
+        denied = serverCheckAccess(server, conn);
     g_mutex_lock(&server->lock);
     if (g_hash_table_size(server->clients) >= server->config.maxClients) {
         g_mutex_unlock(&server->lock);
@@ -122,6 +129,7 @@ serverOnIncoming(GSocketService *service,
     }
     id = ++server->nextClientId;
     client = shoalDriverClientNew(server, id, conn, readOnly);
+    client->denied = g_steal_pointer(&denied);
     g_hash_table_insert(server->clients, GUINT_TO_POINTER(id), client);
     g_mutex_unlock(&server->lock);
 
