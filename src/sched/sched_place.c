@@ -4,7 +4,6 @@
 #include "sched_place.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +11,9 @@
 
 #include "sched_error.h"
 #include "sched_pressure.h"
+
+#define SHOAL_SCHED_PLACEMENT_PRIV_H_ALLOW
+#include "sched_placement_priv.h"
 
 /*
  * Placement by the planner's rules: a domain goes where it leaves the
@@ -167,28 +169,6 @@ placeFindGroups(place *p)
     }
 }
 
-static unsigned long long
-placeMiBCeil(double kib)
-{
-    unsigned long long k = (unsigned long long) kib;
-
-    return k / 1024 + (k % 1024 != 0);
-}
-
-static void placeAddReason(GPtrArray *reasons, const char *format, ...)
-    G_GNUC_PRINTF(2, 3);
-
-/* Appends one whole sentence to @reasons. */
-static void
-placeAddReason(GPtrArray *reasons, const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    g_ptr_array_add(reasons, g_strdup_vprintf(format, args));
-    va_end(args);
-}
-
 /* Why the limits of @dest keep the domain out of host @name. */
 static void
 placeAddFitReason(const place *p,
@@ -199,36 +179,31 @@ placeAddFitReason(const place *p,
                   GPtrArray *reasons)
 {
     const shoalSchedDomain *dom = p->dom;
-    unsigned long long vcpus;
+    double afterKiB =
+        dest->committedKiB + dest->outgoingKiB + (double) dom->memoryKiB;
+    unsigned long long vcpus = (unsigned long long) dest->vcpus + dom->vcpus;
 
     switch (fit) {
     case SHOAL_SCHED_DESTINATION_MEMORY_LIMIT:
-        placeAddReason(reasons,
-                       _("host '%1$s' would commit %2$llu MiB of %3$llu MiB allowed"),
-                       name,
-                       placeMiBCeil(dest->committedKiB + dest->outgoingKiB +
-                                    (double) dom->memoryKiB),
-                       (unsigned long long) dest->memoryLimitKiB / 1024);
+        shoalSchedPlacementAddMemoryReason(reasons, name,
+                                           (unsigned long long) afterKiB,
+                                           (unsigned long long)
+                                               dest->memoryLimitKiB);
         break;
     case SHOAL_SCHED_DESTINATION_VCPU_LIMIT:
-        vcpus = (unsigned long long) dest->vcpus + dom->vcpus;
-        placeAddReason(reasons,
-                       g_dngettext(GETTEXT_PACKAGE,
-                                   "host '%1$s' would commit %2$llu vCPU of %3$llu allowed",
-                                   "host '%1$s' would commit %2$llu vCPUs of %3$llu allowed",
-                                   vcpus),
-                       name, vcpus, (unsigned long long) dest->vcpuLimit);
+        shoalSchedPlacementAddVcpuReason(reasons, name, vcpus,
+                                         (unsigned long long) dest->vcpuLimit);
         break;
     case SHOAL_SCHED_DESTINATION_CPU_THRESHOLD:
-        placeAddReason(reasons,
-                       _("host '%1$s' would reach a CPU pressure of %2$.2f, over the threshold of %3$.2f"),
-                       name, after->cpu, p->config->cpuThreshold);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("host '%1$s' would reach a CPU pressure of %2$.2f, over the threshold of %3$.2f"),
+                                     name, after->cpu, p->config->cpuThreshold);
         break;
     case SHOAL_SCHED_DESTINATION_MEMORY_THRESHOLD:
-        placeAddReason(reasons,
-                       _("host '%1$s' would commit %2$.1f%% of its usable memory, over the %3$.1f%% threshold"),
-                       name, after->memory * 100,
-                       p->config->memoryThreshold * 100);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("host '%1$s' would commit %2$.1f%% of its usable memory, over the %3$.1f%% threshold"),
+                                     name, after->memory * 100,
+                                     p->config->memoryThreshold * 100);
         break;
     case SHOAL_SCHED_DESTINATION_FITS:
     case SHOAL_SCHED_DESTINATION_LAST:
@@ -258,44 +233,37 @@ placeConsider(const place *p,
     shoalSchedSpread spread;
 
     if ((int) i == p->from) {
-        placeAddReason(reasons, _("the domain is already on host '%1$s'"),
-                       node->name);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("the domain is already on host '%1$s'"),
+                                     node->name);
         return false;
     }
-    if (exclude && g_str_equal(node->name, exclude)) {
-        /* TRANSLATORS: the caller asked to avoid this host, for example
-         * because a migration leaves it */
-        placeAddReason(reasons, _("host '%1$s' is excluded"), node->name);
+    if (!shoalSchedPlacementCheckHost(node->name, exclude, node->online,
+                                      node->maintenance, reasons))
         return false;
-    }
-    if (!node->online) {
-        placeAddReason(reasons, _("host '%1$s' is offline"), node->name);
-        return false;
-    }
-    if (node->maintenance) {
-        placeAddReason(reasons, _("host '%1$s' is in maintenance"), node->name);
-        return false;
-    }
     if (!np->scored) {
-        placeAddReason(reasons, _("host '%1$s' has no usable CPUs or memory"),
-                       node->name);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("host '%1$s' has no usable CPUs or memory"),
+                                     node->name);
         return false;
     }
     if (dom->pinned && !placeInList(dom->pinned, node->name)) {
-        placeAddReason(reasons, _("the domain is not pinned to host '%1$s'"),
-                       node->name);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("the domain is not pinned to host '%1$s'"),
+                                     node->name);
         return false;
     }
     if (p->antiMember[i]) {
-        placeAddReason(reasons,
-                       _("host '%1$s' has domain '%2$s' of anti-affinity group '%3$s'"),
-                       node->name, p->antiMember[i], p->antiGroup[i]);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("host '%1$s' has domain '%2$s' of anti-affinity group '%3$s'"),
+                                     node->name, p->antiMember[i],
+                                     p->antiGroup[i]);
         return false;
     }
     if (p->affinityMissing[i]) {
-        placeAddReason(reasons,
-                       _("host '%1$s' has no domain of affinity group '%2$s', whose members are on other hosts"),
-                       node->name, p->affinityMissing[i]);
+        shoalSchedPlacementAddReason(reasons,
+                                     _("host '%1$s' has no domain of affinity group '%2$s', whose members are on other hosts"),
+                                     node->name, p->affinityMissing[i]);
         return false;
     }
 
@@ -318,16 +286,8 @@ placeValidate(const shoalSchedDomain *dom, GError **error)
 {
     size_t i;
 
-    if (dom->memoryKiB == 0) {
-        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                            _("the domain's memory size must be greater than zero"));
+    if (!shoalSchedPlacementValidateSize(dom->memoryKiB, dom->vcpus, error))
         return false;
-    }
-    if (dom->vcpus == 0) {
-        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                            _("the domain must have at least one vCPU"));
-        return false;
-    }
     for (i = 0; dom->samples && i < dom->samples->len; i++) {
         const shoalSchedSample *s =
             &g_array_index(dom->samples, shoalSchedSample, i);
@@ -401,9 +361,9 @@ shoalSchedPlaceDomain(const shoalSchedSnapshot *snap,
     g_autoptr(shoalSchedPressureReport) report = NULL;
     g_autofree const shoalSchedNode **sorted = NULL;
     g_autoptr(GPtrArray) reasons = NULL;
-    g_autofree char *list = NULL;
     const shoalSchedNode *best = NULL;
     double bestScore = 0;
+    unsigned long long memoryKiB;
     size_t n;
     size_t i;
 
@@ -461,18 +421,11 @@ shoalSchedPlaceDomain(const shoalSchedSnapshot *snap,
     if (best)
         return best->name;
 
-    if (reasons->len == 0)
-        g_ptr_array_add(reasons, g_strdup(_("the cluster has no hosts")));
-    g_ptr_array_add(reasons, NULL);
-    /* TRANSLATORS: separates the reasons listed after "no host can run a
-     * domain with ...: ", each of them a whole sentence */
-    list = g_strjoinv(_("; "), (char **) reasons->pdata);
-    /* the words of shoalSchedPlace(); callers name the domain in a prefix */
-    g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_NO_HOST,
-                g_dngettext(GETTEXT_PACKAGE,
-                            "no host can run a domain with %1$llu MiB and %2$u vCPU: %3$s",
-                            "no host can run a domain with %1$llu MiB and %2$u vCPUs: %3$s",
-                            dom->vcpus),
-                placeMiBCeil((double) dom->memoryKiB), dom->vcpus, list);
+    /* the words of shoalSchedPlace(); callers name the domain in a prefix.
+     * The size is the one the limits saw, as a double. */
+    memoryKiB = (unsigned long long) (double) dom->memoryKiB;
+    shoalSchedPlacementSetNoHostError(error, reasons,
+                                      shoalSchedPlacementMiBCeil(memoryKiB),
+                                      dom->vcpus);
     return NULL;
 }

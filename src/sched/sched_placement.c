@@ -12,6 +12,9 @@
 
 #include "sched_error.h"
 
+#define SHOAL_SCHED_PLACEMENT_PRIV_H_ALLOW
+#include "sched_placement_priv.h"
+
 /* How a request would sit on one host. */
 typedef struct {
     unsigned long long memoryAllowedKiB;
@@ -49,16 +52,10 @@ placementScale(unsigned long long base, double ratio)
     return (unsigned long long) scaled;
 }
 
-static unsigned long long
-placementMiBCeil(unsigned long long kib)
+unsigned long long
+shoalSchedPlacementMiBCeil(unsigned long long kib)
 {
     return kib / 1024 + (kib % 1024 != 0);
-}
-
-static unsigned long long
-placementMiBFloor(unsigned long long kib)
-{
-    return kib / 1024;
 }
 
 static void
@@ -101,18 +98,76 @@ placementFitScore(const placementFit *fit)
     return MIN(memory, vcpus);
 }
 
-static void placementAddReason(GPtrArray *reasons, const char *format, ...)
-    G_GNUC_PRINTF(2, 3);
-
 /* Appends one whole sentence to @reasons. */
-static void
-placementAddReason(GPtrArray *reasons, const char *format, ...)
+void
+shoalSchedPlacementAddReason(GPtrArray *reasons, const char *format, ...)
 {
     va_list args;
 
     va_start(args, format);
     g_ptr_array_add(reasons, g_strdup_vprintf(format, args));
     va_end(args);
+}
+
+/*
+ * Whether host @name may take a domain as far as its state goes: not
+ * @exclude, online, not in maintenance. If not, appends the first reason
+ * against it to @reasons.
+ */
+bool
+shoalSchedPlacementCheckHost(const char *name,
+                             const char *exclude,
+                             bool online,
+                             bool maintenance,
+                             GPtrArray *reasons)
+{
+    if (exclude && g_strcmp0(name, exclude) == 0) {
+        /* TRANSLATORS: the caller asked to avoid this host, for example
+         * because a migration leaves it */
+        shoalSchedPlacementAddReason(reasons, _("host '%1$s' is excluded"),
+                                     name);
+        return false;
+    }
+    if (!online) {
+        shoalSchedPlacementAddReason(reasons, _("host '%1$s' is offline"),
+                                     name);
+        return false;
+    }
+    if (maintenance) {
+        shoalSchedPlacementAddReason(reasons,
+                                     _("host '%1$s' is in maintenance"), name);
+        return false;
+    }
+    return true;
+}
+
+/* Host @name would commit @afterKiB of memory, over @allowedKiB. What is
+ * needed rounds up to MiB, what is allowed rounds down. */
+void
+shoalSchedPlacementAddMemoryReason(GPtrArray *reasons,
+                                   const char *name,
+                                   unsigned long long afterKiB,
+                                   unsigned long long allowedKiB)
+{
+    shoalSchedPlacementAddReason(reasons,
+                                 _("host '%1$s' would commit %2$llu MiB of %3$llu MiB allowed"),
+                                 name, shoalSchedPlacementMiBCeil(afterKiB),
+                                 allowedKiB / 1024);
+}
+
+/* Host @name would commit @after vCPUs, over @allowed. */
+void
+shoalSchedPlacementAddVcpuReason(GPtrArray *reasons,
+                                 const char *name,
+                                 unsigned long long after,
+                                 unsigned long long allowed)
+{
+    shoalSchedPlacementAddReason(reasons,
+                                 g_dngettext(GETTEXT_PACKAGE,
+                                             "host '%1$s' would commit %2$llu vCPU of %3$llu allowed",
+                                             "host '%1$s' would commit %2$llu vCPUs of %3$llu allowed",
+                                             after),
+                                 name, after, allowed);
 }
 
 /*
@@ -126,38 +181,67 @@ placementHostCheck(const shoalSchedHost *host,
                    placementFit *fit,
                    GPtrArray *reasons)
 {
-    if (req->exclude && g_strcmp0(host->name, req->exclude) == 0) {
-        /* TRANSLATORS: the caller asked to avoid this host, for example
-         * because a migration leaves it */
-        placementAddReason(reasons, _("host '%1$s' is excluded"), host->name);
+    if (!shoalSchedPlacementCheckHost(host->name, req->exclude, host->online,
+                                      host->maintenance, reasons))
         return false;
-    }
-    if (!host->online) {
-        placementAddReason(reasons, _("host '%1$s' is offline"), host->name);
-        return false;
-    }
-    if (host->maintenance) {
-        placementAddReason(reasons, _("host '%1$s' is in maintenance"),
-                           host->name);
-        return false;
-    }
 
     placementFitCompute(host, req, config, fit);
     if (!fit->memoryFits) {
-        placementAddReason(reasons,
-                           _("host '%1$s' would commit %2$llu MiB of %3$llu MiB allowed"),
-                           host->name, placementMiBCeil(fit->memoryAfterKiB),
-                           placementMiBFloor(fit->memoryAllowedKiB));
+        shoalSchedPlacementAddMemoryReason(reasons, host->name,
+                                           fit->memoryAfterKiB,
+                                           fit->memoryAllowedKiB);
     }
     if (!fit->vcpusFit) {
-        placementAddReason(reasons,
-                           g_dngettext(GETTEXT_PACKAGE,
-                                       "host '%1$s' would commit %2$llu vCPU of %3$llu allowed",
-                                       "host '%1$s' would commit %2$llu vCPUs of %3$llu allowed",
-                                       fit->vcpusAfter),
-                           host->name, fit->vcpusAfter, fit->vcpusAllowed);
+        shoalSchedPlacementAddVcpuReason(reasons, host->name, fit->vcpusAfter,
+                                         fit->vcpusAllowed);
     }
     return fit->memoryFits && fit->vcpusFit;
+}
+
+/* A domain needs memory and at least one vCPU. */
+bool
+shoalSchedPlacementValidateSize(unsigned long long memoryKiB,
+                                unsigned vcpus,
+                                GError **error)
+{
+    if (memoryKiB == 0) {
+        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                            _("the domain's memory size must be greater than zero"));
+        return false;
+    }
+    if (vcpus == 0) {
+        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                            _("the domain must have at least one vCPU"));
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Sets SHOAL_SCHED_ERROR_NO_HOST for a domain of @memoryMiB and @vcpus,
+ * listing @reasons (a sentence from each host that cannot take it; none
+ * means there are no hosts). Adds to @reasons.
+ */
+void
+shoalSchedPlacementSetNoHostError(GError **error,
+                                  GPtrArray *reasons,
+                                  unsigned long long memoryMiB,
+                                  unsigned vcpus)
+{
+    g_autofree char *list = NULL;
+
+    if (reasons->len == 0)
+        g_ptr_array_add(reasons, g_strdup(_("the cluster has no hosts")));
+    g_ptr_array_add(reasons, NULL);
+    /* TRANSLATORS: separates the reasons listed after "no host can run a
+     * domain with ...: ", each of them a whole sentence */
+    list = g_strjoinv(_("; "), (char **) reasons->pdata);
+    g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_NO_HOST,
+                g_dngettext(GETTEXT_PACKAGE,
+                            "no host can run a domain with %1$llu MiB and %2$u vCPU: %3$s",
+                            "no host can run a domain with %1$llu MiB and %2$u vCPUs: %3$s",
+                            vcpus),
+                memoryMiB, vcpus, list);
 }
 
 static bool
@@ -165,16 +249,8 @@ placementValidate(const shoalSchedRequest *req,
                   const shoalSchedPlacementConfig *config,
                   GError **error)
 {
-    if (req->memoryKiB == 0) {
-        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                            _("the domain's memory size must be greater than zero"));
+    if (!shoalSchedPlacementValidateSize(req->memoryKiB, req->vcpus, error))
         return false;
-    }
-    if (req->vcpus == 0) {
-        g_set_error_literal(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                            _("the domain must have at least one vCPU"));
-        return false;
-    }
     /* NaN fails every comparison, so test for what is allowed */
     if (!(isfinite(config->memoryOvercommit) && config->memoryOvercommit > 0)) {
         g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
@@ -244,7 +320,6 @@ shoalSchedPlace(const shoalSchedHost *hosts,
     shoalSchedPlacementConfig defaults;
     g_autofree const shoalSchedHost **sorted = NULL;
     g_autoptr(GPtrArray) reasons = NULL;
-    g_autofree char *list = NULL;
     const shoalSchedHost *best = NULL;
     double bestScore = 0;
     size_t i;
@@ -285,17 +360,9 @@ shoalSchedPlace(const shoalSchedHost *hosts,
         return (int) (best - hosts);
 
     /* every host gave a reason, so none means there are no hosts */
-    if (reasons->len == 0)
-        g_ptr_array_add(reasons, g_strdup(_("the cluster has no hosts")));
-    g_ptr_array_add(reasons, NULL);
-    /* TRANSLATORS: separates the reasons listed after "no host can run a
-     * domain with ...: ", each of them a whole sentence */
-    list = g_strjoinv(_("; "), (char **) reasons->pdata);
-    g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_NO_HOST,
-                g_dngettext(GETTEXT_PACKAGE,
-                            "no host can run a domain with %1$llu MiB and %2$u vCPU: %3$s",
-                            "no host can run a domain with %1$llu MiB and %2$u vCPUs: %3$s",
-                            req->vcpus),
-                placementMiBCeil(req->memoryKiB), req->vcpus, list);
+    shoalSchedPlacementSetNoHostError(error, reasons,
+                                      shoalSchedPlacementMiBCeil(
+                                          req->memoryKiB),
+                                      req->vcpus);
     return -1;
 }
