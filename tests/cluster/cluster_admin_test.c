@@ -23,14 +23,12 @@
 #include "cluster.h"
 #include "cluster_admin.h"
 #include "cluster_eventloop.h"
+#include "testutil_loop.h"
 #include "util_cleanup.h"
 #include "util_error.h"
 #define SHOAL_CLUSTER_ADMIN_PRIV_H_ALLOW
 #include "cluster_admin_priv.h"
 
-/* Bounded waits: poll every 10 ms, give up after 10 s. */
-#define ADMIN_TEST_POLL_US (10 * 1000)
-#define ADMIN_TEST_WAIT_US (10 * G_USEC_PER_SEC)
 /* Socket reads give up instead of hanging the test. */
 #define ADMIN_TEST_SOCKET_TIMEOUT_S 30
 /* Requests pipelined on one connection. */
@@ -73,24 +71,11 @@ typedef struct {
 typedef struct {
     char *dir;
     char *sockPath;
-    GMainContext *context;
-    GMainLoop *loop;
-    GThread *thread;
+    testLoop *loop;
     shoalCluster *cluster;
     shoalAdminServer *server;
     GError *loopError; /* written on the loop thread before it signals */
 } adminTestFixture;
-
-typedef void (*adminTestLoopFunc)(adminTestFixture *fixture);
-
-/* A function run on the loop thread while the test thread waits. */
-typedef struct {
-    adminTestFixture *fixture;
-    adminTestLoopFunc func;
-    GMutex lock;
-    GCond cond;
-    bool done; /* protected by lock */
-} adminTestLoopCall;
 
 static bool
 adminTestRegenerate(void)
@@ -163,75 +148,35 @@ adminTestAssertError(json_object *response, int code)
     g_assert_cmpstr(message, !=, "");
 }
 
-/* Loop thread helpers, as in tests/integration */
+/* Loop thread helpers */
 
-static gpointer
-adminTestLoopRun(gpointer opaque)
+static void
+adminTestListen(gpointer opaque)
 {
     adminTestFixture *fixture = opaque;
 
-    /* GSocketService accepts on the thread-default context */
-    g_main_context_push_thread_default(fixture->context);
-    g_main_loop_run(fixture->loop);
-    g_main_context_pop_thread_default(fixture->context);
-    return NULL;
-}
-
-static gboolean
-adminTestLoopCallRun(gpointer opaque)
-{
-    adminTestLoopCall *call = opaque;
-
-    call->func(call->fixture);
-    g_mutex_lock(&call->lock);
-    call->done = true;
-    g_cond_signal(&call->cond);
-    g_mutex_unlock(&call->lock);
-    return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the loop thread and waits for it to return. */
-static void
-adminTestRunOnLoop(adminTestFixture *fixture, adminTestLoopFunc func)
-{
-    adminTestLoopCall call = { .fixture = fixture, .func = func };
-    gint64 deadline = g_get_monotonic_time() + ADMIN_TEST_WAIT_US;
-    bool done;
-
-    g_mutex_init(&call.lock);
-    g_cond_init(&call.cond);
-    g_main_context_invoke(fixture->context, adminTestLoopCallRun, &call);
-    g_mutex_lock(&call.lock);
-    while (!call.done && g_cond_wait_until(&call.cond, &call.lock, deadline))
-        ;
-    done = call.done;
-    g_mutex_unlock(&call.lock);
-    g_assert_true(done);
-    g_mutex_clear(&call.lock);
-    g_cond_clear(&call.cond);
-}
-
-static void
-adminTestListen(adminTestFixture *fixture)
-{
     fixture->server =
         shoalAdminServerNew(fixture->cluster, fixture->sockPath, NULL,
-                            fixture->context, &fixture->loopError);
+                            testLoopGetContext(fixture->loop),
+                            &fixture->loopError);
 }
 
 static void
-adminTestStartCluster(adminTestFixture *fixture)
+adminTestStartCluster(gpointer opaque)
 {
+    adminTestFixture *fixture = opaque;
+
     shoalClusterStart(fixture->cluster);
 }
 
 /* The daemon's shutdown order. */
 static void
-adminTestStop(adminTestFixture *fixture)
+adminTestStop(gpointer opaque)
 {
+    adminTestFixture *fixture = opaque;
+
     g_clear_pointer(&fixture->server, shoalAdminServerFree);
     shoalClusterStop(fixture->cluster);
-    g_main_loop_quit(fixture->loop);
 }
 
 static void
@@ -245,16 +190,15 @@ adminTestSetUp(adminTestFixture *fixture, gconstpointer data)
     g_assert_no_error(error);
     fixture->sockPath =
         g_build_filename(fixture->dir, SHOAL_ADMIN_SOCKET_NAME, NULL);
-    fixture->context = g_main_context_new();
-    fixture->loop = g_main_loop_new(fixture->context, FALSE);
+    fixture->loop = testLoopNew();
     shoalClusterConfigInit(&config);
-    fixture->cluster = shoalClusterNew(&config, fixture->context);
-    fixture->thread =
-        g_thread_new("admin-test-loop", adminTestLoopRun, fixture);
+    fixture->cluster =
+        shoalClusterNew(&config, testLoopGetContext(fixture->loop));
+    testLoopStart(fixture->loop, "admin-test-loop");
     if (tc->start)
-        adminTestRunOnLoop(fixture, adminTestStartCluster);
+        testLoopInvoke(fixture->loop, adminTestStartCluster, fixture);
     if (tc->listen) {
-        adminTestRunOnLoop(fixture, adminTestListen);
+        testLoopInvoke(fixture->loop, adminTestListen, fixture);
         g_assert_no_error(fixture->loopError);
         g_assert_nonnull(fixture->server);
     }
@@ -263,14 +207,9 @@ adminTestSetUp(adminTestFixture *fixture, gconstpointer data)
 static void
 adminTestTearDown(adminTestFixture *fixture, gconstpointer data)
 {
-    adminTestRunOnLoop(fixture, adminTestStop);
-    g_thread_join(fixture->thread);
-    /* cancelled accepts and late responses finish in later iterations */
-    while (g_main_context_iteration(fixture->context, FALSE))
-        ;
+    testLoopInvoke(fixture->loop, adminTestStop, fixture);
+    g_clear_pointer(&fixture->loop, testLoopFree);
     g_clear_pointer(&fixture->cluster, shoalClusterFree);
-    g_main_loop_unref(fixture->loop);
-    g_main_context_unref(fixture->context);
     g_clear_error(&fixture->loopError);
     /* the server removed its socket: only the empty directory is left */
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
@@ -523,8 +462,9 @@ testHostAddNullMigrationUri(adminTestFixture *fixture, gconstpointer data)
 }
 
 static bool
-adminTestHostHasDomains(adminTestFixture *fixture)
+adminTestHostHasDomains(gpointer opaque, gconstpointer data)
 {
+    adminTestFixture *fixture = opaque;
     g_autoptr(GPtrArray) hosts = shoalClusterListHostInfo(fixture->cluster);
     const shoalClusterHostInfo *info;
 
@@ -541,17 +481,14 @@ testHostRemoveBusy(adminTestFixture *fixture, gconstpointer data)
     g_autoptr(json_object) added = NULL;
     g_autoptr(json_object) removed = NULL;
     g_autoptr(json_object) listed = NULL;
-    gint64 deadline = g_get_monotonic_time() + ADMIN_TEST_WAIT_US;
     json_object *host;
 
     added = adminTestCall(fixture->cluster,
                           "{\"command\": \"host-add\", \"name\": \"h1\", "
                           "\"uri\": \"test:///default\"}");
     adminTestResult(added);
-    while (!adminTestHostHasDomains(fixture)) {
-        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-        g_usleep(ADMIN_TEST_POLL_US);
-    }
+    testLoopWaitFor(adminTestHostHasDomains, fixture, NULL,
+                    "host 'h1' to come online with its domain");
     listed = adminTestCall(fixture->cluster, "{\"command\": \"host-list\"}");
     host = json_object_array_get_idx(adminTestResult(listed), 0);
     adminTestAssertHostShape(host);
@@ -707,12 +644,14 @@ testSocketPartialLine(adminTestFixture *fixture, gconstpointer data)
 }
 
 static void
-adminTestListenAgain(adminTestFixture *fixture)
+adminTestListenAgain(gpointer opaque)
 {
+    adminTestFixture *fixture = opaque;
     g_autoptr(shoalAdminServer) second = NULL;
 
     second = shoalAdminServerNew(fixture->cluster, fixture->sockPath, NULL,
-                                 fixture->context, &fixture->loopError);
+                                 testLoopGetContext(fixture->loop),
+                                 &fixture->loopError);
     g_assert_null(second);
 }
 
@@ -724,7 +663,7 @@ testSocketLive(adminTestFixture *fixture, gconstpointer data)
     g_autoptr(GDataInputStream) in = NULL;
     g_autoptr(json_object) response = NULL;
 
-    adminTestRunOnLoop(fixture, adminTestListenAgain);
+    testLoopInvoke(fixture->loop, adminTestListenAgain, fixture);
     g_assert_error(fixture->loopError, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
     g_clear_error(&fixture->loopError);
 
@@ -757,7 +696,7 @@ testSocketStale(adminTestFixture *fixture, gconstpointer data)
     g_assert_no_error(error);
     g_assert_true(g_file_test(fixture->sockPath, G_FILE_TEST_EXISTS));
 
-    adminTestRunOnLoop(fixture, adminTestListen);
+    testLoopInvoke(fixture->loop, adminTestListen, fixture);
     g_assert_no_error(fixture->loopError);
     g_assert_nonnull(fixture->server);
 
@@ -769,8 +708,10 @@ testSocketStale(adminTestFixture *fixture, gconstpointer data)
 }
 
 static void
-adminTestFreeServer(adminTestFixture *fixture)
+adminTestFreeServer(gpointer opaque)
 {
+    adminTestFixture *fixture = opaque;
+
     g_clear_pointer(&fixture->server, shoalAdminServerFree);
 }
 
@@ -785,7 +726,7 @@ testSocketFreeWithClients(adminTestFixture *fixture, gconstpointer data)
     adminTestSend(conn, "{\"command\": \"status\"}\n", 22);
     response = adminTestReadResponse(in);
     adminTestResult(response);
-    adminTestRunOnLoop(fixture, adminTestFreeServer);
+    testLoopInvoke(fixture->loop, adminTestFreeServer, fixture);
     adminTestAssertClosed(conn);
     g_assert_false(g_file_test(fixture->sockPath, G_FILE_TEST_EXISTS));
 }

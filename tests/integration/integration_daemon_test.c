@@ -25,16 +25,11 @@
 #include "cluster_eventloop.h"
 #include "driver_protocol.h"
 #include "driver_server.h"
+#include "testutil_loop.h"
 #include "util_cleanup.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
-
-/* Bounded waits for readiness: poll every 10 ms, give up after 10 s. */
-#define INTEGRATION_POLL_US (10 * 1000)
-#define INTEGRATION_WAIT_US (10 * G_USEC_PER_SEC)
-/* Calls onto the loop thread may wait for host calls in flight. */
-#define INTEGRATION_LOOP_CALL_US (30 * G_USEC_PER_SEC)
 
 #define ALPHA_UUID "11111111-1111-4111-8111-111111111111"
 #define BETA_UUID "22222222-2222-4222-8222-222222222222"
@@ -101,28 +96,12 @@ typedef struct {
     char *dir;
     char *sockPath;
     char *sockRoPath;
-    GMainContext *context;
-    GMainLoop *loop;
-    GThread *thread;
+    testLoop *loop;
     shoalCluster *cluster;
     shoalDriverServer *server;
     GError *startError; /* written on the loop thread before it signals */
     unsigned fdsAtStart;
 } integrationFixture;
-
-typedef void (*integrationLoopFunc)(integrationFixture *fixture);
-
-/* A function run on the loop thread while the test thread waits. */
-typedef struct {
-    integrationFixture *fixture;
-    integrationLoopFunc func;
-    GMutex lock;
-    GCond cond;
-    bool done; /* protected by lock */
-} integrationLoopCall;
-
-typedef bool (*integrationCondFunc)(integrationFixture *fixture,
-                                    gconstpointer data);
 
 typedef struct {
     guint32 prog;
@@ -184,8 +163,9 @@ integrationLogClear(integrationLog *log)
 }
 
 static bool
-integrationLogContains(integrationFixture *fixture, gconstpointer data)
+integrationLogContains(gpointer opaque, gconstpointer data)
 {
+    integrationFixture *fixture = opaque;
     integrationLog *log = fixture->tc->log;
     const char *text = data;
     bool found = false;
@@ -196,23 +176,6 @@ integrationLogContains(integrationFixture *fixture, gconstpointer data)
         found = strstr(log->messages->pdata[i], text) != NULL;
     g_mutex_unlock(&log->lock);
     return found;
-}
-
-static void
-integrationWaitFor(integrationFixture *fixture,
-                   integrationCondFunc cond,
-                   gconstpointer data,
-                   const char *what)
-{
-    gint64 deadline = g_get_monotonic_time() + INTEGRATION_WAIT_US;
-
-    while (!cond(fixture, data)) {
-        if (g_get_monotonic_time() >= deadline) {
-            g_test_message("gave up waiting for %s", what);
-            g_assert_not_reached();
-        }
-        g_usleep(INTEGRATION_POLL_US);
-    }
 }
 
 static unsigned
@@ -228,8 +191,9 @@ integrationCountFds(void)
 }
 
 static bool
-integrationNoClients(integrationFixture *fixture, gconstpointer data)
+integrationNoClients(gpointer opaque, gconstpointer data)
 {
+    integrationFixture *fixture = opaque;
     shoalDriverServer *server = fixture->server;
     unsigned n;
 
@@ -240,7 +204,7 @@ integrationNoClients(integrationFixture *fixture, gconstpointer data)
 }
 
 static bool
-integrationFdsAre(integrationFixture *fixture, gconstpointer data)
+integrationFdsAre(gpointer opaque, gconstpointer data)
 {
     return integrationCountFds() == GPOINTER_TO_UINT(data);
 }
@@ -257,23 +221,23 @@ integrationWaitFdsBack(integrationFixture *fixture, unsigned before)
     g_autofree char *what =
         g_strdup_printf("the process to hold %u descriptors again", before);
 
-    integrationWaitFor(fixture, integrationFdsAre, GUINT_TO_POINTER(before),
-                       what);
+    testLoopWaitFor(integrationFdsAre, fixture, GUINT_TO_POINTER(before), what);
 }
 
 /* Once the daemon dropped every client, no descriptor is left behind. */
 static void
 integrationAssertFdsBack(integrationFixture *fixture, unsigned before)
 {
-    integrationWaitFor(fixture, integrationNoClients, NULL,
-                       "the daemon to drop its clients");
+    testLoopWaitFor(integrationNoClients, fixture, NULL,
+                    "the daemon to drop its clients");
     integrationWaitFdsBack(fixture, before);
 }
 
 /* Every domain listed and every reachable host's facts known. */
 static bool
-integrationDaemonReady(integrationFixture *fixture, gconstpointer data)
+integrationDaemonReady(gpointer opaque, gconstpointer data)
 {
+    integrationFixture *fixture = opaque;
     g_autoptr(GPtrArray) doms =
         shoalClusterListDomains(fixture->cluster, 0, NULL);
     virNodeInfo info;
@@ -284,56 +248,12 @@ integrationDaemonReady(integrationFixture *fixture, gconstpointer data)
            info.cpus == fixture->tc->cpus;
 }
 
-static gpointer
-integrationLoopRun(gpointer opaque)
+/* Loop thread: what virtshoald's main does once everything exists. */
+static void
+integrationFixtureStart(gpointer opaque)
 {
     integrationFixture *fixture = opaque;
 
-    /* GSocketService accepts on the thread-default context */
-    g_main_context_push_thread_default(fixture->context);
-    g_main_loop_run(fixture->loop);
-    g_main_context_pop_thread_default(fixture->context);
-    return NULL;
-}
-
-static gboolean
-integrationLoopCallRun(gpointer opaque)
-{
-    integrationLoopCall *call = opaque;
-
-    call->func(call->fixture);
-    g_mutex_lock(&call->lock);
-    call->done = true;
-    g_cond_signal(&call->cond);
-    g_mutex_unlock(&call->lock);
-    return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the loop thread and waits for it to return. */
-static void
-integrationRunOnLoop(integrationFixture *fixture, integrationLoopFunc func)
-{
-    integrationLoopCall call = { .fixture = fixture, .func = func };
-    gint64 deadline = g_get_monotonic_time() + INTEGRATION_LOOP_CALL_US;
-    bool done;
-
-    g_mutex_init(&call.lock);
-    g_cond_init(&call.cond);
-    g_main_context_invoke(fixture->context, integrationLoopCallRun, &call);
-    g_mutex_lock(&call.lock);
-    while (!call.done && g_cond_wait_until(&call.cond, &call.lock, deadline))
-        ;
-    done = call.done;
-    g_mutex_unlock(&call.lock);
-    g_assert_true(done);
-    g_mutex_clear(&call.lock);
-    g_cond_clear(&call.cond);
-}
-
-/* Loop thread: what virtshoald's main does once everything exists. */
-static void
-integrationFixtureStart(integrationFixture *fixture)
-{
     if (!shoalDriverServerListen(fixture->server, &fixture->startError))
         return;
     shoalClusterStart(fixture->cluster);
@@ -341,11 +261,12 @@ integrationFixtureStart(integrationFixture *fixture)
 
 /* Loop thread: the daemon's shutdown order. */
 static void
-integrationFixtureStop(integrationFixture *fixture)
+integrationFixtureStop(gpointer opaque)
 {
+    integrationFixture *fixture = opaque;
+
     g_clear_pointer(&fixture->server, shoalDriverServerFree);
     shoalClusterStop(fixture->cluster);
-    g_main_loop_quit(fixture->loop);
 }
 
 static char *
@@ -379,11 +300,11 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
     fixture->sockPath = g_build_filename(fixture->dir, "virtshoald-sock", NULL);
     fixture->sockRoPath =
         g_build_filename(fixture->dir, "virtshoald-sock-ro", NULL);
-    fixture->context = g_main_context_new();
-    fixture->loop = g_main_loop_new(fixture->context, FALSE);
+    fixture->loop = testLoopNew();
 
     shoalClusterConfigInit(&clusterConfig);
-    fixture->cluster = shoalClusterNew(&clusterConfig, fixture->context);
+    fixture->cluster =
+        shoalClusterNew(&clusterConfig, testLoopGetContext(fixture->loop));
     for (i = 0; tc->hosts[i].name; i++) {
         g_autofree char *uri = integrationHostURI(&tc->hosts[i]);
         bool ok;
@@ -395,35 +316,26 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
     }
     shoalDriverServerConfigInit(&serverConfig);
     serverConfig.socketDir = fixture->dir;
-    fixture->server = shoalDriverServerNew(fixture->cluster, &serverConfig,
-                                           fixture->context, &error);
+    fixture->server =
+        shoalDriverServerNew(fixture->cluster, &serverConfig,
+                             testLoopGetContext(fixture->loop), &error);
     g_assert_no_error(error);
     g_assert_nonnull(fixture->server);
 
-    fixture->thread =
-        g_thread_new("integration-loop", integrationLoopRun, fixture);
-    integrationRunOnLoop(fixture, integrationFixtureStart);
+    testLoopStart(fixture->loop, "integration-loop");
+    testLoopInvoke(fixture->loop, integrationFixtureStart, fixture);
     g_assert_no_error(fixture->startError);
-    integrationWaitFor(fixture, integrationDaemonReady, NULL,
-                       "the member hosts to come online");
+    testLoopWaitFor(integrationDaemonReady, fixture, NULL,
+                    "the member hosts to come online");
 }
 
 static void
 integrationFixtureTearDown(integrationFixture *fixture, gconstpointer data)
 {
-    integrationRunOnLoop(fixture, integrationFixtureStop);
-    g_thread_join(fixture->thread);
-    /*
-     * The server's cancelled accept finishes in a later iteration, and its
-     * GTask holds the context: dispatch what is left, or the context and
-     * its descriptor outlive the fixture. No emit is pending (no domain
-     * changed), so nothing here reaches the freed server.
-     */
-    while (g_main_context_iteration(fixture->context, FALSE))
-        ;
+    testLoopInvoke(fixture->loop, integrationFixtureStop, fixture);
+    /* nothing left to dispatch reaches the freed server: no domain changed */
+    g_clear_pointer(&fixture->loop, testLoopFree);
     g_clear_pointer(&fixture->cluster, shoalClusterFree);
-    g_main_loop_unref(fixture->loop);
-    g_main_context_unref(fixture->context);
     /* the server removed both sockets: only the empty directory is left */
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
     g_free(fixture->dir);
@@ -1621,9 +1533,9 @@ integrationTestHostDown(integrationFixture *fixture, gconstpointer data)
     int n;
 
     /* the unreachable host is reported ... */
-    integrationWaitFor(fixture, integrationLogContains,
-                       "host 'down' is unreachable",
-                       "the daemon to report host 'down'");
+    testLoopWaitFor(integrationLogContains, fixture,
+                    "host 'down' is unreachable",
+                    "the daemon to report host 'down'");
 
     /* ... and the other host serves as if alone */
     names = integrationListNames(conn, 0);
