@@ -184,6 +184,51 @@ inventorySetOwnerRecord(shoalInventory *inv,
         dom->id = inv->nextId++;
 }
 
+/* Call with the lock held: keeps @rec as @hostName's non-owner copy. */
+static void
+inventoryKeepOther(inventoryDomain *dom,
+                   const char *hostName,
+                   const shoalInventoryRecord *rec)
+{
+    shoalInventoryRecord *copy = g_new(shoalInventoryRecord, 1);
+
+    *copy = *rec;
+    copy->name = g_strdup(rec->name);
+    g_hash_table_replace(dom->others, g_strdup(hostName), copy);
+}
+
+/*
+ * Call with the lock held. The owner reports its copy migrated away
+ * (@rec): if the other host runs the guest already, that host owns it
+ * now, under the same id, and the source's copy waits to go.
+ */
+static bool
+inventoryHandOver(shoalInventory *inv,
+                  inventoryDomain *dom,
+                  const shoalInventoryRecord *rec)
+{
+    const shoalInventoryRecord *other;
+    g_autoptr(shoalInventoryRecord) next = NULL;
+    g_autofree char *nextHost = NULL;
+
+    if (rec->state != VIR_DOMAIN_SHUTOFF ||
+        rec->reason != VIR_DOMAIN_SHUTOFF_MIGRATED || dom->hosts->len != 2)
+        return false;
+    other = g_hash_table_lookup(dom->others, dom->hosts->pdata[1]);
+    if (!other || !inventoryStateActive(other->state))
+        return false;
+    g_hash_table_steal_extended(dom->others, dom->hosts->pdata[1],
+                                (gpointer *) &nextHost, (gpointer *) &next);
+    inventoryKeepOther(dom, dom->hosts->pdata[0], rec);
+    g_ptr_array_add(dom->hosts, g_ptr_array_steal_index(dom->hosts, 0));
+    g_free(dom->rec.name);
+    dom->rec = *next;
+    dom->rec.name = g_strdup(next->name);
+    if (dom->id <= 0)
+        dom->id = inv->nextId++;
+    return true;
+}
+
 /* Call with the lock held. */
 static void
 inventoryUpdateLocked(shoalInventory *inv,
@@ -191,7 +236,6 @@ inventoryUpdateLocked(shoalInventory *inv,
                       const shoalInventoryRecord *rec)
 {
     inventoryDomain *dom = g_hash_table_lookup(inv->domains, rec->uuid);
-    shoalInventoryRecord *copy;
     bool added = false;
 
     if (!dom) {
@@ -211,13 +255,11 @@ inventoryUpdateLocked(shoalInventory *inv,
         added = true;
     }
     if (g_str_equal(dom->hosts->pdata[0], hostName)) {
-        inventorySetOwnerRecord(inv, dom, rec);
+        if (!inventoryHandOver(inv, dom, rec))
+            inventorySetOwnerRecord(inv, dom, rec);
         return;
     }
-    copy = g_new(shoalInventoryRecord, 1);
-    *copy = *rec;
-    copy->name = g_strdup(rec->name);
-    g_hash_table_replace(dom->others, g_strdup(hostName), copy);
+    inventoryKeepOther(dom, hostName, rec);
     if (added && !dom->moving && !inventoryHandingOver(dom))
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                          SHOAL_LOG_HOST(hostName), SHOAL_LOG_DOMAIN(rec->name),

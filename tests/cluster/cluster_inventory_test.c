@@ -573,7 +573,9 @@ testHandover(inventoryTestFixture *fixture, gconstpointer data G_GNUC_UNUSED)
     g_autoptr(GPtrArray) records = inventoryTestRecords();
     g_autofree char *warnings = NULL;
     unsigned char uuid[VIR_UUID_BUFLEN];
+    shoalInventoryRecord *source;
     shoalInventoryRecord *rec;
+    int id;
 
     inventoryTestSyncOne(fixture->inv, "h1", "mv", 1, VIR_DOMAIN_RUNNING, 3);
     rec = inventoryTestAddRecord(records, "mv", 1, VIR_DOMAIN_PAUSED, 9);
@@ -587,17 +589,30 @@ testHandover(inventoryTestFixture *fixture, gconstpointer data G_GNUC_UNUSED)
     g_assert_no_error(error);
     g_clear_pointer(&entry, shoalInventoryEntryFree);
 
-    /* the destination resumes, then the source's copy goes */
+    /* the destination resumes, the source reports its copy migrated:
+     * the destination owns the guest now, under the same id */
+    id = inventoryTestId(fixture->inv, "mv");
     rec->state = VIR_DOMAIN_RUNNING;
     rec->reason = VIR_DOMAIN_RUNNING_MIGRATED;
     shoalInventoryUpdate(fixture->inv, "h2", rec);
+    source = inventoryTestAddRecord(records, "mv", 1, VIR_DOMAIN_SHUTOFF, -1);
+    source->reason = VIR_DOMAIN_SHUTOFF_MIGRATED;
+    shoalInventoryUpdate(fixture->inv, "h1", source);
+    entry = inventoryTestLookup(fixture->inv, "mv");
+    g_assert_cmpstr(entry->hostName, ==, "h2");
+    g_assert_cmpint(entry->rec.state, ==, VIR_DOMAIN_RUNNING);
+    g_assert_cmpint(entry->rec.hostId, ==, 9);
+    g_assert_cmpint(entry->id, ==, id);
+    g_assert_null(entry->conflictHosts);
+    g_clear_pointer(&entry, shoalInventoryEntryFree);
+
+    /* then the source's copy goes */
     inventoryTestUUID(uuid, 1);
     shoalInventoryRemove(fixture->inv, "h1", uuid);
     entry = inventoryTestLookup(fixture->inv, "mv");
     g_assert_cmpstr(entry->hostName, ==, "h2");
     g_assert_cmpint(entry->rec.state, ==, VIR_DOMAIN_RUNNING);
-    g_assert_cmpint(entry->rec.hostId, ==, 9);
-    g_assert_cmpint(entry->id, >, 0);
+    g_assert_cmpint(entry->id, ==, id);
     g_assert_null(entry->conflictHosts);
     g_clear_pointer(&entry, shoalInventoryEntryFree);
 
