@@ -166,6 +166,15 @@ inventoryHandingOver(const inventoryDomain *dom)
            (other && inventoryIsMigrationCopy(other));
 }
 
+/* @dst becomes a copy of @src, its own name included. */
+static void
+inventoryRecordSet(shoalInventoryRecord *dst, const shoalInventoryRecord *src)
+{
+    g_free(dst->name);
+    *dst = *src;
+    dst->name = g_strdup(src->name);
+}
+
 /* Call with the lock held: @rec becomes the owner's record. */
 static void
 inventorySetOwnerRecord(shoalInventory *inv,
@@ -175,9 +184,7 @@ inventorySetOwnerRecord(shoalInventory *inv,
     bool wasActive = dom->id > 0;
     bool restarted = wasActive && dom->rec.hostId != rec->hostId;
 
-    g_free(dom->rec.name);
-    dom->rec = *rec;
-    dom->rec.name = g_strdup(rec->name);
+    inventoryRecordSet(&dom->rec, rec);
     if (!inventoryStateActive(rec->state))
         dom->id = -1;
     else if (!wasActive || restarted)
@@ -190,10 +197,9 @@ inventoryKeepOther(inventoryDomain *dom,
                    const char *hostName,
                    const shoalInventoryRecord *rec)
 {
-    shoalInventoryRecord *copy = g_new(shoalInventoryRecord, 1);
+    shoalInventoryRecord *copy = g_new0(shoalInventoryRecord, 1);
 
-    *copy = *rec;
-    copy->name = g_strdup(rec->name);
+    inventoryRecordSet(copy, rec);
     g_hash_table_replace(dom->others, g_strdup(hostName), copy);
 }
 
@@ -221,9 +227,7 @@ inventoryHandOver(shoalInventory *inv,
                                 (gpointer *) &nextHost, (gpointer *) &next);
     inventoryKeepOther(dom, dom->hosts->pdata[0], rec);
     g_ptr_array_add(dom->hosts, g_ptr_array_steal_index(dom->hosts, 0));
-    g_free(dom->rec.name);
-    dom->rec = *next;
-    dom->rec.name = g_strdup(next->name);
+    inventoryRecordSet(&dom->rec, next);
     if (dom->id <= 0)
         dom->id = inv->nextId++;
     return true;

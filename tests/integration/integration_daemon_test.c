@@ -1240,6 +1240,22 @@ integrationTestRawUnknownProgram(integrationFixture *fixture,
     integrationAssertFdsBack(fixture, fds);
 }
 
+/* A keepalive message (PING or PONG): no payload, serial 0. */
+static GByteArray *
+integrationKeepaliveNew(gint32 proc)
+{
+    integrationHeader hdr = {
+        .prog = KEEPALIVE_PROGRAM,
+        .vers = KEEPALIVE_PROTOCOL_VERSION,
+        .proc = proc,
+        .type = INTEGRATION_TYPE_MESSAGE,
+        .serial = 0,
+        .status = INTEGRATION_STATUS_OK,
+    };
+
+    return integrationPacketNew(&hdr, NULL, 0);
+}
+
 static void
 integrationTestRawKeepalive(integrationFixture *fixture, gconstpointer data)
 {
@@ -1248,16 +1264,8 @@ integrationTestRawKeepalive(integrationFixture *fixture, gconstpointer data)
     g_autoptr(GByteArray) ping = NULL;
     g_autoptr(GByteArray) pong = NULL;
     g_autoptr(integrationPacket) reply = NULL;
-    integrationHeader hdr = {
-        .prog = KEEPALIVE_PROGRAM,
-        .vers = KEEPALIVE_PROTOCOL_VERSION,
-        .proc = KEEPALIVE_PROC_PING,
-        .type = INTEGRATION_TYPE_MESSAGE,
-        .serial = 0,
-        .status = INTEGRATION_STATUS_OK,
-    };
 
-    ping = integrationPacketNew(&hdr, NULL, 0);
+    ping = integrationKeepaliveNew(KEEPALIVE_PROC_PING);
     integrationRawSend(sock, ping);
     reply = integrationRawReceive(sock);
     g_assert_cmphex(reply->hdr.prog, ==, KEEPALIVE_PROGRAM);
@@ -1269,8 +1277,7 @@ integrationTestRawKeepalive(integrationFixture *fixture, gconstpointer data)
     g_assert_cmpuint(reply->payload->len, ==, 0);
 
     /* a PONG is not answered: the next packet is the call's reply */
-    hdr.proc = KEEPALIVE_PROC_PONG;
-    pong = integrationPacketNew(&hdr, NULL, 0);
+    pong = integrationKeepaliveNew(KEEPALIVE_PROC_PONG);
     integrationRawSend(sock, pong);
     integrationRawOpen(sock, 0);
     integrationRawAssertServing(sock, 2);
@@ -1292,15 +1299,7 @@ integrationTestRawSlowReader(integrationFixture *fixture, gconstpointer data)
     unsigned fds = integrationCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) burst = g_byte_array_new();
-    integrationHeader hdr = {
-        .prog = KEEPALIVE_PROGRAM,
-        .vers = KEEPALIVE_PROTOCOL_VERSION,
-        .proc = KEEPALIVE_PROC_PING,
-        .type = INTEGRATION_TYPE_MESSAGE,
-        .serial = 0,
-        .status = INTEGRATION_STATUS_OK,
-    };
-    g_autoptr(GByteArray) ping = integrationPacketNew(&hdr, NULL, 0);
+    g_autoptr(GByteArray) ping = integrationKeepaliveNew(KEEPALIVE_PROC_PING);
     unsigned i;
 
     for (i = 0; i < pings; i++)
