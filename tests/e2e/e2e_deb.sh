@@ -195,7 +195,7 @@ done
 # locale to print them (C.UTF-8: its own messages stay English).
 JA=ja_JP.UTF-8
 lang=C
-locale -a 2>/dev/null | grep -qix 'ja_JP\.utf-\?8' && lang=$JA
+locale -a 2>/dev/null | grep -ix 'ja_JP\.utf-\?8' >/dev/null && lang=$JA
 sock=$dir/sock
 (
     trap - EXIT INT TERM

@@ -21,7 +21,7 @@ if [ -z "${SHOAL_LOCALEDIR:-}" ] || [ ! -f "$SHOAL_LOCALEDIR/ja/LC_MESSAGES/shoa
     exit 1
 fi
 export SHOAL_LOCALEDIR
-if ! locale -a 2>/dev/null | grep -qix 'ja_JP\.utf-\?8'; then
+if ! locale -a 2>/dev/null | grep -ix 'ja_JP\.utf-\?8' >/dev/null; then
     localedef -i ja_JP -f UTF-8 "$JA" >/dev/null 2>&1 || {
         echo "Bail out! cannot generate the $JA locale (needs Debian's locales package)"
         exit 1
@@ -34,7 +34,7 @@ e2e_start 2 'h1:i18n-a;h2:'
 v() { virsh -c "$URI" "$@"; }
 ja() { LC_ALL=$JA LANG=$JA LANGUAGE=ja "$@"; }
 ctl() { "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
-listed() { v -q list --all --name | grep -qx i18n-a; }
+listed() { v -q list --all --name | grep -x i18n-a >/dev/null; }
 
 # up first: a daemon stopped before it has started would take the test's
 # exit trap with it
@@ -65,8 +65,13 @@ ok "virsh (Japanese locale) shows Shoal's refusal of a destination" \
 ok "virsh (C locale) shows it in Japanese too: the daemon's language" \
     fails "移行先 'shoal://nosuch/' はメンバーホストではありません" \
     v migrate --live --p2p i18n-a shoal://nosuch/
-ok "the refused migration left the domain where it was" \
-    eval 'virsh -c "$(e2e_host_uri h1)" list --name | grep -qx i18n-a'
+still_on_h1() {
+    virsh -c "$(e2e_host_uri h1)" list --name | grep -x i18n-a >/dev/null && return 0
+    echo "h1: $(virsh -c "$(e2e_host_uri h1)" domstate --reason i18n-a 2>&1)"
+    echo "h2: $(virsh -c "$(e2e_host_uri h2)" list --all --name 2>&1)"
+    return 1
+}
+ok "the refused migration left the domain where it was" still_on_h1
 
 # shoalctl: its own words follow its locale, the daemon's follow the daemon
 ok "shoalctl's usage error is in Japanese" \

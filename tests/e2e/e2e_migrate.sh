@@ -136,7 +136,7 @@ job_steady() {
 # said TAG: what the background command printed, as TAP comments
 said() { grep . "$E2E_DIR/$1.out" | sed "s/^/# $1 said: /"; }
 # job_over NAME HOST: HOST's libvirtd has no job on NAME (or no NAME)
-job_over() { ! hv "$2" domjobinfo "$1" 2>&1 | grep -q Unbounded; }
+job_over() { ! hv "$2" domjobinfo "$1" 2>&1 | grep Unbounded >/dev/null; }
 # abort_direct NAME HOST: stop a migration behind Shoal's back, so that a
 # failed check does not leave it running into the next section
 abort_direct() {
@@ -306,7 +306,7 @@ ok "virtshoald restarted: every domain is listed" eventually 60 count_all 6
 ok "... h1 is still in maintenance" eventually 30 host_is h1 maintenance true
 ok "... h9 is still a member" host_is h9 uri "$h9_uri"
 ok "shoalctl host remove h9" ctl host remove h9
-ok "... it is no longer listed" eval '! ctl host list | grep -q "^h9 "'
+ok "... it is no longer listed" eval '! ctl host list | grep "^h9 " >/dev/null'
 
 ok "shoalctl host maintenance h1 off --return: 3 domains migrated back" \
     has "3 domains migrated" ctl host maintenance h1 off --return
@@ -320,7 +320,7 @@ e2e_daemon_stop
 e2e_daemon_start
 ok "virtshoald restarted again: every domain is listed" eventually 60 count_all 6
 ok "... h1 is still out of maintenance" eventually 30 host_is h1 maintenance false
-ok "... h9 is still gone" eval '! ctl host list | grep -q "^h9 "'
+ok "... h9 is still gone" eval '! ctl host list | grep "^h9 " >/dev/null'
 
 # --- 5. virtshoald killed mid-migration --------------------------------------
 bg killed virsh -c "$URI" migrate --live --p2p --unsafe --bandwidth 24 big-c shoal://h2/

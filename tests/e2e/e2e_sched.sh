@@ -17,7 +17,7 @@ here=$(dirname "$0")
 e2e_start 3 'h1:hog-s1,hog-s2;h2:idle-s1,idle-s2;h3:peer-b'
 v() { virsh -c "$URI" "$@"; }
 ctl() { "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
-on_host() { virsh -c "$(e2e_host_uri "$1")" list --name | grep -qx "$2"; }
+on_host() { virsh -c "$(e2e_host_uri "$1")" list --name | grep -x "$2" >/dev/null; }
 hogs_on() { virsh -c "$(e2e_host_uri "$1")" list --name | grep -c '^hog-s'; }
 
 # two cores per host: two hogs (a core each) overload one, one does not
@@ -44,7 +44,7 @@ for d in hog-s1 peer-b; do
 done
 
 configure advise
-planned() { ctl plan --json | grep -q '"action": *"migrate"'; }
+planned() { ctl plan --json | grep '"action": *"migrate"' >/dev/null; }
 ok "advise mode: the plan moves a hog off h1" eventually 90 planned
 ok "advise mode: the step says why" has 'cpu' ctl plan
 ok "advise mode: nothing moved" eval '[ "$(hogs_on h1)" -eq 2 ]'
@@ -68,7 +68,7 @@ high_delay=0.9' 4
 hotadded() {
     local d
     for d in hog-s1 hog-s2; do
-        v vcpucount "$d" --live --active | grep -qx 2 && return 0
+        v vcpucount "$d" --live --active | grep -x 2 >/dev/null && return 0
     done
     return 1
 }

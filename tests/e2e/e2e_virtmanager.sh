@@ -150,7 +150,7 @@ ok "screenshot of the manager window is a PNG" png "$shot_manager"
 echo "# artifact: $shot_manager"
 
 # Start and force off with virt-manager's own controls.
-vm_shows() { vmgui vms | grep -qx "$1 $2"; }
+vm_shows() { vmgui vms | grep -x "$1 $2" >/dev/null; }
 domstate_is() { [ "$(v domstate "$1")" = "$2" ]; }
 ok "virt-manager's Run button is clickable for vmm-off" vmgui click vmm-off Run
 ok "... starts it (virsh domstate through Shoal: running)" eventually 30 domstate_is vmm-off running
@@ -175,7 +175,7 @@ ok "... the list shows it Shutoff" eventually 20 vm_shows vmm-off Shutoff
 
 # Details and console windows, asked of the running instance over D-Bus as a
 # second virt-manager command line would.
-has_window() { vmgui windows | grep -qx "$1"; }
+has_window() { vmgui windows | grep -x "$1" >/dev/null; }
 gui_env timeout 20 virt-manager --no-fork --connect "$GUI_URI" --show-domain-editor vmm-a >>"$gui/remote.log" 2>&1
 ok "the details window of vmm-a opens" eventually 20 eval \
     'logged "Showing VM details: <vmmDomain name=vmm-a " && has_window "vmm-a on shoal"'

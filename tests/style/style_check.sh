@@ -48,6 +48,12 @@ prefix_errors() {
 potfiles() {
     diff <(grep -l -E '\b_\("|N_\("' -r src | sort) <(grep -v '^#' po/POTFILES | sort)
 }
+pipe_grep_q() {
+    # under pipefail, grep -q quits at its match and the writer before it
+    # may die of SIGPIPE: the pipeline then fails although it matched
+    grep -nE '(^|[^|])\|\s*grep\s+-[a-zA-Z]*q' \
+        $(git ls-files '*.sh' tests/testbed/testbed 2>/dev/null)
+}
 untranslated_errors() {
     grep -nE 'g_set_error\([^,]+,[^,]+,[^,]+,\s*"' src -r
 }
@@ -60,6 +66,7 @@ check "no mutable static variables" mutable_statics
 check "g_prefix_error() prefixes end in ': '" prefix_errors
 check "po/POTFILES lists exactly the files using _()" potfiles
 check "client-facing errors are translated" untranslated_errors
+check "no grep -q at the end of a shell pipe (pipefail)" pipe_grep_q
 
 echo "1..$n"
 [ $failed -eq 0 ]
