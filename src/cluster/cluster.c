@@ -500,7 +500,7 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
         /* gone from the host but not through Shoal: the store's copy is
          * the truth, and the re-read restores it */
-        if (!shoalClusterJobIsActive(cluster, job->uuid) &&
+        if (!shoalDomainJobsIsActive(cluster->jobs, job->uuid) &&
             clusterStoredOn(cluster, job->uuid, job->host->name))
             clusterPush(cluster, CLUSTER_JOB_RESYNC, job->host, 0);
         clusterRefreshNewOwner(cluster, job);
@@ -613,10 +613,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) shoalHostUnref);
     g_mutex_init(&cluster->defineLock);
-    g_mutex_init(&cluster->jobLock);
-    g_cond_init(&cluster->jobCond);
-    cluster->jobs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                          (GDestroyNotify) g_bytes_unref, NULL);
+    cluster->jobs = shoalDomainJobsNew();
     return cluster;
 }
 
@@ -840,14 +837,12 @@ shoalClusterFree(shoalCluster *cluster)
     g_hash_table_unref(cluster->hosts);
     shoalInventoryFree(cluster->inventory);
     g_array_unref(cluster->handlers);
-    g_hash_table_unref(cluster->jobs);
-    g_mutex_clear(&cluster->jobLock);
+    shoalDomainJobsFree(cluster->jobs);
     g_mutex_clear(&cluster->defineLock);
     g_clear_pointer(&cluster->store, shoalStoreFree);
     g_clear_pointer(&cluster->exec, shoalExecFree);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_free(cluster->autostartMarker);
-    g_cond_clear(&cluster->jobCond);
     g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);
     g_free(cluster);

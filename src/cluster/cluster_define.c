@@ -431,11 +431,11 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
     int rc;
 
     if (!defineCheckStore(cluster, error) ||
-        !shoalClusterJobBegin(cluster, uuid, error))
+        !shoalDomainJobsBegin(cluster->jobs, uuid, error))
         return false;
     dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     if (!dom) {
-        shoalClusterJobEnd(cluster, uuid);
+        shoalDomainJobsEnd(cluster->jobs, uuid);
         return false;
     }
     /* out of the store first: a host event racing with us must not find
@@ -453,7 +453,7 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
     }
     shoalClusterRefreshDomain(cluster, dom, hostName);
     virDomainFree(dom);
-    shoalClusterJobEnd(cluster, uuid);
+    shoalDomainJobsEnd(cluster->jobs, uuid);
     return rc == 0;
 }
 
@@ -510,7 +510,7 @@ reconcileStored(shoalCluster *cluster,
     g_autoptr(GError) error = NULL;
     virDomainPtr dom;
 
-    if (!rec->persistent || !shoalClusterJobTryBegin(cluster, rec->uuid))
+    if (!rec->persistent || !shoalDomainJobsTryBegin(cluster->jobs, rec->uuid))
         return;
     before = shoalStoreLookup(cluster->store, rec->uuid, NULL);
     if (before && g_strcmp0(before->hostName, host->name) == 0 &&
@@ -525,7 +525,7 @@ reconcileStored(shoalCluster *cluster,
                          "stored the definition the host has");
     }
     virResetLastError();
-    shoalClusterJobEnd(cluster, rec->uuid);
+    shoalDomainJobsEnd(cluster->jobs, rec->uuid);
 }
 
 /* A domain of the host that the store does not know: adopt or drop it. */

@@ -8,6 +8,7 @@
 #include "cluster_exec.h"
 #include "cluster_host.h"
 #include "cluster_inventory.h"
+#include "cluster_jobs.h"
 #include "cluster_stats.h"
 #include "cluster_store.h"
 #include "sched.h"
@@ -24,6 +25,7 @@ struct _shoalCluster {
     shoalExec *exec;           /* has its own lock */
     shoalStats *stats;         /* has its own lock */
     shoalStore *store;         /* has its own lock; set before start */
+    shoalDomainJobs *jobs;     /* immutable pointer, self-locking */
     GMutex defineLock;         /* one define or create at a time: names
                                   and UUIDs stay unique cluster-wide */
     GThreadPool *hostPool;     /* immutable: connects, re-reads */
@@ -48,10 +50,6 @@ struct _shoalCluster {
 
     char *autostartMarker; /* immutable once started */
     bool autostartDone;    /* protected by lock */
-
-    GMutex jobLock;
-    GCond jobCond;
-    GHashTable *jobs; /* protected by jobLock: uuids with a job */
 };
 
 void shoalClusterHostAdded(shoalCluster *cluster, shoalHost *host);
@@ -135,16 +133,6 @@ int shoalClusterForward(shoalCluster *cluster,
                         unsigned flags,
                         gpointer out,
                         GError **error);
-
-bool shoalClusterJobBegin(shoalCluster *cluster,
-                          const unsigned char *uuid,
-                          GError **error);
-
-bool shoalClusterJobTryBegin(shoalCluster *cluster, const unsigned char *uuid);
-
-bool shoalClusterJobIsActive(shoalCluster *cluster, const unsigned char *uuid);
-
-void shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid);
 
 void shoalClusterRefreshDomain(shoalCluster *cluster,
                                virDomainPtr dom,

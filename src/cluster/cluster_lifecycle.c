@@ -11,77 +11,6 @@
 #include "util_error.h"
 #include "util_log.h"
 
-/* libvirt's own wait for a domain's job lock */
-#define CLUSTER_JOB_WAIT_US (30 * G_USEC_PER_SEC)
-
-/**
- * shoalClusterJobBegin:
- *
- * Takes the domain's job: one change at a time per domain, any number of
- * domains in parallel. Waits up to 30 s for a running job, then fails
- * like libvirt does.
- */
-bool
-shoalClusterJobBegin(shoalCluster *cluster,
-                     const unsigned char *uuid,
-                     GError **error)
-{
-    g_autoptr(GBytes) key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
-    gint64 deadline = g_get_monotonic_time() + CLUSTER_JOB_WAIT_US;
-    bool ok = true;
-
-    g_mutex_lock(&cluster->jobLock);
-    while (g_hash_table_contains(cluster->jobs, key)) {
-        if (!g_cond_wait_until(&cluster->jobCond, &cluster->jobLock,
-                               deadline)) {
-            ok = false;
-            break;
-        }
-    }
-    if (ok)
-        g_hash_table_add(cluster->jobs, g_bytes_ref(key));
-    g_mutex_unlock(&cluster->jobLock);
-    if (!ok)
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_TIMEOUT,
-                    _("Timed out during operation: cannot acquire state change lock"));
-    return ok;
-}
-
-/* Takes the domain's job only if no change runs now. */
-bool
-shoalClusterJobTryBegin(shoalCluster *cluster, const unsigned char *uuid)
-{
-    g_autoptr(GBytes) key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cluster->jobLock);
-
-    if (g_hash_table_contains(cluster->jobs, key))
-        return false;
-    g_hash_table_add(cluster->jobs, g_bytes_ref(key));
-    return true;
-}
-
-/* Whether a change to the domain runs now (it then keeps the store in
- * step itself). */
-bool
-shoalClusterJobIsActive(shoalCluster *cluster, const unsigned char *uuid)
-{
-    g_autoptr(GBytes) key = g_bytes_new_static(uuid, VIR_UUID_BUFLEN);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cluster->jobLock);
-
-    return g_hash_table_contains(cluster->jobs, key);
-}
-
-void
-shoalClusterJobEnd(shoalCluster *cluster, const unsigned char *uuid)
-{
-    g_autoptr(GBytes) key = g_bytes_new_static(uuid, VIR_UUID_BUFLEN);
-
-    g_mutex_lock(&cluster->jobLock);
-    g_hash_table_remove(cluster->jobs, key);
-    g_cond_broadcast(&cluster->jobCond);
-    g_mutex_unlock(&cluster->jobLock);
-}
-
 /**
  * shoalClusterRefreshDomain:
  *
@@ -198,13 +127,13 @@ shoalClusterDomainApply(shoalCluster *cluster,
     virDomainPtr dom;
     int rc;
 
-    if (!shoalClusterJobBegin(cluster, uuid, error))
+    if (!shoalDomainJobsBegin(cluster->jobs, uuid, error))
         return false;
     if (op == SHOAL_DOMAIN_OP_CREATE)
         lifecycleRehomeForStart(cluster, uuid);
     dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     if (!dom) {
-        shoalClusterJobEnd(cluster, uuid);
+        shoalDomainJobsEnd(cluster->jobs, uuid);
         return false;
     }
     rc = lifecycleCall(dom, op, value, flags);
@@ -217,7 +146,7 @@ shoalClusterDomainApply(shoalCluster *cluster,
         shoalClusterStoreRefresh(cluster, dom, hostName);
     shoalClusterRefreshDomain(cluster, dom, hostName);
     virDomainFree(dom);
-    shoalClusterJobEnd(cluster, uuid);
+    shoalDomainJobsEnd(cluster->jobs, uuid);
     return rc >= 0;
 }
 
@@ -235,11 +164,11 @@ shoalClusterDomainSetMetadata(shoalCluster *cluster,
     virDomainPtr dom;
     int rc;
 
-    if (!shoalClusterJobBegin(cluster, uuid, error))
+    if (!shoalDomainJobsBegin(cluster->jobs, uuid, error))
         return false;
     dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     if (!dom) {
-        shoalClusterJobEnd(cluster, uuid);
+        shoalDomainJobsEnd(cluster->jobs, uuid);
         return false;
     }
     rc = virDomainSetMetadata(dom, type, metadata, key, uri, flags);
@@ -248,7 +177,7 @@ shoalClusterDomainSetMetadata(shoalCluster *cluster,
     else
         shoalClusterStoreRefresh(cluster, dom, hostName);
     virDomainFree(dom);
-    shoalClusterJobEnd(cluster, uuid);
+    shoalDomainJobsEnd(cluster->jobs, uuid);
     return rc == 0;
 }
 

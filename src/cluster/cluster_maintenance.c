@@ -102,10 +102,10 @@ maintenanceMoveOne(shoalCluster *cluster,
     *live = entry->id > 0;
     if (!*live) {
         /* a shut-off transient domain does not exist */
-        if (!shoalClusterJobBegin(cluster, entry->rec.uuid, error))
+        if (!shoalDomainJobsBegin(cluster->jobs, entry->rec.uuid, error))
             return false;
         ok = shoalClusterRehome(cluster, entry, to, error);
-        shoalClusterJobEnd(cluster, entry->rec.uuid);
+        shoalDomainJobsEnd(cluster->jobs, entry->rec.uuid);
         return ok;
     }
     memcpy(step.uuid, entry->rec.uuid, 16);

@@ -398,13 +398,13 @@ shoalClusterMigrateStep(shoalCluster *cluster,
         return false;
     }
     ctx.nparams = migrateParamsToLibvirt(params, &ctx.params);
-    ok = shoalClusterJobBegin(cluster, step->uuid, error);
+    ok = shoalDomainJobsBegin(cluster->jobs, step->uuid, error);
     if (ok) {
         /* the destination's incoming copy is this domain, not a conflict */
         shoalInventorySetMoving(cluster->inventory, step->uuid, true);
         ok = shoalExecRun(cluster->exec, &migrateOps, &ctx, step, error);
         shoalInventorySetMoving(cluster->inventory, step->uuid, false);
-        shoalClusterJobEnd(cluster, step->uuid);
+        shoalDomainJobsEnd(cluster->jobs, step->uuid);
         /* moved or failed, it rests: a failed move is not retried in a
          * loop, and a moved one is not moved back at once */
         shoalClusterNoteChange(cluster, step->uuid, true);
