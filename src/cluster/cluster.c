@@ -85,9 +85,7 @@ clusterPushJob(shoalCluster *cluster, clusterJob *job)
     shoalHost *host = job->host;
     bool start = false;
 
-    g_mutex_lock(&cluster->lock);
-    if (cluster->stopping) {
-        g_mutex_unlock(&cluster->lock);
+    if (!shoalHostListEnter(cluster->hostList)) {
         clusterJobFree(job);
         return;
     }
@@ -98,7 +96,7 @@ clusterPushJob(shoalCluster *cluster, clusterJob *job)
     g_mutex_unlock(&host->lock);
     if (start)
         g_thread_pool_push(cluster->hostPool, shoalHostRef(host), NULL);
-    g_mutex_unlock(&cluster->lock);
+    shoalHostListLeave(cluster->hostList);
 }
 
 static void
@@ -149,15 +147,12 @@ clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
     clusterRetry *retry;
     unsigned delayMs;
 
-    g_mutex_lock(&cluster->lock);
-    if (cluster->stopping) {
-        g_mutex_unlock(&cluster->lock);
+    if (!shoalHostListEnter(cluster->hostList))
         return;
-    }
     g_mutex_lock(&host->lock);
     if (host->reconnectSource) {
         g_mutex_unlock(&host->lock);
-        g_mutex_unlock(&cluster->lock);
+        shoalHostListLeave(cluster->hostList);
         return;
     }
     delayMs =
@@ -170,7 +165,7 @@ clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
     g_source_set_callback(source, clusterRetryFire, retry, clusterRetryFree);
     host->reconnectSource = g_source_attach(source, cluster->context);
     g_mutex_unlock(&host->lock);
-    g_mutex_unlock(&cluster->lock);
+    shoalHostListLeave(cluster->hostList);
 }
 
 /* Event thread: only hand the facts on. */
@@ -265,13 +260,7 @@ clusterMaybeAutostart(shoalCluster *cluster, shoalHost *host)
         if (shoalHostGetState(hosts->pdata[i]) == SHOAL_HOST_STATE_CONNECTING)
             ready = false;
     }
-    g_mutex_lock(&cluster->lock);
-    if (cluster->autostartDone)
-        ready = false;
-    if (ready)
-        cluster->autostartDone = true;
-    g_mutex_unlock(&cluster->lock);
-    if (ready)
+    if (ready && shoalHostListClaimAutostart(cluster->hostList))
         clusterPush(cluster, CLUSTER_JOB_AUTOSTART, host, 0);
 }
 
@@ -609,9 +598,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->queryPool =
         g_thread_pool_new(shoalClusterQueryRun, cluster, 16, FALSE, NULL);
     cluster->handlers = g_array_new(FALSE, TRUE, sizeof(clusterEventHandler));
-    g_mutex_init(&cluster->lock);
-    cluster->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                           (GDestroyNotify) shoalHostUnref);
+    cluster->hostList = shoalHostListNew();
     g_mutex_init(&cluster->defineLock);
     cluster->jobs = shoalDomainJobsNew();
     return cluster;
@@ -626,12 +613,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
 void
 shoalClusterHostAdded(shoalCluster *cluster, shoalHost *host)
 {
-    bool started;
-
-    g_mutex_lock(&cluster->lock);
-    started = cluster->resyncSource != 0;
-    g_mutex_unlock(&cluster->lock);
-    if (started)
+    if (shoalHostListIsStarted(cluster->hostList))
         clusterPush(cluster, CLUSTER_JOB_CONNECT, host, 0);
 }
 
@@ -718,11 +700,9 @@ shoalClusterStart(shoalCluster *cluster)
     g_source_set_callback(statsSource, clusterStatsTick, cluster, NULL);
     g_source_set_callback(schedSource, shoalClusterSchedulerTick, cluster,
                           NULL);
-    g_mutex_lock(&cluster->lock);
     cluster->resyncSource = g_source_attach(source, cluster->context);
     cluster->statsSource = g_source_attach(statsSource, cluster->context);
     cluster->schedSource = g_source_attach(schedSource, cluster->context);
-    g_mutex_unlock(&cluster->lock);
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
 }
@@ -775,12 +755,8 @@ shoalClusterStop(shoalCluster *cluster)
     g_autoptr(GPtrArray) hosts = NULL;
     guint i;
 
-    g_mutex_lock(&cluster->lock);
-    if (cluster->stopping) {
-        g_mutex_unlock(&cluster->lock);
+    if (!shoalHostListClose(cluster->hostList))
         return;
-    }
-    cluster->stopping = true;
     if (cluster->resyncSource) {
         GSource *s = g_main_context_find_source_by_id(cluster->context,
                                                       cluster->resyncSource);
@@ -805,7 +781,6 @@ shoalClusterStop(shoalCluster *cluster)
             g_source_destroy(s);
         cluster->statsSource = 0;
     }
-    g_mutex_unlock(&cluster->lock);
 
     /* a round may wait for its migrations, which need the host pool */
     shoalClusterSchedulerClear(cluster);
@@ -834,7 +809,7 @@ shoalClusterFree(shoalCluster *cluster)
     if (!cluster)
         return;
     shoalClusterStop(cluster);
-    g_hash_table_unref(cluster->hosts);
+    shoalHostListFree(cluster->hostList);
     shoalInventoryFree(cluster->inventory);
     g_array_unref(cluster->handlers);
     shoalDomainJobsFree(cluster->jobs);
@@ -843,7 +818,6 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->exec, shoalExecFree);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_free(cluster->autostartMarker);
-    g_mutex_clear(&cluster->lock);
     g_main_context_unref(cluster->context);
     g_free(cluster);
 }
@@ -855,26 +829,7 @@ shoalClusterFree(shoalCluster *cluster)
 shoalHost *
 shoalClusterLookupHost(shoalCluster *cluster, const char *name, GError **error)
 {
-    shoalHost *host;
-
-    g_mutex_lock(&cluster->lock);
-    host = g_hash_table_lookup(cluster->hosts, name);
-    if (host)
-        shoalHostRef(host);
-    g_mutex_unlock(&cluster->lock);
-    if (!host)
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
-                    _("invalid argument: no host named '%1$s'"), name);
-    return host;
-}
-
-static gint
-clusterCompareHosts(gconstpointer a, gconstpointer b)
-{
-    const shoalHost *x = *(shoalHost *const *) a;
-    const shoalHost *y = *(shoalHost *const *) b;
-
-    return g_strcmp0(x->name, y->name);
+    return shoalHostListLookup(cluster->hostList, name, error);
 }
 
 /**
@@ -884,16 +839,5 @@ clusterCompareHosts(gconstpointer a, gconstpointer b)
 GPtrArray *
 shoalClusterListHosts(shoalCluster *cluster)
 {
-    GPtrArray *out =
-        g_ptr_array_new_with_free_func((GDestroyNotify) shoalHostUnref);
-    GHashTableIter iter;
-    gpointer value;
-
-    g_mutex_lock(&cluster->lock);
-    g_hash_table_iter_init(&iter, cluster->hosts);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(out, shoalHostRef(value));
-    g_mutex_unlock(&cluster->lock);
-    g_ptr_array_sort(out, clusterCompareHosts);
-    return out;
+    return shoalHostListGetAll(cluster->hostList);
 }

@@ -7,6 +7,7 @@
 #include "cluster_domainxml.h"
 #include "cluster_exec.h"
 #include "cluster_host.h"
+#include "cluster_hostlist.h"
 #include "cluster_inventory.h"
 #include "cluster_jobs.h"
 #include "cluster_stats.h"
@@ -33,10 +34,7 @@ struct _shoalCluster {
     GArray *handlers;          /* immutable once started */
     guint resyncSource;        /* main thread only */
     guint statsSource;         /* main thread only */
-
-    GMutex lock;
-    GHashTable *hosts; /* protected by lock: name → shoalHost */
-    bool stopping;     /* protected by lock */
+    shoalHostList *hostList;   /* immutable pointer, self-locking */
 
     GMutex schedLock;
     shoalSchedConfig *schedConfig; /* protected by schedLock */
@@ -49,7 +47,6 @@ struct _shoalCluster {
     guint schedSource;             /* main thread only */
 
     char *autostartMarker; /* immutable once started */
-    bool autostartDone;    /* protected by lock */
 };
 
 void shoalClusterHostAdded(shoalCluster *cluster, shoalHost *host);

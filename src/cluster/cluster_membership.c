@@ -116,26 +116,18 @@ membershipAdd(shoalCluster *cluster,
               shoalHost **added,
               GError **error)
 {
-    shoalHost *host;
+    g_autoptr(shoalHost) host = NULL;
 
     if (!name || !*name || strchr(name, '/') || !uri || !*uri) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
                     _("invalid argument: a host needs a name without '/' and a URI"));
         return false;
     }
-    g_mutex_lock(&cluster->lock);
-    if (g_hash_table_contains(cluster->hosts, name)) {
-        g_mutex_unlock(&cluster->lock);
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
-                    _("invalid argument: host '%1$s' is already defined"),
-                    name);
-        return false;
-    }
     host = shoalHostNew(name, uri, migrationUri);
-    g_hash_table_insert(cluster->hosts, host->name, host);
-    g_mutex_unlock(&cluster->lock);
+    if (!shoalHostListAdd(cluster->hostList, host, error))
+        return false;
     if (added)
-        *added = shoalHostRef(host);
+        *added = g_steal_pointer(&host);
     return true;
 }
 
@@ -159,20 +151,6 @@ shoalClusterAddHost(shoalCluster *cluster,
         return false;
     shoalClusterHostAdded(cluster, host);
     return membershipSave(cluster, NULL, error);
-}
-
-/* Takes @name out of the member table. */
-static shoalHost *
-membershipTake(shoalCluster *cluster, const char *name)
-{
-    shoalHost *host = NULL;
-
-    g_mutex_lock(&cluster->lock);
-    if (g_hash_table_steal_extended(cluster->hosts, name, NULL,
-                                    (gpointer *) &host) == FALSE)
-        host = NULL;
-    g_mutex_unlock(&cluster->lock);
-    return host;
 }
 
 /**
@@ -200,7 +178,7 @@ shoalClusterRemoveHost(shoalCluster *cluster, const char *name, GError **error)
         return false;
     }
     g_clear_pointer(&host, shoalHostUnref);
-    host = membershipTake(cluster, name);
+    host = shoalHostListTake(cluster->hostList, name);
     if (host)
         shoalClusterDisconnectHost(cluster, host);
     return membershipSave(cluster, name, error);
@@ -274,7 +252,7 @@ shoalClusterLoadHosts(shoalCluster *cluster, GError **error)
                 json_object_get_string(json_object_array_get_idx(gone, i));
 
             if (name)
-                shoalHostUnref(membershipTake(cluster, name));
+                shoalHostUnref(shoalHostListTake(cluster->hostList, name));
         }
     }
     if (!json_object_object_get_ex(root, "hosts", &list) ||
