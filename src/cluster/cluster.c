@@ -599,7 +599,6 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
         g_thread_pool_new(shoalClusterQueryRun, cluster, 16, FALSE, NULL);
     cluster->handlers = g_array_new(FALSE, TRUE, sizeof(clusterEventHandler));
     cluster->hostList = shoalHostListNew();
-    g_mutex_init(&cluster->defineLock);
     cluster->jobs = shoalDomainJobsNew();
     return cluster;
 }
@@ -813,7 +812,6 @@ shoalClusterFree(shoalCluster *cluster)
     shoalInventoryFree(cluster->inventory);
     g_array_unref(cluster->handlers);
     shoalDomainJobsFree(cluster->jobs);
-    g_mutex_clear(&cluster->defineLock);
     g_clear_pointer(&cluster->store, shoalStoreFree);
     g_clear_pointer(&cluster->exec, shoalExecFree);
     g_clear_pointer(&cluster->stats, shoalStatsFree);

@@ -181,7 +181,7 @@ defineCheckStoreClash(shoalCluster *cluster,
 /*
  * Names and UUIDs are unique cluster-wide. Returns the existing entry a
  * definition replaces (same name and UUID), NULL with no error for a new
- * domain, NULL with an error for a clash. Call with defineLock held.
+ * domain, NULL with an error for a clash. Call with the name reserved.
  */
 static shoalInventoryEntry *
 defineFindExisting(shoalCluster *cluster,
@@ -316,11 +316,97 @@ defineOnHost(shoalCluster *cluster,
     return ref;
 }
 
+/* Starts a transient domain on @host. */
+static shoalDomainRef *
+defineCreateOnHost(shoalCluster *cluster,
+                   shoalHost *host,
+                   const char *xml,
+                   unsigned flags,
+                   GError **error)
+{
+    virConnectPtr conn = shoalHostGetConnection(host, error);
+    virDomainPtr dom;
+    shoalDomainRef *ref;
+
+    if (!conn)
+        return NULL;
+    dom = virDomainCreateXML(conn, xml, flags);
+    /* convert first: every libvirt call resets the thread's error */
+    if (!dom)
+        shoalErrorFromLibvirt(error, host->name);
+    virConnectClose(conn);
+    if (!dom)
+        return NULL;
+    ref = defineResult(cluster, dom, host->name, error);
+    virDomainFree(dom);
+    return ref;
+}
+
+/* What a define or create holds while it talks to the host. */
+typedef struct _defineClaim {
+    shoalCluster *cluster; /* borrowed */
+    char *name;            /* reserved */
+    bool job;              /* whether @uuid's job is held */
+    unsigned char uuid[VIR_UUID_BUFLEN];
+} defineClaim;
+
+static void
+defineClaimFree(defineClaim *claim)
+{
+    if (claim->job)
+        shoalDomainJobsEnd(claim->cluster->jobs, claim->uuid);
+    if (claim->name)
+        shoalDomainJobsReleaseName(claim->cluster->jobs, claim->name);
+    g_free(claim->name);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(defineClaim, defineClaimFree)
+
+/*
+ * Reserves @def's name and, for a domain that has a UUID already (given,
+ * or the existing domain's), takes that domain's job. Names are taken
+ * before jobs, so two claims never wait for each other in a circle.
+ * Returns the existing domain @def replaces, NULL with no error for a new
+ * one, NULL with an error for a clash or a timeout.
+ */
+static shoalInventoryEntry *
+defineClaimTake(defineClaim *claim, const shoalDomainXML *def, GError **error)
+{
+    shoalCluster *cluster = claim->cluster;
+    g_autoptr(shoalInventoryEntry) existing = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!shoalDomainJobsReserveName(cluster->jobs, def->name, error))
+        return NULL;
+    claim->name = g_strdup(def->name);
+    if (def->hasUUID) {
+        if (!shoalDomainJobsBegin(cluster->jobs, def->uuid, error))
+            return NULL;
+        memcpy(claim->uuid, def->uuid, VIR_UUID_BUFLEN);
+        claim->job = true;
+        return defineFindExisting(cluster, def, error);
+    }
+    existing = defineFindExisting(cluster, def, &err);
+    if (!existing) {
+        if (err)
+            g_propagate_error(error, g_steal_pointer(&err));
+        return NULL;
+    }
+    /* a redefinition by name: the domain's job, then look again, as a
+     * change that held it may have removed the domain */
+    if (!shoalDomainJobsBegin(cluster->jobs, existing->rec.uuid, error))
+        return NULL;
+    memcpy(claim->uuid, existing->rec.uuid, VIR_UUID_BUFLEN);
+    claim->job = true;
+    return defineFindExisting(cluster, def, error);
+}
+
 /**
  * shoalClusterDomainDefine:
  *
  * Defines a new domain on the host placement chooses, or replaces the
  * definition of an existing one on its host. Durable before it returns.
+ * Holds the name and the domain's job, never a cluster-wide lock, while
+ * it talks to the host.
  * Returns: (transfer full): the domain.
  */
 shoalDomainRef *
@@ -332,15 +418,13 @@ shoalClusterDomainDefine(shoalCluster *cluster,
     g_autoptr(shoalDomainXML) def = NULL;
     g_autoptr(shoalInventoryEntry) existing = NULL;
     g_autoptr(shoalHost) host = NULL;
-    g_autoptr(GMutexLocker) locker = NULL;
+    g_auto(defineClaim) claim = { cluster, NULL, false, { 0 } };
     g_autoptr(GError) err = NULL;
 
     if (!defineCheckStore(cluster, error) ||
         !(def = shoalDomainXMLParse(xml, error)))
         return NULL;
-
-    locker = g_mutex_locker_new(&cluster->defineLock);
-    existing = defineFindExisting(cluster, def, &err);
+    existing = defineClaimTake(&claim, def, &err);
     if (err) {
         g_propagate_error(error, g_steal_pointer(&err));
         return NULL;
@@ -374,16 +458,12 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
     g_autoptr(shoalDomainXML) def = NULL;
     g_autoptr(shoalInventoryEntry) existing = NULL;
     g_autoptr(shoalHost) host = NULL;
-    g_autoptr(GMutexLocker) locker = NULL;
+    g_auto(defineClaim) claim = { cluster, NULL, false, { 0 } };
     g_autoptr(GError) err = NULL;
-    virConnectPtr conn;
-    virDomainPtr dom;
-    shoalDomainRef *ref;
 
     if (!(def = shoalDomainXMLParse(xml, error)))
         return NULL;
-    locker = g_mutex_locker_new(&cluster->defineLock);
-    existing = defineFindExisting(cluster, def, &err);
+    existing = defineClaimTake(&claim, def, &err);
     if (err) {
         g_propagate_error(error, g_steal_pointer(&err));
         return NULL;
@@ -399,18 +479,7 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }
-    if (!(conn = shoalHostGetConnection(host, error)))
-        return NULL;
-    dom = virDomainCreateXML(conn, xml, flags);
-    /* convert first: every libvirt call resets the thread's error */
-    if (!dom)
-        shoalErrorFromLibvirt(error, host->name);
-    virConnectClose(conn);
-    if (!dom)
-        return NULL;
-    ref = defineResult(cluster, dom, host->name, error);
-    virDomainFree(dom);
-    return ref;
+    return defineCreateOnHost(cluster, host, xml, flags, error);
 }
 
 /**

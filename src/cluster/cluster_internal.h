@@ -27,8 +27,6 @@ struct _shoalCluster {
     shoalStats *stats;         /* has its own lock */
     shoalStore *store;         /* has its own lock; set before start */
     shoalDomainJobs *jobs;     /* immutable pointer, self-locking */
-    GMutex defineLock;         /* one define or create at a time: names
-                                  and UUIDs stay unique cluster-wide */
     GThreadPool *hostPool;     /* immutable: connects, re-reads */
     GThreadPool *queryPool;    /* immutable: fan-out queries */
     GArray *handlers;          /* immutable once started */

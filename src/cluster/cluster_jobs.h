@@ -32,3 +32,9 @@ bool shoalDomainJobsTryBegin(shoalDomainJobs *jobs, const unsigned char *uuid);
 bool shoalDomainJobsIsActive(shoalDomainJobs *jobs, const unsigned char *uuid);
 
 void shoalDomainJobsEnd(shoalDomainJobs *jobs, const unsigned char *uuid);
+
+bool shoalDomainJobsReserveName(shoalDomainJobs *jobs,
+                                const char *name,
+                                GError **error);
+
+void shoalDomainJobsReleaseName(shoalDomainJobs *jobs, const char *name);
