@@ -63,6 +63,7 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->keepaliveIntervalS = 5;
     config->keepaliveCount = 3;
     config->hostCallTimeoutMs = 10000;
+    config->firstReadWaitMs = 10000;
     config->memoryOvercommit = 1.0;
     config->vcpuRatio = 4.0;
     config->statsIntervalMs = 10000;
@@ -702,6 +703,9 @@ shoalClusterStart(shoalCluster *cluster)
     cluster->resyncSource = g_source_attach(source, cluster->context);
     cluster->statsSource = g_source_attach(statsSource, cluster->context);
     cluster->schedSource = g_source_attach(schedSource, cluster->context);
+    shoalHostListBeginFirstReads(cluster->hostList,
+                                 (gint64) cluster->config.firstReadWaitMs *
+                                     1000);
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
 }

@@ -26,6 +26,8 @@ typedef struct _shoalClusterConfig {
     int keepaliveIntervalS;    /* host connections, libvirt keepalive */
     unsigned keepaliveCount;
     unsigned hostCallTimeoutMs; /* fan-out queries skip slower hosts */
+    unsigned firstReadWaitMs;   /* at start, lists and lookups wait this
+                                   long for every host's first read */
     double memoryOvercommit;    /* placement: committed/physical memory */
     double vcpuRatio;           /* placement: vCPUs per physical CPU */
     unsigned migrateMaxPerSource;
