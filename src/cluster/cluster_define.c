@@ -482,6 +482,29 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
     return defineCreateOnHost(cluster, host, xml, flags, error);
 }
 
+typedef struct _defineUndefine {
+    shoalCluster *cluster; /* borrowed */
+    const unsigned char *uuid;
+    unsigned flags;
+    shoalStoreDomain *stored; /* removed from the store */
+    GError *error;            /* the store's, not the host's */
+} defineUndefine;
+
+static int
+defineCallUndefine(virDomainPtr dom, gpointer opaque)
+{
+    defineUndefine *u = opaque;
+    g_autoptr(shoalStoreDomain) stored = NULL;
+
+    /* out of the store first: a host event racing with us must not find
+     * a stored definition to restore */
+    stored = shoalStoreLookup(u->cluster->store, u->uuid, NULL);
+    if (!shoalStoreRemove(u->cluster->store, u->uuid, &u->error))
+        return -1;
+    u->stored = g_steal_pointer(&stored);
+    return virDomainUndefineFlags(dom, u->flags);
+}
+
 /**
  * shoalClusterDomainUndefine:
  *
@@ -494,36 +517,32 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
                            unsigned flags,
                            GError **error)
 {
-    g_autofree char *hostName = NULL;
+    defineUndefine u = { cluster, uuid, flags, NULL, NULL };
     g_autoptr(shoalStoreDomain) stored = NULL;
-    virDomainPtr dom;
+    g_autoptr(GError) err = NULL;
     int rc;
 
     if (!defineCheckStore(cluster, error) ||
         !shoalDomainJobsBegin(cluster->jobs, uuid, error))
         return false;
-    dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    if (!dom) {
-        shoalDomainJobsEnd(cluster->jobs, uuid);
+    rc = shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_REFRESH,
+                                defineCallUndefine, &u, &err);
+    stored = g_steal_pointer(&u.stored);
+    if (rc < 0 && stored && !shoalStorePut(cluster->store, stored, NULL))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                         SHOAL_LOG_DOMAIN(stored->name), "MESSAGE",
+                         "cannot store the definition of '%s' again",
+                         stored->name);
+    shoalDomainJobsEnd(cluster->jobs, uuid);
+    if (u.error) {
+        g_propagate_error(error, g_steal_pointer(&u.error));
         return false;
     }
-    /* out of the store first: a host event racing with us must not find
-     * a stored definition to restore */
-    stored = shoalStoreLookup(cluster->store, uuid, NULL);
-    if (!shoalStoreRemove(cluster->store, uuid, error)) {
-        rc = -1;
-    } else if ((rc = virDomainUndefineFlags(dom, flags)) < 0) {
-        shoalErrorFromLibvirt(error, hostName);
-        if (stored && !shoalStorePut(cluster->store, stored, NULL))
-            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                             SHOAL_LOG_DOMAIN(stored->name), "MESSAGE",
-                             "cannot store the definition of '%s' again",
-                             stored->name);
+    if (rc < 0) {
+        g_propagate_error(error, g_steal_pointer(&err));
+        return false;
     }
-    shoalClusterRefreshDomain(cluster, dom, hostName);
-    virDomainFree(dom);
-    shoalDomainJobsEnd(cluster->jobs, uuid);
-    return rc == 0;
+    return true;
 }
 
 static bool

@@ -4,6 +4,7 @@
 /* Shared by the files of src/cluster/ only; the driver sees cluster.h. */
 
 #include "cluster.h"
+#include "cluster_call.h"
 #include "cluster_domainxml.h"
 #include "cluster_exec.h"
 #include "cluster_host.h"
@@ -117,17 +118,6 @@ virDomainPtr shoalClusterAcquireDomain(shoalCluster *cluster,
                                        const unsigned char *uuid,
                                        char **hostName,
                                        GError **error);
-
-typedef int (*shoalClusterDomainCall)(virDomainPtr dom,
-                                      unsigned flags,
-                                      gpointer out);
-
-int shoalClusterForward(shoalCluster *cluster,
-                        const unsigned char *uuid,
-                        shoalClusterDomainCall call,
-                        unsigned flags,
-                        gpointer out,
-                        GError **error);
 
 void shoalClusterRefreshDomain(shoalCluster *cluster,
                                virDomainPtr dom,

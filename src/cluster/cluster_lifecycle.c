@@ -39,39 +39,45 @@ shoalClusterRefreshDomain(shoalCluster *cluster,
     virResetLastError();
 }
 
+/* One operation of shoalClusterDomainApply(). */
+typedef struct _lifecycleOp {
+    shoalDomainOp op;
+    unsigned long long value;
+    unsigned flags;
+} lifecycleOp;
+
 static int
-lifecycleCall(virDomainPtr dom,
-              shoalDomainOp op,
-              unsigned long long value,
-              unsigned flags)
+lifecycleCall(virDomainPtr dom, gpointer opaque)
 {
-    switch (op) {
+    const lifecycleOp *o = opaque;
+
+    switch (o->op) {
     case SHOAL_DOMAIN_OP_CREATE:
-        return virDomainCreateWithFlags(dom, flags);
+        return virDomainCreateWithFlags(dom, o->flags);
     case SHOAL_DOMAIN_OP_DESTROY:
-        return virDomainDestroyFlags(dom, flags);
+        return virDomainDestroyFlags(dom, o->flags);
     case SHOAL_DOMAIN_OP_SHUTDOWN:
-        return virDomainShutdownFlags(dom, flags);
+        return virDomainShutdownFlags(dom, o->flags);
     case SHOAL_DOMAIN_OP_REBOOT:
-        return virDomainReboot(dom, flags);
+        return virDomainReboot(dom, o->flags);
     case SHOAL_DOMAIN_OP_RESET:
-        return virDomainReset(dom, flags);
+        return virDomainReset(dom, o->flags);
     case SHOAL_DOMAIN_OP_SUSPEND:
         return virDomainSuspend(dom);
     case SHOAL_DOMAIN_OP_RESUME:
         return virDomainResume(dom);
     case SHOAL_DOMAIN_OP_SET_AUTOSTART:
-        return virDomainSetAutostart(dom, value != 0);
+        return virDomainSetAutostart(dom, o->value != 0);
     case SHOAL_DOMAIN_OP_SET_VCPUS:
-        return virDomainSetVcpusFlags(dom, value, flags);
+        return virDomainSetVcpusFlags(dom, o->value, o->flags);
     case SHOAL_DOMAIN_OP_SET_MEMORY:
-        return virDomainSetMemoryFlags(dom, value, flags);
+        return virDomainSetMemoryFlags(dom, o->value, o->flags);
     case SHOAL_DOMAIN_OP_SET_MAX_MEMORY:
-        return virDomainSetMaxMemory(dom, value);
+        return virDomainSetMaxMemory(dom, o->value);
     case SHOAL_DOMAIN_OP_LAST:
         break;
     }
-    return -2;
+    return -1;
 }
 
 /*
@@ -112,8 +118,9 @@ lifecycleRehomeForStart(shoalCluster *cluster, const unsigned char *uuid)
  * @value: the operation's argument (vCPUs, KiB, autostart), or 0
  * @flags: passed to the host unchanged: it knows which it supports
  *
- * Carries out one change on the domain's host under the domain's job.
- * The host's error comes back unchanged.
+ * Carries out one change on the domain's host under the domain's job,
+ * then re-reads the domain and stores its definition. The host's error
+ * comes back unchanged.
  */
 bool
 shoalClusterDomainApply(shoalCluster *cluster,
@@ -123,31 +130,44 @@ shoalClusterDomainApply(shoalCluster *cluster,
                         unsigned flags,
                         GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom;
+    lifecycleOp o = { op, value, flags };
     int rc;
 
-    if (!shoalDomainJobsBegin(cluster->jobs, uuid, error))
-        return false;
-    if (op == SHOAL_DOMAIN_OP_CREATE)
-        lifecycleRehomeForStart(cluster, uuid);
-    dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    if (!dom) {
-        shoalDomainJobsEnd(cluster->jobs, uuid);
-        return false;
-    }
-    rc = lifecycleCall(dom, op, value, flags);
-    if (rc == -2)
+    if (op < 0 || op >= SHOAL_DOMAIN_OP_LAST) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
                     _("internal error: unknown domain operation %1$d"), op);
-    else if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    else
-        shoalClusterStoreRefresh(cluster, dom, hostName);
-    shoalClusterRefreshDomain(cluster, dom, hostName);
-    virDomainFree(dom);
+        return false;
+    }
+    if (op != SHOAL_DOMAIN_OP_CREATE)
+        return shoalClusterDomainCall(cluster, uuid,
+                                      SHOAL_CALL_JOB | SHOAL_CALL_REFRESH,
+                                      lifecycleCall, &o, error) >= 0;
+    /* re-homing needs the job too, before the host is chosen */
+    if (!shoalDomainJobsBegin(cluster->jobs, uuid, error))
+        return false;
+    lifecycleRehomeForStart(cluster, uuid);
+    rc = shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_REFRESH,
+                                lifecycleCall, &o, error);
     shoalDomainJobsEnd(cluster->jobs, uuid);
     return rc >= 0;
+}
+
+typedef struct _lifecycleMetadata {
+    int type;
+    const char *metadata;
+    const char *key;
+    const char *uri;
+    unsigned flags;
+    char *out;
+} lifecycleMetadata;
+
+static int
+lifecycleCallSetMetadata(virDomainPtr dom, gpointer opaque)
+{
+    const lifecycleMetadata *m = opaque;
+
+    return virDomainSetMetadata(dom, m->type, m->metadata, m->key, m->uri,
+                                m->flags);
 }
 
 bool
@@ -160,25 +180,20 @@ shoalClusterDomainSetMetadata(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom;
-    int rc;
+    lifecycleMetadata m = { type, metadata, key, uri, flags, NULL };
 
-    if (!shoalDomainJobsBegin(cluster->jobs, uuid, error))
-        return false;
-    dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    if (!dom) {
-        shoalDomainJobsEnd(cluster->jobs, uuid);
-        return false;
-    }
-    rc = virDomainSetMetadata(dom, type, metadata, key, uri, flags);
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    else
-        shoalClusterStoreRefresh(cluster, dom, hostName);
-    virDomainFree(dom);
-    shoalDomainJobsEnd(cluster->jobs, uuid);
-    return rc == 0;
+    return shoalClusterDomainCall(cluster, uuid,
+                                  SHOAL_CALL_JOB | SHOAL_CALL_REFRESH,
+                                  lifecycleCallSetMetadata, &m, error) >= 0;
+}
+
+static int
+lifecycleCallGetMetadata(virDomainPtr dom, gpointer opaque)
+{
+    lifecycleMetadata *m = opaque;
+
+    m->out = virDomainGetMetadata(dom, m->type, m->uri, m->flags);
+    return m->out ? 0 : -1;
 }
 
 char *
@@ -189,16 +204,9 @@ shoalClusterDomainGetMetadata(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    char *metadata;
+    lifecycleMetadata m = { type, NULL, NULL, uri, flags, NULL };
 
-    if (!dom)
-        return NULL;
-    metadata = virDomainGetMetadata(dom, type, uri, flags);
-    if (!metadata)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
-    return metadata;
+    shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                           lifecycleCallGetMetadata, &m, error);
+    return m.out;
 }

@@ -463,13 +463,13 @@ shoalClusterDomainMigrate(shoalCluster *cluster,
 }
 
 static int
-migrateCallJobInfo(virDomainPtr dom, unsigned flags, gpointer out)
+migrateCallJobInfo(virDomainPtr dom, gpointer opaque)
 {
-    return virDomainGetJobInfo(dom, out);
+    return virDomainGetJobInfo(dom, opaque);
 }
 
 static int
-migrateCallAbortJob(virDomainPtr dom, unsigned flags, gpointer out)
+migrateCallAbortJob(virDomainPtr dom, gpointer opaque)
 {
     return virDomainAbortJob(dom);
 }
@@ -480,8 +480,24 @@ shoalClusterDomainGetJobInfo(shoalCluster *cluster,
                              virDomainJobInfo *info,
                              GError **error)
 {
-    return shoalClusterForward(cluster, uuid, migrateCallJobInfo, 0, info,
-                               error) >= 0;
+    return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                                  migrateCallJobInfo, info, error) >= 0;
+}
+
+typedef struct _migrateJobStats {
+    unsigned flags;
+    int type;
+    virTypedParameterPtr params;
+    int nparams;
+} migrateJobStats;
+
+static int
+migrateCallJobStats(virDomainPtr dom, gpointer opaque)
+{
+    migrateJobStats *q = opaque;
+
+    return virDomainGetJobStats(dom, &q->type, &q->params, &q->nparams,
+                                q->flags);
 }
 
 GPtrArray *
@@ -491,22 +507,15 @@ shoalClusterDomainGetJobStats(shoalCluster *cluster,
                               int *type,
                               GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    virTypedParameterPtr params = NULL;
-    int nparams = 0;
-    GPtrArray *out = NULL;
+    migrateJobStats q = { flags, 0, NULL, 0 };
+    GPtrArray *out;
 
-    if (!dom)
+    if (shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                               migrateCallJobStats, &q, error) < 0)
         return NULL;
-    if (virDomainGetJobStats(dom, type, &params, &nparams, flags) < 0) {
-        shoalErrorFromLibvirt(error, hostName);
-    } else {
-        out = shoalTypedParamsFromLibvirt(params, nparams);
-        virTypedParamsFree(params, nparams);
-    }
-    virDomainFree(dom);
+    out = shoalTypedParamsFromLibvirt(q.params, q.nparams);
+    virTypedParamsFree(q.params, q.nparams);
+    *type = q.type;
     return out;
 }
 
@@ -516,8 +525,8 @@ shoalClusterDomainAbortJob(shoalCluster *cluster,
                            const unsigned char *uuid,
                            GError **error)
 {
-    return shoalClusterForward(cluster, uuid, migrateCallAbortJob, 0, NULL,
-                               error) >= 0;
+    return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                                  migrateCallAbortJob, NULL, error) >= 0;
 }
 
 GPtrArray *

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
+#include "cluster_call.h"
 #include "cluster_error.h"
 #include "cluster_internal.h"
 #include "util_error.h"
@@ -262,166 +263,52 @@ shoalClusterDomainHasManagedSaveImage(shoalCluster *cluster,
     return entry ? entry->rec.managedSave : -1;
 }
 
-/* How long a call waits for a migration that just moved its domain to be
- * settled: the moment between libvirt's end and Shoal's records. */
-#define QUERY_MOVE_WAIT_US (10 * G_USEC_PER_SEC)
-
-/*
- * Whether @uuid moved away from @hostName, which answered for it: it was
- * migrating (waits, bounded, for the move to settle), or it has settled
- * already on another host (the move ended while the call was on its way).
- */
-static bool
-queryMoved(shoalCluster *cluster,
-           const unsigned char *uuid,
-           const char *hostName)
-{
-    gint64 deadline = g_get_monotonic_time() + QUERY_MOVE_WAIT_US;
-    g_autoptr(shoalInventoryEntry) entry = NULL;
-
-    if (shoalExecIsMigrating(cluster->exec, uuid)) {
-        while (shoalExecIsMigrating(cluster->exec, uuid) &&
-               g_get_monotonic_time() < deadline)
-            g_usleep(20 * 1000);
-        return true;
-    }
-    entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
-    return entry && !g_str_equal(entry->hostName, hostName);
-}
-
-/*
- * The owning host's handle on a domain. Returns: (transfer full): release
- * with virDomainFree(); @hostName gets the host's name.
- */
-virDomainPtr
-shoalClusterAcquireDomain(shoalCluster *cluster,
-                          const unsigned char *uuid,
-                          char **hostName,
-                          GError **error)
-{
-    g_autoptr(shoalInventoryEntry) entry = NULL;
-    g_autoptr(shoalHost) host = NULL;
-    g_autoptr(GError) err = NULL;
-    virDomainPtr dom;
-
-    if (!(entry =
-              shoalInventoryLookupByUUID(cluster->inventory, uuid, error)) ||
-        !shoalInventoryEntryCheckUsable(entry, error) ||
-        !(host = shoalClusterLookupHost(cluster, entry->hostName, error)))
-        return NULL;
-    dom = shoalHostLookupDomain(host, uuid, &err);
-    if (!dom) {
-        /* the inventory was stale: learn what the host has now */
-        if (g_error_matches(err, SHOAL_ERROR, VIR_ERR_NO_DOMAIN))
-            shoalClusterRequestResync(cluster, host);
-        g_propagate_error(error, g_steal_pointer(&err));
-        return NULL;
-    }
-    *hostName = g_strdup(host->name);
-    return dom;
-}
-
-/* shoalClusterForward(); @answered gets the host that answered last. */
 static int
-queryForward(shoalCluster *cluster,
-             const unsigned char *uuid,
-             shoalClusterDomainCall call,
-             unsigned flags,
-             gpointer out,
-             char **answered,
-             GError **error)
+queryCallInfo(virDomainPtr dom, gpointer opaque)
 {
-    unsigned attempt;
-    int rc = -1;
-
-    /* a second attempt only for a domain that a migration just moved */
-    for (attempt = 0; attempt < 2; attempt++) {
-        g_autofree char *hostName = NULL;
-        g_autoptr(GError) err = NULL;
-        virDomainPtr dom =
-            shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-
-        if (!dom)
-            return -1;
-        rc = call(dom, flags, out);
-        /* before virDomainFree(), which resets the thread's error */
-        if (rc < 0)
-            shoalErrorFromLibvirt(&err, hostName);
-        virDomainFree(dom);
-        if (rc >= 0) {
-            if (answered)
-                *answered = g_steal_pointer(&hostName);
-            return rc;
-        }
-        if (attempt > 0 ||
-            !g_error_matches(err, SHOAL_ERROR, VIR_ERR_NO_DOMAIN) ||
-            !queryMoved(cluster, uuid, hostName)) {
-            g_propagate_error(error, g_steal_pointer(&err));
-            return rc;
-        }
-    }
-    return rc;
+    return virDomainGetInfo(dom, opaque);
 }
 
-/**
- * shoalClusterForward:
- * @call: one libvirt call on the domain's handle; returns < 0 on failure
- *
- * Runs @call on the owning host's handle of the domain; a failure is the
- * host's error. Worker thread.
- * Returns: @call's result, or -1 with @error set.
- */
-int
-shoalClusterForward(shoalCluster *cluster,
-                    const unsigned char *uuid,
-                    shoalClusterDomainCall call,
-                    unsigned flags,
-                    gpointer out,
-                    GError **error)
+/* A call with flags in and a string out. */
+typedef struct _queryString {
+    unsigned flags;
+    char *str;
+} queryString;
+
+static int
+queryCallXMLDesc(virDomainPtr dom, gpointer opaque)
 {
-    return queryForward(cluster, uuid, call, flags, out, NULL, error);
+    queryString *q = opaque;
+
+    q->str = virDomainGetXMLDesc(dom, q->flags);
+    return q->str ? 0 : -1;
 }
 
 static int
-queryCallInfo(virDomainPtr dom, unsigned flags, gpointer out)
+queryCallVcpus(virDomainPtr dom, gpointer opaque)
 {
-    return virDomainGetInfo(dom, out);
+    return virDomainGetVcpusFlags(dom, *(const unsigned *) opaque);
 }
 
 static int
-queryCallXMLDesc(virDomainPtr dom, unsigned flags, gpointer out)
-{
-    char **xml = out;
-
-    *xml = virDomainGetXMLDesc(dom, flags);
-    return *xml ? 0 : -1;
-}
-
-static int
-queryCallVcpus(virDomainPtr dom, unsigned flags, gpointer out)
-{
-    return virDomainGetVcpusFlags(dom, flags);
-}
-
-static int
-queryCallMaxVcpus(virDomainPtr dom, unsigned flags, gpointer out)
+queryCallMaxVcpus(virDomainPtr dom, gpointer opaque)
 {
     return virDomainGetMaxVcpus(dom);
 }
 
 static int
-queryCallMaxMemory(virDomainPtr dom, unsigned flags, gpointer out)
+queryCallMaxMemory(virDomainPtr dom, gpointer opaque)
 {
-    unsigned long long *kib = out;
+    unsigned long long *kib = opaque;
 
     *kib = virDomainGetMaxMemory(dom);
     return *kib ? 0 : -1;
 }
 
 static int
-queryCallSnapshotNum(virDomainPtr dom, unsigned flags, gpointer out)
+queryCallSnapshotNum(virDomainPtr dom, gpointer opaque)
 {
-    return virDomainSnapshotNum(dom, flags);
+    return virDomainSnapshotNum(dom, *(const unsigned *) opaque);
 }
 
 bool
@@ -432,14 +319,15 @@ shoalClusterDomainGetInfo(shoalCluster *cluster,
 {
     g_autofree char *hostName = NULL;
 
-    if (queryForward(cluster, uuid, queryCallInfo, 0, info, &hostName, error) <
-        0)
+    if (shoalClusterDomainCallFull(cluster, uuid, SHOAL_CALL_RETRY,
+                                   queryCallInfo, info, &hostName, error) < 0)
         return false;
     /* the source's copy stops when a migration hands over: the guest
      * itself runs on, so answer from where it went */
     if (info->state == VIR_DOMAIN_SHUTOFF &&
-        queryMoved(cluster, uuid, hostName) &&
-        shoalClusterForward(cluster, uuid, queryCallInfo, 0, info, error) < 0)
+        shoalClusterDomainMoved(cluster, uuid, hostName) &&
+        shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY, queryCallInfo,
+                               info, error) < 0)
         return false;
     /* the guest's time on hosts it left, so the counter never goes back */
     info->cpuTime += shoalInventoryGetCPUOffset(cluster->inventory, uuid);
@@ -452,10 +340,36 @@ shoalClusterDomainGetXMLDesc(shoalCluster *cluster,
                              unsigned flags,
                              GError **error)
 {
-    char *xml = NULL;
+    queryString q = { flags, NULL };
 
-    shoalClusterForward(cluster, uuid, queryCallXMLDesc, flags, &xml, error);
-    return xml;
+    shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY, queryCallXMLDesc,
+                           &q, error);
+    return q.str;
+}
+
+/* The OS type through the host's cache; its error is kept aside, as the
+ * cache has converted it already. */
+typedef struct _queryOSType {
+    shoalCluster *cluster; /* borrowed */
+    char *type;
+    GError *error;
+} queryOSType;
+
+static int
+queryCallOSType(virDomainPtr dom, gpointer opaque)
+{
+    queryOSType *q = opaque;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(shoalHost) host = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    if (virDomainGetUUID(dom, uuid) < 0)
+        return -1;
+    if ((entry = shoalInventoryLookupByUUID(q->cluster->inventory, uuid,
+                                            &q->error)) &&
+        (host = shoalClusterLookupHost(q->cluster, entry->hostName, &q->error)))
+        q->type = shoalHostGetOSType(host, dom, &q->error);
+    return q->type ? 0 : -1;
 }
 
 char *
@@ -463,18 +377,17 @@ shoalClusterDomainGetOSType(shoalCluster *cluster,
                             const unsigned char *uuid,
                             GError **error)
 {
-    g_autofree char *hostName = NULL;
-    g_autoptr(shoalHost) host = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    char *type = NULL;
+    queryOSType q = { cluster, NULL, NULL };
+    g_autoptr(GError) err = NULL;
 
-    if (!dom)
+    if (shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY, queryCallOSType,
+                               &q, &err) < 0) {
+        g_propagate_error(error, q.error ? g_steal_pointer(&q.error)
+                                         : g_steal_pointer(&err));
+        g_clear_error(&q.error);
         return NULL;
-    if ((host = shoalClusterLookupHost(cluster, hostName, error)))
-        type = shoalHostGetOSType(host, dom, error);
-    virDomainFree(dom);
-    return type;
+    }
+    return q.type;
 }
 
 int
@@ -483,8 +396,8 @@ shoalClusterDomainGetVcpusFlags(shoalCluster *cluster,
                                 unsigned flags,
                                 GError **error)
 {
-    return shoalClusterForward(cluster, uuid, queryCallVcpus, flags, NULL,
-                               error);
+    return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                                  queryCallVcpus, &flags, error);
 }
 
 int
@@ -492,8 +405,8 @@ shoalClusterDomainGetMaxVcpus(shoalCluster *cluster,
                               const unsigned char *uuid,
                               GError **error)
 {
-    return shoalClusterForward(cluster, uuid, queryCallMaxVcpus, 0, NULL,
-                               error);
+    return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                                  queryCallMaxVcpus, NULL, error);
 }
 
 bool
@@ -502,8 +415,8 @@ shoalClusterDomainGetMaxMemory(shoalCluster *cluster,
                                unsigned long long *memoryKiB,
                                GError **error)
 {
-    return shoalClusterForward(cluster, uuid, queryCallMaxMemory, 0, memoryKiB,
-                               error) >= 0;
+    return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                                  queryCallMaxMemory, memoryKiB, error) >= 0;
 }
 
 int
@@ -512,8 +425,21 @@ shoalClusterDomainSnapshotNum(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
-    return shoalClusterForward(cluster, uuid, queryCallSnapshotNum, flags, NULL,
-                               error);
+    return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                                  queryCallSnapshotNum, &flags, error);
+}
+
+typedef struct _queryMessages {
+    unsigned flags;
+    char **msgs; /* libvirt's allocation */
+} queryMessages;
+
+static int
+queryCallMessages(virDomainPtr dom, gpointer opaque)
+{
+    queryMessages *q = opaque;
+
+    return virDomainGetMessages(dom, &q->msgs, q->flags);
 }
 
 /**
@@ -527,26 +453,19 @@ shoalClusterDomainGetMessages(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
-    g_autofree char *hostName = NULL;
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
-    char **msgs = NULL;
+    queryMessages q = { flags, NULL };
     GStrv out;
     int n;
     int i;
 
-    if (!dom)
-        return NULL;
-    n = virDomainGetMessages(dom, &msgs, flags);
-    if (n < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    virDomainFree(dom);
+    n = shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
+                               queryCallMessages, &q, error);
     if (n < 0)
         return NULL;
     out = g_new0(char *, n + 1);
     for (i = 0; i < n; i++)
-        out[i] = msgs[i];
-    free(msgs);
+        out[i] = q.msgs[i];
+    free(q.msgs);
     return out;
 }
 
