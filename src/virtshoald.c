@@ -50,6 +50,7 @@ typedef struct _shoalOptions {
     gboolean verbose;
     gboolean version;
     int timeout;
+    int firstReadWaitMs; /* -1: as the configuration says */
 } shoalOptions;
 
 static void
@@ -86,6 +87,9 @@ daemonParseArgs(shoalOptions *opts, int *argc, char ***argv, GError **error)
           N_("Run in the background once the sockets exist"), NULL },
         { "timeout", 't', 0, G_OPTION_ARG_INT, &opts->timeout,
           N_("Exit after SECONDS without clients (0: never)"), N_("SECONDS") },
+        { "first-read-wait", 0, 0, G_OPTION_ARG_INT, &opts->firstReadWaitMs,
+          N_("At start, answer lists after every host was read or MS passed"),
+          N_("MS") },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose,
           N_("Log debug messages"), NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opts->version,
@@ -103,6 +107,11 @@ daemonParseArgs(shoalOptions *opts, int *argc, char ***argv, GError **error)
     if (opts->timeout < 0) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
                     _("invalid argument: --timeout must not be negative"));
+        return false;
+    }
+    if (opts->firstReadWaitMs < -1) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: --first-read-wait must not be negative"));
         return false;
     }
     return true;
@@ -185,6 +194,20 @@ daemonApplyConfig(GKeyFile *kf, shoalClusterConfig *config, GError **error)
                         k->group, k->key);
             return false;
         }
+    }
+    /* 0 is meaningful here: answer at once, as hosts come */
+    if (g_key_file_has_key(kf, "daemon", "first_read_wait_ms", NULL)) {
+        g_autoptr(GError) err = NULL;
+        int n =
+            g_key_file_get_integer(kf, "daemon", "first_read_wait_ms", &err);
+
+        if (err || n < 0) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                        _("configuration file syntax error: [%1$s] %2$s must be a number of 0 or more"),
+                        "daemon", "first_read_wait_ms");
+            return false;
+        }
+        config->firstReadWaitMs = n;
     }
     /* for the migrations Shoal starts itself (maintenance, rebalancing);
      * clients pass their own flags */
@@ -448,6 +471,8 @@ daemonRun(shoalOptions *opts)
     if (!(kf = daemonReadConfig(opts, &error)) ||
         !daemonApplyConfig(kf, &clusterConfig, &error))
         goto cleanup;
+    if (opts->firstReadWaitMs >= 0)
+        clusterConfig.firstReadWaitMs = opts->firstReadWaitMs;
     if (!socketDir)
         socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
     if (!accessGroup)
@@ -519,7 +544,7 @@ cleanup:
 int
 main(int argc, char **argv)
 {
-    shoalOptions opts = { 0 };
+    shoalOptions opts = { .firstReadWaitMs = -1 };
     g_autoptr(GError) error = NULL;
     const char *localeDir;
     int ret;

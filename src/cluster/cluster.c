@@ -265,6 +265,68 @@ clusterMaybeAutostart(shoalCluster *cluster, shoalHost *host)
         clusterPush(cluster, CLUSTER_JOB_AUTOSTART, host, 0);
 }
 
+/*
+ * A host not read since the start: its stored domains are listed, with no
+ * state, until it is read, so that no answer lacks them.
+ */
+static void
+clusterSeedHost(shoalCluster *cluster, const char *hostName)
+{
+    g_autoptr(GPtrArray) stored = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    guint i;
+
+    if (!cluster->store)
+        return;
+    stored = shoalStoreList(cluster->store);
+    records = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) shoalInventoryRecordFree);
+    for (i = 0; i < stored->len; i++) {
+        const shoalStoreDomain *sd = stored->pdata[i];
+        g_autoptr(shoalDomainXML) def = NULL;
+        shoalInventoryRecord *rec;
+
+        if (g_strcmp0(sd->hostName, hostName) != 0)
+            continue;
+        rec = shoalInventoryRecordNew(sd->name, sd->uuid);
+        rec->state = VIR_DOMAIN_NOSTATE;
+        rec->persistent = true;
+        rec->autostart = sd->autostart;
+        if ((def = shoalDomainXMLParse(sd->xml, NULL))) {
+            rec->memoryKiB = def->memoryKiB;
+            rec->vcpus = def->vcpus;
+        }
+        g_ptr_array_add(records, rec);
+    }
+    shoalInventorySeedHost(cluster->inventory, hostName, records);
+}
+
+/**
+ * shoalClusterWaitFirstReads:
+ *
+ * Worker thread, before an answer that lists or looks up domains: a
+ * young daemon answers only once every host has been read, or the
+ * start's wait (firstReadWaitMs) is over; hosts still unread then are
+ * listed from the store, as unreachable.
+ */
+void
+shoalClusterWaitFirstReads(shoalCluster *cluster)
+{
+    g_auto(GStrv) late = shoalHostListWaitFirstReads(cluster->hostList);
+    guint i;
+
+    if (!late)
+        return;
+    for (i = 0; late[i]; i++) {
+        clusterSeedHost(cluster, late[i]);
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                         SHOAL_LOG_HOST(late[i]), "MESSAGE",
+                         "host '%s' has not answered within %u ms of the start: its stored domains are listed with no state",
+                         late[i], cluster->config.firstReadWaitMs);
+    }
+    shoalHostListSeeded(cluster->hostList);
+}
+
 static void
 clusterJobConnect(shoalCluster *cluster, shoalHost *host)
 {
@@ -335,8 +397,12 @@ cleanup:
     g_mutex_lock(&host->lock);
     host->busy = false;
     g_mutex_unlock(&host->lock);
-    if (error)
+    if (error) {
+        if (shoalHostListFirstReadPending(cluster->hostList, host->name))
+            clusterSeedHost(cluster, host->name);
         clusterHostFailed(cluster, host, error);
+    }
+    shoalHostListFirstReadDone(cluster->hostList, host->name);
     clusterMaybeAutostart(cluster, host);
 }
 

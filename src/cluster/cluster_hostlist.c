@@ -25,6 +25,8 @@ struct _shoalHostList {
      * answers lists once this is empty or firstReadDeadline passed */
     GHashTable *firstReads;
     gint64 firstReadDeadline; /* protected by lock: monotonic µs */
+    bool seeding; /* protected by lock: the late hosts are being listed
+                     from the store; answers wait for that */
 };
 
 shoalHostList *
@@ -229,12 +231,23 @@ shoalHostListFirstReadDone(shoalHostList *list, const char *name)
         g_cond_broadcast(&list->cond);
 }
 
+/* Whether @name's first read since the start is still awaited. */
+bool
+shoalHostListFirstReadPending(shoalHostList *list, const char *name)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->lock);
+
+    return g_hash_table_contains(list->firstReads, name);
+}
+
 /**
  * shoalHostListWaitFirstReads:
  *
  * Waits until every host has answered once since the start, or until the
- * start's deadline. Returns: (transfer full) (nullable): the names of the
- * hosts still not read, or NULL when there are none.
+ * start's deadline. The one caller that finds hosts still unread when
+ * the deadline has passed gets their names, to list their stored
+ * domains, and calls shoalHostListSeeded() when done; the others wait
+ * for that. Returns: (transfer full) (nullable): those names, or NULL.
  */
 GStrv
 shoalHostListWaitFirstReads(shoalHostList *list)
@@ -244,9 +257,11 @@ shoalHostListWaitFirstReads(shoalHostList *list)
     GHashTableIter iter;
     gpointer key;
 
-    while (g_hash_table_size(list->firstReads) > 0) {
-        if (!g_cond_wait_until(&list->cond, &list->lock,
-                               list->firstReadDeadline))
+    while (list->seeding || g_hash_table_size(list->firstReads) > 0) {
+        if (list->seeding)
+            g_cond_wait(&list->cond, &list->lock);
+        else if (!g_cond_wait_until(&list->cond, &list->lock,
+                                    list->firstReadDeadline))
             break;
     }
     if (g_hash_table_size(list->firstReads) == 0)
@@ -255,5 +270,17 @@ shoalHostListWaitFirstReads(shoalHostList *list)
     g_hash_table_iter_init(&iter, list->firstReads);
     while (g_hash_table_iter_next(&iter, &key, NULL))
         g_strv_builder_add(late, key);
+    g_hash_table_remove_all(list->firstReads);
+    list->seeding = true;
     return g_strv_builder_end(late);
+}
+
+/* The late hosts' stored domains are listed: answers may go out. */
+void
+shoalHostListSeeded(shoalHostList *list)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->lock);
+
+    list->seeding = false;
+    g_cond_broadcast(&list->cond);
 }

@@ -45,3 +45,7 @@ void shoalHostListBeginFirstReads(shoalHostList *list, gint64 waitUs);
 void shoalHostListFirstReadDone(shoalHostList *list, const char *name);
 
 GStrv shoalHostListWaitFirstReads(shoalHostList *list);
+
+bool shoalHostListFirstReadPending(shoalHostList *list, const char *name);
+
+void shoalHostListSeeded(shoalHostList *list);

@@ -186,4 +186,6 @@ void shoalClusterStoreRefresh(shoalCluster *cluster,
                               virDomainPtr dom,
                               const char *hostName);
 
+void shoalClusterWaitFirstReads(shoalCluster *cluster);
+
 void shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host);

@@ -33,6 +33,7 @@ struct _shoalInventory {
     GMutex lock;
     GHashTable *domains;     /* protected by lock: uuid → inventoryDomain */
     GHashTable *unreachable; /* protected by lock: host names */
+    GHashTable *read;        /* protected by lock: hosts read at least once */
     int nextId;              /* protected by lock */
 };
 
@@ -106,6 +107,7 @@ shoalInventoryNew(void)
                                          NULL, inventoryDomainFree);
     inv->unreachable =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    inv->read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     inv->nextId = 1;
     return inv;
 }
@@ -117,6 +119,7 @@ shoalInventoryFree(shoalInventory *inv)
         return;
     g_hash_table_unref(inv->domains);
     g_hash_table_unref(inv->unreachable);
+    g_hash_table_unref(inv->read);
     g_mutex_clear(&inv->lock);
     g_free(inv);
 }
@@ -350,7 +353,35 @@ shoalInventorySyncHost(shoalInventory *inv,
     for (i = 0; i < gone->len; i++)
         inventoryRemoveLocked(inv, hostName, gone->pdata[i]);
     g_hash_table_remove(inv->unreachable, hostName);
+    g_hash_table_add(inv->read, g_strdup(hostName));
     g_mutex_unlock(&inv->lock);
+}
+
+/**
+ * shoalInventorySeedHost:
+ * @records: (transfer none): what the store says @hostName holds
+ *
+ * For a host never read: lists @records under it as unreachable (no
+ * state), except domains another host has reported. The host's first
+ * read replaces them; once it was read, this does nothing.
+ */
+void
+shoalInventorySeedHost(shoalInventory *inv,
+                       const char *hostName,
+                       GPtrArray *records)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&inv->lock);
+    guint i;
+
+    if (g_hash_table_contains(inv->read, hostName))
+        return;
+    for (i = 0; i < records->len; i++) {
+        const shoalInventoryRecord *rec = records->pdata[i];
+
+        if (!g_hash_table_contains(inv->domains, rec->uuid))
+            inventoryUpdateLocked(inv, hostName, rec);
+    }
+    g_hash_table_add(inv->unreachable, g_strdup(hostName));
 }
 
 void

@@ -53,6 +53,10 @@ void shoalInventorySyncHost(shoalInventory *inv,
                             const char *hostName,
                             GPtrArray *records);
 
+void shoalInventorySeedHost(shoalInventory *inv,
+                            const char *hostName,
+                            GPtrArray *records);
+
 void shoalInventoryUpdate(shoalInventory *inv,
                           const char *hostName,
                           const shoalInventoryRecord *record);

@@ -167,6 +167,7 @@ shoalClusterGetMaxVcpus(shoalCluster *cluster, const char *type, GError **error)
 GPtrArray *
 shoalClusterListDomains(shoalCluster *cluster, unsigned flags, GError **error)
 {
+    shoalClusterWaitFirstReads(cluster);
     return shoalInventoryList(cluster->inventory, flags);
 }
 
@@ -175,9 +176,10 @@ shoalClusterLookupDomainByName(shoalCluster *cluster,
                                const char *name,
                                GError **error)
 {
-    g_autoptr(shoalInventoryEntry) entry =
-        shoalInventoryLookupByName(cluster->inventory, name, error);
+    g_autoptr(shoalInventoryEntry) entry = NULL;
 
+    shoalClusterWaitFirstReads(cluster);
+    entry = shoalInventoryLookupByName(cluster->inventory, name, error);
     return entry ? shoalInventoryEntryToRef(entry) : NULL;
 }
 
@@ -186,18 +188,20 @@ shoalClusterLookupDomainByUUID(shoalCluster *cluster,
                                const unsigned char *uuid,
                                GError **error)
 {
-    g_autoptr(shoalInventoryEntry) entry =
-        shoalInventoryLookupByUUID(cluster->inventory, uuid, error);
+    g_autoptr(shoalInventoryEntry) entry = NULL;
 
+    shoalClusterWaitFirstReads(cluster);
+    entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, error);
     return entry ? shoalInventoryEntryToRef(entry) : NULL;
 }
 
 shoalDomainRef *
 shoalClusterLookupDomainByID(shoalCluster *cluster, int id, GError **error)
 {
-    g_autoptr(shoalInventoryEntry) entry =
-        shoalInventoryLookupByID(cluster->inventory, id, error);
+    g_autoptr(shoalInventoryEntry) entry = NULL;
 
+    shoalClusterWaitFirstReads(cluster);
+    entry = shoalInventoryLookupByID(cluster->inventory, id, error);
     return entry ? shoalInventoryEntryToRef(entry) : NULL;
 }
 
