@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "cluster_testutil.h"
+
+#include <glib/gstdio.h>
+
+#include "cluster_eventloop.h"
+#include "util_uuid.h"
+
+char *
+testClusterDataURI(const char *file)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *abs = NULL;
+
+    /* the integration test's hosts: alpha (running) and beta on host1,
+     * gamma on host2 */
+    path =
+        g_test_build_filename(G_TEST_DIST, "data", "integration", file, NULL);
+    abs = g_canonicalize_filename(path, NULL);
+    return g_strdup_printf("test://%s", abs);
+}
+
+/**
+ * testClusterNew:
+ * @hosts: ends with a NULL name
+ * @config: (nullable): the defaults when NULL
+ *
+ * A cluster with a store and its hosts, not started.
+ */
+testCluster *
+testClusterNew(const testClusterHost *hosts, const shoalClusterConfig *config)
+{
+    testCluster *tc = g_new0(testCluster, 1);
+    g_autoptr(GError) error = NULL;
+    shoalClusterConfig defaults;
+    size_t i;
+
+    tc->dir = g_dir_make_tmp("shoal-cluster-XXXXXX", &error);
+    g_assert_no_error(error);
+    if (!config) {
+        shoalClusterConfigInit(&defaults);
+        config = &defaults;
+    }
+    tc->loop = testLoopNew();
+    tc->cluster = shoalClusterNew(config, testLoopGetContext(tc->loop));
+    g_assert_true(shoalClusterOpenStore(tc->cluster, tc->dir, &error));
+    g_assert_no_error(error);
+    for (i = 0; hosts[i].name; i++) {
+        g_autofree char *uri = hosts[i].file ? testClusterDataURI(hosts[i].file)
+                                             : g_strdup(hosts[i].uri);
+
+        g_assert_true(
+            shoalClusterAddHost(tc->cluster, hosts[i].name, uri, NULL, &error));
+        g_assert_no_error(error);
+    }
+    testLoopStart(tc->loop, "cluster-loop");
+    return tc;
+}
+
+static void
+testClusterStartOnLoop(gpointer data)
+{
+    shoalClusterStart(data);
+}
+
+/* Starts the cluster on the loop thread, as virtshoald's main does. */
+void
+testClusterStart(testCluster *tc)
+{
+    testLoopInvoke(tc->loop, testClusterStartOnLoop, tc->cluster);
+    tc->started = true;
+}
+
+static bool
+testClusterHasDomains(gpointer opaque, gconstpointer data)
+{
+    testCluster *tc = opaque;
+    g_autoptr(GPtrArray) doms = shoalClusterListDomains(tc->cluster, 0, NULL);
+
+    return doms && doms->len == GPOINTER_TO_UINT(data);
+}
+
+void
+testClusterWaitDomains(testCluster *tc, unsigned n)
+{
+    testLoopWaitFor(testClusterHasDomains, tc, GUINT_TO_POINTER(n),
+                    "the cluster to list its domains");
+}
+
+static void
+testClusterStopOnLoop(gpointer data)
+{
+    shoalClusterStop(data);
+}
+
+static void
+testClusterRemoveDir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            testClusterRemoveDir(path);
+        else
+            g_assert_cmpint(g_unlink(path), ==, 0);
+    }
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
+void
+testClusterFree(testCluster *tc)
+{
+    if (!tc)
+        return;
+    testLoopInvoke(tc->loop, testClusterStopOnLoop, tc->cluster);
+    g_clear_pointer(&tc->loop, testLoopFree);
+    g_clear_pointer(&tc->cluster, shoalClusterFree);
+    testClusterRemoveDir(tc->dir);
+    g_free(tc->dir);
+    g_free(tc);
+}
+
+/**
+ * testClusterInit:
+ *
+ * Once per test program, before any cluster. Returns: (transfer full):
+ * libvirt's client event loop, on its own thread, for the whole run.
+ */
+shoalEventLoop *
+testClusterInit(int *argc, char ***argv)
+{
+    g_autoptr(GError) error = NULL;
+    shoalEventLoop *events;
+
+    g_test_init(argc, argv, NULL);
+    events = shoalEventLoopNew(&error);
+    g_assert_no_error(error);
+    return events;
+}
+
+const unsigned char *
+testClusterUUID(const char *str, unsigned char *buf)
+{
+    g_assert_true(shoalUUIDParse(str, buf));
+    return buf;
+}
