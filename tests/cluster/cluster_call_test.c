@@ -196,11 +196,13 @@ callMoveAlpha(shoalCluster *cluster, virDomainPtr dom)
 
     g_assert_nonnull(xml);
     g_assert_nonnull(conn);
+    /* as a migration: the incoming copy is no conflict */
+    virDomainGetUUID(dom, uuid);
+    shoalInventorySetMoving(cluster->inventory, uuid, true);
     copy = virDomainDefineXML(conn, xml);
     g_assert_nonnull(copy);
     g_assert_cmpint(virDomainDestroy(dom), ==, 0);
     g_assert_cmpint(virDomainUndefine(dom), ==, 0);
-    virDomainGetUUID(copy, uuid);
     rec = shoalInventoryRecordNew("alpha", uuid);
     rec->state = VIR_DOMAIN_SHUTOFF;
     rec->persistent = true;

@@ -32,13 +32,30 @@ testClusterDataURI(const char *file)
 testCluster *
 testClusterNew(const testClusterHost *hosts, const shoalClusterConfig *config)
 {
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("shoal-cluster-XXXXXX", &error);
+
+    g_assert_no_error(error);
+    return testClusterNewInDir(hosts, config, dir);
+}
+
+/**
+ * testClusterNewInDir:
+ * @dir: (transfer full): the store's directory, removed at the end
+ *
+ * As testClusterNew(), on a store the test prepared.
+ */
+testCluster *
+testClusterNewInDir(const testClusterHost *hosts,
+                    const shoalClusterConfig *config,
+                    char *dir)
+{
     testCluster *tc = g_new0(testCluster, 1);
     g_autoptr(GError) error = NULL;
     shoalClusterConfig defaults;
     size_t i;
 
-    tc->dir = g_dir_make_tmp("shoal-cluster-XXXXXX", &error);
-    g_assert_no_error(error);
+    tc->dir = dir;
     if (!config) {
         shoalClusterConfigInit(&defaults);
         config = &defaults;

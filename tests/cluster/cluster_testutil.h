@@ -34,6 +34,10 @@ char *testClusterDataURI(const char *file);
 testCluster *testClusterNew(const testClusterHost *hosts,
                             const shoalClusterConfig *config);
 
+testCluster *testClusterNewInDir(const testClusterHost *hosts,
+                                 const shoalClusterConfig *config,
+                                 char *dir);
+
 void testClusterStart(testCluster *tc);
 
 void testClusterWaitDomains(testCluster *tc, unsigned n);
