@@ -29,9 +29,17 @@ typedef struct {
 static void
 callSetUp(callFixture *fixture, gconstpointer data)
 {
-    fixture->tc = testClusterNew(callHosts, NULL);
+    shoalClusterConfig config;
+
+    /* no periodic re-read during a case: the retry cases move a domain
+     * behind the hosts' backs */
+    shoalClusterConfigInit(&config);
+    config.resyncIntervalMs = 3600 * 1000;
+    config.statsIntervalMs = 3600 * 1000;
+    fixture->tc = testClusterNew(callHosts, &config);
     testClusterStart(fixture->tc);
     testClusterWaitDomains(fixture->tc, 3);
+    testClusterWaitIdle(fixture->tc);
 }
 
 static void

@@ -32,6 +32,7 @@ defineSetUp(defineFixture *fixture, gconstpointer data)
     fixture->tc = testClusterNew(defineHosts, NULL);
     testClusterStart(fixture->tc);
     testClusterWaitDomains(fixture->tc, 3);
+    testClusterWaitIdle(fixture->tc);
 }
 
 static void

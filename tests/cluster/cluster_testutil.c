@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "cluster_eventloop.h"
+#include "cluster_internal.h"
 #include "util_uuid.h"
 
 char *
@@ -104,6 +105,34 @@ testClusterWaitDomains(testCluster *tc, unsigned n)
 {
     testLoopWaitFor(testClusterHasDomains, tc, GUINT_TO_POINTER(n),
                     "the cluster to list its domains");
+}
+
+static bool
+testClusterIsIdle(gpointer opaque, gconstpointer data)
+{
+    testCluster *tc = opaque;
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(tc->cluster);
+    bool idle = true;
+    guint i;
+
+    for (i = 0; idle && i < hosts->len; i++) {
+        shoalHost *host = hosts->pdata[i];
+
+        g_mutex_lock(&host->lock);
+        idle = !host->draining && g_queue_is_empty(&host->jobs);
+        g_mutex_unlock(&host->lock);
+    }
+    return idle;
+}
+
+/*
+ * Waits until no host job runs or waits (the re-read that follows each
+ * connect, event refreshes), so that none overwrites what a test does.
+ */
+void
+testClusterWaitIdle(testCluster *tc)
+{
+    testLoopWaitFor(testClusterIsIdle, tc, NULL, "the host jobs to finish");
 }
 
 static void

@@ -42,6 +42,8 @@ void testClusterStart(testCluster *tc);
 
 void testClusterWaitDomains(testCluster *tc, unsigned n);
 
+void testClusterWaitIdle(testCluster *tc);
+
 void testClusterFree(testCluster *tc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(testCluster, testClusterFree)
 
