@@ -671,6 +671,32 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
 }
 
 /**
+ * shoalClusterOpenStore:
+ * Main thread, before shoalClusterStart(): opens the durable store of
+ * definitions in @dir.
+ */
+bool
+shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
+{
+    cluster->store = shoalStoreOpen(dir, error);
+    return cluster->store && shoalClusterLoadHosts(cluster, error);
+}
+
+/**
+ * shoalClusterSetAutostartMarker:
+ * @path: a file in a runtime directory (cleared at boot), or NULL for no
+ *   autostart
+ *
+ * Main thread, before start.
+ */
+void
+shoalClusterSetAutostartMarker(shoalCluster *cluster, const char *path)
+{
+    g_free(cluster->autostartMarker);
+    cluster->autostartMarker = g_strdup(path);
+}
+
+/**
  * shoalClusterHostAdded:
  *
  * Connects a host that joined a running cluster. (Before start,

@@ -57,17 +57,3 @@ shoalClusterAutostartRun(shoalCluster *cluster)
             autostartOne(cluster, sd);
     }
 }
-
-/**
- * shoalClusterSetAutostartMarker:
- * @path: a file in a runtime directory (cleared at boot), or NULL for no
- *   autostart
- *
- * Main thread, before start.
- */
-void
-shoalClusterSetAutostartMarker(shoalCluster *cluster, const char *path)
-{
-    g_free(cluster->autostartMarker);
-    cluster->autostartMarker = g_strdup(path);
-}

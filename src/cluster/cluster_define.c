@@ -23,18 +23,6 @@
 /* The XML a restart re-defines a domain from: inactive, with secrets. */
 #define DEFINE_XML_FLAGS (VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)
 
-/**
- * shoalClusterOpenStore:
- * Main thread, before shoalClusterStart(): opens the durable store of
- * definitions in @dir.
- */
-bool
-shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
-{
-    cluster->store = shoalStoreOpen(dir, error);
-    return cluster->store && shoalClusterLoadHosts(cluster, error);
-}
-
 static bool
 defineCheckStore(shoalCluster *cluster, GError **error)
 {

@@ -20,6 +20,12 @@ typedef struct _clusterEventHandler {
     gpointer opaque;
 } clusterEventHandler;
 
+/*
+ * The coordinator. Only cluster.c writes these fields (the scheduler's,
+ * pending, in cluster_scheduler.c); the other files read the immutable
+ * pointers and call the objects, which lock themselves. See
+ * doc/internals/threads.md.
+ */
 struct _shoalCluster {
     shoalClusterConfig config; /* immutable */
     GMainContext *context;     /* immutable */
