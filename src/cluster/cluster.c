@@ -811,7 +811,7 @@ shoalClusterStop(shoalCluster *cluster)
     g_mutex_unlock(&cluster->lock);
 
     /* a round may wait for its migrations, which need the host pool */
-    shoalClusterSchedulerClear(cluster);
+    shoalClusterSchedulerStop(cluster);
     g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
     cluster->hostPool = NULL;
     g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
@@ -845,6 +845,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_mutex_clear(&cluster->defineLock);
     g_clear_pointer(&cluster->store, shoalStoreFree);
     g_clear_pointer(&cluster->exec, shoalExecFree);
+    shoalClusterSchedulerClear(cluster);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_free(cluster->autostartMarker);
     g_cond_clear(&cluster->jobCond);

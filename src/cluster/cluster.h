@@ -61,6 +61,8 @@ bool shoalClusterLoadSchedConfig(shoalCluster *cluster,
                                  GKeyFile *kf,
                                  GError **error);
 
+void shoalClusterSetSchedInputDir(shoalCluster *cluster, const char *dir);
+
 /* The admin interface: hosts, maintenance, migrations. */
 GPtrArray *shoalClusterListHostInfo(shoalCluster *cluster);
 

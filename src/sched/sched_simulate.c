@@ -60,7 +60,64 @@ simulateInFlight(const shoalSchedSnapshot *snap, const char *domain)
     return false;
 }
 
-/* Whether @pre holds in @idx's snapshot, as the executor would check it. */
+/**
+ * shoalSchedPreconditionCheck:
+ * @pre: a step's precondition
+ * @dom: (nullable): the domain @pre names, as it is now; NULL if unknown
+ * @node: (nullable): the host @pre names, as it is now; NULL if unknown
+ *
+ * Whether @pre holds: the one test the simulator and the live executor
+ * share, so the two cannot disagree about a stale step. A domain or host
+ * the precondition names but the caller could not find fails it.
+ * @dom->migrating means some other migration of it is in flight.
+ *
+ * Returns: true if it holds; else false with @error (SHOAL_SCHED_ERROR_STALE)
+ *   saying which check failed.
+ */
+bool
+shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
+                            const shoalSchedDomain *dom,
+                            const shoalSchedNode *node,
+                            GError **error)
+{
+    bool ok = false;
+
+    if ((!pre->domain || dom) && (!pre->host || node)) {
+        switch (pre->check) {
+        case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
+            ok = dom && node && g_strcmp0(dom->host, node->name) == 0;
+            break;
+        case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
+            ok = dom && dom->running;
+            break;
+        case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
+            ok = dom && !dom->migrating;
+            break;
+        case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
+            ok = node && node->online && !node->maintenance;
+            break;
+        case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
+            ok = dom && dom->vcpus == pre->value;
+            break;
+        case SHOAL_SCHED_CHECK_BALLOON_BELOW:
+            ok = dom && dom->balloonKiB < pre->value;
+            break;
+        case SHOAL_SCHED_CHECK_LAST:
+        default:
+            break;
+        }
+    }
+    if (!ok)
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("the plan's precondition %1$s no longer holds (domain '%2$s', host '%3$s')"),
+                    shoalSchedCheckToString(pre->check),
+                    pre->domain ? pre->domain : "-",
+                    pre->host ? pre->host : "-");
+    return ok;
+}
+
+/* Whether @pre holds in @idx's snapshot, as the executor would check it:
+ * a recorded snapshot may list a migration without flagging its domain. */
 static bool
 simulateCheck(const simulateIndex *idx, const shoalSchedPrecondition *pre)
 {
@@ -69,26 +126,10 @@ simulateCheck(const simulateIndex *idx, const shoalSchedPrecondition *pre)
     const shoalSchedNode *node =
         pre->host ? g_hash_table_lookup(idx->nodes, pre->host) : NULL;
 
-    if ((pre->domain && !dom) || (pre->host && !node))
+    if (pre->check == SHOAL_SCHED_CHECK_DOMAIN_IDLE && dom &&
+        simulateInFlight(idx->snap, dom->name))
         return false;
-    switch (pre->check) {
-    case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
-        return dom && node && g_strcmp0(dom->host, node->name) == 0;
-    case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
-        return dom && dom->running;
-    case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
-        return dom && !dom->migrating &&
-               !simulateInFlight(idx->snap, dom->name);
-    case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
-        return node && node->online && !node->maintenance;
-    case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
-        return dom && dom->vcpus == pre->value;
-    case SHOAL_SCHED_CHECK_BALLOON_BELOW:
-        return dom && dom->balloonKiB < pre->value;
-    case SHOAL_SCHED_CHECK_LAST:
-    default:
-        return false;
-    }
+    return shoalSchedPreconditionCheck(pre, dom, node, NULL);
 }
 
 static void
