@@ -467,6 +467,14 @@ execWork(gpointer data, gpointer opaque)
     g_mutex_unlock(&exec->lock);
 }
 
+/* A batch's outcome: NULL for a step that succeeded. */
+static void
+execErrorFree(gpointer error)
+{
+    if (error)
+        g_error_free(error);
+}
+
 shoalExecBatch *
 shoalExecBatchNew(shoalExec *exec,
                   const shoalExecOps *ops,
@@ -479,8 +487,7 @@ shoalExecBatchNew(shoalExec *exec,
     batch->ops = ops;
     batch->opaque = opaque;
     batch->ordered = ordered;
-    batch->errors =
-        g_ptr_array_new_with_free_func((GDestroyNotify) g_error_free);
+    batch->errors = g_ptr_array_new_with_free_func(execErrorFree);
     return batch;
 }
 

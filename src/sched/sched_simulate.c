@@ -71,8 +71,8 @@ simulateInFlight(const shoalSchedSnapshot *snap, const char *domain)
  * the precondition names but the caller could not find fails it.
  * @dom->migrating means some other migration of it is in flight.
  *
- * Returns: true if it holds; else false with @error (SHOAL_SCHED_ERROR_STALE)
- *   saying which check failed.
+ * Returns: true if it holds; else false with @error
+ *   (SHOAL_SCHED_ERROR_STALE) saying what changed.
  */
 bool
 shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
@@ -80,40 +80,70 @@ shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
                             const shoalSchedNode *node,
                             GError **error)
 {
-    bool ok = false;
+    const char *domain = pre->domain ? pre->domain : "";
+    const char *host = pre->host ? pre->host : "";
 
-    if ((!pre->domain || dom) && (!pre->host || node)) {
-        switch (pre->check) {
-        case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
-            ok = dom && node && g_strcmp0(dom->host, node->name) == 0;
-            break;
-        case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
-            ok = dom && dom->running;
-            break;
-        case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
-            ok = dom && !dom->migrating;
-            break;
-        case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
-            ok = node && node->online && !node->maintenance;
-            break;
-        case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
-            ok = dom && dom->vcpus == pre->value;
-            break;
-        case SHOAL_SCHED_CHECK_BALLOON_BELOW:
-            ok = dom && dom->balloonKiB < pre->value;
-            break;
-        case SHOAL_SCHED_CHECK_LAST:
-        default:
-            break;
-        }
-    }
-    if (!ok)
+    if (pre->domain && !dom) {
         g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
-                    _("the plan's precondition %1$s no longer holds (domain '%2$s', host '%3$s')"),
-                    shoalSchedCheckToString(pre->check),
-                    pre->domain ? pre->domain : "-",
-                    pre->host ? pre->host : "-");
-    return ok;
+                    _("domain '%1$s' no longer exists"), domain);
+        return false;
+    }
+    if (pre->host && !node) {
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("host '%1$s' is not a member"), host);
+        return false;
+    }
+    switch (pre->check) {
+    case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
+        if (dom && node && g_strcmp0(dom->host, node->name) == 0)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' is no longer on host '%2$s'"), domain,
+                    host);
+        return false;
+    case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
+        if (dom && dom->running)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' is not running"), domain);
+        return false;
+    case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
+        if (dom && !dom->migrating)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' is already being migrated"), domain);
+        return false;
+    case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
+        if (node && node->online && !node->maintenance)
+            return true;
+        if (node && !node->online)
+            g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                        _("host '%1$s' is unreachable"), host);
+        else
+            g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                        _("host '%1$s' is in maintenance"), host);
+        return false;
+    case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
+        if (dom && dom->vcpus == pre->value)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' no longer has %2$llu vCPUs"), domain,
+                    pre->value);
+        return false;
+    case SHOAL_SCHED_CHECK_BALLOON_BELOW:
+        if (dom && dom->balloonKiB < pre->value)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("the balloon of domain '%1$s' is no longer below %2$llu KiB"),
+                    domain, pre->value);
+        return false;
+    case SHOAL_SCHED_CHECK_LAST:
+    default:
+        break;
+    }
+    g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                _("unknown precondition %1$d"), pre->check);
+    return false;
 }
 
 /* Whether @pre holds in @idx's snapshot, as the executor would check it:
