@@ -100,6 +100,10 @@ shoalExec *shoalExecNew(const shoalExecConfig *config);
 void shoalExecFree(shoalExec *exec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalExec, shoalExecFree)
 
+void shoalExecSetMigrateOverride(shoalExec *exec,
+                                 const shoalExecOps *ops,
+                                 gpointer opaque);
+
 /*
  * A set of steps queued together, waited for together. An ordered batch
  * runs its steps one after another, in order (a plan's steps may depend on

@@ -91,7 +91,10 @@ maintenanceRehome(shoalCluster *cluster,
 
     if (!shoalClusterJobBegin(cluster, entry->rec.uuid, error))
         return false;
+    /* the copy defined on @to is this domain, not a conflict */
+    shoalInventorySetMoving(cluster->inventory, entry->rec.uuid, true);
     ok = shoalClusterRehome(cluster, entry, to, error);
+    shoalInventorySetMoving(cluster->inventory, entry->rec.uuid, false);
     shoalClusterJobEnd(cluster, entry->rec.uuid);
     return ok;
 }
