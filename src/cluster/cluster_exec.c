@@ -142,6 +142,8 @@ struct _shoalExecBatch {
     GPtrArray *errors;       /* protected by exec->lock: GError or NULL */
 };
 
+/* The lock is a leaf: nothing is called out while it is held, not the
+ * step functions, not a log writer. */
 struct _shoalExec {
     shoalExecConfig config; /* immutable */
     /* immutable once a step ran: see shoalExecSetMigrateOverride() */

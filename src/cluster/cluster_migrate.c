@@ -90,6 +90,13 @@ migrateCheckRoom(shoalCluster *cluster,
     cand.online = facts != NULL;
     cand.memoryKiB = facts ? facts->nodeInfo.memory : 0;
     cand.cpus = facts ? facts->nodeInfo.cpus : 0;
+    /* the configured capacity, as the planner and placement see it */
+    g_mutex_lock(&dest->lock);
+    if (dest->capacityCpus)
+        cand.cpus = dest->capacityCpus;
+    if (dest->capacityMemoryKiB)
+        cand.memoryKiB = dest->capacityMemoryKiB;
+    g_mutex_unlock(&dest->lock);
     shoalInventoryHostUsage(cluster->inventory, dest->name, step->uuid,
                             &cand.committedMemoryKiB, &cand.committedVcpus);
     req.memoryKiB = MAX(entry->rec.memoryKiB, 1);
