@@ -199,12 +199,23 @@ schedulerExecute(shoalCluster *cluster,
 
         if (step->mode != SHOAL_SCHED_MODE_AUTOMATIC)
             continue;
-        /* gone since the snapshot: as stale as a step gets */
+        /* gone since the snapshot: as stale as a step gets; it never
+         * reaches the executor, which logs the others */
         if (!(entry = shoalInventoryLookupByName(cluster->inventory,
                                                  step->domain, NULL))) {
+            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                             SHOAL_LOG_DOMAIN(step->domain), "MESSAGE",
+                             "%s of '%s' dropped: the domain no longer exists",
+                             shoalSchedActionToString(step->action),
+                             step->domain);
             failures++;
             continue;
         }
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                         SHOAL_LOG_DOMAIN(step->domain), "MESSAGE",
+                         "plan step: %s '%s': %s",
+                         shoalSchedActionToString(step->action), step->domain,
+                         step->reason);
         shoalExecBatchAdd(batch,
                           shoalExecStepNewFromPlan(step, entry->rec.uuid));
     }
