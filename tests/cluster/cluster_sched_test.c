@@ -116,7 +116,7 @@ schedTestHostXML(const schedTestHost *host, unsigned *count)
                                "  <domain type='test' "
                                "xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
                                "    <name>%s</name>\n    <memory>%u</memory>\n"
-                               "    <vcpu>1</vcpu>\n    <os><type>hvm</type></os>\n"
+                               "    <vcpu current='1'>2</vcpu>\n    <os><type>hvm</type></os>\n"
                                "    <test:runstate>%d</test:runstate>\n  </domain>\n",
                                f[0],
                                (unsigned) g_ascii_strtoull(f[1], NULL, 10) *
@@ -482,6 +482,87 @@ testMaintenance(schedTestFixture *fixture, gconstpointer data)
     }
 }
 
+/* A step built as the planner builds it, with its preconditions. */
+static shoalExecStep *
+schedTestResizeStep(schedTestFixture *fixture,
+                    shoalSchedAction action,
+                    const char *domain,
+                    unsigned long long value,
+                    unsigned long long expect)
+{
+    g_autoptr(shoalInventoryEntry) entry =
+        shoalInventoryLookupByName(fixture->cluster->inventory, domain, NULL);
+    shoalExecStep *step;
+
+    g_assert_nonnull(entry);
+    step = shoalExecStepNew(action, entry->rec.uuid, domain, entry->hostName,
+                            NULL, "test");
+    step->plan->value = value;
+    if (action == SHOAL_SCHED_ACTION_ADD_VCPU) {
+        shoalSchedStepAddPrecondition(step->plan, SHOAL_SCHED_CHECK_DOMAIN_IDLE,
+                                      domain, NULL, 0);
+        shoalSchedStepAddPrecondition(step->plan,
+                                      SHOAL_SCHED_CHECK_DOMAIN_VCPUS, domain,
+                                      NULL, expect);
+    } else {
+        shoalSchedStepAddPrecondition(step->plan,
+                                      SHOAL_SCHED_CHECK_BALLOON_BELOW, domain,
+                                      NULL, expect);
+    }
+    return step;
+}
+
+/*
+ * vCPU and balloon steps go through the executor with the cluster's own
+ * step functions, on the host; one whose vCPU count changed since the plan
+ * is dropped, logged once, and changes nothing.
+ */
+static void
+testResize(schedTestFixture *fixture, gconstpointer data)
+{
+    shoalClusterStepCtx ctx;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(GPtrArray) warnings = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(GPtrArray) migrations = NULL;
+
+    shoalClusterStepCtxInit(&ctx, fixture->cluster);
+    g_assert_true(
+        shoalExecRun(fixture->cluster->exec, shoalClusterStepOps(), &ctx,
+                     schedTestResizeStep(fixture, SHOAL_SCHED_ACTION_ADD_VCPU,
+                                         "r1", 2, 1),
+                     &error));
+    g_assert_no_error(error);
+    entry = shoalInventoryLookupByName(fixture->cluster->inventory, "r1", NULL);
+    g_assert_cmpuint(entry->rec.vcpus, ==, 2);
+
+    /* planned when it had 1: stale now */
+    g_assert_false(
+        shoalExecRun(fixture->cluster->exec, shoalClusterStepOps(), &ctx,
+                     schedTestResizeStep(fixture, SHOAL_SCHED_ACTION_ADD_VCPU,
+                                         "r1", 2, 1),
+                     &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
+    g_assert_nonnull(strstr(error->message, "no longer has 1 vCPUs"));
+    g_clear_error(&error);
+    warnings = schedTestTakeWarnings(fixture);
+    g_assert_cmpuint(warnings->len, ==, 1);
+
+    g_assert_true(
+        shoalExecRun(fixture->cluster->exec, shoalClusterStepOps(), &ctx,
+                     schedTestResizeStep(fixture,
+                                         SHOAL_SCHED_ACTION_SET_BALLOON, "r2",
+                                         262144, 262145),
+                     &error));
+    g_assert_no_error(error);
+    /* every kind leaves a record; the migrations list shows none of these */
+    all = shoalExecList(fixture->cluster->exec, true);
+    g_assert_cmpuint(all->len, ==, 3);
+    migrations = shoalClusterListMigrations(fixture->cluster);
+    g_assert_cmpuint(migrations->len, ==, 0);
+}
+
 static const schedTestHost loadedHosts[] = {
     { "h1", 4, 4096, "d1/1000/run d2/1000/run d3/1000/run d4/1000/run" },
     { "h2", 4, 8192, "" },
@@ -504,6 +585,10 @@ static const schedTestHost fullHosts[] = {
 
 static const schedTestCase roundCases[] = {
     { .name = "memory-pressure", .hosts = loadedHosts, .minMoves = 1 },
+};
+
+static const schedTestCase resizeCases[] = {
+    { .name = "vcpu-and-balloon", .hosts = mixedHosts },
 };
 
 static const schedTestCase savedInputCases[] = {
@@ -563,6 +648,8 @@ main(int argc, char **argv)
     g_assert_no_error(error);
     schedTestAdd("round", roundCases, G_N_ELEMENTS(roundCases), &log,
                  testRound);
+    schedTestAdd("resize", resizeCases, G_N_ELEMENTS(resizeCases), &log,
+                 testResize);
     schedTestAdd("saved-inputs", savedInputCases, G_N_ELEMENTS(savedInputCases),
                  &log, testSavedInputs);
     schedTestAdd("maintenance", maintenanceCases,
