@@ -370,6 +370,23 @@ execStaleError(GError **error)
     g_prefix_error(error, _("Requested operation is not valid: "));
 }
 
+/* Call with the lock held. A migration of @domain other than @self runs. */
+static bool
+execMigrating(shoalExec *exec, const char *domain, const shoalExecRecord *self)
+{
+    guint i;
+
+    for (i = 0; i < exec->active->len; i++) {
+        const shoalExecRecord *other = exec->active->pdata[i];
+
+        if (other != self && other->action == SHOAL_SCHED_ACTION_MIGRATE &&
+            other->info.state == SHOAL_MIGRATION_RUNNING &&
+            g_str_equal(other->info.domain, domain))
+            return true;
+    }
+    return false;
+}
+
 /* Worker thread. The plan's preconditions, against live state. */
 static bool
 execCheckPreconditions(shoalExec *exec,
@@ -390,7 +407,7 @@ execCheckPreconditions(shoalExec *exec,
             /* the executor knows best which migrations are in flight; the
              * step itself does not count */
             g_mutex_lock(&exec->lock);
-            dom->migrating = execDomainBusy(exec, rec, true, false);
+            dom->migrating = execMigrating(exec, pre->domain, rec);
             g_mutex_unlock(&exec->lock);
         }
         if (pre->host)
