@@ -561,6 +561,53 @@ testLimits(execTestFixture *fixture, gconstpointer data)
     g_assert_cmpuint(shoalExecRunning(fixture->exec), ==, 0);
 }
 
+/* Threads of this process now. */
+static unsigned
+execTestThreads(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc/self/task", 0, NULL);
+    unsigned n = 0;
+
+    g_assert_nonnull(dir);
+    while (g_dir_read_name(dir))
+        n++;
+    return n;
+}
+
+/* 200 steps queued at once cost queue entries, not threads: no more
+ * threads than the limits allow run at any time. */
+static void
+testManySteps(execTestFixture *fixture, gconstpointer data)
+{
+    execTestWorld *w = fixture->world;
+    g_autoptr(shoalExecBatch) batch =
+        shoalExecBatchNew(fixture->exec, &execTestOps, w, false);
+    unsigned before = execTestThreads();
+    guint i;
+
+    w->hold = true;
+    for (i = 0; i < 200; i++) {
+        g_autofree char *name = g_strdup_printf("m%u", i);
+        g_autofree char *to = g_strdup_printf("h%u", 3 + i % 3);
+
+        g_mutex_lock(&w->lock);
+        execTestAddDomain(w, name, "h1", true);
+        g_mutex_unlock(&w->lock);
+        shoalExecBatchAdd(batch, execTestStep(SHOAL_SCHED_ACTION_MIGRATE, name,
+                                              "h1", to, 0));
+    }
+    execTestWaitStarted(w, 2);
+    /* the executor's workers: migrations plus resizes at most */
+    g_assert_cmpuint(execTestThreads(), <=, before + 2 + 1);
+    g_assert_cmpuint(execTestCountState(fixture->exec, SHOAL_MIGRATION_QUEUED),
+                     ==, 198);
+    execTestRelease(w);
+    g_assert_cmpuint(shoalExecBatchWait(batch), ==, 0);
+    g_assert_cmpuint(w->started, ==, 200);
+    g_assert_cmpuint(w->maxRunning, ==, 2);
+    g_assert_cmpuint(w->maxPerSource, ==, 2);
+}
+
 /* A precondition that no longer holds, set up by a change to the world. */
 typedef struct {
     const char *name;
@@ -903,6 +950,7 @@ main(int argc, char **argv)
                func, execTestTeardown)
     EXEC_TEST("every-kind", testEveryKind);
     EXEC_TEST("limits", testLimits);
+    EXEC_TEST("many-steps-few-threads", testManySteps);
     EXEC_TEST("check-and-begin-fail", testCheckAndBeginFail);
     EXEC_TEST("timeout", testTimeout);
     EXEC_TEST("cancel", testCancel);
