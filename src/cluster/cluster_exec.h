@@ -16,7 +16,8 @@
  * threads. Before a step runs, the executor checks the step's own
  * preconditions against live state with shoalSchedPreconditionCheck(),
  * the test sched's simulator uses: a stale step is dropped, never
- * repaired. Every outcome is recorded and logged once, here.
+ * repaired. Every outcome is recorded; a step that fails is logged here,
+ * once, and its callers only count or return the error.
  */
 
 typedef struct _shoalExecConfig {

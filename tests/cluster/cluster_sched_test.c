@@ -616,6 +616,7 @@ schedTestAdd(const char *group,
              const schedTestCase *cases,
              size_t n,
              schedTestLog *log,
+             GPtrArray *keep,
              void (*func)(schedTestFixture *, gconstpointer))
 {
     size_t i;
@@ -627,6 +628,7 @@ schedTestAdd(const char *group,
 
         d->tc = &cases[i];
         d->log = log;
+        g_ptr_array_add(keep, d);
         g_test_add(path, schedTestFixture, d, schedTestSetUp, func,
                    schedTestTearDown);
     }
@@ -637,6 +639,7 @@ main(int argc, char **argv)
 {
     static schedTestLog log;
     g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
     shoalEventLoop *events;
     int ret;
 
@@ -646,14 +649,14 @@ main(int argc, char **argv)
     g_log_set_writer_func(schedTestLogWriter, &log, NULL);
     events = shoalEventLoopNew(&error);
     g_assert_no_error(error);
-    schedTestAdd("round", roundCases, G_N_ELEMENTS(roundCases), &log,
+    schedTestAdd("round", roundCases, G_N_ELEMENTS(roundCases), &log, keep,
                  testRound);
-    schedTestAdd("resize", resizeCases, G_N_ELEMENTS(resizeCases), &log,
+    schedTestAdd("resize", resizeCases, G_N_ELEMENTS(resizeCases), &log, keep,
                  testResize);
     schedTestAdd("saved-inputs", savedInputCases, G_N_ELEMENTS(savedInputCases),
-                 &log, testSavedInputs);
+                 &log, keep, testSavedInputs);
     schedTestAdd("maintenance", maintenanceCases,
-                 G_N_ELEMENTS(maintenanceCases), &log, testMaintenance);
+                 G_N_ELEMENTS(maintenanceCases), &log, keep, testMaintenance);
     ret = g_test_run();
     shoalEventLoopFree(events);
     return ret;
