@@ -448,6 +448,7 @@ daemonRun(shoalOptions *opts)
     g_autofree char *adminPath = NULL;
     g_autofree char *accessGroup = g_strdup(opts->accessGroup);
     const char *stateDir = opts->stateDir ? opts->stateDir : "/var/lib/shoal";
+    g_autofree char *schedInputDir = NULL;
     int readyFd = -1;
     int ret = EXIT_FAILURE;
 
@@ -494,6 +495,8 @@ daemonRun(shoalOptions *opts)
     }
     if (!shoalClusterOpenStore(daemon.cluster, stateDir, &error))
         goto cleanup;
+    schedInputDir = g_build_filename(stateDir, "sched-inputs", NULL);
+    shoalClusterSetSchedInputDir(daemon.cluster, schedInputDir);
     if (opts->pidFile && !daemonWritePidFile(&daemon, opts->pidFile, &error))
         goto cleanup;
     if (!(daemon.server = shoalDriverServerNew(daemon.cluster, &serverConfig,

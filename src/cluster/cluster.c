@@ -878,7 +878,7 @@ shoalClusterStop(shoalCluster *cluster)
     }
 
     /* a round may wait for its migrations, which need the host pool */
-    shoalClusterSchedulerClear(cluster);
+    shoalClusterSchedulerStop(cluster);
     g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
     cluster->hostPool = NULL;
     g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
@@ -910,6 +910,7 @@ shoalClusterFree(shoalCluster *cluster)
     shoalDomainJobsFree(cluster->jobs);
     g_clear_pointer(&cluster->store, shoalStoreFree);
     g_clear_pointer(&cluster->exec, shoalExecFree);
+    shoalClusterSchedulerClear(cluster);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);

@@ -63,6 +63,8 @@ bool shoalClusterLoadSchedConfig(shoalCluster *cluster,
                                  GKeyFile *kf,
                                  GError **error);
 
+void shoalClusterSetSchedInputDir(shoalCluster *cluster, const char *dir);
+
 /* The admin interface: hosts, maintenance, migrations. */
 GPtrArray *shoalClusterListHostInfo(shoalCluster *cluster);
 

@@ -112,9 +112,7 @@ shoalClusterPlace(shoalCluster *cluster,
     const shoalSchedDomain *dom = NULL;
     const char *chosen;
 
-    g_mutex_lock(&cluster->schedLock);
-    config = shoalSchedConfigRef(cluster->schedConfig);
-    g_mutex_unlock(&cluster->schedLock);
+    config = shoalSchedStateGetConfig(cluster->sched);
     if (except)
         dom = placeFindDomain(snap, except);
     if (!dom)

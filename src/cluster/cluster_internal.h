@@ -11,6 +11,7 @@
 #include "cluster_hostlist.h"
 #include "cluster_inventory.h"
 #include "cluster_jobs.h"
+#include "cluster_schedstate.h"
 #include "cluster_stats.h"
 #include "cluster_store.h"
 #include "sched.h"
@@ -41,15 +42,8 @@ struct _shoalCluster {
     guint statsSource;         /* main thread only */
     shoalHostList *hostList;   /* immutable pointer, self-locking */
 
-    GMutex schedLock;
-    shoalSchedConfig *schedConfig; /* protected by schedLock */
-    shoalSchedPlan *schedPlan;     /* protected by schedLock: last round's */
-    GHashTable *schedLastMove;     /* protected by schedLock: uuid → ms */
-    GHashTable *schedLastResize;   /* protected by schedLock: uuid → ms */
-    GArray *schedMoves;            /* protected by schedLock: ms of moves
-                                      in the last hour */
-    GThreadPool *schedPool;        /* immutable: one round at a time */
-    guint schedSource;             /* main thread only */
+    shoalSchedState *sched; /* has its own lock */
+    guint schedSource;      /* main thread only */
 
     char *autostartMarker; /* immutable once started */
 };
@@ -137,6 +131,8 @@ void shoalClusterAutostartRun(shoalCluster *cluster);
 
 void shoalClusterSchedulerInit(shoalCluster *cluster);
 
+void shoalClusterSchedulerStop(shoalCluster *cluster);
+
 void shoalClusterSchedulerClear(shoalCluster *cluster);
 
 gboolean shoalClusterSchedulerTick(gpointer cluster);
@@ -168,20 +164,22 @@ shoalHost *shoalClusterPickDestination(shoalCluster *cluster,
                                        const shoalInventoryEntry *entry,
                                        GError **error);
 
-bool shoalClusterCheckDestination(shoalCluster *cluster,
-                                  const shoalExecStep *step,
-                                  GError **error);
+/* What the cluster's step functions need besides the step. */
+typedef struct _shoalClusterStepCtx {
+    shoalCluster *cluster;
+    virTypedParameterPtr params; /* borrowed: a client's, or NULL */
+    int nparams;
+    unsigned flags; /* virDomainMigrateFlags */
+} shoalClusterStepCtx;
+
+const shoalExecOps *shoalClusterStepOps(void);
+
+void shoalClusterStepCtxInit(shoalClusterStepCtx *ctx, shoalCluster *cluster);
 
 bool shoalClusterRehome(shoalCluster *cluster,
                         const shoalInventoryEntry *entry,
                         shoalHost *to,
                         GError **error);
-
-bool shoalClusterMigrateStep(shoalCluster *cluster,
-                             const shoalExecStep *step,
-                             GPtrArray *params,
-                             unsigned flags,
-                             GError **error);
 
 void shoalClusterReconcileHost(shoalCluster *cluster,
                                shoalHost *host,

@@ -79,82 +79,42 @@ shoalClusterRehome(shoalCluster *cluster,
     return true;
 }
 
-/* Moves one domain away from (or back to) a host. */
+/* Re-homes a shut-off domain (a shut-off transient one does not exist),
+ * under its job. */
 static bool
-maintenanceMoveOne(shoalCluster *cluster,
-                   const shoalInventoryEntry *entry,
-                   const char *target,
-                   const char *reason,
-                   bool *live,
-                   GError **error)
+maintenanceRehome(shoalCluster *cluster,
+                  const shoalInventoryEntry *entry,
+                  shoalHost *to,
+                  GError **error)
 {
-    g_autoptr(shoalHost) to = NULL;
-    shoalExecStep step = { 0 };
     bool ok;
 
-    if (target)
-        to = shoalClusterLookupHost(cluster, target, error);
-    else
-        to = shoalClusterPickDestination(cluster, entry, error);
-    if (!to)
+    if (!shoalDomainJobsBegin(cluster->jobs, entry->rec.uuid, error))
         return false;
-
-    *live = entry->id > 0;
-    if (!*live) {
-        /* a shut-off transient domain does not exist */
-        if (!shoalDomainJobsBegin(cluster->jobs, entry->rec.uuid, error))
-            return false;
-        ok = shoalClusterRehome(cluster, entry, to, error);
-        shoalDomainJobsEnd(cluster->jobs, entry->rec.uuid);
-        return ok;
-    }
-    memcpy(step.uuid, entry->rec.uuid, 16);
-    step.domain = g_strdup(entry->rec.name);
-    step.from = g_strdup(entry->hostName);
-    step.to = g_strdup(to->name);
-    step.reason = g_strdup(reason);
-    step.memoryKiB = entry->rec.memoryKiB;
-    ok = shoalClusterMigrateStep(cluster, &step, NULL,
-                                 VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
-                                     cluster->config.migrateExtraFlags,
-                                 error);
-    shoalExecStepClear(&step);
+    /* the copy defined on @to is this domain, not a conflict */
+    shoalInventorySetMoving(cluster->inventory, entry->rec.uuid, true);
+    ok = shoalClusterRehome(cluster, entry, to, error);
+    shoalInventorySetMoving(cluster->inventory, entry->rec.uuid, false);
+    shoalDomainJobsEnd(cluster->jobs, entry->rec.uuid);
     return ok;
 }
 
-/* One domain's move, run on its own thread: the executor's limits decide
- * how many move at once. */
-typedef struct _maintenanceTask {
-    shoalCluster *cluster;      /* borrowed */
-    shoalInventoryEntry *entry; /* owned */
-    char *target;               /* NULL: placement decides */
-    char *reason;
-    bool live;
-    GError *error;
-} maintenanceTask;
-
 static void
-maintenanceTaskFree(maintenanceTask *task)
+maintenanceNoteFailure(shoalMaintenanceResult *result,
+                       const shoalInventoryEntry *entry,
+                       const GError *error)
 {
-    shoalInventoryEntryFree(task->entry);
-    g_free(task->target);
-    g_free(task->reason);
-    g_clear_error(&task->error);
-    g_free(task);
+    result->failed++;
+    g_ptr_array_add(result->errors,
+                    g_strdup_printf("%s: %s", entry->rec.name, error->message));
 }
 
-static gpointer
-maintenanceTaskRun(gpointer opaque)
-{
-    maintenanceTask *task = opaque;
-
-    maintenanceMoveOne(task->cluster, task->entry, task->target, task->reason,
-                       &task->live, &task->error);
-    return NULL;
-}
-
-/* Moves @entries, all at once, and counts the outcome. Returns the UUIDs
- * that moved. */
+/*
+ * Moves @entries away from (or back to) a host and counts the outcome:
+ * shut-off ones are re-homed here, one after another (a define on the
+ * destination), running ones are queued to the executor together, whose
+ * limits decide how many move at once. Returns the UUIDs that moved.
+ */
 static GPtrArray *
 maintenanceMoveAll(shoalCluster *cluster,
                    GPtrArray *entries,
@@ -162,39 +122,57 @@ maintenanceMoveAll(shoalCluster *cluster,
                    const char *reason,
                    shoalMaintenanceResult *result)
 {
-    g_autoptr(GPtrArray) threads = g_ptr_array_new();
-    g_autoptr(GPtrArray) tasks =
-        g_ptr_array_new_with_free_func((GDestroyNotify) maintenanceTaskFree);
+    shoalClusterStepCtx ctx;
+    g_autoptr(shoalExecBatch) batch = NULL;
+    g_autoptr(GPtrArray) queued = g_ptr_array_new();
     GPtrArray *moved = g_ptr_array_new_with_free_func(g_free);
     guint i;
 
+    shoalClusterStepCtxInit(&ctx, cluster);
+    batch =
+        shoalExecBatchNew(cluster->exec, shoalClusterStepOps(), &ctx, false);
     for (i = 0; i < entries->len; i++) {
-        maintenanceTask *task = g_new0(maintenanceTask, 1);
+        const shoalInventoryEntry *entry = entries->pdata[i];
+        g_autoptr(GError) err = NULL;
+        g_autoptr(shoalHost) to = NULL;
+        shoalExecStep *step;
 
-        task->cluster = cluster;
-        task->entry = g_steal_pointer(&entries->pdata[i]);
-        task->target = g_strdup(target);
-        task->reason = g_strdup(reason);
-        g_ptr_array_add(tasks, task);
-        g_ptr_array_add(threads,
-                        g_thread_new("maintenance", maintenanceTaskRun, task));
-    }
-    for (i = 0; i < tasks->len; i++) {
-        maintenanceTask *task = tasks->pdata[i];
-
-        g_thread_join(threads->pdata[i]);
-        if (task->error) {
-            result->failed++;
-            g_ptr_array_add(result->errors,
-                            g_strdup_printf("%s: %s", task->entry->rec.name,
-                                            task->error->message));
+        if (target)
+            to = shoalClusterLookupHost(cluster, target, &err);
+        else
+            to = shoalClusterPickDestination(cluster, entry, &err);
+        if (!to) {
+            maintenanceNoteFailure(result, entry, err);
             continue;
         }
-        if (task->live)
-            result->migrated++;
-        else
+        if (entry->id <= 0) {
+            if (!maintenanceRehome(cluster, entry, to, &err)) {
+                maintenanceNoteFailure(result, entry, err);
+                continue;
+            }
             result->rehomed++;
-        g_ptr_array_add(moved, g_memdup2(task->entry->rec.uuid, 16));
+            g_ptr_array_add(moved, g_memdup2(entry->rec.uuid, 16));
+            continue;
+        }
+        step = shoalExecStepNew(SHOAL_SCHED_ACTION_MIGRATE, entry->rec.uuid,
+                                entry->rec.name, entry->hostName, to->name,
+                                reason);
+        step->plan->memoryKiB = entry->rec.memoryKiB;
+        shoalExecStepAddMoveChecks(step);
+        shoalExecBatchAdd(batch, step);
+        g_ptr_array_add(queued, (gpointer) entry);
+    }
+    shoalExecBatchWait(batch);
+    for (i = 0; i < queued->len; i++) {
+        const shoalInventoryEntry *entry = queued->pdata[i];
+        const GError *err = shoalExecBatchGetError(batch, i);
+
+        if (err) {
+            maintenanceNoteFailure(result, entry, err);
+            continue;
+        }
+        result->migrated++;
+        g_ptr_array_add(moved, g_memdup2(entry->rec.uuid, 16));
     }
     return moved;
 }

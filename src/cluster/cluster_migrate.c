@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Live migration through the executor, against real hosts: the source
- * host's libvirtd migrates peer-to-peer to the destination's migration
- * URI, and the definition moves with the domain.
+ * The executor's step functions against real hosts: live migration (the
+ * source host's libvirtd migrates peer-to-peer to the destination's
+ * migration URI, and the definition moves with the domain), vCPU and
+ * balloon changes, and the live state the plan's preconditions are
+ * checked against.
  */
 #include <config.h>
 
@@ -22,14 +24,6 @@
 
 /* How often a running migration's progress is read. */
 #define MIGRATE_POLL_US (500 * 1000)
-
-/* What the real step functions need besides the step. */
-typedef struct _migrateCtx {
-    shoalCluster *cluster;
-    virTypedParameterPtr params; /* borrowed */
-    int nparams;
-    unsigned flags;
-} migrateCtx;
 
 /* Converts client typed parameters for libvirt. Returns the count. */
 static int
@@ -96,6 +90,13 @@ migrateCheckRoom(shoalCluster *cluster,
     cand.online = facts != NULL;
     cand.memoryKiB = facts ? facts->nodeInfo.memory : 0;
     cand.cpus = facts ? facts->nodeInfo.cpus : 0;
+    /* the configured capacity, as the planner and placement see it */
+    g_mutex_lock(&dest->lock);
+    if (dest->capacityCpus)
+        cand.cpus = dest->capacityCpus;
+    if (dest->capacityMemoryKiB)
+        cand.memoryKiB = dest->capacityMemoryKiB;
+    g_mutex_unlock(&dest->lock);
     shoalInventoryHostUsage(cluster->inventory, dest->name, step->uuid,
                             &cand.committedMemoryKiB, &cand.committedVcpus);
     req.memoryKiB = MAX(entry->rec.memoryKiB, 1);
@@ -107,64 +108,137 @@ migrateCheckRoom(shoalCluster *cluster,
     return true;
 }
 
-/**
- * shoalClusterCheckDestination:
- *
- * Whether @step can go to its destination now: the domain is still on the
- * source, the destination is another online host, not in maintenance,
- * with room.
- */
-bool
-shoalClusterCheckDestination(shoalCluster *cluster,
-                             const shoalExecStep *step,
-                             GError **error)
+/* A domain as the preconditions see it now; NULL if unknown. */
+static shoalSchedDomain *
+stepLookupDomain(gpointer opaque, const char *name)
 {
+    shoalClusterStepCtx *ctx = opaque;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(GPtrArray) stats = NULL;
+    shoalSchedDomain *dom;
+    guint i;
+
+    entry = shoalInventoryLookupByName(ctx->cluster->inventory, name, NULL);
+    if (!entry)
+        return NULL;
+    dom = shoalSchedDomainNew(entry->rec.name);
+    dom->host = g_strdup(entry->hostName);
+    dom->running = entry->id > 0;
+    dom->vcpus = entry->rec.vcpus;
+    dom->memoryKiB = entry->rec.memoryKiB;
+    stats = shoalStatsListDomains(ctx->cluster->stats);
+    for (i = 0; i < stats->len; i++) {
+        const shoalStatsDomain *sd = stats->pdata[i];
+
+        if (memcmp(sd->uuid, entry->rec.uuid, VIR_UUID_BUFLEN) == 0)
+            dom->balloonKiB = sd->balloonKiB;
+    }
+    return dom;
+}
+
+/* A host as the preconditions see it now; NULL if not a member. */
+static shoalSchedNode *
+stepLookupNode(gpointer opaque, const char *name)
+{
+    shoalClusterStepCtx *ctx = opaque;
+    g_autoptr(shoalHost) host =
+        shoalClusterLookupHost(ctx->cluster, name, NULL);
+    shoalSchedNode *node;
+
+    if (!host)
+        return NULL;
+    node = shoalSchedNodeNew(host->name);
+    node->online = shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE;
+    g_mutex_lock(&host->lock);
+    node->maintenance = host->maintenance;
+    g_mutex_unlock(&host->lock);
+    return node;
+}
+
+/* A migration holds the domain's job throughout; a resize takes it in
+ * shoalClusterDomainApply(). */
+static bool
+stepBegin(gpointer opaque, const shoalExecStep *step, GError **error)
+{
+    shoalClusterStepCtx *ctx = opaque;
+
+    if (step->plan->action != SHOAL_SCHED_ACTION_MIGRATE)
+        return true;
+    if (!shoalDomainJobsBegin(ctx->cluster->jobs, step->uuid, error))
+        return false;
+    /* the destination's incoming copy is this domain, not a conflict */
+    shoalInventorySetMoving(ctx->cluster->inventory, step->uuid, true);
+    return true;
+}
+
+static void
+stepEnd(gpointer opaque, const shoalExecStep *step, bool ran)
+{
+    shoalClusterStepCtx *ctx = opaque;
+    bool moved = step->plan->action == SHOAL_SCHED_ACTION_MIGRATE;
+
+    if (moved) {
+        shoalInventorySetMoving(ctx->cluster->inventory, step->uuid, false);
+        shoalDomainJobsEnd(ctx->cluster->jobs, step->uuid);
+    }
+    /* tried, it rests, failed or not: a failed move is not retried in a
+     * loop, and a moved one is not moved back at once */
+    if (ran)
+        shoalClusterNoteChange(ctx->cluster, step->uuid, moved);
+}
+
+/*
+ * What a move needs besides the plan's preconditions, which the executor
+ * has checked: a reachable domain, another member as destination, with
+ * room.
+ */
+static bool
+stepCheck(gpointer opaque, const shoalExecStep *step, GError **error)
+{
+    shoalClusterStepCtx *ctx = opaque;
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalHost) dest = NULL;
-    bool maintenance;
 
-    if (!(entry = shoalInventoryLookupByUUID(cluster->inventory, step->uuid,
-                                             error)) ||
+    if (step->plan->action != SHOAL_SCHED_ACTION_MIGRATE)
+        return true;
+    if (!(entry = shoalInventoryLookupByUUID(ctx->cluster->inventory,
+                                             step->uuid, error)) ||
         !shoalInventoryEntryCheckUsable(entry, error))
         return false;
-    if (!g_str_equal(entry->hostName, step->from)) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
-                    _("Requested operation is not valid: domain '%1$s' is no longer on host '%2$s'"),
-                    step->domain, step->from);
-        return false;
-    }
-    if (g_str_equal(step->from, step->to)) {
+    if (g_str_equal(step->plan->from, step->plan->to)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
                     _("Requested operation is not valid: domain '%1$s' is already on host '%2$s'"),
-                    step->domain, step->to);
+                    step->plan->domain, step->plan->to);
         return false;
     }
-    if (!(dest = shoalClusterLookupHost(cluster, step->to, error)))
+    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)))
         return false;
-    if (shoalHostGetState(dest) != SHOAL_HOST_STATE_ONLINE) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
-                    _("operation failed: host '%1$s' is unreachable"),
-                    dest->name);
-        return false;
-    }
-    g_mutex_lock(&dest->lock);
-    maintenance = dest->maintenance;
-    g_mutex_unlock(&dest->lock);
-    if (maintenance) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
-                    _("Requested operation is not valid: host '%1$s' is in maintenance"),
-                    dest->name);
-        return false;
-    }
-    return migrateCheckRoom(cluster, dest, step, error);
+    return migrateCheckRoom(ctx->cluster, dest, step, error);
+}
+
+/* hot-add, and keep it in the definition */
+static bool
+stepSetVcpus(gpointer opaque, const shoalExecStep *step, GError **error)
+{
+    shoalClusterStepCtx *ctx = opaque;
+
+    return shoalClusterDomainApply(ctx->cluster, step->uuid,
+                                   SHOAL_DOMAIN_OP_SET_VCPUS, step->plan->value,
+                                   VIR_DOMAIN_AFFECT_LIVE, error) &&
+           shoalClusterDomainApply(ctx->cluster, step->uuid,
+                                   SHOAL_DOMAIN_OP_SET_VCPUS, step->plan->value,
+                                   VIR_DOMAIN_AFFECT_CONFIG, error);
 }
 
 static bool
-migrateOpCheck(gpointer opaque, const shoalExecStep *step, GError **error)
+stepSetBalloon(gpointer opaque, const shoalExecStep *step, GError **error)
 {
-    migrateCtx *ctx = opaque;
+    shoalClusterStepCtx *ctx = opaque;
 
-    return shoalClusterCheckDestination(ctx->cluster, step, error);
+    return shoalClusterDomainApply(ctx->cluster, step->uuid,
+                                   SHOAL_DOMAIN_OP_SET_MEMORY,
+                                   step->plan->value, VIR_DOMAIN_AFFECT_LIVE,
+                                   error);
 }
 
 /* Watches a migration: progress for the record, abort when overdue. */
@@ -196,7 +270,7 @@ migrateWatchRun(gpointer opaque)
         /* the guest's CPU time so far: the destination counts from zero */
         if (virDomainGetInfo(w->dom, &dinfo) == 0 && dinfo.cpuTime > 0)
             w->cpuTimeNs = dinfo.cpuTime;
-        if (!aborted && shoalExecRecordOverdue(w->rec)) {
+        if (!aborted && shoalExecRecordShouldAbort(w->rec)) {
             /* the migration then fails and the guest stays on the source */
             virDomainAbortJob(w->dom);
             aborted = true;
@@ -243,7 +317,8 @@ migrateSettle(shoalCluster *cluster,
               const shoalExecStep *step,
               shoalExecRecord *rec)
 {
-    g_autoptr(shoalHost) dest = shoalClusterLookupHost(cluster, step->to, NULL);
+    g_autoptr(shoalHost) dest =
+        shoalClusterLookupHost(cluster, step->plan->to, NULL);
     g_autoptr(shoalInventoryRecord) record = NULL;
     g_autoptr(shoalHost) source = NULL;
     virConnectPtr conn = dest ? shoalHostGetConnection(dest, NULL) : NULL;
@@ -252,28 +327,29 @@ migrateSettle(shoalCluster *cluster,
     if (dom) {
         if (rec)
             migrateReadCompleted(dom, rec);
-        shoalClusterStoreRefresh(cluster, dom, step->to);
-        record = shoalSyncReadDomain(dom, step->to, NULL);
+        shoalClusterStoreRefresh(cluster, dom, step->plan->to);
+        record = shoalSyncReadDomain(dom, step->plan->to, NULL);
         virDomainFree(dom);
     }
     virResetLastError();
     if (conn)
         virConnectClose(conn);
     if (record)
-        shoalInventoryMove(cluster->inventory, step->from, step->to, record);
+        shoalInventoryMove(cluster->inventory, step->plan->from, step->plan->to,
+                           record);
     else if (dest)
         shoalClusterRequestResync(cluster, dest);
-    if ((source = shoalClusterLookupHost(cluster, step->from, NULL)))
+    if ((source = shoalClusterLookupHost(cluster, step->plan->from, NULL)))
         shoalHostForgetDomain(source, step->uuid);
 }
 
 static bool
-migrateOpRun(gpointer opaque,
-             const shoalExecStep *step,
-             shoalExecRecord *rec,
-             GError **error)
+stepMigrate(gpointer opaque,
+            const shoalExecStep *step,
+            shoalExecRecord *rec,
+            GError **error)
 {
-    migrateCtx *ctx = opaque;
+    shoalClusterStepCtx *ctx = opaque;
     g_autoptr(shoalHost) dest = NULL;
     g_autofree char *hostName = NULL;
     migrateWatch watch = { 0 };
@@ -282,7 +358,7 @@ migrateOpRun(gpointer opaque,
     unsigned flags = ctx->flags | VIR_MIGRATE_PEER2PEER;
     int rc;
 
-    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->to, error)) ||
+    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)) ||
         !(dom = shoalClusterAcquireDomain(ctx->cluster, step->uuid, &hostName,
                                           error)))
         return false;
@@ -321,10 +397,34 @@ migrateOpRun(gpointer opaque,
     return rc == 0;
 }
 
-static const shoalExecOps migrateOps = {
-    .check = migrateOpCheck,
-    .migrate = migrateOpRun,
+static const shoalExecOps stepOps = {
+    .lookupDomain = stepLookupDomain,
+    .lookupNode = stepLookupNode,
+    .begin = stepBegin,
+    .end = stepEnd,
+    .check = stepCheck,
+    .migrate = stepMigrate,
+    .setVcpus = stepSetVcpus,
+    .setBalloon = stepSetBalloon,
 };
+
+/* The step functions against the cluster's hosts, with the context
+ * shoalClusterStepCtxInit() makes. */
+const shoalExecOps *
+shoalClusterStepOps(void)
+{
+    return &stepOps;
+}
+
+/* For the migrations Shoal starts itself. */
+void
+shoalClusterStepCtxInit(shoalClusterStepCtx *ctx, shoalCluster *cluster)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->cluster = cluster;
+    ctx->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
+                 cluster->config.migrateExtraFlags;
+}
 
 /* Which member a migration URI names; NULL with no error: Shoal picks. */
 static shoalHost *
@@ -380,39 +480,6 @@ shoalClusterPickDestination(shoalCluster *cluster,
                              entry->hostName, error);
 }
 
-bool
-shoalClusterMigrateStep(shoalCluster *cluster,
-                        const shoalExecStep *step,
-                        GPtrArray *params,
-                        unsigned flags,
-                        GError **error)
-{
-    migrateCtx ctx = { .cluster = cluster, .flags = flags };
-    bool ok;
-
-    /* before waiting for the job, which the running migration holds */
-    if (shoalExecIsMigrating(cluster->exec, step->uuid)) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
-                    _("Requested operation is not valid: domain '%1$s' is already being migrated"),
-                    step->domain);
-        return false;
-    }
-    ctx.nparams = migrateParamsToLibvirt(params, &ctx.params);
-    ok = shoalDomainJobsBegin(cluster->jobs, step->uuid, error);
-    if (ok) {
-        /* the destination's incoming copy is this domain, not a conflict */
-        shoalInventorySetMoving(cluster->inventory, step->uuid, true);
-        ok = shoalExecRun(cluster->exec, &migrateOps, &ctx, step, error);
-        shoalInventorySetMoving(cluster->inventory, step->uuid, false);
-        shoalDomainJobsEnd(cluster->jobs, step->uuid);
-        /* moved or failed, it rests: a failed move is not retried in a
-         * loop, and a moved one is not moved back at once */
-        shoalClusterNoteChange(cluster, step->uuid, true);
-    }
-    virTypedParamsFree(ctx.params, ctx.nparams);
-    return ok;
-}
-
 /**
  * shoalClusterDomainMigrate:
  * @dconnuri: a member's URI, shoal://NAME/, or the cluster itself
@@ -431,7 +498,8 @@ shoalClusterDomainMigrate(shoalCluster *cluster,
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalHost) dest = NULL;
     g_autoptr(GError) err = NULL;
-    shoalExecStep step = { 0 };
+    shoalClusterStepCtx ctx = { .cluster = cluster, .flags = flags };
+    shoalExecStep *step;
     bool ok;
 
     if (!(flags & VIR_MIGRATE_PEER2PEER)) {
@@ -451,14 +519,13 @@ shoalClusterDomainMigrate(shoalCluster *cluster,
     if (!dest && !(dest = shoalClusterPickDestination(cluster, entry, error)))
         return false;
 
-    memcpy(step.uuid, uuid, 16);
-    step.domain = g_strdup(entry->rec.name);
-    step.from = g_strdup(entry->hostName);
-    step.to = g_strdup(dest->name);
-    step.reason = g_strdup(_("client request"));
-    step.memoryKiB = entry->rec.memoryKiB;
-    ok = shoalClusterMigrateStep(cluster, &step, params, flags, error);
-    shoalExecStepClear(&step);
+    step = shoalExecStepNew(SHOAL_SCHED_ACTION_MIGRATE, uuid, entry->rec.name,
+                            entry->hostName, dest->name, _("client request"));
+    step->plan->memoryKiB = entry->rec.memoryKiB;
+    shoalExecStepAddMoveChecks(step);
+    ctx.nparams = migrateParamsToLibvirt(params, &ctx.params);
+    ok = shoalExecRun(cluster->exec, &stepOps, &ctx, step, error);
+    virTypedParamsFree(ctx.params, ctx.nparams);
     return ok;
 }
 
@@ -532,7 +599,7 @@ shoalClusterDomainAbortJob(shoalCluster *cluster,
 GPtrArray *
 shoalClusterListMigrations(shoalCluster *cluster)
 {
-    return shoalExecList(cluster->exec);
+    return shoalExecList(cluster->exec, false);
 }
 
 unsigned

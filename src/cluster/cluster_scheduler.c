@@ -18,8 +18,8 @@
 #include "util_log.h"
 #include "util_uuid.h"
 
-/* Moves of the last hour are what the hourly budget counts. */
-#define SCHEDULER_HOUR_MS (3600 * 1000)
+/* Saved round inputs: a few MiB each on a big cluster. */
+#define SCHEDULER_SAVED_INPUTS_MAX 10000
 
 static gint64
 schedulerNowMs(void)
@@ -103,14 +103,12 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
         g_ptr_array_add(keys, key);
         g_hash_table_insert(byUUID, key, sd);
     }
-    g_mutex_lock(&cluster->schedLock);
     for (i = 0; i < entries->len; i++) {
         const shoalInventoryEntry *e = entries->pdata[i];
         g_autoptr(GBytes) key = g_bytes_new(e->rec.uuid, VIR_UUID_BUFLEN);
         shoalStatsDomain *sd = g_hash_table_lookup(byUUID, key);
         shoalSchedDomain *dom = shoalSchedDomainNew(e->rec.name);
         char uuid[SHOAL_UUID_STRING_BUFLEN];
-        gpointer when;
 
         shoalUUIDFormat(e->rec.uuid, uuid);
         dom->uuid = g_strdup(uuid);
@@ -133,20 +131,11 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
                 g_array_append_val(dom->samples, out);
             }
         }
-        if ((when = g_hash_table_lookup(cluster->schedLastMove, key)))
-            dom->lastMoveMs = *(gint64 *) when;
-        if ((when = g_hash_table_lookup(cluster->schedLastResize, key)))
-            dom->lastResizeMs = *(gint64 *) when;
+        shoalSchedStateFillDomain(cluster->sched, e->rec.uuid, dom);
         schedulerReadMetadata(cluster, e->rec.uuid, dom);
         g_ptr_array_add(snap->domains, dom);
     }
-    for (i = 0; i < cluster->schedMoves->len; i++) {
-        gint64 at = g_array_index(cluster->schedMoves, gint64, i);
-
-        if (snap->nowMs - at < SCHEDULER_HOUR_MS)
-            g_array_append_val(snap->recentMovesMs, at);
-    }
-    g_mutex_unlock(&cluster->schedLock);
+    shoalSchedStateFillRecentMoves(cluster->sched, snap);
 }
 
 /**
@@ -160,7 +149,7 @@ shoalSchedSnapshot *
 shoalClusterSnapshot(shoalCluster *cluster)
 {
     shoalSchedSnapshot *snap = shoalSchedSnapshotNew();
-    g_autoptr(GPtrArray) migrations = shoalExecList(cluster->exec);
+    g_autoptr(GPtrArray) migrations = shoalExecList(cluster->exec, false);
     guint i;
 
     snap->nowMs = schedulerNowMs();
@@ -184,83 +173,53 @@ shoalClusterNoteChange(shoalCluster *cluster,
                        const unsigned char *uuid,
                        bool moved)
 {
-    gint64 now = schedulerNowMs();
-    GHashTable *table;
-    guint i;
-
-    g_mutex_lock(&cluster->schedLock);
-    table = moved ? cluster->schedLastMove : cluster->schedLastResize;
-    g_hash_table_insert(table, g_bytes_new(uuid, VIR_UUID_BUFLEN),
-                        g_memdup2(&now, sizeof(now)));
-    if (moved) {
-        g_array_append_val(cluster->schedMoves, now);
-        for (i = 0; i < cluster->schedMoves->len; i++) {
-            if (now - g_array_index(cluster->schedMoves, gint64, i) <
-                SCHEDULER_HOUR_MS)
-                break;
-        }
-        g_array_remove_range(cluster->schedMoves, 0, i);
-    }
-    g_mutex_unlock(&cluster->schedLock);
+    shoalSchedStateNoteChange(cluster->sched, uuid, moved, schedulerNowMs());
 }
 
-/* Carries out one step; a stale one fails its re-check and is dropped. */
-static bool
-schedulerRunStep(shoalCluster *cluster,
-                 const shoalSchedStep *step,
-                 GError **error)
+/* Queues the plan's automatic steps, in order, and waits for them. A
+ * stale step fails its preconditions in the executor and is dropped;
+ * the executor logs each failure. Returns: how many failed. */
+static unsigned
+schedulerExecute(shoalCluster *cluster,
+                 const shoalSchedPlan *plan,
+                 const shoalSchedConfig *config)
 {
-    g_autoptr(shoalInventoryEntry) entry = NULL;
-    shoalExecStep exec = { 0 };
-    unsigned char uuid[VIR_UUID_BUFLEN];
-    bool ok;
+    shoalClusterStepCtx ctx;
+    g_autoptr(shoalExecBatch) batch = NULL;
+    unsigned failures = 0;
+    guint i;
 
-    if (!(entry = shoalInventoryLookupByName(cluster->inventory, step->domain,
-                                             error)))
-        return false;
-    memcpy(uuid, entry->rec.uuid, VIR_UUID_BUFLEN);
-    switch (step->action) {
-    case SHOAL_SCHED_ACTION_MIGRATE:
-        memcpy(exec.uuid, uuid, VIR_UUID_BUFLEN);
-        exec.domain = g_strdup(step->domain);
-        exec.from = g_strdup(step->from);
-        exec.to = g_strdup(step->to);
-        exec.reason = g_strdup(step->reason);
-        exec.memoryKiB = step->memoryKiB;
-        ok = shoalClusterMigrateStep(cluster, &exec, NULL,
-                                     VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
-                                         cluster->config.migrateExtraFlags,
-                                     error);
-        shoalExecStepClear(&exec);
-        return ok;
-    case SHOAL_SCHED_ACTION_ADD_VCPU:
-        if (entry->id <= 0 || entry->rec.vcpus + 1 != step->value) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
-                        _("Requested operation is not valid: domain '%1$s' changed since the plan"),
-                        step->domain);
-            return false;
+    if (config->mode != SHOAL_SCHED_MODE_AUTOMATIC)
+        return 0;
+    shoalClusterStepCtxInit(&ctx, cluster);
+    batch = shoalExecBatchNew(cluster->exec, shoalClusterStepOps(), &ctx, true);
+    for (i = 0; i < plan->steps->len; i++) {
+        const shoalSchedStep *step = plan->steps->pdata[i];
+        g_autoptr(shoalInventoryEntry) entry = NULL;
+
+        if (step->mode != SHOAL_SCHED_MODE_AUTOMATIC)
+            continue;
+        /* gone since the snapshot: as stale as a step gets; it never
+         * reaches the executor, which logs the others */
+        if (!(entry = shoalInventoryLookupByName(cluster->inventory,
+                                                 step->domain, NULL))) {
+            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                             SHOAL_LOG_DOMAIN(step->domain), "MESSAGE",
+                             "%s of '%s' dropped: the domain no longer exists",
+                             shoalSchedActionToString(step->action),
+                             step->domain);
+            failures++;
+            continue;
         }
-        /* hot-add, and keep it in the definition */
-        ok = shoalClusterDomainApply(cluster, uuid, SHOAL_DOMAIN_OP_SET_VCPUS,
-                                     step->value, VIR_DOMAIN_AFFECT_LIVE,
-                                     error) &&
-             shoalClusterDomainApply(cluster, uuid, SHOAL_DOMAIN_OP_SET_VCPUS,
-                                     step->value, VIR_DOMAIN_AFFECT_CONFIG,
-                                     error);
-        shoalClusterNoteChange(cluster, uuid, false);
-        return ok;
-    case SHOAL_SCHED_ACTION_SET_BALLOON:
-        ok =
-            shoalClusterDomainApply(cluster, uuid, SHOAL_DOMAIN_OP_SET_MEMORY,
-                                    step->value, VIR_DOMAIN_AFFECT_LIVE, error);
-        shoalClusterNoteChange(cluster, uuid, false);
-        return ok;
-    case SHOAL_SCHED_ACTION_LAST:
-        break;
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                         SHOAL_LOG_DOMAIN(step->domain), "MESSAGE",
+                         "plan step: %s '%s': %s",
+                         shoalSchedActionToString(step->action), step->domain,
+                         step->reason);
+        shoalExecBatchAdd(batch,
+                          shoalExecStepNewFromPlan(step, entry->rec.uuid));
     }
-    g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
-                _("internal error: unknown plan step"));
-    return false;
+    return failures + shoalExecBatchWait(batch);
 }
 
 /**
@@ -281,42 +240,29 @@ shoalClusterRebalance(shoalCluster *cluster,
     g_autoptr(shoalSchedSnapshot) snap = shoalClusterSnapshot(cluster);
     g_autoptr(shoalSchedConfig) config = NULL;
     g_autoptr(shoalSchedPlan) plan = NULL;
+    g_autoptr(GError) saveError = NULL;
+    g_autofree char *saved = NULL;
     unsigned failures = 0;
-    guint i;
 
-    g_mutex_lock(&cluster->schedLock);
-    config = shoalSchedConfigRef(cluster->schedConfig);
-    g_mutex_unlock(&cluster->schedLock);
+    config = shoalSchedStateGetConfig(cluster->sched);
+    /* the input first: a round that fails is worth replaying too */
+    saved = shoalSchedStateSaveInput(cluster->sched, snap, config, &saveError);
+    if (saveError)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                         "cannot save the scheduler's input: %s",
+                         saveError->message);
     plan = shoalSchedPlanCompute(snap, config, error);
     if (!plan) {
         shoalClusterSchedErrorConvert(error);
         return NULL;
     }
-    g_mutex_lock(&cluster->schedLock);
-    g_clear_pointer(&cluster->schedPlan, shoalSchedPlanUnref);
-    cluster->schedPlan = shoalSchedPlanRef(plan);
-    g_mutex_unlock(&cluster->schedLock);
-
-    for (i = 0; execute && i < plan->steps->len; i++) {
-        const shoalSchedStep *step = plan->steps->pdata[i];
-        g_autoptr(GError) err = NULL;
-
-        if (step->mode != SHOAL_SCHED_MODE_AUTOMATIC ||
-            config->mode != SHOAL_SCHED_MODE_AUTOMATIC)
-            continue;
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                         SHOAL_LOG_DOMAIN(step->domain), "MESSAGE",
-                         "plan step: %s '%s': %s",
-                         shoalSchedActionToString(step->action), step->domain,
-                         step->reason);
-        if (!schedulerRunStep(cluster, step, &err)) {
-            failures++;
-            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                             SHOAL_LOG_DOMAIN(step->domain), "MESSAGE",
-                             "plan step for '%s' dropped: %s", step->domain,
-                             err->message);
-        }
-    }
+    shoalSchedStateSetPlan(cluster->sched, plan);
+    if (saved && plan->steps->len > 0)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
+                         "scheduler round of %u steps, input saved in %s",
+                         plan->steps->len, saved);
+    if (execute)
+        failures = schedulerExecute(cluster, plan, config);
     if (failed)
         *failed = failures;
     return g_steal_pointer(&plan);
@@ -329,9 +275,7 @@ shoalClusterRebalance(shoalCluster *cluster,
 shoalSchedPlan *
 shoalClusterGetPlan(shoalCluster *cluster)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cluster->schedLock);
-
-    return cluster->schedPlan ? shoalSchedPlanRef(cluster->schedPlan) : NULL;
+    return shoalSchedStateGetPlan(cluster->sched);
 }
 
 /**
@@ -343,12 +287,35 @@ bool
 shoalClusterLoadSchedConfig(shoalCluster *cluster, GKeyFile *kf, GError **error)
 {
     g_autoptr(shoalSchedConfig) config = NULL;
+    g_autoptr(GError) err = NULL;
+    gint64 keep;
 
     config = shoalSchedConfigLoad(kf, "scheduler", error);
     if (!config) {
         shoalClusterSchedErrorConvert(error);
         return false;
     }
+    /* the daemon's own key in the group: sched never sees files */
+    keep = g_key_file_get_int64(kf, "scheduler", "saved_inputs", &err);
+    if (err &&
+        !g_error_matches(err, G_KEY_FILE_ERROR,
+                         G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+        !g_error_matches(err, G_KEY_FILE_ERROR,
+                         G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                    _("configuration file syntax error: [scheduler] saved_inputs: %1$s"),
+                    err->message);
+        return false;
+    }
+    if (err)
+        keep = SHOAL_SCHED_STATE_SAVED_INPUTS;
+    if (keep < 0 || keep > SCHEDULER_SAVED_INPUTS_MAX) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                    _("configuration file syntax error: [scheduler] saved_inputs must be between 0 and %1$d"),
+                    SCHEDULER_SAVED_INPUTS_MAX);
+        return false;
+    }
+    shoalSchedStateSetInputKeep(cluster->sched, keep);
     /* placement's hard limits are the cluster's */
     config->memoryOvercommit = cluster->config.memoryOvercommit;
     config->vcpuRatio = cluster->config.vcpuRatio;
@@ -360,14 +327,13 @@ shoalClusterLoadSchedConfig(shoalCluster *cluster, GKeyFile *kf, GError **error)
 void
 shoalClusterSetSchedConfig(shoalCluster *cluster, shoalSchedConfig *config)
 {
-    g_mutex_lock(&cluster->schedLock);
-    g_clear_pointer(&cluster->schedConfig, shoalSchedConfigUnref);
-    cluster->schedConfig = shoalSchedConfigRef(config);
-    g_mutex_unlock(&cluster->schedLock);
+    shoalSchedStateSetConfig(cluster->sched, config);
 }
 
+/* The scheduler's thread: one round. The executor logged each failed
+ * step; a round that cannot plan is logged here. */
 static void
-schedulerRound(gpointer data, gpointer opaque)
+schedulerRound(gpointer opaque)
 {
     shoalCluster *cluster = opaque;
     g_autoptr(GError) error = NULL;
@@ -385,39 +351,37 @@ shoalClusterSchedulerTick(gpointer opaque)
 {
     shoalCluster *cluster = opaque;
 
-    if (g_thread_pool_unprocessed(cluster->schedPool) == 0 &&
-        g_thread_pool_get_num_threads(cluster->schedPool) == 0)
-        g_thread_pool_push(cluster->schedPool, GINT_TO_POINTER(1), NULL);
+    shoalSchedStateTick(cluster->sched);
     return G_SOURCE_CONTINUE;
 }
 
 void
 shoalClusterSchedulerInit(shoalCluster *cluster)
 {
-    g_mutex_init(&cluster->schedLock);
-    cluster->schedConfig = shoalSchedConfigNew();
-    cluster->schedLastMove =
-        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                              (GDestroyNotify) g_bytes_unref, g_free);
-    cluster->schedLastResize =
-        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                              (GDestroyNotify) g_bytes_unref, g_free);
-    cluster->schedMoves = g_array_new(FALSE, FALSE, sizeof(gint64));
-    /* one round at a time: a round waits for its own migrations */
-    cluster->schedPool =
-        g_thread_pool_new(schedulerRound, cluster, 1, FALSE, NULL);
+    cluster->sched = shoalSchedStateNew(schedulerRound, cluster);
+}
+
+/* Waits for a round in progress. */
+void
+shoalClusterSchedulerStop(shoalCluster *cluster)
+{
+    shoalSchedStateStop(cluster->sched);
 }
 
 void
 shoalClusterSchedulerClear(shoalCluster *cluster)
 {
-    if (cluster->schedPool) {
-        g_thread_pool_free(cluster->schedPool, TRUE, TRUE);
-        cluster->schedPool = NULL;
-    }
-    g_clear_pointer(&cluster->schedPlan, shoalSchedPlanUnref);
-    g_clear_pointer(&cluster->schedConfig, shoalSchedConfigUnref);
-    g_clear_pointer(&cluster->schedLastMove, g_hash_table_unref);
-    g_clear_pointer(&cluster->schedLastResize, g_hash_table_unref);
-    g_clear_pointer(&cluster->schedMoves, g_array_unref);
+    g_clear_pointer(&cluster->sched, shoalSchedStateFree);
+}
+
+/**
+ * shoalClusterSetSchedInputDir:
+ * @dir: (nullable): where each scheduler round's input is saved
+ *
+ * Main thread, before start. The count kept is [scheduler] saved_inputs.
+ */
+void
+shoalClusterSetSchedInputDir(shoalCluster *cluster, const char *dir)
+{
+    shoalSchedStateSetInputDir(cluster->sched, dir);
 }

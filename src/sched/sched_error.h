@@ -13,6 +13,7 @@
 typedef enum {
     SHOAL_SCHED_ERROR_NO_HOST, /* no host can take the domain */
     SHOAL_SCHED_ERROR_INVALID, /* the request or configuration is invalid */
+    SHOAL_SCHED_ERROR_STALE,   /* a plan step's precondition no longer holds */
     SHOAL_SCHED_ERROR_LAST
 } shoalSchedErrorCode;
 

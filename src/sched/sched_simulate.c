@@ -60,7 +60,94 @@ simulateInFlight(const shoalSchedSnapshot *snap, const char *domain)
     return false;
 }
 
-/* Whether @pre holds in @idx's snapshot, as the executor would check it. */
+/**
+ * shoalSchedPreconditionCheck:
+ * @pre: a step's precondition
+ * @dom: (nullable): the domain @pre names, as it is now; NULL if unknown
+ * @node: (nullable): the host @pre names, as it is now; NULL if unknown
+ *
+ * Whether @pre holds: the one test the simulator and the live executor
+ * share, so the two cannot disagree about a stale step. A domain or host
+ * the precondition names but the caller could not find fails it.
+ * @dom->migrating means some other migration of it is in flight.
+ *
+ * Returns: true if it holds; else false with @error
+ *   (SHOAL_SCHED_ERROR_STALE) saying what changed.
+ */
+bool
+shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
+                            const shoalSchedDomain *dom,
+                            const shoalSchedNode *node,
+                            GError **error)
+{
+    const char *domain = pre->domain ? pre->domain : "";
+    const char *host = pre->host ? pre->host : "";
+
+    if (pre->domain && !dom) {
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' no longer exists"), domain);
+        return false;
+    }
+    if (pre->host && !node) {
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("host '%1$s' is not a member"), host);
+        return false;
+    }
+    switch (pre->check) {
+    case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
+        if (dom && node && g_strcmp0(dom->host, node->name) == 0)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' is no longer on host '%2$s'"), domain,
+                    host);
+        return false;
+    case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
+        if (dom && dom->running)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' is not running"), domain);
+        return false;
+    case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
+        if (dom && !dom->migrating)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' is already being migrated"), domain);
+        return false;
+    case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
+        if (node && node->online && !node->maintenance)
+            return true;
+        if (node && !node->online)
+            g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                        _("host '%1$s' is unreachable"), host);
+        else
+            g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                        _("host '%1$s' is in maintenance"), host);
+        return false;
+    case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
+        if (dom && dom->vcpus == pre->value)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("domain '%1$s' no longer has %2$llu vCPUs"), domain,
+                    pre->value);
+        return false;
+    case SHOAL_SCHED_CHECK_BALLOON_BELOW:
+        if (dom && dom->balloonKiB < pre->value)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("the balloon of domain '%1$s' is no longer below %2$llu KiB"),
+                    domain, pre->value);
+        return false;
+    case SHOAL_SCHED_CHECK_LAST:
+    default:
+        break;
+    }
+    g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                _("unknown precondition %1$d"), pre->check);
+    return false;
+}
+
+/* Whether @pre holds in @idx's snapshot, as the executor would check it:
+ * a recorded snapshot may list a migration without flagging its domain. */
 static bool
 simulateCheck(const simulateIndex *idx, const shoalSchedPrecondition *pre)
 {
@@ -69,26 +156,10 @@ simulateCheck(const simulateIndex *idx, const shoalSchedPrecondition *pre)
     const shoalSchedNode *node =
         pre->host ? g_hash_table_lookup(idx->nodes, pre->host) : NULL;
 
-    if ((pre->domain && !dom) || (pre->host && !node))
+    if (pre->check == SHOAL_SCHED_CHECK_DOMAIN_IDLE && dom &&
+        simulateInFlight(idx->snap, dom->name))
         return false;
-    switch (pre->check) {
-    case SHOAL_SCHED_CHECK_DOMAIN_ON_HOST:
-        return dom && node && g_strcmp0(dom->host, node->name) == 0;
-    case SHOAL_SCHED_CHECK_DOMAIN_RUNNING:
-        return dom && dom->running;
-    case SHOAL_SCHED_CHECK_DOMAIN_IDLE:
-        return dom && !dom->migrating &&
-               !simulateInFlight(idx->snap, dom->name);
-    case SHOAL_SCHED_CHECK_HOST_AVAILABLE:
-        return node && node->online && !node->maintenance;
-    case SHOAL_SCHED_CHECK_DOMAIN_VCPUS:
-        return dom && dom->vcpus == pre->value;
-    case SHOAL_SCHED_CHECK_BALLOON_BELOW:
-        return dom && dom->balloonKiB < pre->value;
-    case SHOAL_SCHED_CHECK_LAST:
-    default:
-        return false;
-    }
+    return shoalSchedPreconditionCheck(pre, dom, node, NULL);
 }
 
 static void

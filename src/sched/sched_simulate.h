@@ -7,6 +7,11 @@
 #include "sched_plan.h"
 #include "sched_snapshot.h"
 
+bool shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
+                                 const shoalSchedDomain *dom,
+                                 const shoalSchedNode *node,
+                                 GError **error);
+
 shoalSchedSnapshot *shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
                                             const shoalSchedPlan *plan,
                                             unsigned *stale);

@@ -16,6 +16,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_inventory.h"
+#include "testutil_log.h"
 #include "util_error.h"
 
 /*
@@ -34,18 +35,6 @@ typedef struct {
     inventoryTestLog *log; /* borrowed */
 } inventoryTestFixture;
 
-static const char *
-inventoryTestLogField(const GLogField *fields, gsize nFields, const char *key)
-{
-    gsize i;
-
-    for (i = 0; i < nFields; i++) {
-        if (g_str_equal(fields[i].key, key) && fields[i].length < 0)
-            return fields[i].value;
-    }
-    return "";
-}
-
 static GLogWriterOutput
 inventoryTestLogWriter(GLogLevelFlags level,
                        const GLogField *fields,
@@ -56,21 +45,18 @@ inventoryTestLogWriter(GLogLevelFlags level,
     bool captured = false;
 
     if ((level & G_LOG_LEVEL_WARNING) &&
-        g_str_equal(inventoryTestLogField(fields, nFields, "GLIB_DOMAIN"),
+        g_str_equal(testLogField(fields, nFields, "GLIB_DOMAIN"),
                     "shoal-cluster")) {
         g_mutex_lock(&log->lock);
         if (log->expecting) {
             g_ptr_array_add(log->warnings,
                             g_strdup_printf("%s|%s|%s",
-                                            inventoryTestLogField(fields,
-                                                                  nFields,
-                                                                  "SHOAL_HOST"),
-                                            inventoryTestLogField(fields,
-                                                                  nFields,
-                                                                  "SHOAL_DOMAIN"),
-                                            inventoryTestLogField(fields,
-                                                                  nFields,
-                                                                  "MESSAGE")));
+                                            testLogField(fields, nFields,
+                                                         "SHOAL_HOST"),
+                                            testLogField(fields, nFields,
+                                                         "SHOAL_DOMAIN"),
+                                            testLogField(fields, nFields,
+                                                         "MESSAGE")));
             captured = true;
         }
         g_mutex_unlock(&log->lock);
