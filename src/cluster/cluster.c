@@ -141,7 +141,7 @@ clusterRetryFire(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-/* Any thread: tries @host again after its back-off, doubling it. */
+/* Any thread: tries @host again after its back-off (shoalHostNextRetryLocked). */
 static void
 clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
 {
@@ -160,9 +160,9 @@ clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
         g_mutex_unlock(&cluster->lock);
         return;
     }
-    delayMs =
-        host->backoffMs ? host->backoffMs : cluster->config.reconnectMinMs;
-    host->backoffMs = MIN(delayMs * 2, cluster->config.reconnectMaxMs);
+    delayMs = shoalHostNextRetryLocked(host, cluster->config.reconnectMinMs,
+                                       cluster->config.reconnectMaxMs,
+                                       g_get_monotonic_time());
     retry = g_new0(clusterRetry, 1);
     retry->cluster = cluster;
     retry->host = shoalHostRef(host);
@@ -226,6 +226,8 @@ clusterHostFailed(shoalCluster *cluster, shoalHost *host, const GError *err)
 
     g_mutex_lock(&host->lock);
     wasOnline = host->state == SHOAL_HOST_STATE_ONLINE;
+    if (wasOnline)
+        host->lostUs = g_get_monotonic_time();
     host->state = SHOAL_HOST_STATE_UNREACHABLE;
     g_free(host->lastError);
     host->lastError = g_strdup(err->message);

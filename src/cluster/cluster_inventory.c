@@ -34,6 +34,11 @@ struct _shoalInventory {
     GHashTable *domains;     /* protected by lock: uuid → inventoryDomain */
     GHashTable *unreachable; /* protected by lock: host names */
     int nextId;              /* protected by lock */
+    /* protected by lock: host name → (uuid → inventoryDomain, borrowed
+     * from domains), every domain the host has a copy of, owned or not,
+     * so that reading one host costs what it holds */
+    GHashTable *byHost;
+    GHashTable *emptySet; /* immutable: what a host with no domain has */
 };
 
 shoalInventoryRecord *
@@ -96,6 +101,45 @@ inventoryUUIDEqual(gconstpointer a, gconstpointer b)
     return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
 }
 
+/* Call with the lock held: @hostName has a copy of @dom too. */
+static void
+inventoryHostAdd(shoalInventory *inv,
+                 inventoryDomain *dom,
+                 const char *hostName)
+{
+    GHashTable *set = g_hash_table_lookup(inv->byHost, hostName);
+
+    if (!set) {
+        set = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+        g_hash_table_insert(inv->byHost, g_strdup(hostName), set);
+    }
+    g_hash_table_insert(set, dom->rec.uuid, dom);
+    g_ptr_array_add(dom->hosts, g_strdup(hostName));
+}
+
+/* Call with the lock held: the host at @index no longer has @dom. */
+static void
+inventoryHostRemove(shoalInventory *inv, inventoryDomain *dom, guint index)
+{
+    const char *hostName = dom->hosts->pdata[index];
+    GHashTable *set = g_hash_table_lookup(inv->byHost, hostName);
+
+    if (set) {
+        g_hash_table_remove(set, dom->rec.uuid);
+        if (g_hash_table_size(set) == 0)
+            g_hash_table_remove(inv->byHost, hostName);
+    }
+    g_ptr_array_remove_index(dom->hosts, index);
+}
+
+/* Call with the lock held. Returns: (nullable): the domains @hostName has
+ * a copy of, uuid → inventoryDomain. */
+static GHashTable *
+inventoryHostDomains(shoalInventory *inv, const char *hostName)
+{
+    return g_hash_table_lookup(inv->byHost, hostName);
+}
+
 shoalInventory *
 shoalInventoryNew(void)
 {
@@ -106,6 +150,9 @@ shoalInventoryNew(void)
                                          NULL, inventoryDomainFree);
     inv->unreachable =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    inv->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
+    inv->emptySet = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
     inv->nextId = 1;
     return inv;
 }
@@ -115,6 +162,8 @@ shoalInventoryFree(shoalInventory *inv)
 {
     if (!inv)
         return;
+    g_hash_table_unref(inv->byHost);
+    g_hash_table_unref(inv->emptySet);
     g_hash_table_unref(inv->domains);
     g_hash_table_unref(inv->unreachable);
     g_mutex_clear(&inv->lock);
@@ -246,7 +295,6 @@ inventoryUpdateLocked(shoalInventory *inv,
         dom = g_new0(inventoryDomain, 1);
         dom->id = -1;
         dom->hosts = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(dom->hosts, g_strdup(hostName));
         dom->others =
             g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                   (GDestroyNotify) shoalInventoryRecordFree);
@@ -254,8 +302,9 @@ inventoryUpdateLocked(shoalInventory *inv,
         dom->rec.hostId = -1;
         memcpy(dom->rec.uuid, rec->uuid, VIR_UUID_BUFLEN);
         g_hash_table_insert(inv->domains, dom->rec.uuid, dom);
+        inventoryHostAdd(inv, dom, hostName);
     } else if (!inventoryHasHost(dom, hostName)) {
-        g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        inventoryHostAdd(inv, dom, hostName);
         added = true;
     }
     if (g_str_equal(dom->hosts->pdata[0], hostName)) {
@@ -289,7 +338,7 @@ inventoryRemoveLocked(shoalInventory *inv,
         return;
     for (i = 0; i < dom->hosts->len; i++) {
         if (g_str_equal(dom->hosts->pdata[i], hostName)) {
-            g_ptr_array_remove_index(dom->hosts, i);
+            inventoryHostRemove(inv, dom, i);
             break;
         }
     }
@@ -328,6 +377,7 @@ shoalInventorySyncHost(shoalInventory *inv,
     g_autoptr(GHashTable) seen =
         g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
     g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *set;
     GHashTableIter iter;
     gpointer value;
     guint i;
@@ -339,13 +389,15 @@ shoalInventorySyncHost(shoalInventory *inv,
         g_hash_table_add(seen, rec->uuid);
         inventoryUpdateLocked(inv, hostName, rec);
     }
-    g_hash_table_iter_init(&iter, inv->domains);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
+    if ((set = inventoryHostDomains(inv, hostName))) {
+        g_hash_table_iter_init(&iter, set);
+        while (g_hash_table_iter_next(&iter, NULL, &value)) {
+            inventoryDomain *dom = value;
 
-        if (inventoryHasHost(dom, hostName) &&
-            !g_hash_table_contains(seen, dom->rec.uuid))
-            g_ptr_array_add(gone, g_memdup2(dom->rec.uuid, VIR_UUID_BUFLEN));
+            if (!g_hash_table_contains(seen, dom->rec.uuid))
+                g_ptr_array_add(gone,
+                                g_memdup2(dom->rec.uuid, VIR_UUID_BUFLEN));
+        }
     }
     for (i = 0; i < gone->len; i++)
         inventoryRemoveLocked(inv, hostName, gone->pdata[i]);
@@ -665,6 +717,20 @@ shoalInventoryLookupByID(shoalInventory *inv, int id, GError **error)
     return entry;
 }
 
+/*
+ * Call with the lock held: @iter goes over the domains @hostName has a
+ * copy of (callers keep those it owns), none if it has none.
+ */
+static void
+inventoryIterHost(shoalInventory *inv,
+                  const char *hostName,
+                  GHashTableIter *iter)
+{
+    GHashTable *set = inventoryHostDomains(inv, hostName);
+
+    g_hash_table_iter_init(iter, set ? set : inv->emptySet);
+}
+
 /**
  * shoalInventoryHostUsage:
  * @except: (nullable): a domain to leave out, e.g. the one being placed
@@ -685,7 +751,7 @@ shoalInventoryHostUsage(shoalInventory *inv,
     *memoryKiB = 0;
     *vcpus = 0;
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
+    inventoryIterHost(inv, hostName, &iter);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 
@@ -715,7 +781,7 @@ shoalInventoryHostCount(shoalInventory *inv,
     unsigned active = 0;
 
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
+    inventoryIterHost(inv, hostName, &iter);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 
@@ -744,7 +810,7 @@ shoalInventoryListHost(shoalInventory *inv, const char *hostName)
     gpointer value;
 
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
+    inventoryIterHost(inv, hostName, &iter);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 

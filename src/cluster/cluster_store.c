@@ -53,6 +53,10 @@ struct _shoalStore {
      * lookups and lists never wait for the disk. */
     GMutex lock;
     GHashTable *domains; /* protected by lock: uuid → shoalStoreDomain */
+    /* protected by lock: host name → (uuid → shoalStoreDomain, borrowed
+     * from domains), the records placed on each host, so reading one host
+     * costs what it holds, not what the cluster holds */
+    GHashTable *byHost;
 };
 
 /* Parses the canonical form only, as file names use it. */
@@ -87,6 +91,63 @@ static gboolean
 storeUUIDEqual(gconstpointer a, gconstpointer b)
 {
     return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
+/* Call with the lock held, or before the store is shared. */
+static void
+storeIndexAdd(shoalStore *store, shoalStoreDomain *dom)
+{
+    GHashTable *set;
+
+    if (!dom->hostName)
+        return;
+    set = g_hash_table_lookup(store->byHost, dom->hostName);
+    if (!set) {
+        set = g_hash_table_new(storeUUIDHash, storeUUIDEqual);
+        g_hash_table_insert(store->byHost, g_strdup(dom->hostName), set);
+    }
+    g_hash_table_insert(set, dom->uuid, dom);
+}
+
+/* Call with the lock held. */
+static void
+storeIndexRemove(shoalStore *store, const shoalStoreDomain *dom)
+{
+    GHashTable *set;
+
+    if (!dom->hostName ||
+        !(set = g_hash_table_lookup(store->byHost, dom->hostName)))
+        return;
+    g_hash_table_remove(set, dom->uuid);
+    if (g_hash_table_size(set) == 0)
+        g_hash_table_remove(store->byHost, dom->hostName);
+}
+
+/* Call with the lock held, or before the store is shared: @dom (transfer
+ * full) replaces the record of its UUID, in the table and the index. */
+static void
+storeTableReplace(shoalStore *store, shoalStoreDomain *dom)
+{
+    const shoalStoreDomain *old =
+        g_hash_table_lookup(store->domains, dom->uuid);
+
+    if (old)
+        storeIndexRemove(store, old);
+    /* the key lives in the value: replace, not insert */
+    g_hash_table_replace(store->domains, dom->uuid, dom);
+    storeIndexAdd(store, dom);
+}
+
+/* Call with the lock held. */
+static void
+storeTableRemove(shoalStore *store, const unsigned char *uuid)
+{
+    const shoalStoreDomain *old = g_hash_table_lookup(store->domains, uuid);
+
+    if (!old)
+        return;
+    storeIndexRemove(store, old);
+    g_hash_table_remove(store->domains, uuid);
 }
 
 /**
@@ -654,8 +715,7 @@ storeLoadEntry(shoalStore *store,
         return true;
     }
     /* the store is not shared yet: no lock */
-    g_hash_table_replace(store->domains, dom->uuid, dom);
-    g_steal_pointer(&dom);
+    storeTableReplace(store, g_steal_pointer(&dom));
     return true;
 }
 
@@ -794,6 +854,8 @@ shoalStoreOpen(const char *dir, GError **error)
     store->domains =
         g_hash_table_new_full(storeUUIDHash, storeUUIDEqual, NULL,
                               (GDestroyNotify) shoalStoreDomainFree);
+    store->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_hash_table_unref);
     store->dir = g_strdup(dir);
     store->dirFd = -1;
     store->domainsDir = g_build_filename(dir, "domains", NULL);
@@ -830,6 +892,7 @@ shoalStoreFree(shoalStore *store)
         close(store->dirFd);
     g_free(store->dir);
     g_free(store->hosts);
+    g_hash_table_unref(store->byHost);
     g_hash_table_unref(store->domains);
     g_mutex_clear(&store->lock);
     g_mutex_clear(&store->writeLock);
@@ -873,10 +936,6 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
                     field, uuid);
         return false;
     }
-    data = storeDomainFormat(dom);
-    name = g_strdup_printf("%s.json", uuid);
-    tmpName = g_strdup_printf("%s.json.tmp", uuid);
-
     g_mutex_lock(&store->writeLock);
     g_mutex_lock(&store->lock);
     old = g_hash_table_lookup(store->domains, dom->uuid);
@@ -886,13 +945,18 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
         g_mutex_unlock(&store->writeLock);
         return true;
     }
+    /* formatted only now: every re-read of a host puts each of its
+     * definitions, and nearly all are unchanged */
+    data = storeDomainFormat(dom);
+    name = g_strdup_printf("%s.json", uuid);
+    tmpName = g_strdup_printf("%s.json.tmp", uuid);
     ok = storeFileReplace(store->domainsFd, store->domainsDir, tmpName, name,
                           data, &renamed, error);
     if (renamed) {
         shoalStoreDomain *copy = shoalStoreDomainCopy(dom);
 
         g_mutex_lock(&store->lock);
-        g_hash_table_replace(store->domains, copy->uuid, copy);
+        storeTableReplace(store, copy);
         g_mutex_unlock(&store->lock);
     }
     g_mutex_unlock(&store->writeLock);
@@ -935,7 +999,7 @@ shoalStoreRemove(shoalStore *store, const unsigned char *uuid, GError **error)
         return false;
     }
     g_mutex_lock(&store->lock);
-    g_hash_table_remove(store->domains, uuid);
+    storeTableRemove(store, uuid);
     g_mutex_unlock(&store->lock);
     g_mutex_unlock(&store->writeLock);
     return ok;
@@ -1007,6 +1071,38 @@ shoalStoreList(shoalStore *store)
     g_hash_table_iter_init(&iter, store->domains);
     while (g_hash_table_iter_next(&iter, NULL, &value))
         g_ptr_array_add(out, shoalStoreDomainCopy(value));
+    g_mutex_unlock(&store->lock);
+
+    g_ptr_array_sort(out, storeCompareDomains);
+    return out;
+}
+
+/**
+ * shoalStoreListHost:
+ * @store: the store
+ * @hostName: a member host
+ *
+ * Costs what @hostName holds, not what the store holds. Callable from
+ * any thread; never waits for the disk.
+ *
+ * Returns: (transfer full): copies of the records placed on @hostName
+ * (shoalStoreDomain), sorted by name, then UUID.
+ */
+GPtrArray *
+shoalStoreListHost(shoalStore *store, const char *hostName)
+{
+    GPtrArray *out =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalStoreDomainFree);
+    GHashTable *set;
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&store->lock);
+    if ((set = g_hash_table_lookup(store->byHost, hostName))) {
+        g_hash_table_iter_init(&iter, set);
+        while (g_hash_table_iter_next(&iter, NULL, &value))
+            g_ptr_array_add(out, shoalStoreDomainCopy(value));
+    }
     g_mutex_unlock(&store->lock);
 
     g_ptr_array_sort(out, storeCompareDomains);
