@@ -39,6 +39,10 @@ struct _shoalInventory {
      * so that reading one host costs what it holds */
     GHashTable *byHost;
     GHashTable *emptySet; /* immutable: what a host with no domain has */
+    /* protected by lock: name → GPtrArray of inventoryDomain (borrowed
+     * from domains), one per UUID that has the name: lookups by name,
+     * what every virsh command on a domain starts with */
+    GHashTable *byName;
 };
 
 shoalInventoryRecord *
@@ -153,6 +157,8 @@ shoalInventoryNew(void)
     inv->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_hash_table_unref);
     inv->emptySet = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+    inv->byName = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
     inv->nextId = 1;
     return inv;
 }
@@ -164,6 +170,7 @@ shoalInventoryFree(shoalInventory *inv)
         return;
     g_hash_table_unref(inv->byHost);
     g_hash_table_unref(inv->emptySet);
+    g_hash_table_unref(inv->byName);
     g_hash_table_unref(inv->domains);
     g_hash_table_unref(inv->unreachable);
     g_mutex_clear(&inv->lock);
@@ -224,6 +231,43 @@ inventoryRecordSet(shoalInventoryRecord *dst, const shoalInventoryRecord *src)
     dst->name = g_strdup(src->name);
 }
 
+/* Call with the lock held: @dom no longer goes by its name. */
+static void
+inventoryNameRemove(shoalInventory *inv, inventoryDomain *dom)
+{
+    GPtrArray *doms;
+
+    if (!dom->rec.name ||
+        !(doms = g_hash_table_lookup(inv->byName, dom->rec.name)))
+        return;
+    g_ptr_array_remove_fast(doms, dom);
+    if (doms->len == 0)
+        g_hash_table_remove(inv->byName, dom->rec.name);
+}
+
+/* Call with the lock held: the owner's record of @dom becomes @rec, and
+ * the name index follows a new name. */
+static void
+inventorySetRecord(shoalInventory *inv,
+                   inventoryDomain *dom,
+                   const shoalInventoryRecord *rec)
+{
+    GPtrArray *doms;
+
+    if (dom->rec.name && g_str_equal(dom->rec.name, rec->name)) {
+        inventoryRecordSet(&dom->rec, rec);
+        return;
+    }
+    inventoryNameRemove(inv, dom);
+    inventoryRecordSet(&dom->rec, rec);
+    doms = g_hash_table_lookup(inv->byName, dom->rec.name);
+    if (!doms) {
+        doms = g_ptr_array_new();
+        g_hash_table_insert(inv->byName, g_strdup(dom->rec.name), doms);
+    }
+    g_ptr_array_add(doms, dom);
+}
+
 /* Call with the lock held: @rec becomes the owner's record. */
 static void
 inventorySetOwnerRecord(shoalInventory *inv,
@@ -233,7 +277,7 @@ inventorySetOwnerRecord(shoalInventory *inv,
     bool wasActive = dom->id > 0;
     bool restarted = wasActive && dom->rec.hostId != rec->hostId;
 
-    inventoryRecordSet(&dom->rec, rec);
+    inventorySetRecord(inv, dom, rec);
     if (!inventoryStateActive(rec->state))
         dom->id = -1;
     else if (!wasActive || restarted)
@@ -276,7 +320,7 @@ inventoryHandOver(shoalInventory *inv,
                                 (gpointer *) &nextHost, (gpointer *) &next);
     inventoryKeepOther(dom, dom->hosts->pdata[0], rec);
     g_ptr_array_add(dom->hosts, g_ptr_array_steal_index(dom->hosts, 0));
-    inventoryRecordSet(&dom->rec, next);
+    inventorySetRecord(inv, dom, next);
     if (dom->id <= 0)
         dom->id = inv->nextId++;
     return true;
@@ -344,6 +388,7 @@ inventoryRemoveLocked(shoalInventory *inv,
     }
     g_hash_table_remove(dom->others, hostName);
     if (dom->hosts->len == 0) {
+        inventoryNameRemove(inv, dom);
         g_hash_table_remove(inv->domains, uuid);
     } else if (i == 0) {
         /* the owner left (a migration behind Shoal's back ends so): the
@@ -661,20 +706,15 @@ shoalInventoryLookupByName(shoalInventory *inv,
                            const char *name,
                            GError **error)
 {
-    GHashTableIter iter;
-    gpointer value;
     shoalInventoryEntry *entry = NULL;
     unsigned matches = 0;
+    GPtrArray *doms;
 
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
-
-        if (!g_str_equal(dom->rec.name, name))
-            continue;
-        if (matches++ == 0)
-            entry = inventoryCopyLocked(inv, dom);
+    if ((doms = g_hash_table_lookup(inv->byName, name))) {
+        matches = doms->len;
+        if (matches == 1)
+            entry = inventoryCopyLocked(inv, doms->pdata[0]);
     }
     g_mutex_unlock(&inv->lock);
 
@@ -688,7 +728,6 @@ shoalInventoryLookupByName(shoalInventory *inv,
         g_set_error(error, SHOAL_ERROR, VIR_ERR_MULTIPLE_DOMAINS,
                     _("multiple matching domains found: %1$u domains with different UUIDs are named '%2$s'; use the UUID"),
                     matches, name);
-        shoalInventoryEntryFree(entry);
         return NULL;
     }
     return entry;

@@ -999,6 +999,8 @@ testHostIndex(inventoryTestFixture *fixture, gconstpointer data G_GNUC_UNUSED)
     g_autoptr(GPtrArray) h2 = inventoryTestRecords();
     g_autoptr(GPtrArray) none = inventoryTestRecords();
     g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(GError) error = NULL;
     g_autofree char *warnings = NULL;
     unsigned long long memoryKiB;
     unsigned char uuid[VIR_UUID_BUFLEN];
@@ -1074,6 +1076,22 @@ testHostIndex(inventoryTestFixture *fixture, gconstpointer data G_GNUC_UNUSED)
     inventoryTestUUID(uuid, 40);
     shoalInventoryRemove(inv, "o7", uuid);
     INVENTORY_TEST_HOST(inv, "o7", "", "0/0");
+    entry = shoalInventoryLookupByName(inv, "o7-2", &error);
+    g_assert_null(entry);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+    g_clear_error(&error);
+
+    /* renamed on its host (same UUID): found by its new name only */
+    inventoryTestSyncOne(inv, "o8", "o8-renamed", 42, VIR_DOMAIN_SHUTOFF, -1);
+    INVENTORY_TEST_HOST(inv, "o8", "o8-renamed", "1/0");
+    entry = shoalInventoryLookupByName(inv, "o8-0", &error);
+    g_assert_null(entry);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+    g_clear_error(&error);
+    entry = inventoryTestLookup(inv, "o8-renamed");
+    inventoryTestUUID(uuid, 42);
+    g_assert_cmpmem(entry->rec.uuid, VIR_UUID_BUFLEN, uuid, VIR_UUID_BUFLEN);
+    g_clear_pointer(&entry, shoalInventoryEntryFree);
 }
 
 int
