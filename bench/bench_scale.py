@@ -132,8 +132,9 @@ class Daemon:
             except libvirt.libvirtError:
                 conn = None
             time.sleep(0.1)
-        raise SystemExit(f"virtshoald lists fewer than {want} domains after "
-                         f"{timeout} s, see {self.logpath}")
+        log(f"virtshoald lists fewer than {want} domains after {timeout} s, "
+            f"see {self.logpath}")
+        return None
 
     def stop(self):
         if self.proc.poll() is None:
@@ -226,6 +227,8 @@ def measure(args, hosts):
         d = Daemon(args, workdir, conf, state)
         try:
             r["complete_s"] = d.wait_complete(want, args.timeout)
+            if r["complete_s"] is None:
+                return r
             log(f"  complete after {r['complete_s']:.1f} s")
             c0 = proc_cpu_s(d.proc.pid)
             t0 = time.monotonic()
@@ -249,7 +252,8 @@ def measure(args, hosts):
         d = Daemon(args, workdir, conf, state)
         try:
             r["restart_s"] = d.wait_complete(want, args.timeout)
-            log(f"  complete after {r['restart_s']:.1f} s")
+            if r["restart_s"] is not None:
+                log(f"  complete after {r['restart_s']:.1f} s")
         finally:
             d.stop()
     finally:
@@ -276,8 +280,11 @@ def report(args, results):
     head = "%-30s" % "figure" + "".join("%10s" % r["hosts"] for r in results)
     print(head)
     for key, label, fmt in ROWS:
-        print("%-30s" % label +
-              "".join("%10s" % (fmt % r[key]) for r in results))
+        print("%-30s" % label + "".join(
+            "%10s" % (fmt % r[key] if r.get(key) is not None else
+                      (">%.0f" % args.timeout if key.endswith("_s") and
+                       key != "dominfo_s" else "-"))
+            for r in results))
     base = results[0]
     print(f"\ngrowth: each figure per host, relative to {base['hosts']} hosts "
           f"(1.0 = linear, above = faster than linear)\n")
@@ -287,13 +294,19 @@ def report(args, results):
             continue
         cells = []
         for r in results:
+            if r.get(key) is None or not base.get(key):
+                cells.append("%10s" % "-")
+                continue
             per = r[key] / r["hosts"]
             ref = base[key] / base["hosts"]
-            cells.append("%10.2f" % (per / ref if ref else 0.0))
+            cells.append("%10.2f" % (per / ref))
         print("%-30s" % label + "".join(cells))
     big = results[-1]
     print(f"\ngoals at {big['hosts']} x {args.domains}:")
     for key, goal in GOALS.items():
+        if big.get(key) is None:
+            print(f"  {key:12s} {'-':>8s}  goal <= {goal:g}  MISS")
+            continue
         ok = big[key] <= goal
         print(f"  {key:12s} {big[key]:8.1f}  goal <= {goal:g}  "
               f"{'PASS' if ok else 'MISS'}")
