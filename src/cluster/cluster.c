@@ -141,7 +141,7 @@ clusterRetryFire(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-/* Any thread: tries @host again after its back-off (shoalHostNextRetryLocked). */
+/* Any thread: tries @host again after its back-off. */
 static void
 clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
 {
