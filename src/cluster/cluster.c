@@ -140,7 +140,7 @@ clusterRetryFire(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-/* Any thread: tries @host again after its back-off, doubling it. */
+/* Any thread: tries @host again after its back-off. */
 static void
 clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
 {
@@ -156,9 +156,9 @@ clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
         shoalHostListLeave(cluster->hostList);
         return;
     }
-    delayMs =
-        host->backoffMs ? host->backoffMs : cluster->config.reconnectMinMs;
-    host->backoffMs = MIN(delayMs * 2, cluster->config.reconnectMaxMs);
+    delayMs = shoalHostNextRetryLocked(host, cluster->config.reconnectMinMs,
+                                       cluster->config.reconnectMaxMs,
+                                       g_get_monotonic_time());
     retry = g_new0(clusterRetry, 1);
     retry->cluster = cluster;
     retry->host = shoalHostRef(host);
@@ -222,6 +222,8 @@ clusterHostFailed(shoalCluster *cluster, shoalHost *host, const GError *err)
 
     g_mutex_lock(&host->lock);
     wasOnline = host->state == SHOAL_HOST_STATE_ONLINE;
+    if (wasOnline)
+        host->lostUs = g_get_monotonic_time();
     host->state = SHOAL_HOST_STATE_UNREACHABLE;
     g_free(host->lastError);
     host->lastError = g_strdup(err->message);

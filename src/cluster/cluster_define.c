@@ -744,12 +744,11 @@ shoalClusterReconcileHost(shoalCluster *cluster,
     for (i = 0; i < (*records)->len; i++)
         changed |= reconcileRecord(cluster, host, conn, (*records)->pdata[i]);
 
-    stored = shoalStoreList(cluster->store);
+    stored = shoalStoreListHost(cluster->store, host->name);
     for (i = 0; i < stored->len; i++) {
         const shoalStoreDomain *sd = stored->pdata[i];
 
-        if (g_strcmp0(sd->hostName, host->name) != 0 ||
-            reconcileRecordHas(*records, sd->uuid) ||
+        if (reconcileRecordHas(*records, sd->uuid) ||
             !reconcileMayRestore(cluster, host, sd->uuid))
             continue;
         changed |= reconcileRestore(host, conn, sd);

@@ -269,6 +269,39 @@ shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error)
     return type;
 }
 
+/*
+ * How long after losing a host it is retried at the shortest interval: a
+ * host that restarts (libvirtd upgraded or crashed, a reboot) answers
+ * again within minutes, and its domains should be usable within a second
+ * of that, not after a back-off that grew while it was down.
+ */
+#define HOST_RETRY_FAST_US (300 * G_USEC_PER_SEC)
+
+/**
+ * shoalHostNextRetryLocked:
+ * @minMs: the first delay, and the delay while the host was lost recently
+ * @maxMs: the cap of the doubling back-off
+ * @nowUs: g_get_monotonic_time()
+ *
+ * Call with host->lock held. Returns: how long to wait before the next
+ * connection attempt: @minMs for HOST_RETRY_FAST_US after the host was
+ * last online, else a back-off doubling from @minMs up to @maxMs.
+ */
+unsigned
+shoalHostNextRetryLocked(shoalHost *host,
+                         unsigned minMs,
+                         unsigned maxMs,
+                         gint64 nowUs)
+{
+    unsigned delayMs;
+
+    if (host->lostUs != 0 && nowUs - host->lostUs < HOST_RETRY_FAST_US)
+        return minMs;
+    delayMs = host->backoffMs ? host->backoffMs : minMs;
+    host->backoffMs = MIN(delayMs * 2, maxMs);
+    return delayMs;
+}
+
 /* A domain gone from the host, or changed behind its handle. */
 void
 shoalHostForgetDomain(shoalHost *host, const unsigned char *uuid)

@@ -51,6 +51,8 @@ struct _shoalHost {
     bool draining;         /* protected by lock: a worker runs them */
     bool busy;             /* protected by lock: a connect job runs */
     unsigned backoffMs;    /* protected by lock */
+    gint64 lostUs;         /* protected by lock: monotonic time it was
+                              last seen online, 0 if never */
     guint reconnectSource; /* protected by lock: pending retry */
     unsigned capacityCpus; /* protected by lock: 0 = as the host says */
     unsigned long long capacityMemoryKiB; /* protected by lock: likewise */
@@ -92,6 +94,11 @@ virDomainPtr shoalHostLookupDomain(shoalHost *host,
                                    GError **error);
 
 char *shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error);
+
+unsigned shoalHostNextRetryLocked(shoalHost *host,
+                                  unsigned minMs,
+                                  unsigned maxMs,
+                                  gint64 nowUs);
 
 void shoalHostForgetDomain(shoalHost *host, const unsigned char *uuid);
 

@@ -35,6 +35,15 @@ struct _shoalInventory {
     GHashTable *unreachable; /* protected by lock: host names */
     GHashTable *read;        /* protected by lock: hosts read at least once */
     int nextId;              /* protected by lock */
+    /* protected by lock: host name → (uuid → inventoryDomain, borrowed
+     * from domains), every domain the host has a copy of, owned or not,
+     * so that reading one host costs what it holds */
+    GHashTable *byHost;
+    GHashTable *emptySet; /* immutable: what a host with no domain has */
+    /* protected by lock: name → GPtrArray of inventoryDomain (borrowed
+     * from domains), one per UUID that has the name: lookups by name,
+     * what every virsh command on a domain starts with */
+    GHashTable *byName;
 };
 
 shoalInventoryRecord *
@@ -97,6 +106,45 @@ inventoryUUIDEqual(gconstpointer a, gconstpointer b)
     return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
 }
 
+/* Call with the lock held: @hostName has a copy of @dom too. */
+static void
+inventoryHostAdd(shoalInventory *inv,
+                 inventoryDomain *dom,
+                 const char *hostName)
+{
+    GHashTable *set = g_hash_table_lookup(inv->byHost, hostName);
+
+    if (!set) {
+        set = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+        g_hash_table_insert(inv->byHost, g_strdup(hostName), set);
+    }
+    g_hash_table_insert(set, dom->rec.uuid, dom);
+    g_ptr_array_add(dom->hosts, g_strdup(hostName));
+}
+
+/* Call with the lock held: the host at @index no longer has @dom. */
+static void
+inventoryHostRemove(shoalInventory *inv, inventoryDomain *dom, guint index)
+{
+    const char *hostName = dom->hosts->pdata[index];
+    GHashTable *set = g_hash_table_lookup(inv->byHost, hostName);
+
+    if (set) {
+        g_hash_table_remove(set, dom->rec.uuid);
+        if (g_hash_table_size(set) == 0)
+            g_hash_table_remove(inv->byHost, hostName);
+    }
+    g_ptr_array_remove_index(dom->hosts, index);
+}
+
+/* Call with the lock held. Returns: (nullable): the domains @hostName has
+ * a copy of, uuid → inventoryDomain. */
+static GHashTable *
+inventoryHostDomains(shoalInventory *inv, const char *hostName)
+{
+    return g_hash_table_lookup(inv->byHost, hostName);
+}
+
 shoalInventory *
 shoalInventoryNew(void)
 {
@@ -108,6 +156,11 @@ shoalInventoryNew(void)
     inv->unreachable =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     inv->read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    inv->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
+    inv->emptySet = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+    inv->byName = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
     inv->nextId = 1;
     return inv;
 }
@@ -117,6 +170,9 @@ shoalInventoryFree(shoalInventory *inv)
 {
     if (!inv)
         return;
+    g_hash_table_unref(inv->byHost);
+    g_hash_table_unref(inv->emptySet);
+    g_hash_table_unref(inv->byName);
     g_hash_table_unref(inv->domains);
     g_hash_table_unref(inv->unreachable);
     g_hash_table_unref(inv->read);
@@ -178,6 +234,43 @@ inventoryRecordSet(shoalInventoryRecord *dst, const shoalInventoryRecord *src)
     dst->name = g_strdup(src->name);
 }
 
+/* Call with the lock held: @dom no longer goes by its name. */
+static void
+inventoryNameRemove(shoalInventory *inv, inventoryDomain *dom)
+{
+    GPtrArray *doms;
+
+    if (!dom->rec.name ||
+        !(doms = g_hash_table_lookup(inv->byName, dom->rec.name)))
+        return;
+    g_ptr_array_remove_fast(doms, dom);
+    if (doms->len == 0)
+        g_hash_table_remove(inv->byName, dom->rec.name);
+}
+
+/* Call with the lock held: the owner's record of @dom becomes @rec, and
+ * the name index follows a new name. */
+static void
+inventorySetRecord(shoalInventory *inv,
+                   inventoryDomain *dom,
+                   const shoalInventoryRecord *rec)
+{
+    GPtrArray *doms;
+
+    if (dom->rec.name && g_str_equal(dom->rec.name, rec->name)) {
+        inventoryRecordSet(&dom->rec, rec);
+        return;
+    }
+    inventoryNameRemove(inv, dom);
+    inventoryRecordSet(&dom->rec, rec);
+    doms = g_hash_table_lookup(inv->byName, dom->rec.name);
+    if (!doms) {
+        doms = g_ptr_array_new();
+        g_hash_table_insert(inv->byName, g_strdup(dom->rec.name), doms);
+    }
+    g_ptr_array_add(doms, dom);
+}
+
 /* Call with the lock held: @rec becomes the owner's record. */
 static void
 inventorySetOwnerRecord(shoalInventory *inv,
@@ -187,7 +280,7 @@ inventorySetOwnerRecord(shoalInventory *inv,
     bool wasActive = dom->id > 0;
     bool restarted = wasActive && dom->rec.hostId != rec->hostId;
 
-    inventoryRecordSet(&dom->rec, rec);
+    inventorySetRecord(inv, dom, rec);
     if (!inventoryStateActive(rec->state))
         dom->id = -1;
     else if (!wasActive || restarted)
@@ -230,7 +323,7 @@ inventoryHandOver(shoalInventory *inv,
                                 (gpointer *) &nextHost, (gpointer *) &next);
     inventoryKeepOther(dom, dom->hosts->pdata[0], rec);
     g_ptr_array_add(dom->hosts, g_ptr_array_steal_index(dom->hosts, 0));
-    inventoryRecordSet(&dom->rec, next);
+    inventorySetRecord(inv, dom, next);
     if (dom->id <= 0)
         dom->id = inv->nextId++;
     return true;
@@ -249,7 +342,6 @@ inventoryUpdateLocked(shoalInventory *inv,
         dom = g_new0(inventoryDomain, 1);
         dom->id = -1;
         dom->hosts = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(dom->hosts, g_strdup(hostName));
         dom->others =
             g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                   (GDestroyNotify) shoalInventoryRecordFree);
@@ -257,8 +349,9 @@ inventoryUpdateLocked(shoalInventory *inv,
         dom->rec.hostId = -1;
         memcpy(dom->rec.uuid, rec->uuid, VIR_UUID_BUFLEN);
         g_hash_table_insert(inv->domains, dom->rec.uuid, dom);
+        inventoryHostAdd(inv, dom, hostName);
     } else if (!inventoryHasHost(dom, hostName)) {
-        g_ptr_array_add(dom->hosts, g_strdup(hostName));
+        inventoryHostAdd(inv, dom, hostName);
         added = true;
     }
     if (g_str_equal(dom->hosts->pdata[0], hostName)) {
@@ -292,12 +385,13 @@ inventoryRemoveLocked(shoalInventory *inv,
         return;
     for (i = 0; i < dom->hosts->len; i++) {
         if (g_str_equal(dom->hosts->pdata[i], hostName)) {
-            g_ptr_array_remove_index(dom->hosts, i);
+            inventoryHostRemove(inv, dom, i);
             break;
         }
     }
     g_hash_table_remove(dom->others, hostName);
     if (dom->hosts->len == 0) {
+        inventoryNameRemove(inv, dom);
         g_hash_table_remove(inv->domains, uuid);
     } else if (i == 0) {
         /* the owner left (a migration behind Shoal's back ends so): the
@@ -331,6 +425,7 @@ shoalInventorySyncHost(shoalInventory *inv,
     g_autoptr(GHashTable) seen =
         g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
     g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *set;
     GHashTableIter iter;
     gpointer value;
     guint i;
@@ -342,13 +437,15 @@ shoalInventorySyncHost(shoalInventory *inv,
         g_hash_table_add(seen, rec->uuid);
         inventoryUpdateLocked(inv, hostName, rec);
     }
-    g_hash_table_iter_init(&iter, inv->domains);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
+    if ((set = inventoryHostDomains(inv, hostName))) {
+        g_hash_table_iter_init(&iter, set);
+        while (g_hash_table_iter_next(&iter, NULL, &value)) {
+            inventoryDomain *dom = value;
 
-        if (inventoryHasHost(dom, hostName) &&
-            !g_hash_table_contains(seen, dom->rec.uuid))
-            g_ptr_array_add(gone, g_memdup2(dom->rec.uuid, VIR_UUID_BUFLEN));
+            if (!g_hash_table_contains(seen, dom->rec.uuid))
+                g_ptr_array_add(gone,
+                                g_memdup2(dom->rec.uuid, VIR_UUID_BUFLEN));
+        }
     }
     for (i = 0; i < gone->len; i++)
         inventoryRemoveLocked(inv, hostName, gone->pdata[i]);
@@ -640,20 +737,15 @@ shoalInventoryLookupByName(shoalInventory *inv,
                            const char *name,
                            GError **error)
 {
-    GHashTableIter iter;
-    gpointer value;
     shoalInventoryEntry *entry = NULL;
     unsigned matches = 0;
+    GPtrArray *doms;
 
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
-
-        if (!g_str_equal(dom->rec.name, name))
-            continue;
-        if (matches++ == 0)
-            entry = inventoryCopyLocked(inv, dom);
+    if ((doms = g_hash_table_lookup(inv->byName, name))) {
+        matches = doms->len;
+        if (matches == 1)
+            entry = inventoryCopyLocked(inv, doms->pdata[0]);
     }
     g_mutex_unlock(&inv->lock);
 
@@ -667,7 +759,6 @@ shoalInventoryLookupByName(shoalInventory *inv,
         g_set_error(error, SHOAL_ERROR, VIR_ERR_MULTIPLE_DOMAINS,
                     _("multiple matching domains found: %1$u domains with different UUIDs are named '%2$s'; use the UUID"),
                     matches, name);
-        shoalInventoryEntryFree(entry);
         return NULL;
     }
     return entry;
@@ -696,6 +787,20 @@ shoalInventoryLookupByID(shoalInventory *inv, int id, GError **error)
     return entry;
 }
 
+/*
+ * Call with the lock held: @iter goes over the domains @hostName has a
+ * copy of (callers keep those it owns), none if it has none.
+ */
+static void
+inventoryIterHost(shoalInventory *inv,
+                  const char *hostName,
+                  GHashTableIter *iter)
+{
+    GHashTable *set = inventoryHostDomains(inv, hostName);
+
+    g_hash_table_iter_init(iter, set ? set : inv->emptySet);
+}
+
 /**
  * shoalInventoryHostUsage:
  * @except: (nullable): a domain to leave out, e.g. the one being placed
@@ -716,7 +821,7 @@ shoalInventoryHostUsage(shoalInventory *inv,
     *memoryKiB = 0;
     *vcpus = 0;
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
+    inventoryIterHost(inv, hostName, &iter);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 
@@ -746,7 +851,7 @@ shoalInventoryHostCount(shoalInventory *inv,
     unsigned active = 0;
 
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
+    inventoryIterHost(inv, hostName, &iter);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 
@@ -775,7 +880,7 @@ shoalInventoryListHost(shoalInventory *inv, const char *hostName)
     gpointer value;
 
     g_mutex_lock(&inv->lock);
-    g_hash_table_iter_init(&iter, inv->domains);
+    inventoryIterHost(inv, hostName, &iter);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         inventoryDomain *dom = value;
 

@@ -548,12 +548,15 @@ queryHostStats(virConnectPtr conn,
     for (i = 0; i < job->uuids->len; i++) {
         doms[n] = virDomainLookupByUUID(conn, job->uuids->pdata[i]);
         if (!doms[n]) {
+            shoalErrorFromLibvirt(error, job->host->name);
             rc = -1;
             goto cleanup;
         }
         n++;
     }
     rc = virDomainListGetStats(doms, job->fan->stats, records, job->fan->flags);
+    if (rc < 0)
+        shoalErrorFromLibvirt(error, job->host->name);
 cleanup:
     for (i = 0; i < n; i++)
         virDomainFree(doms[i]);

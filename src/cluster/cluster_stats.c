@@ -26,6 +26,9 @@ struct _shoalStats {
     GMutex lock;
     GHashTable *domains; /* protected by lock: uuid bytes → statsEntry */
     GHashTable *hosts;   /* protected by lock: name → GArray of double */
+    /* protected by lock: host name → (uuid bytes → statsEntry, borrowed
+     * from domains), so one host's sample costs what the host has */
+    GHashTable *byHost;
 };
 
 void
@@ -60,6 +63,8 @@ shoalStatsNew(void)
                               (GDestroyNotify) g_bytes_unref, statsEntryFree);
     stats->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_array_unref);
+    stats->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_hash_table_unref);
     return stats;
 }
 
@@ -68,10 +73,26 @@ shoalStatsFree(shoalStats *stats)
 {
     if (!stats)
         return;
+    g_hash_table_unref(stats->byHost);
     g_hash_table_unref(stats->domains);
     g_hash_table_unref(stats->hosts);
     g_mutex_clear(&stats->lock);
     g_free(stats);
+}
+
+/* Call with the lock held. Returns: the domains sampled on @hostName,
+ * uuid bytes → statsEntry; created empty if need be. */
+static GHashTable *
+statsHostDomains(shoalStats *stats, const char *hostName)
+{
+    GHashTable *set = g_hash_table_lookup(stats->byHost, hostName);
+
+    if (!set) {
+        set = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                    (GDestroyNotify) g_bytes_unref, NULL);
+        g_hash_table_insert(stats->byHost, g_strdup(hostName), set);
+    }
+    return set;
 }
 
 static void
@@ -164,6 +185,10 @@ statsUpdateLocked(shoalStats *stats,
     }
     if (g_strcmp0(e->dom.host, hostName) != 0) {
         /* moved: the new host's counters start anew */
+        if (e->dom.host)
+            g_hash_table_remove(statsHostDomains(stats, e->dom.host), key);
+        g_hash_table_replace(statsHostDomains(stats, hostName),
+                             g_bytes_ref(key), e);
         g_free(e->dom.host);
         e->dom.host = g_strdup(hostName);
         e->hasRaw = false;
@@ -213,7 +238,9 @@ shoalStatsCollect(shoalStats *stats,
 {
     virDomainStatsRecordPtr *recs = NULL;
     GHashTableIter iter;
+    gpointer key;
     gpointer value;
+    GHashTable *set;
     GArray *ring;
     double demand = 0;
     int n;
@@ -230,21 +257,24 @@ shoalStatsCollect(shoalStats *stats,
         return false;
     }
     g_mutex_lock(&stats->lock);
-    g_hash_table_iter_init(&iter, stats->domains);
+    g_hash_table_iter_init(&iter, statsHostDomains(stats, hostName));
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         statsEntry *e = value;
 
-        if (g_strcmp0(e->dom.host, hostName) == 0)
-            e->seen = false;
+        e->seen = false;
     }
     for (i = 0; i < n; i++)
         demand += statsUpdateLocked(stats, recs[i], hostName, nowUs);
-    g_hash_table_iter_init(&iter, stats->domains);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    /* a domain that moved here left its old host's set in the update */
+    set = statsHostDomains(stats, hostName);
+    g_hash_table_iter_init(&iter, set);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
         statsEntry *e = value;
 
-        if (g_strcmp0(e->dom.host, hostName) == 0 && !e->seen)
-            g_hash_table_iter_remove(&iter);
+        if (e->seen)
+            continue;
+        g_hash_table_remove(stats->domains, key);
+        g_hash_table_iter_remove(&iter);
     }
     ring = g_hash_table_lookup(stats->hosts, hostName);
     if (!ring) {

@@ -41,11 +41,8 @@ struct _shoalStore {
     char *hosts;      /* protected by lock: DIR/hosts.json, or NULL */
 
     /*
-     * Held across a whole change on disk (write, fsync, rename, fsync of
-     * the directory) and the table update that follows, so changes reach
-     * the disk and the table in one order, and two puts of one domain
-     * never share its .tmp file. Writes are rare, so one writer at a time
-     * is enough. Taken before lock.
+     * Held across a whole change of hosts.json on disk and the copy in
+     * memory that follows. Taken before lock.
      */
     GMutex writeLock;
 
@@ -53,6 +50,31 @@ struct _shoalStore {
      * lookups and lists never wait for the disk. */
     GMutex lock;
     GHashTable *domains; /* protected by lock: uuid → shoalStoreDomain */
+    /*
+     * protected by lock: the UUIDs whose record a put or remove is
+     * changing on disk. Each claims its UUID for the whole change (write,
+     * fsync, rename, table update), so one domain's changes reach the disk
+     * and the table in one order and never share its .tmp file, while
+     * different domains' changes run in parallel: a host read at start
+     * may adopt all its domains at once.
+     */
+    GHashTable *claimed;
+    GCond claimCond; /* claimed lost a UUID */
+    /*
+     * protected by lock: the directory sync is shared. Each rename or
+     * unlink takes the next sequence number (changeSeq); one fsync of the
+     * directory makes every change numbered up to what it read durable
+     * (syncedSeq), and changes that waited meanwhile need no fsync of
+     * their own: 16 000 adoptions cost far fewer than 16 000 syncs.
+     */
+    guint64 changeSeq;
+    guint64 syncedSeq;
+    bool syncing;
+    GCond syncCond; /* a directory sync ended */
+    /* protected by lock: host name → (uuid → shoalStoreDomain, borrowed
+     * from domains), the records placed on each host, so reading one host
+     * costs what it holds, not what the cluster holds */
+    GHashTable *byHost;
 };
 
 /* Parses the canonical form only, as file names use it. */
@@ -87,6 +109,81 @@ static gboolean
 storeUUIDEqual(gconstpointer a, gconstpointer b)
 {
     return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
+/* Call with the lock held, or before the store is shared. */
+static void
+storeIndexAdd(shoalStore *store, shoalStoreDomain *dom)
+{
+    GHashTable *set;
+
+    if (!dom->hostName)
+        return;
+    set = g_hash_table_lookup(store->byHost, dom->hostName);
+    if (!set) {
+        set = g_hash_table_new(storeUUIDHash, storeUUIDEqual);
+        g_hash_table_insert(store->byHost, g_strdup(dom->hostName), set);
+    }
+    g_hash_table_insert(set, dom->uuid, dom);
+}
+
+/* Call with the lock held. */
+static void
+storeIndexRemove(shoalStore *store, const shoalStoreDomain *dom)
+{
+    GHashTable *set;
+
+    if (!dom->hostName ||
+        !(set = g_hash_table_lookup(store->byHost, dom->hostName)))
+        return;
+    g_hash_table_remove(set, dom->uuid);
+    if (g_hash_table_size(set) == 0)
+        g_hash_table_remove(store->byHost, dom->hostName);
+}
+
+/* Call with the lock held, or before the store is shared: @dom (transfer
+ * full) replaces the record of its UUID, in the table and the index. */
+static void
+storeTableReplace(shoalStore *store, shoalStoreDomain *dom)
+{
+    const shoalStoreDomain *old =
+        g_hash_table_lookup(store->domains, dom->uuid);
+
+    if (old)
+        storeIndexRemove(store, old);
+    /* the key lives in the value: replace, not insert */
+    g_hash_table_replace(store->domains, dom->uuid, dom);
+    storeIndexAdd(store, dom);
+}
+
+/* Call with the lock held: waits until no change of @uuid is under way,
+ * then claims it. */
+static void
+storeClaim(shoalStore *store, const unsigned char *uuid)
+{
+    while (g_hash_table_contains(store->claimed, uuid))
+        g_cond_wait(&store->claimCond, &store->lock);
+    g_hash_table_add(store->claimed, g_memdup2(uuid, VIR_UUID_BUFLEN));
+}
+
+/* Call with the lock held. */
+static void
+storeRelease(shoalStore *store, const unsigned char *uuid)
+{
+    g_hash_table_remove(store->claimed, uuid);
+    g_cond_broadcast(&store->claimCond);
+}
+
+/* Call with the lock held. */
+static void
+storeTableRemove(shoalStore *store, const unsigned char *uuid)
+{
+    const shoalStoreDomain *old = g_hash_table_lookup(store->domains, uuid);
+
+    if (!old)
+        return;
+    storeIndexRemove(store, old);
+    g_hash_table_remove(store->domains, uuid);
 }
 
 /**
@@ -444,8 +541,9 @@ storeWriteAll(int fd, const char *data, size_t len)
 
 /*
  * Writes @data to @tmpName, syncs it and renames it over @name, in the
- * domains directory, then syncs the directory. Sets @renamed once @name
- * holds @data, even if syncing the directory then fails.
+ * directory, then syncs the directory if @syncDir (else the caller
+ * does). Sets @renamed once @name holds @data, even if syncing the
+ * directory then fails.
  */
 static bool
 storeFileReplace(int dirFd,
@@ -453,6 +551,7 @@ storeFileReplace(int dirFd,
                  const char *tmpName,
                  const char *name,
                  const char *data,
+                 bool syncDir,
                  bool *renamed,
                  GError **error)
 {
@@ -496,7 +595,7 @@ storeFileReplace(int dirFd,
         return false;
     }
     *renamed = true;
-    if (fsync(dirFd) < 0) {
+    if (syncDir && fsync(dirFd) < 0) {
         storeSetSystemError(error, errno, _("cannot sync directory '%1$s'"),
                             dirPath);
         return false;
@@ -654,8 +753,7 @@ storeLoadEntry(shoalStore *store,
         return true;
     }
     /* the store is not shared yet: no lock */
-    g_hash_table_replace(store->domains, dom->uuid, dom);
-    g_steal_pointer(&dom);
+    storeTableReplace(store, g_steal_pointer(&dom));
     return true;
 }
 
@@ -747,7 +845,7 @@ shoalStorePutHosts(shoalStore *store, const char *json, GError **error)
     bool ok;
 
     ok = storeFileReplace(store->dirFd, store->dir, STORE_HOSTS_FILE ".tmp",
-                          STORE_HOSTS_FILE, json, &renamed, error);
+                          STORE_HOSTS_FILE, json, true, &renamed, error);
     if (renamed) {
         g_mutex_lock(&store->lock);
         g_free(store->hosts);
@@ -790,10 +888,16 @@ shoalStoreOpen(const char *dir, GError **error)
 
     g_mutex_init(&store->writeLock);
     g_mutex_init(&store->lock);
+    g_cond_init(&store->claimCond);
+    g_cond_init(&store->syncCond);
+    store->claimed =
+        g_hash_table_new_full(storeUUIDHash, storeUUIDEqual, g_free, NULL);
     /* the key lives in the value: update with g_hash_table_replace() */
     store->domains =
         g_hash_table_new_full(storeUUIDHash, storeUUIDEqual, NULL,
                               (GDestroyNotify) shoalStoreDomainFree);
+    store->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_hash_table_unref);
     store->dir = g_strdup(dir);
     store->dirFd = -1;
     store->domainsDir = g_build_filename(dir, "domains", NULL);
@@ -830,11 +934,53 @@ shoalStoreFree(shoalStore *store)
         close(store->dirFd);
     g_free(store->dir);
     g_free(store->hosts);
+    g_hash_table_unref(store->byHost);
     g_hash_table_unref(store->domains);
+    g_hash_table_unref(store->claimed);
+    g_cond_clear(&store->claimCond);
+    g_cond_clear(&store->syncCond);
     g_mutex_clear(&store->lock);
     g_mutex_clear(&store->writeLock);
     g_free(store->domainsDir);
     g_free(store);
+}
+
+/*
+ * Makes every change of the domains directory numbered up to @seq
+ * durable: one fsync of the directory serves every change made before it
+ * started, so changes running in parallel share it (group commit).
+ */
+static bool
+storeSyncDomains(shoalStore *store, guint64 seq, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&store->lock);
+
+    while (store->syncedSeq < seq) {
+        guint64 target;
+        int rc;
+        int errsv;
+
+        if (store->syncing) {
+            g_cond_wait(&store->syncCond, &store->lock);
+            continue;
+        }
+        target = store->changeSeq;
+        store->syncing = true;
+        g_mutex_unlock(&store->lock);
+        rc = fsync(store->domainsFd);
+        errsv = errno;
+        g_mutex_lock(&store->lock);
+        store->syncing = false;
+        g_cond_broadcast(&store->syncCond);
+        if (rc < 0) {
+            /* those who waited for this sync try one of their own */
+            storeSetSystemError(error, errsv, _("cannot sync directory '%1$s'"),
+                                store->domainsDir);
+            return false;
+        }
+        store->syncedSeq = MAX(store->syncedSeq, target);
+    }
+    return true;
 }
 
 /**
@@ -861,6 +1007,7 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
     char uuid[VIR_UUID_STRING_BUFLEN];
     const shoalStoreDomain *old;
     const char *field;
+    guint64 seq = 0;
     bool renamed;
     bool same;
     bool ok;
@@ -873,29 +1020,31 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
                     field, uuid);
         return false;
     }
+    g_mutex_lock(&store->lock);
+    storeClaim(store, dom->uuid);
+    old = g_hash_table_lookup(store->domains, dom->uuid);
+    same = old && storeDomainEqual(old, dom);
+    if (same)
+        storeRelease(store, dom->uuid);
+    g_mutex_unlock(&store->lock);
+    if (same)
+        return true;
+    /* formatted only now: every re-read of a host puts each of its
+     * definitions, and nearly all are unchanged */
     data = storeDomainFormat(dom);
     name = g_strdup_printf("%s.json", uuid);
     tmpName = g_strdup_printf("%s.json.tmp", uuid);
-
-    g_mutex_lock(&store->writeLock);
-    g_mutex_lock(&store->lock);
-    old = g_hash_table_lookup(store->domains, dom->uuid);
-    same = old && storeDomainEqual(old, dom);
-    g_mutex_unlock(&store->lock);
-    if (same) {
-        g_mutex_unlock(&store->writeLock);
-        return true;
-    }
     ok = storeFileReplace(store->domainsFd, store->domainsDir, tmpName, name,
-                          data, &renamed, error);
+                          data, false, &renamed, error);
+    g_mutex_lock(&store->lock);
     if (renamed) {
-        shoalStoreDomain *copy = shoalStoreDomainCopy(dom);
-
-        g_mutex_lock(&store->lock);
-        g_hash_table_replace(store->domains, copy->uuid, copy);
-        g_mutex_unlock(&store->lock);
+        storeTableReplace(store, shoalStoreDomainCopy(dom));
+        seq = ++store->changeSeq;
     }
-    g_mutex_unlock(&store->writeLock);
+    storeRelease(store, dom->uuid);
+    g_mutex_unlock(&store->lock);
+    if (renamed && !storeSyncDomains(store, seq, error))
+        return false;
     return ok;
 }
 
@@ -916,29 +1065,32 @@ shoalStoreRemove(shoalStore *store, const unsigned char *uuid, GError **error)
     g_autofree char *name = NULL;
     g_autofree char *path = NULL;
     char uuidstr[VIR_UUID_STRING_BUFLEN];
-    bool ok = true;
+    bool unlinked = false;
+    guint64 seq = 0;
 
     shoalUUIDFormat(uuid, uuidstr);
     name = g_strdup_printf("%s.json", uuidstr);
     path = g_build_filename(store->domainsDir, name, NULL);
 
-    g_mutex_lock(&store->writeLock);
+    g_mutex_lock(&store->lock);
+    storeClaim(store, uuid);
+    g_mutex_unlock(&store->lock);
     if (unlinkat(store->domainsFd, name, 0) == 0) {
-        if (fsync(store->domainsFd) < 0) {
-            storeSetSystemError(error, errno, _("cannot sync directory '%1$s'"),
-                                store->domainsDir);
-            ok = false;
-        }
+        unlinked = true;
     } else if (errno != ENOENT) {
         storeSetSystemError(error, errno, _("cannot remove file '%1$s'"), path);
-        g_mutex_unlock(&store->writeLock);
+        g_mutex_lock(&store->lock);
+        storeRelease(store, uuid);
+        g_mutex_unlock(&store->lock);
         return false;
     }
     g_mutex_lock(&store->lock);
-    g_hash_table_remove(store->domains, uuid);
+    storeTableRemove(store, uuid);
+    if (unlinked)
+        seq = ++store->changeSeq;
+    storeRelease(store, uuid);
     g_mutex_unlock(&store->lock);
-    g_mutex_unlock(&store->writeLock);
-    return ok;
+    return !unlinked || storeSyncDomains(store, seq, error);
 }
 
 /**
@@ -1007,6 +1159,38 @@ shoalStoreList(shoalStore *store)
     g_hash_table_iter_init(&iter, store->domains);
     while (g_hash_table_iter_next(&iter, NULL, &value))
         g_ptr_array_add(out, shoalStoreDomainCopy(value));
+    g_mutex_unlock(&store->lock);
+
+    g_ptr_array_sort(out, storeCompareDomains);
+    return out;
+}
+
+/**
+ * shoalStoreListHost:
+ * @store: the store
+ * @hostName: a member host
+ *
+ * Costs what @hostName holds, not what the store holds. Callable from
+ * any thread; never waits for the disk.
+ *
+ * Returns: (transfer full): copies of the records placed on @hostName
+ * (shoalStoreDomain), sorted by name, then UUID.
+ */
+GPtrArray *
+shoalStoreListHost(shoalStore *store, const char *hostName)
+{
+    GPtrArray *out =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalStoreDomainFree);
+    GHashTable *set;
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&store->lock);
+    if ((set = g_hash_table_lookup(store->byHost, hostName))) {
+        g_hash_table_iter_init(&iter, set);
+        while (g_hash_table_iter_next(&iter, NULL, &value))
+            g_ptr_array_add(out, shoalStoreDomainCopy(value));
+    }
     g_mutex_unlock(&store->lock);
 
     g_ptr_array_sort(out, storeCompareDomains);

@@ -57,6 +57,8 @@ shoalStoreDomain *shoalStoreLookup(shoalStore *store,
 
 GPtrArray *shoalStoreList(shoalStore *store);
 
+GPtrArray *shoalStoreListHost(shoalStore *store, const char *hostName);
+
 bool shoalStorePutHosts(shoalStore *store, const char *json, GError **error);
 
 char *shoalStoreGetHosts(shoalStore *store);

@@ -929,6 +929,157 @@ testListFilter(gconstpointer data)
     g_assert_cmpstr(names, ==, tc->names);
 }
 
+static gint
+inventoryTestCompareNames(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Names shoalInventoryListHost() gives for @hostName, sorted. */
+static char *
+inventoryTestHostNames(shoalInventory *inv, const char *hostName)
+{
+    g_autoptr(GPtrArray) entries = shoalInventoryListHost(inv, hostName);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    guint i;
+
+    for (i = 0; i < entries->len; i++) {
+        const shoalInventoryEntry *entry = entries->pdata[i];
+
+        g_assert_cmpstr(entry->hostName, ==, hostName);
+        g_ptr_array_add(names, entry->rec.name);
+    }
+    g_ptr_array_sort(names, inventoryTestCompareNames);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **) names->pdata);
+}
+
+/* How many domains @hostName owns, and how many of them run, as "n/r". */
+static char *
+inventoryTestHostCount(shoalInventory *inv, const char *hostName)
+{
+    unsigned running = 0;
+    unsigned n = shoalInventoryHostCount(inv, hostName, &running);
+
+    return g_strdup_printf("%u/%u", n, running);
+}
+
+#define INVENTORY_TEST_HOST(inv, host, names, count)               \
+    do {                                                           \
+        g_autofree char *got_ = inventoryTestHostNames(inv, host); \
+        g_autofree char *n_ = inventoryTestHostCount(inv, host);   \
+        g_assert_cmpstr(got_, ==, names);                          \
+        g_assert_cmpstr(n_, ==, count);                            \
+    } while (0)
+
+/*
+ * What one host owns (its list, count and usage) follows syncs of that
+ * host and of others, conflicts, moves and removals: the per-host index
+ * the re-read of a host uses agrees with the whole inventory.
+ */
+static void
+testHostIndex(inventoryTestFixture *fixture, gconstpointer data G_GNUC_UNUSED)
+{
+    shoalInventory *inv = fixture->inv;
+    g_autoptr(GPtrArray) h1 = inventoryTestRecords();
+    g_autoptr(GPtrArray) h2 = inventoryTestRecords();
+    g_autoptr(GPtrArray) none = inventoryTestRecords();
+    g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(shoalInventoryEntry) entry = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *warnings = NULL;
+    unsigned long long memoryKiB;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    shoalInventoryRecord *rec;
+    unsigned vcpus;
+    unsigned i;
+
+    /* 40 other hosts with 4 domains each: none of them counts for h1 */
+    for (i = 0; i < 40; i++) {
+        g_autoptr(GPtrArray) other = inventoryTestRecords();
+        g_autofree char *host = g_strdup_printf("o%u", i);
+        unsigned j;
+
+        for (j = 0; j < 4; j++) {
+            g_autofree char *name = g_strdup_printf("o%u-%u", i, j);
+
+            inventoryTestAddRecord(other, name, 10 + i * 4 + j,
+                                   VIR_DOMAIN_RUNNING, j + 1);
+        }
+        shoalInventorySyncHost(inv, host, other);
+    }
+    rec = inventoryTestAddRecord(h1, "a", 1, VIR_DOMAIN_RUNNING, 1);
+    rec->memoryKiB = 1024;
+    rec->vcpus = 2;
+    rec = inventoryTestAddRecord(h1, "b", 2, VIR_DOMAIN_SHUTOFF, -1);
+    rec->memoryKiB = 2048;
+    rec->vcpus = 1;
+    shoalInventorySyncHost(inv, "h1", h1);
+    INVENTORY_TEST_HOST(inv, "h1", "a b", "2/1");
+    INVENTORY_TEST_HOST(inv, "h2", "", "0/0");
+    INVENTORY_TEST_HOST(inv, "o7", "o7-0 o7-1 o7-2 o7-3", "4/4");
+    shoalInventoryHostUsage(inv, "h1", NULL, &memoryKiB, &vcpus);
+    g_assert_cmpuint(memoryKiB, ==, 3072);
+    g_assert_cmpuint(vcpus, ==, 3);
+    inventoryTestUUID(uuid, 1);
+    shoalInventoryHostUsage(inv, "h1", uuid, &memoryKiB, &vcpus);
+    g_assert_cmpuint(memoryKiB, ==, 2048);
+    g_assert_cmpuint(vcpus, ==, 1);
+
+    /* h2 has a copy of b too: a conflict, b stays h1's */
+    inventoryTestLogExpect(fixture->log);
+    inventoryTestAddRecord(h2, "b", 2, VIR_DOMAIN_SHUTOFF, -1);
+    inventoryTestAddRecord(h2, "c", 3, VIR_DOMAIN_RUNNING, 1);
+    shoalInventorySyncHost(inv, "h2", h2);
+    warnings = inventoryTestLogTake(fixture->log);
+    g_assert_cmpstr(warnings, ==,
+                    "h2|b|domain 'b' is also on host 'h1': conflict");
+    INVENTORY_TEST_HOST(inv, "h1", "a b", "2/1");
+    INVENTORY_TEST_HOST(inv, "h2", "c", "1/1");
+
+    /* h1 loses b: h2's copy owns it now */
+    g_ptr_array_remove_index(h1, 1);
+    shoalInventorySyncHost(inv, "h1", h1);
+    INVENTORY_TEST_HOST(inv, "h1", "a", "1/1");
+    INVENTORY_TEST_HOST(inv, "h2", "b c", "2/1");
+
+    /* a moves to h2 */
+    shoalInventoryMove(inv, "h1", "h2", h1->pdata[0]);
+    INVENTORY_TEST_HOST(inv, "h1", "", "0/0");
+    INVENTORY_TEST_HOST(inv, "h2", "a b c", "3/2");
+
+    /* h2 comes back empty: only its domains go */
+    shoalInventorySyncHost(inv, "h2", none);
+    INVENTORY_TEST_HOST(inv, "h2", "", "0/0");
+    INVENTORY_TEST_HOST(inv, "o7", "o7-0 o7-1 o7-2 o7-3", "4/4");
+    all = shoalInventoryListAll(inv);
+    g_assert_cmpuint(all->len, ==, 160);
+
+    /* a host's re-read with one domain fewer removes just that one */
+    inventoryTestSyncOne(inv, "o7", "o7-2", 40, VIR_DOMAIN_RUNNING, 3);
+    INVENTORY_TEST_HOST(inv, "o7", "o7-2", "1/1");
+    INVENTORY_TEST_HOST(inv, "o8", "o8-0 o8-1 o8-2 o8-3", "4/4");
+    inventoryTestUUID(uuid, 40);
+    shoalInventoryRemove(inv, "o7", uuid);
+    INVENTORY_TEST_HOST(inv, "o7", "", "0/0");
+    entry = shoalInventoryLookupByName(inv, "o7-2", &error);
+    g_assert_null(entry);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+    g_clear_error(&error);
+
+    /* renamed on its host (same UUID): found by its new name only */
+    inventoryTestSyncOne(inv, "o8", "o8-renamed", 42, VIR_DOMAIN_SHUTOFF, -1);
+    INVENTORY_TEST_HOST(inv, "o8", "o8-renamed", "1/0");
+    entry = shoalInventoryLookupByName(inv, "o8-0", &error);
+    g_assert_null(entry);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+    g_clear_error(&error);
+    entry = inventoryTestLookup(inv, "o8-renamed");
+    inventoryTestUUID(uuid, 42);
+    g_assert_cmpmem(entry->rec.uuid, VIR_UUID_BUFLEN, uuid, VIR_UUID_BUFLEN);
+    g_clear_pointer(&entry, shoalInventoryEntryFree);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -956,6 +1107,7 @@ main(int argc, char **argv)
     INVENTORY_TEST_ADD("/cluster/inventory/conflict/same-name", testNameClash);
     INVENTORY_TEST_ADD("/cluster/inventory/lookup/unknown", testLookupUnknown);
     INVENTORY_TEST_ADD("/cluster/inventory/lookup/known", testLookupKnown);
+    INVENTORY_TEST_ADD("/cluster/inventory/host/index", testHostIndex);
     for (i = 0; i < G_N_ELEMENTS(inventoryTestFilters); i++) {
         g_autofree char *path =
             g_strdup_printf("/cluster/inventory/list/filter/%s",

@@ -544,6 +544,84 @@ testListSorted(storeTestFixture *fixture, gconstpointer data)
     g_assert_cmpuint(((shoalStoreDomain *) doms->pdata[3])->uuid[15], ==, 5);
 }
 
+/* Names of shoalStoreListHost(), space-separated. */
+static char *
+storeTestListHostNames(shoalStore *store, const char *hostName)
+{
+    g_autoptr(GPtrArray) doms = shoalStoreListHost(store, hostName);
+    g_autoptr(GString) out = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < doms->len; i++) {
+        const shoalStoreDomain *dom = doms->pdata[i];
+
+        g_assert_cmpstr(dom->hostName, ==, hostName);
+        g_string_append_printf(out, "%s%s", i ? " " : "", dom->name);
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
+ * A host's records, sorted, follow every put (a move to another host, a
+ * record that loses its host), removal and reopen.
+ */
+static void
+testListHost(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(GError) error = NULL;
+    static const struct {
+        const char *name;
+        const char *host;
+    } doms[] = {
+        { "web", "kvm1" }, { "db", "kvm2" },    { "cache", "kvm1" },
+        { "mail", NULL },  { "proxy", "kvm1" },
+    };
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    g_autofree char *names = NULL;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(doms); i++) {
+        g_autoptr(shoalStoreDomain) dom =
+            storeTestDomain(doms[i].name, i + 1, doms[i].host);
+
+        storeTestPut(store, dom);
+    }
+#define STORE_TEST_HOST(host, expected)              \
+    do {                                             \
+        g_free(names);                               \
+        names = storeTestListHostNames(store, host); \
+        g_assert_cmpstr(names, ==, expected);        \
+    } while (0)
+    STORE_TEST_HOST("kvm1", "cache proxy web");
+    STORE_TEST_HOST("kvm2", "db");
+    STORE_TEST_HOST("kvm3", "");
+
+    /* web moves to kvm2, cache loses its host, db is removed */
+    {
+        g_autoptr(shoalStoreDomain) web = storeTestDomain("web", 1, "kvm2");
+        g_autoptr(shoalStoreDomain) cache = storeTestDomain("cache", 3, NULL);
+
+        storeTestPut(store, web);
+        storeTestPut(store, cache);
+    }
+    storeTestUUID(uuid, 2);
+    g_assert_true(shoalStoreRemove(store, uuid, &error));
+    g_assert_no_error(error);
+    STORE_TEST_HOST("kvm1", "proxy");
+    STORE_TEST_HOST("kvm2", "web");
+
+    g_clear_pointer(&store, shoalStoreFree);
+    store = storeTestOpen(fixture);
+    STORE_TEST_HOST("kvm1", "proxy");
+    STORE_TEST_HOST("kvm2", "web");
+    storeTestUUID(uuid, 5);
+    g_assert_true(shoalStoreRemove(store, uuid, &error));
+    g_assert_no_error(error);
+    STORE_TEST_HOST("kvm1", "");
+#undef STORE_TEST_HOST
+}
+
 /*
  * A crash between writing the .tmp file and its rename leaves the old
  * record: the next open keeps it and removes the leftover, quietly.
@@ -1116,6 +1194,7 @@ main(int argc, char **argv)
     STORE_TEST_ADD("/cluster/store/remove/absent", &plain, testRemoveAbsent);
     STORE_TEST_ADD("/cluster/store/lookup/absent", &plain, testLookupAbsent);
     STORE_TEST_ADD("/cluster/store/list/sorted", &plain, testListSorted);
+    STORE_TEST_ADD("/cluster/store/list/host", &plain, testListHost);
     STORE_TEST_ADD("/cluster/store/crash/tmp-leftover", &plain,
                    testTmpLeftover);
     STORE_TEST_ADD("/cluster/store/crash/after-put", &plain, testCrashAfterPut);

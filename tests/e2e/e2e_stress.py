@@ -81,6 +81,21 @@ def read_hosts(hosts_conf):
     return hosts
 
 
+def host_answers(libvirt, uri):
+    """Whether the host's own libvirtd answers a call."""
+    try:
+        c = libvirt.open(uri)
+    except libvirt.libvirtError:
+        return False
+    try:
+        c.getLibVersion()
+        return True
+    except libvirt.libvirtError:
+        return False
+    finally:
+        c.close()
+
+
 def placement(libvirt, hosts):
     """domain name -> host name, from each host's own libvirtd"""
     where = {}
@@ -316,12 +331,20 @@ class Worker:
         last = None
         while self.running():
             time.sleep(0.2)
-        # leave it running, whatever happened
+        # leave it running, whatever happened. A host restarted late in
+        # the round may still be on its way back (its libvirtd starting,
+        # then Shoal reconnecting): its domains show no state until then,
+        # so wait for that, bounded (within GRACE), before judging.
         deadline = now() + 30
         while conn is not None and now() < deadline:
             try:
                 d = conn.lookupByName(name)
                 st = d.state()
+                if st[0] == libvirt.VIR_DOMAIN_NOSTATE:
+                    last = "%s is in state %r (its host is not back)" % (
+                        name, st)
+                    time.sleep(0.5)
+                    continue
                 if st[0] == libvirt.VIR_DOMAIN_PAUSED:
                     d.resume()
                 elif st[0] != libvirt.VIR_DOMAIN_RUNNING:
@@ -777,6 +800,7 @@ def round_main(uri, uri_ro, out, duration, schedule, testbed, tbdir):
     # on one of its domains works again after its restart
     windows = {}   # host -> [[down, up], ...] (relative to t0)
     fault_log = []
+    reconnects = []  # [host, its libvirtd answers, Shoal answers] (s)
 
     def faults():
         probe = libvirt.open(uri)
@@ -793,8 +817,14 @@ def round_main(uri, uri_ro, out, duration, schedule, testbed, tbdir):
                 windows.setdefault(host, []).append([before, None])
             elif what == "start":
                 name = next(d for d in sorted(where) if where[d] == host)
+                # when its libvirtd answers, and when Shoal has it back:
+                # the difference is Shoal's reconnect time
+                direct_up = None
                 deadline = now() + 60
                 while now() < deadline:
+                    if direct_up is None and host_answers(libvirt,
+                                                          hosts[host]):
+                        direct_up = now() - t0
                     try:
                         probe.lookupByName(name).info()
                         break
@@ -802,7 +832,12 @@ def round_main(uri, uri_ro, out, duration, schedule, testbed, tbdir):
                         time.sleep(0.1)
                 up = now() - t0
                 windows[host][-1][1] = up
-                fault_log.append("%.1f s: %s answers again" % (up, host))
+                if direct_up is None:
+                    direct_up = up
+                reconnects.append([host, direct_up, up])
+                fault_log.append("%.1f s: %s answers again (its libvirtd "
+                                 "since %.1f s: reconnect %.1f s)" %
+                                 (up, host, direct_up, up - direct_up))
         probe.close()
     ft = threading.Thread(target=faults, daemon=True)
     ft.start()
@@ -873,6 +908,7 @@ def round_main(uri, uri_ro, out, duration, schedule, testbed, tbdir):
 
     summary = analyse(results, worker_rc, where, windows, wd, events,
                       steady, duration, fault_log)
+    summary["reconnects"] = reconnects
     summary["round"] = rnd_no
     with open(out, "w") as f:
         json.dump(summary, f, indent=1)

@@ -18,7 +18,10 @@
 # definition (changes to a host's domains stop at its last kill, so a
 # change the kill cut short stays visible), every metadata key holding the
 # value last written. Also: bursts of non-blocking connects are queued,
-# as libvirtd queues them.
+# as libvirtd queues them. A host restarted late in a round may still be
+# coming back at its end: the end check waits for it (bounded), and each
+# restart reports Shoal's reconnect time (from its libvirtd answering to
+# Shoal answering for its domains again).
 set -uo pipefail
 E2E_VIRTSHOALD=$1
 E2E_TESTBED=$2
