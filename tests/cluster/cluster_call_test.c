@@ -16,12 +16,6 @@
 #define ALPHA_UUID "11111111-1111-4111-8111-111111111111"
 #define UNKNOWN_UUID "44444444-4444-4444-8444-444444444444"
 
-static const testClusterHost callHosts[] = {
-    { "host1", "host1.xml", NULL },
-    { "host2", "host2.xml", NULL },
-    { NULL, NULL, NULL },
-};
-
 typedef struct {
     testCluster *tc;
 } callFixture;
@@ -36,10 +30,7 @@ callSetUp(callFixture *fixture, gconstpointer data)
     shoalClusterConfigInit(&config);
     config.resyncIntervalMs = 3600 * 1000;
     config.statsIntervalMs = 3600 * 1000;
-    fixture->tc = testClusterNew(callHosts, &config);
-    testClusterStart(fixture->tc);
-    testClusterWaitDomains(fixture->tc, 3);
-    testClusterWaitIdle(fixture->tc);
+    fixture->tc = testClusterNewTwoHosts(&config);
 }
 
 static void

@@ -16,12 +16,6 @@
 
 #define BETA_UUID "22222222-2222-4222-8222-222222222222"
 
-static const testClusterHost defineHosts[] = {
-    { "host1", "host1.xml", NULL },
-    { "host2", "host2.xml", NULL },
-    { NULL, NULL, NULL },
-};
-
 typedef struct {
     testCluster *tc;
 } defineFixture;
@@ -29,10 +23,7 @@ typedef struct {
 static void
 defineSetUp(defineFixture *fixture, gconstpointer data)
 {
-    fixture->tc = testClusterNew(defineHosts, NULL);
-    testClusterStart(fixture->tc);
-    testClusterWaitDomains(fixture->tc, 3);
-    testClusterWaitIdle(fixture->tc);
+    fixture->tc = testClusterNewTwoHosts(NULL);
 }
 
 static void

@@ -107,6 +107,29 @@ testClusterWaitDomains(testCluster *tc, unsigned n)
                     "the cluster to list its domains");
 }
 
+/**
+ * testClusterNewTwoHosts:
+ * @config: (nullable): the defaults when NULL
+ *
+ * The integration test's two hosts (alpha, beta on host1; gamma on
+ * host2), started, read, and with no host job left.
+ */
+testCluster *
+testClusterNewTwoHosts(const shoalClusterConfig *config)
+{
+    static const testClusterHost hosts[] = {
+        { "host1", "host1.xml", NULL },
+        { "host2", "host2.xml", NULL },
+        { NULL, NULL, NULL },
+    };
+    testCluster *tc = testClusterNew(hosts, config);
+
+    testClusterStart(tc);
+    testClusterWaitDomains(tc, 3);
+    testClusterWaitIdle(tc);
+    return tc;
+}
+
 static bool
 testClusterIsIdle(gpointer opaque, gconstpointer data)
 {

@@ -44,6 +44,8 @@ void testClusterWaitDomains(testCluster *tc, unsigned n);
 
 void testClusterWaitIdle(testCluster *tc);
 
+testCluster *testClusterNewTwoHosts(const shoalClusterConfig *config);
+
 void testClusterFree(testCluster *tc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(testCluster, testClusterFree)
 
