@@ -46,6 +46,9 @@ typedef struct {
     unsigned failed;
     const char *failure; /* in every failure's message */
     unsigned execFailed; /* of those, how many the executor ran and logged */
+    /* the most moves to one destination, if not 0: placement counts the
+     * moves queued before */
+    unsigned maxPerDestination;
     /* round cases: the least number of moves the plan makes */
     unsigned minMoves;
 } schedTestCase;
@@ -458,6 +461,17 @@ testMaintenance(schedTestFixture *fixture, gconstpointer data)
         g_assert_nonnull(strstr(on->errors->pdata[i], tc->failure));
     g_assert_cmpuint(on->errors->len, ==, tc->failed);
     g_assert_cmpuint(fixture->moves->len, ==, tc->migrated);
+    if (tc->maxPerDestination) {
+        g_autoptr(GHashTable) per = g_hash_table_new(g_str_hash, g_str_equal);
+
+        for (i = 0; i < fixture->moves->len; i++) {
+            const char *to = strrchr(fixture->moves->pdata[i], ' ') + 1;
+            unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(per, to)) + 1;
+
+            g_hash_table_insert(per, (gpointer) to, GUINT_TO_POINTER(n));
+            g_assert_cmpuint(n, <=, tc->maxPerDestination);
+        }
+    }
     left = shoalInventoryListHost(fixture->cluster->inventory, tc->maintenance);
     g_assert_cmpuint(left->len, ==, tc->failed);
     /* the executor logged each failed move once */
@@ -601,6 +615,11 @@ static const schedTestCase maintenanceCases[] = {
       .maintenance = "h1",
       .migrated = 3,
       .rehomed = 1 },
+    { .name = "spread",
+      .hosts = loadedHosts,
+      .maintenance = "h1",
+      .migrated = 4,
+      .maxPerDestination = 2 },
     { .name = "no-room",
       .hosts = fullHosts,
       .maintenance = "h1",
