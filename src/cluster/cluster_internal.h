@@ -209,6 +209,11 @@ void shoalClusterReconcileHost(shoalCluster *cluster,
                                virConnectPtr conn,
                                GPtrArray **records);
 
+bool shoalClusterStorePut(shoalCluster *cluster,
+                          virDomainPtr dom,
+                          const char *hostName,
+                          GError **error);
+
 void shoalClusterStoreRefresh(shoalCluster *cluster,
                               virDomainPtr dom,
                               const char *hostName);
