@@ -362,8 +362,9 @@ shoalClusterDomainDefine(shoalCluster *cluster,
 /**
  * shoalClusterDomainCreateXML:
  *
- * Starts a transient domain on the host placement chooses. Transient
- * domains are not stored: they end when they stop.
+ * Starts a transient domain on the host placement chooses, or an
+ * existing domain of the same name and UUID on its host, as libvirtd
+ * does. Transient domains are not stored: they end when they stop.
  */
 shoalDomainRef *
 shoalClusterDomainCreateXML(shoalCluster *cluster,
@@ -389,13 +390,14 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
         return NULL;
     }
     if (existing) {
-        /* a defined domain of that name can only be started */
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
-                    _("operation failed: domain '%1$s' already exists on host '%2$s'"),
-                    def->name, existing->hostName);
-        return NULL;
-    }
-    if (!(host = shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
+        /* as libvirtd: an inactive persistent domain of that name and
+         * UUID starts with this definition; its host says otherwise */
+        if (!shoalInventoryEntryCheckUsable(existing, error) ||
+            !(host =
+                  shoalClusterLookupHost(cluster, existing->hostName, error)))
+            return NULL;
+    } else if (!(host =
+                     shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }

@@ -8,6 +8,7 @@
 #include "cluster_exec.h"
 #include "cluster_host.h"
 #include "cluster_inventory.h"
+#include "cluster_reconcile.h"
 #include "cluster_stats.h"
 #include "cluster_store.h"
 #include "sched.h"
@@ -45,6 +46,8 @@ struct _shoalCluster {
                                       in the last hour */
     GThreadPool *schedPool;        /* immutable: one round at a time */
     guint schedSource;             /* main thread only */
+
+    shoalReconcile *reconcile; /* has its own lock */
 
     char *autostartMarker; /* immutable once started */
     bool autostartDone;    /* protected by lock */
@@ -213,6 +216,15 @@ bool shoalClusterStorePut(shoalCluster *cluster,
                           virDomainPtr dom,
                           const char *hostName,
                           GError **error);
+
+void shoalClusterReconcileEvent(shoalCluster *cluster,
+                                shoalHost *host,
+                                virConnectPtr conn,
+                                const unsigned char *uuid,
+                                int event,
+                                int detail,
+                                const shoalInventoryRecord *rec,
+                                bool gone);
 
 void shoalClusterStoreRefresh(shoalCluster *cluster,
                               virDomainPtr dom,
