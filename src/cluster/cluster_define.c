@@ -435,6 +435,11 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
     if (!defineCheckStore(cluster, error) ||
         !shoalClusterJobBegin(cluster, uuid, error))
         return false;
+    /* a definition its host lost is only the store's to forget */
+    if (shoalClusterForgetMissing(cluster, uuid)) {
+        shoalClusterJobEnd(cluster, uuid);
+        return true;
+    }
     dom = shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
     if (!dom) {
         shoalClusterJobEnd(cluster, uuid);

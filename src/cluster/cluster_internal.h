@@ -226,6 +226,9 @@ void shoalClusterReconcileEvent(shoalCluster *cluster,
                                 const shoalInventoryRecord *rec,
                                 bool gone);
 
+bool shoalClusterForgetMissing(shoalCluster *cluster,
+                               const unsigned char *uuid);
+
 void shoalClusterStoreRefresh(shoalCluster *cluster,
                               virDomainPtr dom,
                               const char *hostName);

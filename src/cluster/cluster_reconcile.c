@@ -822,6 +822,38 @@ shoalClusterReconcileHost(shoalCluster *cluster,
     }
 }
 
+/**
+ * shoalClusterForgetMissing:
+ *
+ * An undefine through Shoal of a domain its host lacks (missing): removes
+ * it from the store and the list. Call under the domain's job. Returns
+ * false, changing nothing, for a domain that is not missing.
+ */
+bool
+shoalClusterForgetMissing(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autoptr(shoalStoreDomain) sd = NULL;
+    g_autoptr(shoalHost) host = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (!cluster->store ||
+        !(sd = shoalStoreLookup(cluster->store, uuid, NULL)) || !sd->hostName ||
+        !shoalReconcileIsMissing(cluster->reconcile, sd->hostName, uuid) ||
+        !(host = shoalClusterLookupHost(cluster, sd->hostName, NULL)) ||
+        !reconcileHostLacks(host, uuid))
+        return false;
+    if (!shoalStoreRemove(cluster->store, uuid, &error)) {
+        reconcileLog(sd->hostName, sd->name, error->message);
+        return false;
+    }
+    reconcileMark(cluster->reconcile, cluster->reconcile->missing, sd->hostName,
+                  uuid, NULL);
+    shoalInventoryRemove(cluster->inventory, sd->hostName, uuid);
+    reconcileLog(sd->hostName, sd->name,
+                 "forgot the missing definition, as an operator asked");
+    return true;
+}
+
 /* Restoring on request */
 
 static bool

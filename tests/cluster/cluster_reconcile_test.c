@@ -56,6 +56,7 @@ static const char *const reconcileTestCases[] = {
     "restart-host-lost-domain",
     "restart-defined-while-down",
     "left-to-outside-host",
+    "forget-missing-on-request",
 };
 
 /* Every log message, for "expect log". */
