@@ -17,6 +17,8 @@
 #include "cluster_error.h"
 #include "cluster_internal.h"
 #include "cluster_sync.h"
+#define SHOAL_CLUSTER_RECONCILE_PRIV_H_ALLOW
+#include "cluster_reconcile_priv.h"
 #include "util_error.h"
 #include "util_log.h"
 #include "util_uuid.h"
@@ -127,6 +129,18 @@ static const reconcileRule reconcileRules[] = {
       RECONCILE_OTHER_ANY, RECONCILE_DO_NOTHING,
       "nothing of this host's for the store" },
 };
+
+size_t
+shoalReconcileRuleCount(void)
+{
+    return G_N_ELEMENTS(reconcileRules);
+}
+
+const char *
+shoalReconcileRuleWhy(size_t i)
+{
+    return reconcileRules[i].why;
+}
 
 static const reconcileRule *
 reconcileRuleLookup(reconcileSeen seen,

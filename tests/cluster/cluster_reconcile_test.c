@@ -35,6 +35,8 @@
 #include "cluster_sync.h"
 #include "testutil_loop.h"
 #include "util_error.h"
+#define SHOAL_CLUSTER_RECONCILE_PRIV_H_ALLOW
+#include "cluster_reconcile_priv.h"
 
 /* The scripts; each names its data files, and every file is used. */
 static const char *const reconcileTestCases[] = {
@@ -724,6 +726,45 @@ reconcileTestDataFiles(void)
     }
 }
 
+/*
+ * doc/internals/reconcile.md is the rule table: one row per rule, in the
+ * code's order, ending in the rule's reason.
+ */
+static void
+reconcileTestDocTable(void)
+{
+    g_autofree char *path =
+        g_test_build_filename(G_TEST_DIST, "..", "doc", "internals",
+                              "reconcile.md", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) lines = NULL;
+    size_t rule = 0;
+    guint i;
+
+    g_file_get_contents(path, &text, NULL, &error);
+    g_assert_no_error(error);
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        g_autofree char *cell = NULL;
+        const char *last;
+
+        if (!g_str_has_prefix(lines[i], "| ") ||
+            !g_str_has_suffix(lines[i], " |") ||
+            g_str_has_prefix(lines[i], "| seen") ||
+            g_str_has_prefix(lines[i], "| ---"))
+            continue;
+        cell = g_strndup(lines[i], strlen(lines[i]) - 2);
+        last = strrchr(cell, '|');
+        g_assert_nonnull(last);
+        g_assert_cmpuint(rule, <, shoalReconcileRuleCount());
+        g_assert_cmpstr(g_strstrip((char *) last + 1), ==,
+                        shoalReconcileRuleWhy(rule));
+        rule++;
+    }
+    g_assert_cmpuint(rule, ==, shoalReconcileRuleCount());
+}
+
 /* Differential: Shoal against a host */
 
 /* A host's error, as code and message. */
@@ -873,6 +914,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/cluster/reconcile/differential", &log,
                          reconcileTestDifferential);
     g_test_add_func("/cluster/reconcile/data-files", reconcileTestDataFiles);
+    g_test_add_func("/cluster/reconcile/doc-table", reconcileTestDocTable);
 
     ret = g_test_run();
     shoalEventLoopFree(events);
