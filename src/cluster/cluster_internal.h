@@ -226,6 +226,8 @@ void shoalClusterReconcileEvent(shoalCluster *cluster,
                                 const shoalInventoryRecord *rec,
                                 bool gone);
 
+bool shoalClusterIsMissing(shoalCluster *cluster, const unsigned char *uuid);
+
 bool shoalClusterForgetMissing(shoalCluster *cluster,
                                const unsigned char *uuid);
 

@@ -512,6 +512,9 @@ shoalClusterDomainSnapshotNum(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
+    /* none where its host lost it: virsh undefine asks before forgetting */
+    if (shoalClusterIsMissing(cluster, uuid))
+        return 0;
     return shoalClusterForward(cluster, uuid, queryCallSnapshotNum, flags, NULL,
                                error);
 }

@@ -836,6 +836,17 @@ shoalClusterReconcileHost(shoalCluster *cluster,
     }
 }
 
+/* Whether the host that owns @uuid lost its definition (missing). */
+bool
+shoalClusterIsMissing(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autoptr(shoalInventoryEntry) entry =
+        shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
+
+    return entry &&
+           shoalReconcileIsMissing(cluster->reconcile, entry->hostName, uuid);
+}
+
 /**
  * shoalClusterForgetMissing:
  *
