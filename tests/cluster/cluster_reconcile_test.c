@@ -6,7 +6,7 @@
  * cluster whose member hosts are libvirt's test driver.
  *
  * Each case is a script, tests/data/cluster/reconcile/<case>.steps, of one
- * step a line (see reconcileTestSteps[]). A host is a test:/// URI on a
+ * step a line (see reconcileTestStep()). A host is a test:/// URI on a
  * copy of one of the directory's *.host.xml files; the test driver keeps
  * a host's state in the connection Shoal opened, so a person working on
  * the host ("on HOST ...") uses that connection, and a host Shoal
@@ -59,6 +59,7 @@ static const char *const reconcileTestCases[] = {
     "restart-defined-while-down",
     "left-to-outside-host",
     "forget-missing-on-request",
+    "autostart-skips-missing",
 };
 
 /* Every log message, for "expect log". */
@@ -74,7 +75,8 @@ typedef struct {
     testLoop *loop;
     shoalCluster *cluster;
     shoalClusterConfig config;
-    GPtrArray *hostNames; /* in the order of "host" steps */
+    GPtrArray *hostNames;  /* in the order of "host" steps */
+    char *autostartMarker; /* NULL: no autostart at start */
 } reconcileTestFixture;
 
 static GLogWriterOutput
@@ -289,6 +291,7 @@ reconcileTestLogHas(reconcileTestFixture *fixture, const char *text)
  * One expectation: argv[0] is what, the rest its arguments.
  *   stored NAME HOST | stored NAME -   (- : not stored)
  *   stored-has NAME TEXT               (the stored XML contains TEXT)
+ *   stored-autostart NAME yes|no
  *   listed NAME HOST STATE | listed NAME -
  *   persistent NAME yes|no             (as Shoal lists it)
  *   on HOST NAME none | on HOST NAME persistent|transient STATE
@@ -317,6 +320,12 @@ reconcileTestHolds(gpointer opaque, gconstpointer data)
         g_autofree char *text = g_strjoinv(" ", (char **) argv + 2);
 
         return sd && strstr(sd->xml, text);
+    }
+    if (g_str_equal(what, "stored-autostart")) {
+        g_autoptr(shoalStoreDomain) sd =
+            reconcileTestStoredByName(fixture, argv[1]);
+
+        return sd && sd->autostart == g_str_equal(argv[2], "yes");
     }
     if (g_str_equal(what, "listed") || g_str_equal(what, "persistent")) {
         g_autoptr(shoalInventoryEntry) entry =
@@ -383,6 +392,7 @@ reconcileTestStart(reconcileTestFixture *fixture)
                 shoalClusterAddHost(fixture->cluster, name, uri, NULL, &error));
         g_assert_no_error(error);
     }
+    shoalClusterSetAutostartMarker(fixture->cluster, fixture->autostartMarker);
     testLoopInvoke(fixture->loop, reconcileTestStartCluster, fixture);
     for (i = 0; i < fixture->hostNames->len; i++)
         reconcileTestWaitOnline(fixture, fixture->hostNames->pdata[i]);
@@ -456,6 +466,8 @@ reconcileTestOnHostDo(reconcileTestFixture *fixture, char **argv)
             rc = virDomainDestroy(dom);
         else if (g_str_equal(action, "rename"))
             rc = virDomainRename(dom, argv[4], 0);
+        else if (g_str_equal(action, "autostart"))
+            rc = virDomainSetAutostart(dom, 1);
         else
             g_assert_not_reached();
     }
@@ -525,6 +537,22 @@ reconcileTestShoalDo(reconcileTestFixture *fixture, char **argv)
     g_assert_no_error(error);
 }
 
+/*
+ * One step:
+ *   host NAME FILE            a member host, on a copy of FILE
+ *   file NAME FILE            what the host has when next connected to
+ *   restore-missing           [reconcile] restore_missing for next start
+ *   autostart                 the next start runs autostart
+ *   start | stop              the daemon, with the same store
+ *   disconnect NAME           the connection is lost (events with it)
+ *   connect NAME              Shoal connects again, a full read
+ *   reread NAME               the periodic re-read, now
+ *   on NAME define|create FILE, on NAME undefine|start|destroy|autostart
+ *     DOMAIN, on NAME rename DOMAIN NEW: a person on the host
+ *   inject NAME DOMAIN stopped-migrated
+ *   shoal start|undefine DOMAIN, shoal restore NAME [DOMAIN...]
+ *   expect ...                see reconcileTestHolds()
+ */
 static void
 reconcileTestStep(reconcileTestFixture *fixture, char **argv)
 {
@@ -546,6 +574,11 @@ reconcileTestStep(reconcileTestFixture *fixture, char **argv)
 
         g_file_set_contents(file, text, -1, &error);
         g_assert_no_error(error);
+    } else if (g_str_equal(step, "autostart")) {
+        /* the next start is the first of a boot: autostart runs */
+        g_free(fixture->autostartMarker);
+        fixture->autostartMarker =
+            g_build_filename(fixture->dir, "autostarted", NULL);
     } else if (g_str_equal(step, "restore-missing")) {
         fixture->config.restoreMissing = true;
     } else if (g_str_equal(step, "start")) {
@@ -625,6 +658,7 @@ reconcileTestTearDown(reconcileTestFixture *fixture)
     reconcileTestRemoveTree(fixture->dir);
     g_free(fixture->dir);
     g_free(fixture->storeDir);
+    g_free(fixture->autostartMarker);
     g_ptr_array_unref(fixture->hostNames);
 }
 
