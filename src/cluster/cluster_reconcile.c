@@ -41,6 +41,7 @@ typedef enum {
     RECONCILE_SEEN_REREAD,    /* a full read of the host, no event */
     RECONCILE_SEEN_UNDEFINED, /* the host's undefine event */
     RECONCILE_SEEN_LEFT,      /* stopped by a migration, and gone */
+    RECONCILE_SEEN_LEAVING,   /* stopped by a migration, still there */
     RECONCILE_SEEN_EVENT,     /* any other event */
 } reconcileSeen;
 
@@ -91,6 +92,9 @@ typedef struct {
 
 /* The first row that matches decides; _ANY matches everything. */
 static const reconcileRule reconcileRules[] = {
+    { RECONCILE_SEEN_LEAVING, RECONCILE_HOST_ANY, RECONCILE_STORED_ANY,
+      RECONCILE_OTHER_ANY, RECONCILE_DO_NOTHING,
+      "a migration's source keeps its copy until the migration ends: the next read decides" },
     { RECONCILE_SEEN_ANY, RECONCILE_HOST_ANY, RECONCILE_STORED_ANY,
       RECONCILE_OTHER_UNKNOWN, RECONCILE_DO_NOTHING,
       "a host that may hold it does not answer: the next read decides" },
@@ -746,9 +750,9 @@ shoalClusterReconcileEvent(shoalCluster *cluster,
         return;
     if (event == VIR_DOMAIN_EVENT_UNDEFINED)
         obs.seen = RECONCILE_SEEN_UNDEFINED;
-    else if (!rec && event == VIR_DOMAIN_EVENT_STOPPED &&
+    else if (event == VIR_DOMAIN_EVENT_STOPPED &&
              detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED)
-        obs.seen = RECONCILE_SEEN_LEFT;
+        obs.seen = rec ? RECONCILE_SEEN_LEAVING : RECONCILE_SEEN_LEFT;
     reconcileApply(cluster, host, conn, uuid, &obs);
 }
 
