@@ -60,6 +60,7 @@ static const char *const reconcileTestCases[] = {
     "left-to-outside-host",
     "forget-missing-on-request",
     "autostart-skips-missing",
+    "leaving-source-waits",
 };
 
 /* Every log message, for "expect log". */
@@ -468,6 +469,10 @@ reconcileTestOnHostDo(reconcileTestFixture *fixture, char **argv)
             rc = virDomainRename(dom, argv[4], 0);
         else if (g_str_equal(action, "autostart"))
             rc = virDomainSetAutostart(dom, 1);
+        else if (g_str_equal(action, "setmem-config"))
+            rc = virDomainSetMemoryFlags(dom,
+                                         g_ascii_strtoull(argv[4], NULL, 10),
+                                         VIR_DOMAIN_AFFECT_CONFIG);
         else
             g_assert_not_reached();
     }
@@ -481,7 +486,7 @@ reconcileTestOnHostDo(reconcileTestFixture *fixture, char **argv)
 }
 
 /* "inject HOST NAME stopped-migrated": an event the test driver cannot
- * send, applied to what the host has now. */
+ * send, applied to what the host has now (the domain, or none). */
 static void
 reconcileTestInject(reconcileTestFixture *fixture, char **argv)
 {
@@ -489,6 +494,7 @@ reconcileTestInject(reconcileTestFixture *fixture, char **argv)
         shoalClusterLookupHost(fixture->cluster, argv[1], NULL);
     g_autoptr(shoalStoreDomain) sd =
         reconcileTestStoredByName(fixture, argv[2]);
+    g_autoptr(shoalInventoryRecord) rec = NULL;
     virConnectPtr conn;
     virDomainPtr dom;
 
@@ -497,13 +503,15 @@ reconcileTestInject(reconcileTestFixture *fixture, char **argv)
     g_assert_cmpstr(argv[3], ==, "stopped-migrated");
     conn = shoalHostGetConnection(host, NULL);
     g_assert_nonnull(conn);
-    dom = virDomainLookupByUUID(conn, sd->uuid);
-    /* the source of a migration with --undefinesource has none */
-    g_assert_null(dom);
+    if ((dom = virDomainLookupByUUID(conn, sd->uuid))) {
+        rec = shoalSyncReadDomain(dom, argv[1], NULL);
+        g_assert_nonnull(rec);
+        virDomainFree(dom);
+    }
     virResetLastError();
     shoalClusterReconcileEvent(fixture->cluster, host, conn, sd->uuid,
                                VIR_DOMAIN_EVENT_STOPPED,
-                               VIR_DOMAIN_EVENT_STOPPED_MIGRATED, NULL, true);
+                               VIR_DOMAIN_EVENT_STOPPED_MIGRATED, rec, !rec);
     virConnectClose(conn);
 }
 
@@ -548,7 +556,8 @@ reconcileTestShoalDo(reconcileTestFixture *fixture, char **argv)
  *   connect NAME              Shoal connects again, a full read
  *   reread NAME               the periodic re-read, now
  *   on NAME define|create FILE, on NAME undefine|start|destroy|autostart
- *     DOMAIN, on NAME rename DOMAIN NEW: a person on the host
+ *     DOMAIN, on NAME rename DOMAIN NEW, on NAME setmem-config DOMAIN KIB
+ *     (no event): a person on the host
  *   inject NAME DOMAIN stopped-migrated
  *   shoal start|undefine DOMAIN, shoal restore NAME [DOMAIN...]
  *   expect ...                see reconcileTestHolds()
