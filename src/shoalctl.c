@@ -240,6 +240,10 @@ static const shoalCtlWord ctlStates[] = {
     { "done", N_("done") },
     /* TRANSLATORS: a migration's state */
     { "failed", N_("failed") },
+    /* TRANSLATORS: a conflict's kind: a UUID defined on several hosts */
+    { "duplicate", N_("duplicate") },
+    /* TRANSLATORS: a conflict's kind: a stored domain its host lacks */
+    { "missing", N_("missing") },
 };
 
 /* TRANSLATORS: column headers of 'shoalctl host list' */
@@ -247,6 +251,14 @@ static const char *const ctlHostColumns[] = {
     N_("NAME"),    N_("STATE"),     N_("MAINT"), N_("VMS"),
     N_("RUNNING"), N_("LOAD"),      N_("CPUS"),  N_("VCPUS"),
     N_("MEMORY"),  N_("COMMITTED"), N_("ERROR"),
+};
+
+/* TRANSLATORS: column headers of 'shoalctl conflicts' */
+static const char *const ctlConflictColumns[] = {
+    N_("KIND"),
+    N_("DOMAIN"),
+    N_("UUID"),
+    N_("HOSTS"),
 };
 
 /* TRANSLATORS: column headers of 'shoalctl migrations' */
@@ -801,6 +813,87 @@ ctlCommandHostMaintenance(shoalCtl *ctl,
 }
 
 static bool
+ctlCommandHostRestore(shoalCtl *ctl,
+                      const shoalCtlCommand *cmd,
+                      char ***args,
+                      GError **error)
+{
+    g_autoptr(json_object) request = NULL;
+    g_autoptr(json_object) result = NULL;
+    json_object *restored;
+    guint n;
+    guint i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error))
+        return false;
+    if ((n = g_strv_length(*args)) < 2) {
+        g_autofree char *usage =
+            g_strdup_printf("%s %s", cmd->path, _(cmd->parameters));
+
+        ctlSetUsageError(error, usage);
+        return false;
+    }
+    request = ctlRequestNew("host-restore");
+    json_object_object_add(request, "name", json_object_new_string((*args)[1]));
+    if (n > 2) {
+        json_object *domains = json_object_new_array();
+
+        for (i = 2; i < n; i++)
+            json_object_array_add(domains, json_object_new_string((*args)[i]));
+        json_object_object_add(request, "domains", domains);
+    }
+    if (!ctlCallPrintJson(ctl, request, &result, error))
+        return false;
+    if (ctl->json)
+        return true;
+    restored = ctlObjGet(result, "restored");
+    if (!restored || json_object_array_length(restored) == 0)
+        ctlSay(_("host '%1$s' lacks no stored domain"), (*args)[1]);
+    for (i = 0; restored && i < json_object_array_length(restored); i++)
+        ctlSay(_("domain '%1$s' defined again on host '%2$s'"),
+               json_object_get_string(json_object_array_get_idx(restored, i)),
+               (*args)[1]);
+    return true;
+}
+
+static bool
+ctlCommandConflicts(shoalCtl *ctl,
+                    const shoalCtlCommand *cmd,
+                    char ***args,
+                    GError **error)
+{
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    size_t n;
+    size_t i;
+
+    if (!ctlCallList(ctl, cmd, args, "conflicts", _("no conflicts"), &result,
+                     &n, error))
+        return false;
+    if (n == 0)
+        return true;
+    rows = ctlTableNew(ctlConflictColumns, G_N_ELEMENTS(ctlConflictColumns));
+    for (i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(result, i);
+        json_object *hosts = ctlObjGet(c, "hosts");
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        char **row = ctlTableAddRow(rows);
+        size_t j;
+
+        for (j = 0; hosts && j < json_object_array_length(hosts); j++)
+            g_ptr_array_add(names, (gpointer) json_object_get_string(
+                                       json_object_array_get_idx(hosts, j)));
+        g_ptr_array_add(names, NULL);
+        row[0] = g_strdup(ctlStateLabel(ctlObjString(c, "kind")));
+        row[1] = ctlFormatString(c, "domain", "-");
+        row[2] = ctlFormatString(c, "uuid", "-");
+        row[3] = g_strjoinv(",", (char **) names->pdata);
+    }
+    ctlTablePrint(rows, "llll");
+    return true;
+}
+
+static bool
 ctlCommandMigrations(shoalCtl *ctl,
                      const shoalCtlCommand *cmd,
                      char ***args,
@@ -1018,6 +1111,15 @@ static const shoalCtlCommand ctlCommands[] = {
       N_("Switch maintenance: on moves every domain away, off makes the host usable again"),
       N_("on: no new domain is placed on the host, its running domains move away by live migration to hosts placement chooses, and its shut-off ones are defined elsewhere. This waits until they all moved, which can take minutes.\n\noff: the host takes domains again; with --return, the domains that left for maintenance come back."),
       ctlCommandHostMaintenance },
+    /* TRANSLATORS: placeholders; keep them in capitals */
+    { "host restore", N_("NAME [DOMAIN...]"), -1,
+      N_("Define again on a host the stored domains it lacks"),
+      N_("A host that lost its definitions (reinstalled, or a domain removed while virtshoald did not see it) shows them as missing in 'shoalctl conflicts'. This defines them again from virtshoald's store: the named domains, or all the host lacks. A domain another member host has is not defined twice."),
+      ctlCommandHostRestore },
+    { "conflicts", NULL, 0,
+      N_("List what waits for an operator: duplicate and missing definitions"),
+      N_("duplicate: the same UUID is defined on several hosts; calls on the domain fail until an operator removes a copy on a host. missing: a host lacks a domain virtshoald stores for it; 'shoalctl host restore' defines it again, 'virsh undefine' through shoal:///system forgets it."),
+      ctlCommandConflicts },
     { "migrations", NULL, 0,
       N_("List migrations in flight, with progress, and recent ones, with their outcome"),
       NULL, ctlCommandMigrations },

@@ -215,6 +215,9 @@ daemonApplyConfig(GKeyFile *kf, shoalClusterConfig *config, GError **error)
         config->migrateExtraFlags |= VIR_MIGRATE_UNSAFE;
     if (g_key_file_get_boolean(kf, "migration", "auto_converge", NULL))
         config->migrateExtraFlags |= VIR_MIGRATE_AUTO_CONVERGE;
+    /* off by default: what a host lost is defined again only on request */
+    config->restoreMissing =
+        g_key_file_get_boolean(kf, "reconcile", "restore_missing", NULL);
     return true;
 }
 

@@ -20,8 +20,9 @@ typedef struct {
 
 static const schemaRow schemaRows[] = {
     { "xml/placement", "placement-1.rng" },
-    { "cluster/metadata", NULL }, /* libvirt domain XML around ours */
-    { "integration", NULL },      /* libvirt's test driver */
+    { "cluster/metadata", NULL },  /* libvirt domain XML around ours */
+    { "integration", NULL },       /* libvirt's test driver */
+    { "cluster/reconcile", NULL }, /* test driver hosts, domain XML */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)

@@ -456,19 +456,6 @@ clusterJobResync(shoalCluster *cluster, shoalHost *host)
     shoalInventorySyncHost(cluster->inventory, host->name, records);
 }
 
-static bool
-clusterStoredOn(shoalCluster *cluster,
-                const unsigned char *uuid,
-                const char *hostName)
-{
-    g_autoptr(shoalStoreDomain) sd = NULL;
-
-    if (!cluster->store)
-        return false;
-    sd = shoalStoreLookup(cluster->store, uuid, NULL);
-    return sd && g_strcmp0(sd->hostName, hostName) == 0;
-}
-
 /*
  * The host that owned a domain lost it while another host has a copy
  * (a migration Shoal did not run): read that copy now, not at the next
@@ -549,20 +536,19 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
             rec = clusterReadDomain(conn, job, &gone);
         }
     }
-    virConnectClose(conn);
 
     if (rec) {
         shoalInventoryUpdate(cluster->inventory, job->host->name, rec);
     } else if (gone) {
         shoalHostForgetDomain(job->host, job->uuid);
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
-        /* gone from the host but not through Shoal: the store's copy is
-         * the truth, and the re-read restores it */
-        if (!shoalDomainJobsIsActive(cluster->jobs, job->uuid) &&
-            clusterStoredOn(cluster, job->uuid, job->host->name))
-            clusterPush(cluster, CLUSTER_JOB_RESYNC, job->host, 0);
         clusterRefreshNewOwner(cluster, job);
     }
+    /* what was done on the host is followed, within this event's time */
+    if (job->event >= 0)
+        shoalClusterReconcileEvent(cluster, job->host, conn, job->uuid,
+                                   job->event, job->detail, rec, gone);
+    virConnectClose(conn);
 
     /* a refresh of our own asks no client's attention */
     if (job->event < 0)
@@ -669,6 +655,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->handlers = g_array_new(FALSE, TRUE, sizeof(clusterEventHandler));
     cluster->hostList = shoalHostListNew();
     cluster->jobs = shoalDomainJobsNew();
+    cluster->reconcile = shoalReconcileNew();
     return cluster;
 }
 
@@ -914,6 +901,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->exec, shoalExecFree);
     shoalClusterSchedulerClear(cluster);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
+    g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_free(cluster);

@@ -37,6 +37,7 @@ typedef struct _shoalClusterConfig {
     unsigned migrateTimeoutPerGiBS;
     unsigned migrateExtraFlags; /* for migrations Shoal starts itself,
                                        e.g. VIR_MIGRATE_UNSAFE */
+    bool restoreMissing;        /* define again, unasked, what a host lost */
 } shoalClusterConfig;
 
 void shoalClusterConfigInit(shoalClusterConfig *config);
@@ -299,3 +300,11 @@ GPtrArray *shoalClusterGetAllDomainStats(shoalCluster *cluster,
                                          unsigned stats,
                                          unsigned flags,
                                          GError **error);
+
+GPtrArray *shoalClusterListConflicts(shoalCluster *cluster);
+
+bool shoalClusterRestoreHost(shoalCluster *cluster,
+                             const char *hostName,
+                             const char *const *domains,
+                             GPtrArray **restored,
+                             GError **error);

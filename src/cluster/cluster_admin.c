@@ -31,6 +31,7 @@
 typedef enum {
     ADMIN_FIELD_STRING = 0,
     ADMIN_FIELD_BOOL,
+    ADMIN_FIELD_STRINGS, /* an array of strings */
 } adminFieldType;
 
 typedef struct {
@@ -376,6 +377,71 @@ adminCommandHostMaintenance(shoalCluster *cluster,
     return true;
 }
 
+/* What waits for an operator: duplicates and missing definitions. */
+static bool
+adminCommandConflicts(shoalCluster *cluster,
+                      json_object *request,
+                      json_object **result,
+                      GError **error)
+{
+    g_autoptr(GPtrArray) conflicts = shoalClusterListConflicts(cluster);
+    json_object *out = json_object_new_array();
+    guint i;
+
+    for (i = 0; i < conflicts->len; i++) {
+        const shoalClusterConflictInfo *c = conflicts->pdata[i];
+        json_object *obj = json_object_new_object();
+        json_object *hosts = json_object_new_array();
+        guint j;
+
+        for (j = 0; c->hosts[j]; j++)
+            json_object_array_add(hosts, adminJsonString(c->hosts[j]));
+        json_object_object_add(obj, "kind",
+                               json_object_new_string(
+                                   shoalConflictKindToString(c->kind)));
+        json_object_object_add(obj, "domain", adminJsonString(c->domain));
+        json_object_object_add(obj, "uuid", json_object_new_string(c->uuid));
+        json_object_object_add(obj, "hosts", hosts);
+        json_object_array_add(out, obj);
+    }
+    *result = out;
+    return true;
+}
+
+/* Defines again, from the store, what a host lacks. */
+static bool
+adminCommandHostRestore(shoalCluster *cluster,
+                        json_object *request,
+                        json_object **result,
+                        GError **error)
+{
+    g_autoptr(GPtrArray) restored = NULL;
+    g_autoptr(GPtrArray) names = NULL;
+    json_object *domains = NULL;
+    json_object *out;
+    size_t i;
+
+    if (json_object_object_get_ex(request, "domains", &domains) && domains) {
+        names = g_ptr_array_new();
+        for (i = 0; i < json_object_array_length(domains); i++)
+            g_ptr_array_add(names, (gpointer) json_object_get_string(
+                                       json_object_array_get_idx(domains, i)));
+        g_ptr_array_add(names, NULL);
+    }
+    if (!shoalClusterRestoreHost(cluster,
+                                 adminRequestGetString(request, "name"),
+                                 names ? (const char *const *) names->pdata
+                                       : NULL,
+                                 &restored, error))
+        return false;
+    out = json_object_new_array();
+    for (i = 0; i < restored->len; i++)
+        json_object_array_add(out, adminJsonString(restored->pdata[i]));
+    *result = json_object_new_object();
+    json_object_object_add(*result, "restored", out);
+    return true;
+}
+
 static bool
 adminCommandMigrations(shoalCluster *cluster,
                        json_object *request,
@@ -502,6 +568,12 @@ static const adminField adminHostMaintenanceFields[] = {
     { NULL, 0, false },
 };
 
+static const adminField adminHostRestoreFields[] = {
+    { "name", ADMIN_FIELD_STRING, true },
+    { "domains", ADMIN_FIELD_STRINGS, false },
+    { NULL, 0, false },
+};
+
 /* The protocol: to add a command, add its row and its function. */
 static const adminCommand adminCommands[] = {
     { "host-list", adminCommandHostList, true, adminNoFields },
@@ -509,6 +581,8 @@ static const adminCommand adminCommands[] = {
     { "host-remove", adminCommandHostRemove, false, adminHostNameFields },
     { "host-maintenance", adminCommandHostMaintenance, false,
       adminHostMaintenanceFields },
+    { "host-restore", adminCommandHostRestore, false, adminHostRestoreFields },
+    { "conflicts", adminCommandConflicts, true, adminNoFields },
     { "migrations", adminCommandMigrations, true, adminNoFields },
     { "status", adminCommandStatus, true, adminNoFields },
     { "plan", adminCommandPlan, false, adminNoFields },
@@ -546,6 +620,8 @@ adminFieldCheck(const adminCommand *command,
                 json_object *value,
                 GError **error)
 {
+    size_t i;
+
     switch (field->type) {
     case ADMIN_FIELD_STRING:
         if (!json_object_is_type(value, json_type_string)) {
@@ -560,6 +636,26 @@ adminFieldCheck(const adminCommand *command,
                         _("invalid argument: field '%1$s' of admin command '%2$s' contains a NUL character"),
                         field->name, command->name);
             return false;
+        }
+        return true;
+    case ADMIN_FIELD_STRINGS:
+        if (!json_object_is_type(value, json_type_array)) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                        _("invalid argument: field '%1$s' of admin command '%2$s' must be an array of strings"),
+                        field->name, command->name);
+            return false;
+        }
+        for (i = 0; i < json_object_array_length(value); i++) {
+            json_object *item = json_object_array_get_idx(value, i);
+
+            if (!json_object_is_type(item, json_type_string) ||
+                strlen(json_object_get_string(item)) !=
+                    (size_t) json_object_get_string_len(item)) {
+                g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                            _("invalid argument: field '%1$s' of admin command '%2$s' must be an array of strings"),
+                            field->name, command->name);
+                return false;
+            }
         }
         return true;
     case ADMIN_FIELD_BOOL:

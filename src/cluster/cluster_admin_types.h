@@ -75,3 +75,24 @@ typedef struct _shoalClusterStatus {
     unsigned running;
     unsigned migrationsRunning;
 } shoalClusterStatus;
+
+/* What waits for an operator: a UUID on several hosts, or a stored
+ * definition its host lacks (doc/internals/reconcile.md). */
+typedef enum {
+    SHOAL_CONFLICT_DUPLICATE = 0, /* the same UUID defined on @hosts */
+    SHOAL_CONFLICT_MISSING,       /* stored for @hosts[0], which lacks it */
+    SHOAL_CONFLICT_LAST
+} shoalConflictKind;
+
+const char *shoalConflictKindToString(shoalConflictKind kind);
+
+typedef struct _shoalClusterConflictInfo {
+    shoalConflictKind kind;
+    char *domain;
+    char *uuid; /* the string form */
+    GStrv hosts;
+} shoalClusterConflictInfo;
+
+void shoalClusterConflictInfoFree(shoalClusterConflictInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalClusterConflictInfo,
+                              shoalClusterConflictInfoFree)

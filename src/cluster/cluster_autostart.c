@@ -23,6 +23,15 @@ autostartOne(shoalCluster *cluster, const shoalStoreDomain *sd)
     entry = shoalInventoryLookupByUUID(cluster->inventory, sd->uuid, NULL);
     if (!entry || entry->id > 0)
         return;
+    /* its host lost it: an operator restores it first */
+    if (shoalReconcileIsMissing(cluster->reconcile, entry->hostName,
+                                sd->uuid)) {
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                         SHOAL_LOG_DOMAIN(sd->name), "MESSAGE",
+                         "not autostarting '%s': missing on host '%s'",
+                         sd->name, entry->hostName);
+        return;
+    }
     /* starting re-homes a shut-off domain of an unreachable host */
     if (!shoalClusterDomainApply(cluster, sd->uuid, SHOAL_DOMAIN_OP_CREATE, 0,
                                  0, &error))

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Definitions: placing new domains, keeping Shoal's durable copy and the
- * hosts in agreement. The store is the source of truth for persistent
- * domains; hosts are reconciled with it whenever they are (re-)read.
+ * Definitions: placing new domains and keeping Shoal's durable copy of
+ * them. Reconciling the store with what a host has is
+ * cluster_reconcile.c's.
  */
 #include <config.h>
 
@@ -15,7 +15,6 @@
 #include "cluster_error.h"
 #include "cluster_internal.h"
 #include "cluster_metadata.h"
-#include "cluster_sync.h"
 #include "sched.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -203,11 +202,11 @@ defineFindExisting(shoalCluster *cluster,
 }
 
 /* Persists what the host now holds for @dom. Worker thread. */
-static bool
-defineStorePut(shoalCluster *cluster,
-               virDomainPtr dom,
-               const char *hostName,
-               GError **error)
+bool
+shoalClusterStorePut(shoalCluster *cluster,
+                     virDomainPtr dom,
+                     const char *hostName,
+                     GError **error)
 {
     g_autoptr(shoalStoreDomain) sd = NULL;
     g_autofree char *xml = virDomainGetXMLDesc(dom, DEFINE_XML_FLAGS);
@@ -246,7 +245,8 @@ shoalClusterStoreRefresh(shoalCluster *cluster,
         virResetLastError();
         return;
     }
-    if (persistent == 1 && !defineStorePut(cluster, dom, hostName, &error))
+    if (persistent == 1 &&
+        !shoalClusterStorePut(cluster, dom, hostName, &error))
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                          SHOAL_LOG_HOST(hostName),
                          SHOAL_LOG_DOMAIN(virDomainGetName(dom)), "MESSAGE",
@@ -291,7 +291,7 @@ defineOnHost(shoalCluster *cluster,
     virConnectClose(conn);
     if (!dom)
         return NULL;
-    if (!defineStorePut(cluster, dom, host->name, error)) {
+    if (!shoalClusterStorePut(cluster, dom, host->name, error)) {
         /* not durable, so not defined: the invariant over the call */
         if (isNew && virDomainUndefine(dom) < 0)
             virResetLastError();
@@ -432,8 +432,9 @@ shoalClusterDomainDefine(shoalCluster *cluster,
 /**
  * shoalClusterDomainCreateXML:
  *
- * Starts a transient domain on the host placement chooses. Transient
- * domains are not stored: they end when they stop.
+ * Starts a transient domain on the host placement chooses, or an
+ * existing domain of the same name and UUID on its host, as libvirtd
+ * does. Transient domains are not stored: they end when they stop.
  */
 shoalDomainRef *
 shoalClusterDomainCreateXML(shoalCluster *cluster,
@@ -455,13 +456,14 @@ shoalClusterDomainCreateXML(shoalCluster *cluster,
         return NULL;
     }
     if (existing) {
-        /* a defined domain of that name can only be started */
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
-                    _("operation failed: domain '%1$s' already exists on host '%2$s'"),
-                    def->name, existing->hostName);
-        return NULL;
-    }
-    if (!(host = shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
+        /* as libvirtd: an inactive persistent domain of that name and
+         * UUID starts with this definition; its host says otherwise */
+        if (!shoalInventoryEntryCheckUsable(existing, error) ||
+            !(host =
+                  shoalClusterLookupHost(cluster, existing->hostName, error)))
+            return NULL;
+    } else if (!(host =
+                     shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
     }
@@ -511,6 +513,11 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
     if (!defineCheckStore(cluster, error) ||
         !shoalDomainJobsBegin(cluster->jobs, uuid, error))
         return false;
+    /* a definition its host lost is only the store's to forget */
+    if (shoalClusterForgetMissing(cluster, uuid)) {
+        shoalDomainJobsEnd(cluster->jobs, uuid);
+        return true;
+    }
     rc = shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_REFRESH,
                                 defineCallUndefine, &u, &err);
     stored = g_steal_pointer(&u.stored);
@@ -529,237 +536,4 @@ shoalClusterDomainUndefine(shoalCluster *cluster,
         return false;
     }
     return true;
-}
-
-static bool
-reconcileRecordHas(GPtrArray *records, const unsigned char *uuid)
-{
-    guint i;
-
-    for (i = 0; i < records->len; i++) {
-        const shoalInventoryRecord *rec = records->pdata[i];
-
-        if (memcmp(rec->uuid, uuid, VIR_UUID_BUFLEN) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* Whether another reachable host is known to hold @uuid. */
-static bool
-reconcileElsewhere(shoalCluster *cluster,
-                   const char *hostName,
-                   const unsigned char *uuid)
-{
-    g_autoptr(shoalInventoryEntry) entry =
-        shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
-
-    return entry && entry->reachable && !g_str_equal(entry->hostName, hostName);
-}
-
-static void
-reconcileLog(const char *hostName, const char *name, const char *what)
-{
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                     SHOAL_LOG_HOST(hostName), SHOAL_LOG_DOMAIN(name),
-                     "MESSAGE", "host '%s', domain '%s': %s", hostName, name,
-                     what);
-}
-
-/*
- * A persistent domain the store places on this host: keep the store's
- * definition equal to the host's, which a change can leave behind when
- * its host died before Shoal re-read it. Under the domain's job, so no
- * change in flight is overwritten with what preceded it; a busy domain
- * waits for the next read.
- */
-static void
-reconcileStored(shoalCluster *cluster,
-                shoalHost *host,
-                virConnectPtr conn,
-                const shoalInventoryRecord *rec)
-{
-    g_autoptr(shoalStoreDomain) before = NULL;
-    g_autoptr(shoalStoreDomain) after = NULL;
-    g_autoptr(GError) error = NULL;
-    virDomainPtr dom;
-
-    if (!rec->persistent || !shoalDomainJobsTryBegin(cluster->jobs, rec->uuid))
-        return;
-    before = shoalStoreLookup(cluster->store, rec->uuid, NULL);
-    if (before && g_strcmp0(before->hostName, host->name) == 0 &&
-        (dom = virDomainLookupByUUID(conn, rec->uuid))) {
-        if (!defineStorePut(cluster, dom, host->name, &error))
-            reconcileLog(host->name, rec->name, error->message);
-        virDomainFree(dom);
-        after = shoalStoreLookup(cluster->store, rec->uuid, NULL);
-        if (after && (g_strcmp0(before->xml, after->xml) != 0 ||
-                      before->autostart != after->autostart))
-            reconcileLog(host->name, rec->name,
-                         "stored the definition the host has");
-    }
-    virResetLastError();
-    shoalDomainJobsEnd(cluster->jobs, rec->uuid);
-}
-
-/* A domain of the host that the store does not know: adopt or drop it. */
-static bool
-reconcileRecord(shoalCluster *cluster,
-                shoalHost *host,
-                virConnectPtr conn,
-                const shoalInventoryRecord *rec)
-{
-    g_autoptr(shoalStoreDomain) stored = NULL;
-    g_autoptr(GError) error = NULL;
-    virDomainPtr dom;
-    bool changed = false;
-
-    stored = shoalStoreLookup(cluster->store, rec->uuid, NULL);
-    if (stored && g_strcmp0(stored->hostName, host->name) == 0) {
-        reconcileStored(cluster, host, conn, rec);
-        return false;
-    }
-    if (!(dom = virDomainLookupByUUID(conn, rec->uuid))) {
-        virResetLastError();
-        return false;
-    }
-    if (stored && reconcileElsewhere(cluster, host->name, rec->uuid)) {
-        /* the store places it elsewhere and it is there: this copy is
-         * stale (left by a re-home while this host was away) */
-        if (rec->state == VIR_DOMAIN_SHUTOFF && virDomainUndefine(dom) == 0) {
-            reconcileLog(host->name, rec->name,
-                         "removed a stale copy of a domain that lives elsewhere");
-            changed = true;
-        }
-        virResetLastError();
-    } else if (rec->persistent) {
-        /* new to Shoal, or moved here behind its back: this host owns it */
-        if (defineStorePut(cluster, dom, host->name, &error))
-            reconcileLog(host->name, rec->name,
-                         stored ? "definition now belongs to this host"
-                                : "adopted a domain defined on the host");
-        else
-            reconcileLog(host->name, rec->name, error->message);
-    }
-    virDomainFree(dom);
-    return changed;
-}
-
-/* Whether @host says it has no domain @uuid; false when it cannot say. */
-static bool
-reconcileHostLacks(shoalHost *host, const unsigned char *uuid)
-{
-    virConnectPtr conn = shoalHostGetConnection(host, NULL);
-    virDomainPtr dom;
-    bool lacks;
-
-    if (!conn)
-        return false;
-    dom = virDomainLookupByUUID(conn, uuid);
-    lacks = !dom && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
-    if (dom)
-        virDomainFree(dom);
-    virResetLastError();
-    virConnectClose(conn);
-    return lacks;
-}
-
-/*
- * Restoring is safe only when no host could hold the domain: every member
- * answers and none has it. Each is asked, not the inventory: a migration
- * Shoal did not drive (virsh on the hosts, or one that ended while Shoal
- * was down) reaches the inventory only with the destination's events,
- * which may come after the source's. Otherwise the next re-read decides.
- */
-static bool
-reconcileMayRestore(shoalCluster *cluster,
-                    shoalHost *reading,
-                    const unsigned char *uuid)
-{
-    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
-    g_autoptr(shoalInventoryEntry) entry = NULL;
-    guint i;
-
-    /* @reading is being read now, so it answers */
-    for (i = 0; i < hosts->len; i++) {
-        if (hosts->pdata[i] != reading &&
-            shoalHostGetState(hosts->pdata[i]) != SHOAL_HOST_STATE_ONLINE)
-            return false;
-    }
-    entry = shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
-    if (entry)
-        return false;
-    for (i = 0; i < hosts->len; i++) {
-        if (hosts->pdata[i] != reading &&
-            !reconcileHostLacks(hosts->pdata[i], uuid))
-            return false;
-    }
-    return true;
-}
-
-/* A stored definition the host has lost: define it again from the store. */
-static bool
-reconcileRestore(shoalHost *host,
-                 virConnectPtr conn,
-                 const shoalStoreDomain *sd)
-{
-    virDomainPtr dom = virDomainDefineXML(conn, sd->xml);
-
-    if (!dom) {
-        g_autoptr(GError) error = NULL;
-
-        shoalErrorFromLibvirt(&error, host->name);
-        reconcileLog(host->name, sd->name, error->message);
-        return false;
-    }
-    if (sd->autostart && virDomainSetAutostart(dom, 1) < 0)
-        virResetLastError();
-    virDomainFree(dom);
-    reconcileLog(host->name, sd->name,
-                 "restored the definition from the store");
-    return true;
-}
-
-/**
- * shoalClusterReconcileHost:
- * @records: (inout): what the host has; re-read if reconciling changed it
- *
- * Worker thread, on every read of a host: adopts persistent domains the
- * store does not know, brings stored definitions up to date, restores
- * those the host lost, and removes stale shut-off copies of domains that
- * live elsewhere.
- */
-void
-shoalClusterReconcileHost(shoalCluster *cluster,
-                          shoalHost *host,
-                          virConnectPtr conn,
-                          GPtrArray **records)
-{
-    g_autoptr(GPtrArray) stored = NULL;
-    bool changed = false;
-    guint i;
-
-    if (!cluster->store)
-        return;
-    for (i = 0; i < (*records)->len; i++)
-        changed |= reconcileRecord(cluster, host, conn, (*records)->pdata[i]);
-
-    stored = shoalStoreListHost(cluster->store, host->name);
-    for (i = 0; i < stored->len; i++) {
-        const shoalStoreDomain *sd = stored->pdata[i];
-
-        if (reconcileRecordHas(*records, sd->uuid) ||
-            !reconcileMayRestore(cluster, host, sd->uuid))
-            continue;
-        changed |= reconcileRestore(host, conn, sd);
-    }
-    if (changed) {
-        g_autoptr(GPtrArray) fresh = shoalSyncReadHost(conn, host->name, NULL);
-
-        virResetLastError();
-        if (fresh) {
-            g_ptr_array_unref(*records);
-            *records = g_steal_pointer(&fresh);
-        }
-    }
 }

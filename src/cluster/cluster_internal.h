@@ -11,6 +11,7 @@
 #include "cluster_hostlist.h"
 #include "cluster_inventory.h"
 #include "cluster_jobs.h"
+#include "cluster_reconcile.h"
 #include "cluster_schedstate.h"
 #include "cluster_stats.h"
 #include "cluster_store.h"
@@ -44,6 +45,8 @@ struct _shoalCluster {
 
     shoalSchedState *sched; /* has its own lock */
     guint schedSource;      /* main thread only */
+
+    shoalReconcile *reconcile; /* has its own lock */
 
     char *autostartMarker; /* immutable once started */
 };
@@ -185,6 +188,25 @@ void shoalClusterReconcileHost(shoalCluster *cluster,
                                shoalHost *host,
                                virConnectPtr conn,
                                GPtrArray **records);
+
+bool shoalClusterStorePut(shoalCluster *cluster,
+                          virDomainPtr dom,
+                          const char *hostName,
+                          GError **error);
+
+void shoalClusterReconcileEvent(shoalCluster *cluster,
+                                shoalHost *host,
+                                virConnectPtr conn,
+                                const unsigned char *uuid,
+                                int event,
+                                int detail,
+                                const shoalInventoryRecord *rec,
+                                bool gone);
+
+bool shoalClusterIsMissing(shoalCluster *cluster, const unsigned char *uuid);
+
+bool shoalClusterForgetMissing(shoalCluster *cluster,
+                               const unsigned char *uuid);
 
 void shoalClusterStoreRefresh(shoalCluster *cluster,
                               virDomainPtr dom,

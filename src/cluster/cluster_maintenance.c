@@ -28,8 +28,8 @@ shoalMaintenanceResultFree(shoalMaintenanceResult *result)
 
 /*
  * Defines a shut-off domain on @to from the store's copy and removes it
- * from @from. If @from does not answer, its stale copy is removed by
- * reconciliation when it comes back: the store already names @to.
+ * from @from. If @from does not answer, its copy is removed when it comes
+ * back, if still shut off and the definition moved (cluster_reconcile.c).
  */
 bool
 shoalClusterRehome(shoalCluster *cluster,
@@ -42,6 +42,7 @@ shoalClusterRehome(shoalCluster *cluster,
     g_autoptr(shoalInventoryRecord) rec = NULL;
     virConnectPtr conn;
     virDomainPtr dom;
+    bool removed = false;
 
     if (!cluster->store ||
         !(sd = shoalStoreLookup(cluster->store, entry->rec.uuid, error)))
@@ -69,13 +70,16 @@ shoalClusterRehome(shoalCluster *cluster,
     if (conn) {
         dom = virDomainLookupByUUID(conn, entry->rec.uuid);
         if (dom) {
-            if (virDomainUndefine(dom) < 0)
-                virResetLastError();
+            removed = virDomainUndefine(dom) == 0;
             virDomainFree(dom);
         }
         virResetLastError();
         virConnectClose(conn);
     }
+    /* the copy left behind is Shoal's to remove when its host is back */
+    if (!removed)
+        shoalReconcileNoteLeftover(cluster->reconcile, entry->hostName,
+                                   entry->rec.uuid, sd->xml);
     return true;
 }
 

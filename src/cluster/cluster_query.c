@@ -429,6 +429,9 @@ shoalClusterDomainSnapshotNum(shoalCluster *cluster,
                               unsigned flags,
                               GError **error)
 {
+    /* none where its host lost it: virsh undefine asks before forgetting */
+    if (shoalClusterIsMissing(cluster, uuid))
+        return 0;
     return shoalClusterDomainCall(cluster, uuid, SHOAL_CALL_RETRY,
                                   queryCallSnapshotNum, &flags, error);
 }

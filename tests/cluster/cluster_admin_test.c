@@ -58,6 +58,9 @@ static const char *const adminTestCases[] = {
     "migrations-empty",
     "status-empty",
     "host-remove-unknown",
+    "host-restore-no-store",
+    "host-restore-bad-domains",
+    "conflicts-empty",
     "host-maintenance-unknown",
     "maintenance-on-return",
 };

@@ -49,6 +49,23 @@ fails() {
     grep -Eq -- "$pat" <<<"$out" || { printf 'no /%s/ in:\n%s\n' "$pat" "$out"; return 1; }
 }
 
+# lists NAME COMMAND...: COMMAND's "list --all --name" has NAME (COMMAND is
+# virsh with its URI, e.g. a function)
+lists() {
+    local name=$1 out
+    shift
+    out=$("$@" list --all --name 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -qx -- "$name" <<<"$out" || { printf 'no %s in:\n%s\n' "$name" "$out"; return 1; }
+}
+
+# lacks NAME COMMAND...: COMMAND's "list --all --name" works and has no NAME
+lacks() {
+    local name=$1 out
+    shift
+    out=$("$@" list --all --name 2>&1) || { printf '%s\n' "$out"; return 1; }
+    ! grep -qx -- "$name" <<<"$out" || { printf '%s is listed:\n%s\n' "$name" "$out"; return 1; }
+}
+
 # e2e_background COMMAND...: run it in the background, stopped (SIGINT, then
 # SIGKILL) at exit unless e2e_stop_background stopped it before; sets
 # $e2e_bg_pid

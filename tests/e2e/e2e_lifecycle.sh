@@ -3,12 +3,14 @@
 # End to end: a domain's life through virtshoald with stock virsh,
 # python3-libvirt and Perl Sys::Virt - placement on the emptiest host,
 # start, vCPU hot-add, balloon, suspend/resume, stop, undefine - with the
-# lifecycle events a listener sees; definitions survive a killed daemon and
-# hosts that lose them; a dead host; clashes and bad input; the read-only
-# socket refuses every change.
+# lifecycle events a listener sees; definitions survive a killed daemon,
+# and a host that loses one shows it missing until shoalctl host restore;
+# a dead host; clashes and bad input; the read-only socket refuses every
+# change.
 set -uo pipefail
 E2E_VIRTSHOALD=$1
 E2E_TESTBED=$2
+E2E_SHOALCTL=${3:-$(dirname "$1")/shoalctl}
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
 
@@ -16,6 +18,7 @@ here=$(dirname "$0")
 e2e_start 3 'h1:lc-a1,lc-a2,lc-a3;h2:lc-b1,lc-b2'
 v() { timeout 60 virsh -c "$URI" "$@"; }
 ro() { timeout 60 virsh -c "$URI_RO" "$@"; }   # the daemon must refuse
+ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
 hv() { local h=$1; shift; timeout 30 virsh -c "$(e2e_host_uri "$h")" "$@"; }
 # guest NAME: an idle guest's XML in $E2E_DIR/NAME.xml
 guest() { "$E2E_TESTBED" guest-xml "$1" idle --dir "$E2E_DIR/tb" >"$E2E_DIR/$1.xml"; }
@@ -34,20 +37,6 @@ first_list_count() {
     done
     echo "virtshoald did not answer within 60 s"
     return 1
-}
-# lists NAME COMMAND...: COMMAND's "list --all --name" has NAME
-lists() {
-    local name=$1 out
-    shift
-    out=$("$@" list --all --name 2>&1) || { printf '%s\n' "$out"; return 1; }
-    grep -qx -- "$name" <<<"$out" || { printf 'no %s in:\n%s\n' "$name" "$out"; return 1; }
-}
-# lacks NAME COMMAND...: COMMAND's "list --all --name" works and has no NAME
-lacks() {
-    local name=$1 out
-    shift
-    out=$("$@" list --all --name 2>&1) || { printf '%s\n' "$out"; return 1; }
-    ! grep -qx -- "$name" <<<"$out" || { printf '%s is listed:\n%s\n' "$name" "$out"; return 1; }
 }
 # listed_once NAME: Shoal lists NAME exactly once
 listed_once() {
@@ -239,8 +228,14 @@ e2e_daemon_stop
 ok "with virtshoald stopped, undefine lc-rs on its host behind its back" hv "$rs_host" undefine lc-rs
 ok "... it is gone from the host" lacks lc-rs hv "$rs_host"
 e2e_daemon_start
-ok "virtshoald restores the definition on its host from its store" \
-    eventually 60 lists lc-rs hv "$rs_host"
+# no undefine was seen: missing, kept, not defined again unasked
+rs_missing() { has "missing +lc-rs +$rs_uuid +$rs_host" ctl conflicts; }
+ok "virtshoald shows the definition missing on its host" eventually 60 rs_missing
+ok "... listed with no state" has 'lc-rs +no state' v list --all
+ok "... not defined again unasked" lacks lc-rs hv "$rs_host"
+ok "shoalctl host restore defines it again from the store" \
+    has "domain 'lc-rs' defined again on host '$rs_host'" ctl host restore "$rs_host" lc-rs
+ok "... on its host" eventually 30 lists lc-rs hv "$rs_host"
 ok "... with the same UUID" has "^$rs_uuid$" hv "$rs_host" domuuid lc-rs
 ok "... and the definition as last changed through Shoal" \
     has "<currentMemory unit='KiB'>49152</currentMemory>" hv "$rs_host" dumpxml --inactive lc-rs
@@ -259,8 +254,10 @@ ok "virtshoald stores the definition the host now has" eventually 60 rs_follow
 e2e_daemon_stop
 hv "$rs_host" undefine lc-rs >/dev/null
 e2e_daemon_start
-ok "... and restores that one when the host loses it" \
-    eventually 60 has "<currentMemory unit='KiB'>40960</currentMemory>" hv "$rs_host" dumpxml --inactive lc-rs
+ok "... and it is that one a restore brings back when the host loses it" \
+    eval 'eventually 60 rs_missing && ctl host restore "$rs_host" lc-rs'
+ok "... (the host has 40 MiB)" \
+    eventually 30 has "<currentMemory unit='KiB'>40960</currentMemory>" hv "$rs_host" dumpxml --inactive lc-rs
 ok "... listed once again" eventually 30 listed_once lc-rs
 ok "... and it starts" has "Domain 'lc-rs' started" v start lc-rs
 ok "... on its host" has '^running' hv "$rs_host" domstate lc-rs

@@ -22,7 +22,7 @@ sock=$dir/virtshoald-admin-sock
 c() { "$SHOALCTL" --socket "$sock" "$@"; }
 
 for cmd in "" "host" "host list" "host add" "host remove" \
-    "host maintenance" "migrations" "status"; do
+    "host maintenance" "host restore" "conflicts" "migrations" "status"; do
     # shellcheck disable=SC2086
     ok "shoalctl${cmd:+ $cmd} --help" has "^  shoalctl \[OPTION.*\] ${cmd:-COMMAND}( |$)" \
         "$SHOALCTL" $cmd --help
@@ -91,6 +91,15 @@ def answer(req):
                 "errors": ["cannot migrate 'a': boom", "cannot migrate 'b': boom"]}
     if cmd == "host-maintenance":
         return {"migrated": 3, "rehomed": 1, "failed": 0, "errors": []}
+    if cmd == "conflicts":
+        return [{"kind": "duplicate", "domain": "db",
+                 "uuid": "b2222222-2222-4222-8222-222222222222",
+                 "hosts": ["h1", "h2"]},
+                {"kind": "missing", "domain": "web",
+                 "uuid": "a1111111-1111-4111-8111-111111111111",
+                 "hosts": ["h3"]}]
+    if cmd == "host-restore":
+        return {"restored": req.get("domains", ["web", "db"])}
     raise KeyError(cmd)
 while True:
     conn, _ = srv.accept()
@@ -129,6 +138,17 @@ ok "maintenance off --return" has "^host 'h1' is out of maintenance: 3 domains m
 ok "maintenance with failures: each error, exit 1" \
     fails "cannot migrate 'b': boom.*2 domains could not be moved for host 'bad'" \
     eval "c host maintenance bad on 2>&1 | tr '\n' ' '; exit \${PIPESTATUS[0]}"
+
+ok "conflicts: a table" has '^KIND +DOMAIN +UUID +HOSTS$' c conflicts
+ok "conflicts: a duplicate, with its hosts" \
+    has '^duplicate +db +b2222222-2222-4222-8222-222222222222 +h1,h2$' c conflicts
+ok "conflicts: a missing definition, with its host" \
+    has '^missing +web +a1111111-1111-4111-8111-111111111111 +h3$' c conflicts
+ok "host restore NAME DOMAIN: the domains defined again" \
+    has "^domain 'web' defined again on host 'h3'$" c host restore h3 web
+ok "host restore NAME: all it lacks" has "^domain 'db' defined again on host 'h3'$" c host restore h3
+ok "host restore without a host: usage" \
+    fails 'usage: shoalctl host restore NAME \[DOMAIN\.\.\.\]' c host restore
 
 echo "1..$e2e_n"
 [ "$e2e_failed" -eq 0 ]
