@@ -12,8 +12,8 @@
  * shoalErrorFromLibvirt:
  * @hostName: the host the failing call went to, or NULL
  *
- * Converts libvirt's last error of this thread, keeping the host's code
- * and message. Call it right after the failing libvirt call, on the same
+ * Converts libvirt's last error of this thread, keeping the host's code,
+ * error domain and message. Call it right after the failing libvirt call, on the same
  * thread: libvirt keeps the error thread-local.
  */
 void
@@ -37,5 +37,8 @@ shoalErrorFromLibvirt(GError **error, const char *hostName)
     else
         g_set_error_literal(error, SHOAL_ERROR, err->code,
                             err->message ? err->message : "");
+    /* the client sees the host's error domain too (VIR_FROM_QEMU...) */
+    if (error)
+        shoalErrorSetOrigin(*error, err->domain);
     virResetLastError();
 }

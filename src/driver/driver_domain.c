@@ -207,14 +207,6 @@ shoalDispatchDomainLookupById(shoalDriverClient *client,
     return true;
 }
 
-static bool
-domainReadOnly(shoalDriverClient *client)
-{
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
-
-    return client->readOnly;
-}
-
 #define DOM_UUID(d) ((const unsigned char *) (d).uuid)
 
 bool
@@ -280,7 +272,8 @@ shoalDispatchDomainGetXmlDesc(shoalDriverClient *client,
                               GError **error)
 {
     /* libvirt refuses secure XML (passwords) to read-only clients */
-    if ((args->flags & VIR_DOMAIN_XML_SECURE) && domainReadOnly(client)) {
+    if ((args->flags & VIR_DOMAIN_XML_SECURE) &&
+        shoalDriverClientIsReadOnly(client)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_DENIED,
                     _("operation forbidden: virDomainGetXMLDesc with secure flag"));
         return false;
@@ -321,7 +314,8 @@ shoalDispatchDomainGetVcpusFlags(shoalDriverClient *client,
                                  remote_domain_get_vcpus_flags_ret *ret,
                                  GError **error)
 {
-    if ((args->flags & VIR_DOMAIN_VCPU_GUEST) && domainReadOnly(client)) {
+    if ((args->flags & VIR_DOMAIN_VCPU_GUEST) &&
+        shoalDriverClientIsReadOnly(client)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_DENIED,
                     _("operation forbidden: read only access prevents virDomainGetVcpusFlags"));
         return false;
