@@ -27,11 +27,13 @@ shoalErrorFromLibvirt(GError **error, const char *hostName)
                     hostName ? hostName : "?");
         return;
     }
-    /* a broken host connection is about the host, so name it */
+    /* a broken connection to the host is about the host, so name it; an
+     * error of the host's own drivers (QEMU's) is the host's answer */
     if (hostName &&
-        (err->code == VIR_ERR_SYSTEM_ERROR || err->code == VIR_ERR_RPC ||
-         err->code == VIR_ERR_INTERNAL_ERROR ||
-         err->code == VIR_ERR_NO_CONNECT || err->code == VIR_ERR_INVALID_CONN))
+        (err->code == VIR_ERR_NO_CONNECT || err->code == VIR_ERR_INVALID_CONN ||
+         ((err->domain == VIR_FROM_RPC || err->domain == VIR_FROM_REMOTE) &&
+          (err->code == VIR_ERR_SYSTEM_ERROR || err->code == VIR_ERR_RPC ||
+           err->code == VIR_ERR_INTERNAL_ERROR))))
         g_set_error(error, SHOAL_ERROR, err->code, _("host '%1$s': %2$s"),
                     hostName, err->message ? err->message : "");
     else

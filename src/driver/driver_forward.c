@@ -389,3 +389,64 @@ shoalDispatchDomainInterfaceAddresses(
     ret->ifaces.ifaces_len = n;
     return true;
 }
+
+bool
+shoalDispatchDomainGetDiskErrors(shoalDriverClient *client,
+                                 const remote_domain_get_disk_errors_args *args,
+                                 remote_domain_get_disk_errors_ret *ret,
+                                 GError **error)
+{
+    g_autofree virDomainDiskError *errors = NULL;
+    int n;
+    int i;
+
+    if (!forwardCheckMax(args->maxerrors, REMOTE_DOMAIN_DISK_ERRORS_MAX,
+                         "maxerrors", error))
+        return false;
+    /* maxerrors 0 asks for the count */
+    if (args->maxerrors > 0)
+        errors = g_new0(virDomainDiskError, args->maxerrors);
+    n = shoalClusterRelayDomainGetDiskErrors(shoalDriverClientGetCluster(
+                                                 client),
+                                             DOM_UUID(args->dom), errors,
+                                             args->maxerrors, args->flags,
+                                             error);
+    if (n < 0)
+        return false;
+    ret->nerrors = n;
+    ret->errors.errors_val =
+        g_new0(remote_domain_disk_error, MAX(errors ? n : 0, 1));
+    for (i = 0; errors && i < n; i++) {
+        ret->errors.errors_val[i].disk = g_steal_pointer(&errors[i].disk);
+        ret->errors.errors_val[i].error = errors[i].error;
+    }
+    ret->errors.errors_len = errors ? n : 0;
+    return true;
+}
+
+bool
+shoalDispatchDomainGetEmulatorPinInfo(
+    shoalDriverClient *client,
+    const remote_domain_get_emulator_pin_info_args *args,
+    remote_domain_get_emulator_pin_info_ret *ret,
+    GError **error)
+{
+    g_autofree unsigned char *cpumap = NULL;
+    int rc;
+
+    if (!forwardCheckMax(args->maplen, REMOTE_CPUMAPS_MAX, "maplen", error))
+        return false;
+    if (args->maplen > 0)
+        cpumap = g_new0(unsigned char, args->maplen);
+    rc = shoalClusterRelayDomainGetEmulatorPinInfo(shoalDriverClientGetCluster(
+                                                       client),
+                                                   DOM_UUID(args->dom), cpumap,
+                                                   args->maplen, args->flags,
+                                                   error);
+    if (rc < 0)
+        return false;
+    ret->ret = rc;
+    ret->cpumaps.cpumaps_len = args->maplen;
+    ret->cpumaps.cpumaps_val = (char *) g_steal_pointer(&cpumap);
+    return true;
+}
