@@ -494,8 +494,20 @@ def driver_handler(p, api, structs):
             if nxt == 'size_t':
                 callargs.append('sizeof(st)')
                 i += 1
+        elif t == 'const char **' and nxt == 'unsigned int' and args \
+                and args[0].array:
+            m = take_arg(name)
+            callargs.append('(const char **) args->%s.%s_val' % (m.name, m.name))
+            callargs.append('args->%s.%s_len' % (m.name, m.name))
+            i += 1
+        elif t == 'char ***':
+            r = take_ret()
+            locals_.append('char **%s = NULL;' % name)
+            callargs.append('&%s' % name)
+            post.append('ret->%s.%s_val = %s;' % (r.name, r.name, name))
+            post.append('ret->%s.%s_len = rc;' % (r.name, r.name))
         elif t in ('int *', 'unsigned int *', 'long long *',
-                   'unsigned long long *'):
+                   'unsigned long long *', 'unsigned long *'):
             r = take_ret()
             locals_.append('%s %s = 0;' % (t[:-2], name))
             callargs.append('&%s' % name)
