@@ -154,6 +154,28 @@ CLUSTER_PRELUDE = '''
 #include "%s"
 ''' % ('cluster_forward.h', 'cluster_internal.h') + '''
 /*
+ * After a call that may have changed the domain's definition (a device
+ * attached --config, a tunable saved...): the store keeps what the host
+ * now holds, so that a restart or a migration keeps the change.
+ */
+static void
+relayRefreshDefinition(shoalCluster *cluster, const unsigned char *uuid)
+{
+    g_autofree char *hostName = NULL;
+    g_autoptr(GError) error = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, &error);
+
+    if (!dom) {
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE",
+                         "definition not refreshed: %s", error->message);
+        return;
+    }
+    shoalClusterStoreRefresh(cluster, dom, hostName);
+    virDomainFree(dom);
+}
+
+/*
  * The one place a relay reaches a domain's host: every generated relay
  * goes through here. @writes says the call changes the domain (for a
  * per-domain job once the core has one).
@@ -166,7 +188,11 @@ relayCall(shoalCluster *cluster,
           gpointer data,
           GError **error)
 {
-    return shoalClusterForward(cluster, uuid, run, 0, data, error);
+    int rc = shoalClusterForward(cluster, uuid, run, 0, data, error);
+
+    if (rc >= 0 && writes)
+        relayRefreshDefinition(cluster, uuid);
+    return rc;
 }
 
 /* On failure the thread's libvirt error stays for the caller to convert,

@@ -35,6 +35,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainCheckpoint, virDomainCheckpointFree)
 
 typedef struct {
     char *dir;
+    char *storeDir; /* the durable store, for the cases that ask for it */
     testLoop *loop;
     shoalCluster *cluster;
     shoalDriverServer *server;
@@ -78,6 +79,26 @@ forwardFixtureStop(gpointer opaque)
     shoalClusterStop(fixture->cluster);
 }
 
+/* Marks the cases whose daemon keeps a durable store. */
+static const char forwardWithStore[] = "store";
+
+static void
+forwardRemoveTree(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+
+        if (g_file_test(child, G_FILE_TEST_IS_DIR))
+            forwardRemoveTree(child);
+        else
+            g_assert_cmpint(g_unlink(child), ==, 0);
+    }
+    g_assert_cmpint(g_rmdir(path), ==, 0);
+}
+
 static void
 forwardFixtureSetUp(forwardFixture *fixture, gconstpointer data)
 {
@@ -95,6 +116,14 @@ forwardFixtureSetUp(forwardFixture *fixture, gconstpointer data)
     g_assert_true(shoalClusterAddHost(fixture->cluster, "host1",
                                       FORWARD_HOST_URI, NULL, &error));
     g_assert_no_error(error);
+    if (data == forwardWithStore) {
+        fixture->storeDir =
+            g_dir_make_tmp("shoal-forward-store-XXXXXX", &error);
+        g_assert_no_error(error);
+        g_assert_true(
+            shoalClusterOpenStore(fixture->cluster, fixture->storeDir, &error));
+        g_assert_no_error(error);
+    }
     shoalDriverServerConfigInit(&serverConfig);
     serverConfig.socketDir = fixture->dir;
     fixture->server =
@@ -126,6 +155,9 @@ forwardFixtureTearDown(forwardFixture *fixture, gconstpointer data)
     g_clear_pointer(&fixture->cluster, shoalClusterFree);
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
     g_free(fixture->dir);
+    if (fixture->storeDir)
+        forwardRemoveTree(fixture->storeDir);
+    g_free(fixture->storeDir);
 }
 
 /* Transcript helpers */
@@ -650,6 +682,41 @@ static const forwardCase forwardCases[] = {
     { "/integration/forward/checkpoints", forwardCaseCheckpoints },
 };
 
+static bool
+forwardStoreHas(gpointer opaque, gconstpointer data)
+{
+    const char *const *what = data; /* record file, text */
+    g_autofree char *text = NULL;
+
+    return g_file_get_contents(what[0], &text, NULL, NULL) &&
+           strstr(text, what[1]) != NULL;
+}
+
+/* A change to the definition through Shoal reaches its stored copy. */
+static void
+forwardTestStoreRefresh(forwardFixture *fixture, gconstpointer data)
+{
+    g_autoptr(virDomain) dom =
+        virDomainLookupByName(fixture->shoal, FORWARD_DOMAIN);
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *record = NULL;
+    const char *what[2];
+
+    g_assert_nonnull(dom);
+    g_assert_cmpint(virDomainGetUUIDString(dom, uuid), ==, 0);
+    record = g_strdup_printf("%s/domains/%s.json", fixture->storeDir, uuid);
+    what[0] = record;
+    what[1] = "iothread id='9'";
+    g_assert_false(forwardStoreHas(fixture, what));
+    g_assert_cmpint(virDomainAddIOThread(dom, 9, VIR_DOMAIN_AFFECT_CONFIG), ==,
+                    0);
+    /* stored before the call returned: no waiting */
+    g_assert_true(forwardStoreHas(fixture, what));
+    g_assert_cmpint(virDomainDelIOThread(dom, 9, VIR_DOMAIN_AFFECT_CONFIG), ==,
+                    0);
+    g_assert_false(forwardStoreHas(fixture, what));
+}
+
 static void
 forwardAdd(const char *path,
            gconstpointer data,
@@ -677,5 +744,7 @@ main(int argc, char **argv)
                forwardTestSnapshotDomain);
     forwardAdd("/integration/forward/error-domain", NULL,
                forwardTestErrorDomain);
+    forwardAdd("/integration/forward/store-refresh", forwardWithStore,
+               forwardTestStoreRefresh);
     return g_test_run();
 }
