@@ -12,11 +12,14 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "driver_dispatch.h"
+#include "driver_error.h"
+#include "driver_message.h"
 #include "driver_params.h"
 #include "driver_protocol.h"
 #include "util_error.h"
@@ -211,6 +214,60 @@ testParamsToLibvirt(void)
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_RPC);
 }
 
+/* The error domain a REPLY/ERROR packet names for @error. */
+static int
+forwardErrorDomain(const GError *error)
+{
+    shoalMessageHeader call = {
+        .prog = REMOTE_PROGRAM,
+        .vers = REMOTE_PROTOCOL_VERSION,
+        .proc = REMOTE_PROC_DOMAIN_ATTACH_DEVICE,
+        .type = SHOAL_MESSAGE_TYPE_CALL,
+        .serial = 1,
+    };
+    g_autoptr(GBytes) packet = shoalDriverErrorEncode(&call, error);
+    remote_error rerr = { 0 };
+    gsize len;
+    const guint8 *data = g_bytes_get_data(packet, &len);
+    int domain;
+
+    g_assert_true(shoalMessageDecodePayload(data + SHOAL_MESSAGE_MIN,
+                                            len - SHOAL_MESSAGE_MIN,
+                                            (xdrproc_t) xdr_remote_error, &rerr,
+                                            NULL));
+    g_assert_cmpint(rerr.code, ==, error->code);
+    domain = rerr.domain;
+    xdr_free((xdrproc_t) xdr_remote_error, (char *) &rerr);
+    return domain;
+}
+
+/* A host's error keeps its error domain on the way to the client, also
+ * through a copy and a prefix; Shoal's own errors get one from the code. */
+static void
+testErrorOrigin(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) copy = NULL;
+
+    error = g_error_new_literal(SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                                "domain is not running");
+    g_assert_cmpint(shoalErrorGetOrigin(error), ==, VIR_FROM_NONE);
+    g_assert_cmpint(forwardErrorDomain(error), ==, VIR_FROM_DOMAIN);
+    shoalErrorSetOrigin(error, VIR_FROM_QEMU);
+    g_assert_cmpint(forwardErrorDomain(error), ==, VIR_FROM_QEMU);
+    copy = g_error_copy(error);
+    g_prefix_error(&copy, "context: ");
+    g_assert_cmpint(shoalErrorGetOrigin(copy), ==, VIR_FROM_QEMU);
+    g_assert_cmpint(forwardErrorDomain(copy), ==, VIR_FROM_QEMU);
+    /* another domain's error is replaced, never relabelled in place */
+    g_clear_error(&copy);
+    copy = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "gone");
+    shoalErrorConvert(&copy);
+    g_assert_error(copy, SHOAL_ERROR, VIR_ERR_NO_SUPPORT);
+    g_assert_cmpint(shoalErrorGetOrigin(copy), ==, VIR_FROM_NONE);
+    g_assert_cmpstr(copy->message, ==, "gone");
+}
+
 /* The access column: what libvirt refuses on read-only connections. */
 static void
 testAccess(void)
@@ -265,5 +322,6 @@ main(int argc, char **argv)
                     testParamsFromLibvirt);
     g_test_add_func("/driver/forward/params-to-libvirt", testParamsToLibvirt);
     g_test_add_func("/driver/forward/access", testAccess);
+    g_test_add_func("/driver/forward/error-origin", testErrorOrigin);
     return g_test_run();
 }
