@@ -118,4 +118,22 @@ done <"$table"
 [ ${#cmds[@]} -gt 0 ] && run_block
 echo "# $rows commands compared"
 
+# The same for python3-libvirt calls: one TAP line per call.
+py_report=$E2E_DIR/python.out
+py_same() { [ "$1" = same ] || { printf '%s\n' "$2"; return 1; }; }
+py_failed() { cat "$py_report"; return 1; }
+if /usr/bin/python3 "$here/e2e_conformance.py" "$URI" "$HOST" hog-conf conf-off \
+    "$DIR/disk.xml" >"$py_report" 2>&1; then
+    while read -r verdict call rest; do
+        if [ "$verdict" = skip ]; then
+            e2e_n=$((e2e_n + 1))
+            echo "ok $e2e_n - python3-libvirt ${call%:} # SKIP differs: $rest"
+            continue
+        fi
+        ok "python3-libvirt ${call%:}" py_same "$verdict" "$rest"
+    done <"$py_report"
+else
+    ok "python3-libvirt calls ran" py_failed
+fi
+
 e2e_finish
