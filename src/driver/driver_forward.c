@@ -53,6 +53,24 @@ shoalDriverForwardFillObject(shoalDriverClient *client,
     forwardFillDomain(client, dom, outDom);
 }
 
+/**
+ * shoalDriverForwardNamesAlloc:
+ *
+ * The buffer of a legacy "list names" call, checked against the
+ * protocol's limit as libvirt does. Returns: (transfer full): an array of
+ * @maxnames (at least one) for the host's answer, or NULL with @error.
+ */
+char **
+shoalDriverForwardNamesAlloc(int maxnames, int max, GError **error)
+{
+    if (maxnames < 0 || maxnames > max) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                    _("Too many names '%1$d' for limit '%2$d'"), maxnames, max);
+        return NULL;
+    }
+    return g_new0(char *, MAX(maxnames, 1));
+}
+
 static bool
 forwardCheckMax(long long value, long long max, const char *what, GError **error)
 {

@@ -9,3 +9,5 @@ void shoalDriverForwardFillObject(shoalDriverClient *client,
                                   char *name,
                                   remote_nonnull_string *outName,
                                   remote_nonnull_domain *outDom);
+
+char **shoalDriverForwardNamesAlloc(int maxnames, int max, GError **error);

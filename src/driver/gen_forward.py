@@ -526,6 +526,21 @@ def driver_handler(p, api, structs):
             callargs.append('(const char **) args->%s.%s_val' % (m.name, m.name))
             callargs.append('args->%s.%s_len' % (m.name, m.name))
             i += 1
+        elif t == 'char **' and nxt == 'int' and args and \
+                args[0].name == 'maxnames':
+            take_arg('maxnames')
+            r = take_ret()
+            locals_.append('char **names = NULL;')
+            pre.append('if (!(names = shoalDriverForwardNamesAlloc('
+                       'args->maxnames, %s, error)))\n'
+                       '    return false;' % r.bound)
+            callargs.append('names')
+            callargs.append('args->maxnames')
+            post.append('ret->%s.%s_val = g_steal_pointer(&names);'
+                        % (r.name, r.name))
+            post.append('ret->%s.%s_len = rc;' % (r.name, r.name))
+            cleanup.append('g_free(names);')
+            i += 1
         elif t == 'char ***':
             r = take_ret()
             locals_.append('char **%s = NULL;' % name)

@@ -497,6 +497,19 @@ forwardSnapshotNames(GString *out,
     g_free(snaps);
 }
 
+/* The names a legacy list call wrote into @names (n of them), freed. */
+static void
+forwardLegacyNames(GString *out, const char *call, int n, char **names)
+{
+    int i;
+
+    forwardInt(out, call, n);
+    for (i = 0; i < n; i++) {
+        g_string_append_printf(out, "  %s\n", names[i]);
+        g_clear_pointer(&names[i], g_free);
+    }
+}
+
 static void
 forwardCaseSnapshots(virDomainPtr dom, GString *out)
 {
@@ -507,6 +520,7 @@ forwardCaseSnapshots(virDomainPtr dom, GString *out)
     g_autoptr(virDomainSnapshot) current = NULL;
     g_autofree char *xml = NULL;
     virDomainSnapshotPtr *snaps = NULL;
+    char *legacy[4] = { NULL };
     int n;
 
     forwardInt(out, "virDomainHasCurrentSnapshot",
@@ -542,6 +556,11 @@ forwardCaseSnapshots(virDomainPtr dom, GString *out)
     snaps = NULL;
     n = virDomainSnapshotListAllChildren(first, &snaps, 0);
     forwardSnapshotNames(out, "virDomainSnapshotListAllChildren", n, snaps);
+    forwardLegacyNames(out, "virDomainSnapshotListNames",
+                       virDomainSnapshotListNames(dom, legacy, 4, 0), legacy);
+    forwardLegacyNames(out, "virDomainSnapshotListChildrenNames",
+                       virDomainSnapshotListChildrenNames(first, legacy, 4, 0),
+                       legacy);
     xml = virDomainSnapshotGetXMLDesc(found, 0);
     g_assert_nonnull(xml);
     g_string_append_printf(out, "xml names second: %d\n",
