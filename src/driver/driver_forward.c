@@ -71,6 +71,23 @@ shoalDriverForwardNamesAlloc(int maxnames, int max, GError **error)
     return g_new0(char *, MAX(maxnames, 1));
 }
 
+/**
+ * shoalDriverForwardBufferAlloc:
+ *
+ * The buffer of a peek call. Returns: (transfer full): @size bytes (at
+ * least one), or NULL with @error when the reply could not carry them.
+ */
+char *
+shoalDriverForwardBufferAlloc(unsigned size, unsigned max, GError **error)
+{
+    if (size > max) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                    _("size '%1$u' exceeds the maximum '%2$u'"), size, max);
+        return NULL;
+    }
+    return g_new0(char, MAX(size, 1));
+}
+
 static bool
 forwardCheckMax(long long value, long long max, const char *what, GError **error)
 {

@@ -11,3 +11,7 @@ void shoalDriverForwardFillObject(shoalDriverClient *client,
                                   remote_nonnull_domain *outDom);
 
 char **shoalDriverForwardNamesAlloc(int maxnames, int max, GError **error);
+
+char *shoalDriverForwardBufferAlloc(unsigned size,
+                                    unsigned max,
+                                    GError **error);

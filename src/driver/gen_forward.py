@@ -526,6 +526,21 @@ def driver_handler(p, api, structs):
             callargs.append('(const char **) args->%s.%s_val' % (m.name, m.name))
             callargs.append('args->%s.%s_len' % (m.name, m.name))
             i += 1
+        elif t == 'size_t' and nxt == 'void *':
+            # a buffer the host fills: as large as the client asks,
+            # within the reply's limit
+            m = take_arg(name)
+            r = take_ret()
+            locals_.append('g_autofree char *buffer = NULL;')
+            pre.append('if (!(buffer = shoalDriverForwardBufferAlloc('
+                       'args->%s, %s, error)))\n'
+                       '    return false;' % (m.name, r.bound))
+            callargs.append('args->%s' % m.name)
+            callargs.append('buffer')
+            post.append('ret->%s.%s_val = g_steal_pointer(&buffer);'
+                        % (r.name, r.name))
+            post.append('ret->%s.%s_len = args->%s;' % (r.name, r.name, m.name))
+            i += 1
         elif t == 'char **' and nxt == 'int' and args and \
                 args[0].name == 'maxnames':
             take_arg('maxnames')

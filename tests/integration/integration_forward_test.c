@@ -468,6 +468,8 @@ static void
 forwardCaseUnsupported(virDomainPtr dom, GString *out)
 {
     virDomainBlockJobInfo job;
+    char peek[16];
+    size_t i;
 
     forwardInt(out, "virDomainAttachDeviceFlags",
                virDomainAttachDeviceFlags(dom, "<disk type='file'/>", 0));
@@ -476,6 +478,21 @@ forwardCaseUnsupported(virDomainPtr dom, GString *out)
     forwardInt(out, "virDomainBlockResize",
                virDomainBlockResize(dom, "vda", 1, 0));
     forwardInt(out, "virDomainPMWakeup", virDomainPMWakeup(dom, 0));
+    forwardInt(out, "virDomainBlockPeek",
+               virDomainBlockPeek(dom, "vda", 0, sizeof(peek), peek, 0));
+    memset(peek, 0x5a, sizeof(peek));
+    forwardInt(out, "virDomainMemoryPeek",
+               virDomainMemoryPeek(dom, 0, sizeof(peek), peek,
+                                   VIR_MEMORY_VIRTUAL));
+    for (i = 0; i < sizeof(peek); i++)
+        g_string_append_printf(out, "%02x", (guint8) peek[i]);
+    g_string_append_c(out, '\n');
+    forwardInt(out, "virDomainSendProcessSignal",
+               virDomainSendProcessSignal(dom, 1, VIR_DOMAIN_PROCESS_SIGNAL_NOP,
+                                          0));
+    forwardInt(out, "virDomainAbortJobFlags", virDomainAbortJobFlags(dom, 0));
+    forwardInt(out, "virDomainMigrateStartPostCopy",
+               virDomainMigrateStartPostCopy(dom, 0));
 }
 
 static void
