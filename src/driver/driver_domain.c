@@ -425,6 +425,28 @@ shoalDispatchDomainGetSecurityLabel(
 }
 
 bool
+shoalDispatchDomainGetSecurityLabelList(
+    shoalDriverClient *client,
+    const remote_domain_get_security_label_list_args *args,
+    remote_domain_get_security_label_list_ret *ret,
+    GError **error)
+{
+    remote_domain_get_security_label_ret *label;
+
+    /* one empty label, the answer of a host without a security driver */
+    if (shoalClusterDomainIsActive(shoalDriverClientGetCluster(client),
+                                   DOM_UUID(args->dom), error) < 0)
+        return false;
+    label = g_new0(remote_domain_get_security_label_ret, 1);
+    label->label.label_len = 1;
+    label->label.label_val = g_strdup("");
+    ret->labels.labels_len = 1;
+    ret->labels.labels_val = label;
+    ret->ret = 1;
+    return true;
+}
+
+bool
 shoalDispatchDomainGetMessages(shoalDriverClient *client,
                                const remote_domain_get_messages_args *args,
                                remote_domain_get_messages_ret *ret,

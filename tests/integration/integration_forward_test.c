@@ -753,6 +753,22 @@ forwardTestStoreRefresh(forwardFixture *fixture, gconstpointer data)
     g_assert_false(forwardStoreHas(fixture, what));
 }
 
+/* No security driver is applied through Shoal: one empty label, as for
+ * virDomainGetSecurityLabel(). */
+static void
+forwardTestSecurityLabelList(forwardFixture *fixture, gconstpointer data)
+{
+    g_autoptr(virDomain) dom =
+        virDomainLookupByName(fixture->shoal, FORWARD_DOMAIN);
+    virSecurityLabelPtr labels = NULL;
+
+    g_assert_nonnull(dom);
+    g_assert_cmpint(virDomainGetSecurityLabelList(dom, &labels), ==, 1);
+    g_assert_cmpstr(labels[0].label, ==, "");
+    g_assert_cmpint(labels[0].enforcing, ==, 0);
+    g_free(labels);
+}
+
 static void
 forwardAdd(const char *path,
            gconstpointer data,
@@ -782,5 +798,7 @@ main(int argc, char **argv)
                forwardTestErrorDomain);
     forwardAdd("/integration/forward/store-refresh", forwardWithStore,
                forwardTestStoreRefresh);
+    forwardAdd("/integration/forward/security-label-list", NULL,
+               forwardTestSecurityLabelList);
     return g_test_run();
 }
