@@ -15,6 +15,7 @@
 
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
+#include "cluster_forward.h"
 
 typedef struct _shoalCluster shoalCluster;
 

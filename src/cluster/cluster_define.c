@@ -38,12 +38,11 @@ shoalClusterSchedErrorConvert(GError **error)
 {
     if (!error || !*error || (*error)->domain != SHOAL_SCHED_ERROR)
         return;
-    (*error)->domain = SHOAL_ERROR;
     if ((*error)->code == SHOAL_SCHED_ERROR_INVALID) {
-        (*error)->code = VIR_ERR_INVALID_ARG;
+        shoalErrorRetarget(error, VIR_ERR_INVALID_ARG);
         g_prefix_error(error, _("invalid argument: "));
     } else {
-        (*error)->code = VIR_ERR_OPERATION_FAILED;
+        shoalErrorRetarget(error, VIR_ERR_OPERATION_FAILED);
         g_prefix_error(error, _("operation failed: "));
     }
 }

@@ -365,8 +365,7 @@ execStaleError(GError **error)
 {
     if (!error || !*error || (*error)->domain != SHOAL_SCHED_ERROR)
         return;
-    (*error)->domain = SHOAL_ERROR;
-    (*error)->code = VIR_ERR_OPERATION_INVALID;
+    shoalErrorRetarget(error, VIR_ERR_OPERATION_INVALID);
     g_prefix_error(error, _("Requested operation is not valid: "));
 }
 

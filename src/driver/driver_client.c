@@ -85,6 +85,15 @@ shoalDriverClientGetCluster(shoalDriverClient *client)
     return client->server->cluster;
 }
 
+/* Whether the client may only read: the -ro socket, or a read-only open. */
+bool
+shoalDriverClientIsReadOnly(shoalDriverClient *client)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    return client->readOnly;
+}
+
 static bool
 clientInputBlocked(shoalDriverClient *client)
 {

@@ -81,3 +81,5 @@ bool shoalDriverClientKeepaliveTick(shoalDriverClient *client,
                                     unsigned count);
 
 shoalCluster *shoalDriverClientGetCluster(shoalDriverClient *client);
+
+bool shoalDriverClientIsReadOnly(shoalDriverClient *client);

@@ -54,7 +54,10 @@ shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
     hdr.type = SHOAL_MESSAGE_TYPE_REPLY;
     hdr.status = SHOAL_MESSAGE_STATUS_ERROR;
     rerr.code = code;
-    rerr.domain = errorOrigin(code);
+    /* a host's error keeps its own domain; ours get one from the code */
+    rerr.domain = shoalErrorGetOrigin(error);
+    if (rerr.domain == VIR_FROM_NONE || code != error->code)
+        rerr.domain = errorOrigin(code);
     rerr.message = &message;
     rerr.level = VIR_ERR_ERROR;
     rerr.str1 = &format;

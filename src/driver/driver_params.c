@@ -126,3 +126,132 @@ shoalDriverParamsParse(const remote_typed_param *val, u_int len, GError **error)
     }
     return g_steal_pointer(&out);
 }
+
+/**
+ * shoalDriverParamsAlloc:
+ * @nparams: how many the client asks for; 0 asks for the count only
+ * @params: (out): a zeroed array of @nparams, or NULL for 0
+ *
+ * The buffer of a "nparams" call, refused when @nparams is out of range
+ * as libvirt refuses it.
+ */
+bool
+shoalDriverParamsAlloc(int nparams,
+                       int max,
+                       virTypedParameter **params,
+                       GError **error)
+{
+    if (nparams < 0 || nparams > max) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
+                    _("nparams too large"));
+        return false;
+    }
+    *params = nparams > 0 ? g_new0(virTypedParameter, nparams) : NULL;
+    return true;
+}
+
+/* Frees @params and their strings, however libvirt or we filled them. */
+void
+shoalDriverParamsFreeLibvirt(virTypedParameter *params, int nparams)
+{
+    int i;
+
+    for (i = 0; params && i < nparams; i++) {
+        if (params[i].type == VIR_TYPED_PARAM_STRING)
+            g_free(params[i].value.s);
+    }
+    g_free(params);
+}
+
+/**
+ * shoalDriverParamsToLibvirt:
+ *
+ * The client's typed parameters as libvirt's, for a call on a host.
+ * Returns: (transfer full): an array of @len (at least one element, so
+ *   never NULL on success) for shoalDriverParamsFreeLibvirt(), or NULL
+ *   with @error set.
+ */
+virTypedParameter *
+shoalDriverParamsToLibvirt(const remote_typed_param *val,
+                           u_int len,
+                           GError **error)
+{
+    virTypedParameter *params = g_new0(virTypedParameter, MAX(len, 1));
+    u_int i;
+
+    for (i = 0; i < len; i++) {
+        const remote_typed_param_value *v = &val[i].value;
+        virTypedParameter *p = &params[i];
+
+        if (g_strlcpy(p->field, val[i].field, sizeof(p->field)) >=
+            sizeof(p->field)) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
+                        _("Parameter %1$s too big for destination"),
+                        val[i].field);
+            shoalDriverParamsFreeLibvirt(params, i);
+            return NULL;
+        }
+        p->type = v->type;
+        switch (v->type) {
+        case VIR_TYPED_PARAM_INT:
+            p->value.i = v->remote_typed_param_value_u.i;
+            break;
+        case VIR_TYPED_PARAM_UINT:
+            p->value.ui = v->remote_typed_param_value_u.ui;
+            break;
+        case VIR_TYPED_PARAM_LLONG:
+            p->value.l = v->remote_typed_param_value_u.l;
+            break;
+        case VIR_TYPED_PARAM_ULLONG:
+            p->value.ul = v->remote_typed_param_value_u.ul;
+            break;
+        case VIR_TYPED_PARAM_DOUBLE:
+            p->value.d = v->remote_typed_param_value_u.d;
+            break;
+        case VIR_TYPED_PARAM_BOOLEAN:
+            p->value.b = v->remote_typed_param_value_u.b != 0;
+            break;
+        case VIR_TYPED_PARAM_STRING:
+            p->value.s = g_strdup(v->remote_typed_param_value_u.s);
+            break;
+        default:
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                        _("unknown parameter type: %1$d"), v->type);
+            shoalDriverParamsFreeLibvirt(params, i);
+            return NULL;
+        }
+    }
+    return params;
+}
+
+/**
+ * shoalDriverParamsFromLibvirt:
+ * @flags: the call's flags: without VIR_TYPED_PARAM_STRING_OKAY the client
+ *   cannot take strings, which are left out
+ * @val: (out): a new array for xdr_free() to release
+ *
+ * A host's answer in wire form. Unset slots (a sparse answer such as
+ * per-CPU statistics) are left out, as libvirt does.
+ */
+void
+shoalDriverParamsFromLibvirt(const virTypedParameter *params,
+                             int nparams,
+                             unsigned flags,
+                             remote_typed_param **val,
+                             u_int *len)
+{
+    g_autoptr(GPtrArray) all =
+        shoalTypedParamsFromLibvirt(params, params ? nparams : 0);
+    g_autoptr(GPtrArray) kept = g_ptr_array_new(); /* borrowed from all */
+    guint i;
+
+    for (i = 0; i < all->len; i++) {
+        const shoalTypedParam *p = all->pdata[i];
+
+        if (p->type == VIR_TYPED_PARAM_STRING &&
+            !(flags & VIR_TYPED_PARAM_STRING_OKAY))
+            continue;
+        g_ptr_array_add(kept, all->pdata[i]);
+    }
+    shoalDriverParamsFill(kept, val, len);
+}

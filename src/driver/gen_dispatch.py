@@ -13,8 +13,10 @@ import os
 import sys
 
 class Proc:
-    def __init__(self, number, name, high, writes, has_args, has_ret):
+    def __init__(self, number, name, high, writes, has_args, has_ret,
+                 forward=None):
         self.number = number
+        self.forward = forward
         self.name = name
         self.high = high
         self.writes = writes
@@ -45,9 +47,13 @@ def parse(path):
             fields = line.split('#', 1)[0].split()
             if not fields:
                 continue
-            if len(fields) != 6:
-                fail(path, lineno, 'expected 6 fields, got %d' % len(fields))
-            number, name, prio, access, args, ret = fields
+            if len(fields) not in (6, 7):
+                fail(path, lineno, 'expected 6 or 7 fields, got %d'
+                     % len(fields))
+            number, name, prio, access, args, ret = fields[:6]
+            forward = fields[6] if len(fields) == 7 else None
+            if forward and forward.split(':', 1)[0] not in ('gen', 'call'):
+                fail(path, lineno, "bad forward '%s'" % forward)
             if not number.isdigit() or int(number) == 0:
                 fail(path, lineno, "bad procedure number '%s'" % number)
             if not name.replace('_', '').isalnum() or name != name.upper():
@@ -64,7 +70,8 @@ def parse(path):
                               choice(path, lineno, prio, 'high', 'low'),
                               choice(path, lineno, access, 'rw', 'ro'),
                               choice(path, lineno, args, 'args', 'void'),
-                              choice(path, lineno, ret, 'ret', 'void')))
+                              choice(path, lineno, ret, 'ret', 'void'),
+                              forward))
     if not procs:
         sys.exit('%s: no procedures' % path)
     return sorted(procs, key=lambda p: p.number)

@@ -14,3 +14,9 @@
 GQuark shoalErrorQuark(void);
 
 void shoalErrorConvert(GError **error);
+
+void shoalErrorRetarget(GError **error, int code);
+
+void shoalErrorSetOrigin(GError *error, int origin);
+
+int shoalErrorGetOrigin(const GError *error);

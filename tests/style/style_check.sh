@@ -71,6 +71,11 @@ mutex_one_file() {
             $1 !~ pending { files[$1] = files[$1] " " $2; count[$1]++ }
             END { for (m in count) if (count[m] > 1) print m ": locked in" files[m] }'
 }
+error_relabels() {
+    # a SHOAL_ERROR carries private data (its origin): a GError of another
+    # domain becomes one through shoalErrorRetarget(), never in place
+    grep -nE '(->|\.)domain\s*=\s*SHOAL_ERROR' src -r
+}
 untranslated_errors() {
     grep -nE 'g_set_error\([^,]+,[^,]+,[^,]+,\s*"' src -r
 }
@@ -83,6 +88,7 @@ check "no mutable static variables" mutable_statics
 check "g_prefix_error() prefixes end in ': '" prefix_errors
 check "po/POTFILES lists exactly the files using _()" potfiles
 check "client-facing errors are translated" untranslated_errors
+check "no GError relabelled to SHOAL_ERROR in place" error_relabels
 check "no grep -q at the end of a shell pipe (pipefail)" pipe_grep_q
 check "every mutex is locked in one .c file" mutex_one_file
 
