@@ -276,16 +276,19 @@ shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error)
  * of that, not after a back-off that grew while it was down.
  */
 #define HOST_RETRY_FAST_US (300 * G_USEC_PER_SEC)
+/* The retry interval meanwhile: a refused connection costs little. */
+#define HOST_RETRY_FAST_MS 500
 
 /**
  * shoalHostNextRetryLocked:
- * @minMs: the first delay, and the delay while the host was lost recently
+ * @minMs: the first delay of the back-off
  * @maxMs: the cap of the doubling back-off
  * @nowUs: g_get_monotonic_time()
  *
  * Call with host->lock held. Returns: how long to wait before the next
- * connection attempt: @minMs for HOST_RETRY_FAST_US after the host was
- * last online, else a back-off doubling from @minMs up to @maxMs.
+ * connection attempt: HOST_RETRY_FAST_MS (or @minMs if shorter) for
+ * HOST_RETRY_FAST_US after the host was last online, else a back-off
+ * doubling from @minMs up to @maxMs.
  */
 unsigned
 shoalHostNextRetryLocked(shoalHost *host,
@@ -296,7 +299,7 @@ shoalHostNextRetryLocked(shoalHost *host,
     unsigned delayMs;
 
     if (host->lostUs != 0 && nowUs - host->lostUs < HOST_RETRY_FAST_US)
-        return minMs;
+        return MIN(minMs, HOST_RETRY_FAST_MS);
     delayMs = host->backoffMs ? host->backoffMs : minMs;
     host->backoffMs = MIN(delayMs * 2, maxMs);
     return delayMs;

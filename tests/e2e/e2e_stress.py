@@ -809,29 +809,46 @@ def round_main(uri, uri_ro, out, duration, schedule, testbed, tbdir):
             if delay > 0:
                 time.sleep(delay)
             before = now() - t0
-            rc = subprocess.run([testbed, what, host, "--dir", tbdir],
-                                capture_output=True).returncode
+            proc = subprocess.Popen([testbed, what, host, "--dir", tbdir],
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            # when a restarted host's libvirtd first answers, even before
+            # the testbed says it is up
+            direct_up = None
+            shoal_up = None
+            name = next((d for d in sorted(where) if where[d] == host), None)
+            while proc.poll() is None:
+                if what == "start" and direct_up is None:
+                    if host_answers(libvirt, hosts[host]):
+                        direct_up = now() - t0
+                elif what == "start" and shoal_up is None:
+                    try:
+                        probe.lookupByName(name).info()
+                        shoal_up = now() - t0
+                    except libvirt.libvirtError:
+                        pass
+                time.sleep(0.1)
+            rc = proc.returncode
             fault_log.append("%.1f s: testbed %s %s (%.1f s): exit %d" %
                              (before, what, host, now() - t0 - before, rc))
             if what == "kill":
                 windows.setdefault(host, []).append([before, None])
             elif what == "start":
-                name = next(d for d in sorted(where) if where[d] == host)
                 # when its libvirtd answers, and when Shoal has it back:
                 # the difference is Shoal's reconnect time
-                direct_up = None
                 deadline = now() + 60
-                while now() < deadline:
+                while shoal_up is None and now() < deadline:
                     if direct_up is None and host_answers(libvirt,
                                                           hosts[host]):
                         direct_up = now() - t0
                     try:
                         probe.lookupByName(name).info()
-                        break
+                        shoal_up = now() - t0
                     except libvirt.libvirtError:
                         time.sleep(0.1)
-                up = now() - t0
-                windows[host][-1][1] = up
+                up = shoal_up if shoal_up is not None else now() - t0
+                # down until the testbed is done with it too, as before
+                windows[host][-1][1] = now() - t0
                 if direct_up is None:
                     direct_up = up
                 reconnects.append([host, direct_up, up])
