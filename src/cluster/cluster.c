@@ -280,7 +280,7 @@ clusterSeedHost(shoalCluster *cluster, const char *hostName)
 
     if (!cluster->store)
         return;
-    stored = shoalStoreList(cluster->store);
+    stored = shoalStoreListHost(cluster->store, hostName);
     records = g_ptr_array_new_with_free_func(
         (GDestroyNotify) shoalInventoryRecordFree);
     for (i = 0; i < stored->len; i++) {
@@ -288,8 +288,6 @@ clusterSeedHost(shoalCluster *cluster, const char *hostName)
         g_autoptr(shoalDomainXML) def = NULL;
         shoalInventoryRecord *rec;
 
-        if (g_strcmp0(sd->hostName, hostName) != 0)
-            continue;
         rec = shoalInventoryRecordNew(sd->name, sd->uuid);
         rec->state = VIR_DOMAIN_NOSTATE;
         rec->persistent = true;

@@ -812,7 +812,7 @@ shoalClusterReconcileHost(shoalCluster *cluster,
         changed |= reconcileApply(cluster, host, conn, rec->uuid, &obs);
     }
     obs.rec = NULL;
-    stored = shoalStoreList(cluster->store);
+    stored = shoalStoreListHost(cluster->store, host->name);
     for (i = 0; i < stored->len; i++) {
         const shoalStoreDomain *sd = stored->pdata[i];
 
@@ -960,7 +960,7 @@ shoalClusterRestoreHost(shoalCluster *cluster,
     if (!(host = shoalClusterLookupHost(cluster, hostName, error)) ||
         !(conn = shoalHostGetConnection(host, error)))
         return false;
-    stored = shoalStoreList(cluster->store);
+    stored = shoalStoreListHost(cluster->store, hostName);
     for (i = 0; domains && domains[i]; i++) {
         guint j;
         bool found = false;
