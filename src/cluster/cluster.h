@@ -16,6 +16,8 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "sched_plan.h"
+#include "sched_snapshot.h"
 
 typedef struct _shoalCluster shoalCluster;
 
@@ -84,6 +86,19 @@ bool shoalClusterSetMaintenance(shoalCluster *cluster,
 GPtrArray *shoalClusterListMigrations(shoalCluster *cluster);
 
 void shoalClusterGetStatus(shoalCluster *cluster, shoalClusterStatus *status);
+
+/* The live state, in the format the offline planner reads. */
+shoalSchedSnapshot *shoalClusterSnapshot(shoalCluster *cluster);
+
+/* One scheduler round now; with @execute, carries out the steps whose
+ * mode is automatic. Blocks: a worker thread, never the main loop. */
+shoalSchedPlan *shoalClusterRebalance(shoalCluster *cluster,
+                                      bool execute,
+                                      unsigned *failed,
+                                      GError **error);
+
+/* The last round's plan, or NULL before the first. */
+shoalSchedPlan *shoalClusterGetPlan(shoalCluster *cluster);
 
 bool shoalClusterOpenStore(shoalCluster *cluster,
                            const char *dir,

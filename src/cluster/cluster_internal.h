@@ -144,15 +144,6 @@ void shoalClusterNoteChange(shoalCluster *cluster,
                             const unsigned char *uuid,
                             bool moved);
 
-shoalSchedSnapshot *shoalClusterSnapshot(shoalCluster *cluster);
-
-shoalSchedPlan *shoalClusterRebalance(shoalCluster *cluster,
-                                      bool execute,
-                                      unsigned *failed,
-                                      GError **error);
-
-shoalSchedPlan *shoalClusterGetPlan(shoalCluster *cluster);
-
 void shoalClusterSetSchedConfig(shoalCluster *cluster,
                                 shoalSchedConfig *config);
 

@@ -34,9 +34,60 @@ cpp_comments() {
 sched_includes() {
     grep -nE '#include\s*[<"](libvirt/|cluster|driver)' src/sched 2>/dev/null -r
 }
+# The libraries and the ones each may use (architecture review, section
+# 4); driver and admin see the cluster through cluster.h alone.
+layers='util:
+sched:
+conf:util
+store:util
+hosts:util conf
+exec:util sched
+cluster:util conf store hosts exec sched
+driver:util cluster
+admin:util cluster'
+layer_allowed() {
+    printf '%s\n' "$layers" | sed -n "s/^$1://p"
+}
 layer_includes() {
-    grep -nE '#include\s*"driver' src/cluster -r
-    grep -nE '#include\s*"cluster_[a-z]+\.h"' src/driver -r
+    # every header of src/ by the library it belongs to (generated ones
+    # are the driver's); includes of other files (config.h, system) pass
+    local lib allowed file inc owner
+    declare -A owners
+    for file in src/*/*.h; do
+        owner=${file#src/}
+        owners[${file##*/}]=${owner%%/*}
+    done
+    owners[driver_protocol.h]=driver
+    owners[driver_dispatch_procs.h]=driver
+    for lib in $(printf '%s\n' "$layers" | cut -d: -f1); do
+        allowed=" $lib $(layer_allowed "$lib") "
+        grep -nE '^#\s*include\s*"[^"]+"' src/"$lib"/*.[ch] |
+            sed -E 's/^([^:]+:[0-9]+):.*"([^"]+)".*/\1 \2/' |
+            while read -r file inc; do
+                owner=${owners[$inc]:-}
+                [ -n "$owner" ] || continue
+                if [[ $allowed != *" $owner "* ]]; then
+                    echo "$file: $lib may not include $inc ($owner)"
+                elif [ "$owner" = cluster ] && [ "$lib" != cluster ] &&
+                    [ "$inc" != cluster.h ]; then
+                    echo "$file: $lib sees the cluster through cluster.h only"
+                fi
+            done
+    done
+}
+layer_dependencies() {
+    # the project's libraries each meson.build names (dependencies and
+    # link_with) are the allowed ones
+    local lib allowed dep
+    for lib in $(printf '%s\n' "$layers" | cut -d: -f1); do
+        allowed=" $lib $(layer_allowed "$lib") "
+        for dep in $(grep -oE '\b[a-z]+_(dep|lib)\b' src/"$lib"/meson.build |
+            sed -E 's/_(dep|lib)$//' | sort -u); do
+            [[ $'\n'$layers == *$'\n'$dep:* ]] || continue
+            [[ $allowed == *" $dep "* ]] ||
+                echo "src/$lib/meson.build: $lib may not depend on $dep"
+        done
+    done
 }
 mutable_statics() {
     # file-scope statics that are not const, not functions
@@ -83,7 +134,8 @@ untranslated_errors() {
 check "sources are clang-formatted" not_formatted
 check "only /* */ comments" cpp_comments
 check "sched includes no libvirt, cluster or driver headers" sched_includes
-check "cluster never includes driver, driver only cluster.h" layer_includes
+check "each library includes only the libraries it may use" layer_includes
+check "each library's meson dependencies are only the allowed ones" layer_dependencies
 check "no mutable static variables" mutable_statics
 check "g_prefix_error() prefixes end in ': '" prefix_errors
 check "po/POTFILES lists exactly the files using _()" potfiles

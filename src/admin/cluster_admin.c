@@ -11,11 +11,10 @@
 #include <json-c/json.h>
 #include <libvirt/virterror.h>
 
-#include "cluster_internal.h"
+#include "cluster.h"
 
 #define SHOAL_CLUSTER_ADMIN_PRIV_H_ALLOW
 #include "cluster_admin_priv.h"
-#include "cluster_internal.h"
 #include "util_cleanup.h"
 #include "util_error.h"
 #include "util_log.h"

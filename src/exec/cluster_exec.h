@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "cluster_admin_types.h"
+#include "cluster_migration.h"
 #include "sched.h"
 
 /*
