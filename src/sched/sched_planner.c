@@ -78,6 +78,8 @@ typedef struct {
     shoalSchedPressure pressure; /* demand / cpus, committed / usable */
     bool cpuSource;              /* CPU pressure held over the threshold */
     bool blocked;                /* none of its domains had a move that pays */
+    bool relieve; /* overloaded when the moves began: balance=false may
+                     still move its domains */
     unsigned movesOut;           /* in flight and planned */
     unsigned movesIn;
     unsigned *movable; /* domains that may still move */
@@ -132,6 +134,15 @@ typedef struct {
     unsigned *contended; /* domains that wait for a host CPU */
     unsigned ncontended;
     unsigned nblocked; /* nodes with blocked set */
+    /* where each domain was when the moves began, and whether it may
+     * move at all: a plan moves a domain at most once, from there */
+    int *origin;
+    bool *canMove;
+    /* the domains away from their origin, in no particular order */
+    unsigned *moved;
+    int *movedAt; /* index in moved, or -1 */
+    unsigned nmoved;
+    guint64 evaluations; /* of the search, against config->searchBudget */
 } planner;
 
 typedef struct {
@@ -179,6 +190,10 @@ plannerFree(planner *p)
     g_free(p->sources);
     g_free(p->mark);
     g_free(p->contended);
+    g_free(p->origin);
+    g_free(p->canMove);
+    g_free(p->moved);
+    g_free(p->movedAt);
     if (p->plan)
         shoalSchedPlanUnref(p->plan);
     g_free(p);
@@ -752,6 +767,78 @@ plannerMoveInit(const planner *p, unsigned di, plannerMove *m)
 }
 
 /*
+ * Whether domain @d, now on @from, may go to @to: the hard limits on the
+ * destination as it is now (with the pressures @cpu and @memory it would
+ * have), pins, groups and the tabu host. A domain may always go back to
+ * where it was when the moves began, limits and groups permitting.
+ */
+static bool
+plannerAllows(const planner *p,
+              unsigned di,
+              unsigned from,
+              unsigned to,
+              double *cpu,
+              double *memory)
+{
+    const shoalSchedConfig *config = p->config;
+    const plannerDomain *d = &p->domains[di];
+    const plannerNode *t = &p->nodes[to];
+    bool home = p->origin && p->origin[di] == (int) to;
+
+    if (to == from || !t->scored)
+        return false;
+    if (!home && ((int) to == d->tabu ||
+                  (config->maxPerDestination &&
+                   t->movesIn >= config->maxPerDestination)))
+        return false;
+    if (t->committedKiB + t->outgoingKiB + d->memoryKiB > t->memoryLimitKiB ||
+        t->vcpus + d->vcpus > t->vcpuLimit)
+        return false;
+    *cpu = (t->demand + d->demand) * t->perCpu;
+    *memory = (t->committedKiB + d->memoryKiB) * t->perKiB;
+    if ((d->demand > 0 &&
+         *cpu + t->reservedCores * t->perCpu > config->cpuThreshold) ||
+        *memory > config->memoryThreshold)
+        return false;
+    if (d->pins && !home) {
+        unsigned i;
+        bool ok = false;
+
+        for (i = 0; i < d->npins && !ok; i++)
+            ok = d->pins[i] == (int) to;
+        if (!ok)
+            return false;
+    }
+    if ((d->naffinity || d->nanti) && !plannerGroupsAllow(p, d, from, to))
+        return false;
+    return true;
+}
+
+/* The score after move @m to @to, whose pressures would be @cpu and
+ * @memory, as shoalSchedPressureSpreadScore() computes it. O(1). */
+static double
+plannerScoreWith(const planner *p,
+                 const plannerMove *m,
+                 unsigned to,
+                 double cpu,
+                 double memory)
+{
+    const plannerNode *t = &p->nodes[to];
+    double sum;
+    double ssdCpu;
+    double ssdMemory;
+
+    sum = m->cpuSum - t->pressure.cpu + cpu;
+    ssdCpu = m->cpuSquares - t->pressure.cpu * t->pressure.cpu + cpu * cpu -
+             sum * sum / p->spread.count;
+    sum = m->memorySum - t->pressure.memory + memory;
+    ssdMemory = m->memorySquares - t->pressure.memory * t->pressure.memory +
+                memory * memory - sum * sum / p->spread.count;
+    return p->spread.cpuWeight * (ssdCpu > 0 ? ssdCpu : 0) +
+           p->spread.memoryWeight * (ssdMemory > 0 ? ssdMemory : 0);
+}
+
+/*
  * Scores move @m to @to into @c, if allowed and if it pays. The hot
  * path: O(1) apart from pins and groups.
  */
@@ -762,51 +849,14 @@ plannerEvaluate(const planner *p,
                 plannerCandidate *c)
 {
     const shoalSchedConfig *config = p->config;
-    const plannerDomain *d = &p->domains[m->domain];
-    const plannerNode *t = &p->nodes[to];
     double cpu;
     double memory;
-    double sum;
-    double ssdCpu;
-    double ssdMemory;
     double after;
     double gain;
 
-    if (to == m->from || !t->scored || (int) to == d->tabu)
+    if (!plannerAllows(p, m->domain, m->from, to, &cpu, &memory))
         return false;
-    if (config->maxPerDestination && t->movesIn >= config->maxPerDestination)
-        return false;
-    if (t->committedKiB + t->outgoingKiB + d->memoryKiB > t->memoryLimitKiB ||
-        t->vcpus + d->vcpus > t->vcpuLimit)
-        return false;
-    cpu = (t->demand + d->demand) * t->perCpu;
-    memory = (t->committedKiB + d->memoryKiB) * t->perKiB;
-    if ((d->demand > 0 &&
-         cpu + t->reservedCores * t->perCpu > config->cpuThreshold) ||
-        memory > config->memoryThreshold)
-        return false;
-    if (d->pins) {
-        unsigned i;
-        bool ok = false;
-
-        for (i = 0; i < d->npins && !ok; i++)
-            ok = d->pins[i] == (int) to;
-        if (!ok)
-            return false;
-    }
-    if ((d->naffinity || d->nanti) && !plannerGroupsAllow(p, d, m->from, to))
-        return false;
-
-    /* the spread's score with both hosts changed, as
-     * shoalSchedPressureSpreadScore() computes it */
-    sum = m->cpuSum - t->pressure.cpu + cpu;
-    ssdCpu = m->cpuSquares - t->pressure.cpu * t->pressure.cpu + cpu * cpu -
-             sum * sum / p->spread.count;
-    sum = m->memorySum - t->pressure.memory + memory;
-    ssdMemory = m->memorySquares - t->pressure.memory * t->pressure.memory +
-                memory * memory - sum * sum / p->spread.count;
-    after = p->spread.cpuWeight * (ssdCpu > 0 ? ssdCpu : 0) +
-            p->spread.memoryWeight * (ssdMemory > 0 ? ssdMemory : 0);
+    after = plannerScoreWith(p, m, to, cpu, memory);
     gain = p->score - after;
     if (!(gain > 0) || gain < config->minGain || gain < m->cost)
         return false;
@@ -1132,6 +1182,99 @@ plannerMoveReason(const planner *p,
                            from, sb->cpu, sb->memory, to, tb->cpu, tb->memory);
 }
 
+static void
+plannerMovedAdd(planner *p, unsigned di)
+{
+    p->movedAt[di] = (int) p->nmoved;
+    p->moved[p->nmoved++] = di;
+}
+
+static void
+plannerMovedRemove(planner *p, unsigned di)
+{
+    unsigned at = (unsigned) p->movedAt[di];
+    unsigned last = p->moved[--p->nmoved];
+
+    p->moved[at] = last;
+    p->movedAt[last] = (int) at;
+    p->movedAt[di] = -1;
+}
+
+/*
+ * Puts domain @di on node @to, whether allowed or not (the caller
+ * checked, or restores a state it had), and keeps every aggregate, the
+ * groups, the spread, the counts of moves and the movable lists right.
+ */
+static void
+plannerRelocate(planner *p, unsigned di, unsigned to)
+{
+    plannerDomain *d = &p->domains[di];
+    unsigned from = (unsigned) d->node;
+    plannerNode *s = &p->nodes[from];
+    plannerNode *t = &p->nodes[to];
+    plannerNode *o = &p->nodes[p->origin[di]];
+    shoalSchedPressure sb = plannerPressure(s);
+    shoalSchedPressure tb = plannerPressure(t);
+    shoalSchedPressure sa;
+    shoalSchedPressure ta;
+    double actual =
+        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
+    unsigned i;
+
+    if ((int) from == p->origin[di]) {
+        if (d->movable)
+            plannerRemoveMovable(p, di);
+        o->movesOut++;
+        if (p->movesLeft != G_MAXUINT)
+            p->movesLeft--;
+        plannerMovedAdd(p, di);
+    } else {
+        s->movesIn--;
+    }
+    s->demand -= d->demand;
+    s->committedKiB -= d->memoryKiB;
+    s->vcpus -= d->vcpus;
+    s->actualKiB -= actual;
+    t->demand += d->demand;
+    t->committedKiB += d->memoryKiB;
+    t->vcpus += d->vcpus;
+    t->actualKiB += actual;
+    for (i = 0; i < d->naffinity; i++) {
+        plannerGroup *g =
+            &g_array_index(p->affinityGroups, plannerGroup, d->affinity[i]);
+
+        plannerGroupChange(g, from, -1);
+        plannerGroupChange(g, to, +1);
+    }
+    for (i = 0; i < d->nanti; i++) {
+        plannerGroup *g =
+            &g_array_index(p->antiGroups, plannerGroup, d->anti[i]);
+
+        plannerGroupChange(g, from, -1);
+        plannerGroupChange(g, to, +1);
+    }
+    d->node = (int) to;
+    if ((int) to == p->origin[di]) {
+        o->movesOut--;
+        if (p->movesLeft != G_MAXUINT)
+            p->movesLeft++;
+        plannerMovedRemove(p, di);
+        if (p->canMove[di]) {
+            d->movable = true;
+            plannerAddMovable(p, di);
+        }
+    } else {
+        t->movesIn++;
+    }
+    plannerNodeRefresh(s);
+    plannerNodeRefresh(t);
+    sa = plannerPressure(s);
+    ta = plannerPressure(t);
+    shoalSchedPressureSpreadReplace(&p->spread, &sb, &sa);
+    shoalSchedPressureSpreadReplace(&p->spread, &tb, &ta);
+    p->score = shoalSchedPressureSpreadScore(&p->spread);
+}
+
 /* Applies candidate @c to the state and appends its step. */
 static void
 plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
@@ -1144,10 +1287,7 @@ plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
         shoalSchedStepNew(SHOAL_SCHED_ACTION_MIGRATE, name);
     shoalSchedPressure sb = plannerPressure(s);
     shoalSchedPressure tb = plannerPressure(t);
-    shoalSchedPressure sa;
-    shoalSchedPressure ta;
     const char *rule = NULL;
-    unsigned i;
 
     step->reason = plannerMoveReason(p, c, kind, &sb, &tb, &rule);
     step->rule = g_strdup(rule);
@@ -1162,48 +1302,12 @@ plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
     step->cost = c->cost;
     step->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
 
-    plannerRemoveMovable(p, c->domain);
-    s->demand -= d->demand;
-    s->committedKiB -= d->memoryKiB;
-    s->vcpus -= d->vcpus;
-    s->actualKiB -=
-        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
-    s->movesOut++;
-    t->demand += d->demand;
-    t->committedKiB += d->memoryKiB;
-    t->vcpus += d->vcpus;
-    t->actualKiB +=
-        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
-    t->movesIn++;
-    for (i = 0; i < d->naffinity; i++) {
-        plannerGroup *g =
-            &g_array_index(p->affinityGroups, plannerGroup, d->affinity[i]);
-
-        plannerGroupChange(g, c->from, -1);
-        plannerGroupChange(g, c->to, +1);
-    }
-    for (i = 0; i < d->nanti; i++) {
-        plannerGroup *g =
-            &g_array_index(p->antiGroups, plannerGroup, d->anti[i]);
-
-        plannerGroupChange(g, c->from, -1);
-        plannerGroupChange(g, c->to, +1);
-    }
-    d->node = (int) c->to;
-    plannerNodeRefresh(s);
-    plannerNodeRefresh(t);
-    sa = plannerPressure(s);
-    ta = plannerPressure(t);
-    shoalSchedPressureSpreadReplace(&p->spread, &sb, &sa);
-    shoalSchedPressureSpreadReplace(&p->spread, &tb, &ta);
-    p->score = shoalSchedPressureSpreadScore(&p->spread);
-    if (p->movesLeft != G_MAXUINT)
-        p->movesLeft--;
+    plannerRelocate(p, c->domain, c->to);
 
     step->fromBefore = sb;
-    step->fromAfter = sa;
+    step->fromAfter = plannerPressure(s);
     step->toBefore = tb;
-    step->toAfter = ta;
+    step->toAfter = plannerPressure(t);
     step->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
     shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_ON_HOST, name,
                                   s->node->name, 0);
@@ -1246,6 +1350,26 @@ plannerNoteLimit(planner *p, bool balance)
     }
 }
 
+/* Where each domain starts, which may move, which hosts to relieve. */
+static void
+plannerMovesBegin(planner *p)
+{
+    size_t i;
+
+    p->origin = g_new(int, p->ndomains + 1);
+    p->canMove = g_new0(bool, p->ndomains + 1);
+    p->moved = g_new(unsigned, p->ndomains + 1);
+    p->movedAt = g_new(int, p->ndomains + 1);
+    for (i = 0; i < p->ndomains; i++) {
+        p->origin[i] = p->domains[i].node;
+        p->canMove[i] = p->domains[i].movable;
+        p->movedAt[i] = -1;
+    }
+    for (i = 0; i < p->nnodes; i++)
+        p->nodes[i].relieve =
+            plannerPressureKind(p, &p->nodes[i]) != PLANNER_SOURCE_NONE;
+}
+
 /*
  * Pressure moves first, then balancing moves. Once no pressure move pays,
  * none will later: balancing moves only load hosts below the thresholds,
@@ -1271,6 +1395,430 @@ plannerMoves(planner *p)
     }
     if (p->movesLeft == 0)
         plannerNoteLimit(p, p->config->balance);
+}
+
+/* ---- the search after the greedy plan ---------------------------------- */
+
+/*
+ * The greedy descent moves each domain at most once, never exchanges
+ * two, and ends with a tail of small moves that each just pay. The
+ * search starts from its result and looks for a placement at least as
+ * balanced (a score no higher than the greedy one: the target) with
+ * fewer moves:
+ *
+ * - descend: lower the score without adding a move, by sending a moved
+ *   domain elsewhere or home, or home while another domain moves instead
+ *   (an exchange of which domain moves);
+ * - drop: send a moved domain home while the score stays on target;
+ * - drop and repair: send one home, descend, and keep the result only if
+ *   it is back on target.
+ *
+ * Every placement it tries breaks no hard limit as a final state, and
+ * counts against config->searchBudget: a count, so that one snapshot
+ * gives one plan on any machine. The placement found is then turned into
+ * steps by plannerReplay(): in an order where each step breaks no limit
+ * in the state it meets and pays on its own, so that live execution never
+ * overloads a host half-way and a plan cut short is still good. If no
+ * such order exists, the greedy plan stands.
+ */
+
+/* the smallest fall in the score that counts as one */
+#define PLANNER_EPSILON 1e-9
+
+typedef struct {
+    unsigned domain;
+    unsigned to;
+} plannerPlace;
+
+/* A change of the search: @home (if >= 0) goes home, then @domain to @to. */
+typedef struct {
+    bool found;
+    double score;
+    int home;
+    unsigned domain;
+    unsigned to;
+} plannerChange;
+
+static bool
+plannerSpent(const planner *p)
+{
+    return p->evaluations >= p->config->searchBudget;
+}
+
+static int
+plannerComparePlaces(const void *a, const void *b)
+{
+    const plannerPlace *x = a;
+    const plannerPlace *y = b;
+
+    return (x->domain > y->domain) - (x->domain < y->domain);
+}
+
+/* Returns: the moved domains and where they are, by domain index. */
+static plannerPlace *
+plannerSave(const planner *p, unsigned *n)
+{
+    plannerPlace *places = g_new(plannerPlace, p->nmoved + 1);
+    unsigned i;
+
+    for (i = 0; i < p->nmoved; i++) {
+        places[i].domain = p->moved[i];
+        places[i].to = (unsigned) p->domains[p->moved[i]].node;
+    }
+    qsort(places, p->nmoved, sizeof(*places), plannerComparePlaces);
+    *n = p->nmoved;
+    return places;
+}
+
+/* Sends every domain home, then @places (a saved, valid placement). */
+static void
+plannerRestore(planner *p, const plannerPlace *places, unsigned n)
+{
+    unsigned i;
+
+    while (p->nmoved > 0) {
+        unsigned di = p->moved[p->nmoved - 1];
+
+        plannerRelocate(p, di, (unsigned) p->origin[di]);
+    }
+    for (i = 0; i < n; i++)
+        plannerRelocate(p, places[i].domain, places[i].to);
+}
+
+/* The spread again from the hosts, without the rounding that many
+ * changes back and forth leave in its sums. */
+static void
+plannerSpreadRecompute(planner *p)
+{
+    size_t i;
+
+    shoalSchedPressureSpreadInit(&p->spread, p->config);
+    for (i = 0; i < p->nnodes; i++) {
+        if (p->nodes[i].scored)
+            shoalSchedPressureSpreadAdd(&p->spread, &p->nodes[i].pressure);
+    }
+    p->score = shoalSchedPressureSpreadScore(&p->spread);
+}
+
+static void
+plannerTryTo(planner *p,
+             const plannerMove *m,
+             unsigned to,
+             int home,
+             plannerChange *best)
+{
+    double cpu;
+    double memory;
+    double score;
+
+    p->evaluations++;
+    if (!plannerAllows(p, m->domain, m->from, to, &cpu, &memory))
+        return;
+    score = plannerScoreWith(p, m, to, cpu, memory);
+    if (!(score < best->score))
+        return;
+    best->found = true;
+    best->score = score;
+    best->home = home;
+    best->domain = m->domain;
+    best->to = to;
+}
+
+/* Domain @di against its home, its pins or the destination list. */
+static void
+plannerTryDomain(planner *p, unsigned di, int home, plannerChange *best)
+{
+    const plannerDomain *d = &p->domains[di];
+    plannerMove m;
+    unsigned i;
+
+    plannerMoveInit(p, di, &m);
+    if (d->node != p->origin[di])
+        plannerTryTo(p, &m, (unsigned) p->origin[di], home, best);
+    if (d->pins) {
+        for (i = 0; i < d->npins; i++)
+            plannerTryTo(p, &m, (unsigned) d->pins[i], home, best);
+        return;
+    }
+    for (i = 0; i < p->ndests; i++)
+        plannerTryTo(p, &m, p->dests[i], home, best);
+}
+
+/* Moved domain @u home, and each domain of the source list instead. */
+static void
+plannerTryExchange(planner *p, unsigned u, plannerChange *best)
+{
+    unsigned at = (unsigned) p->domains[u].node;
+    unsigned home = (unsigned) p->origin[u];
+    double cpu;
+    double memory;
+    unsigned i;
+    unsigned j;
+
+    p->evaluations++;
+    if (!plannerAllows(p, u, at, home, &cpu, &memory))
+        return;
+    plannerRelocate(p, u, home);
+    for (i = 0; i < p->nsources; i++) {
+        const plannerNode *n = &p->nodes[p->sources[i]];
+
+        for (j = 0; j < n->nmovable; j++) {
+            unsigned w = n->movable[j];
+
+            if (w == u || (!p->config->balance && !n->relieve &&
+                           !p->domains[w].contended))
+                continue;
+            plannerTryDomain(p, w, (int) u, best);
+        }
+    }
+    plannerRelocate(p, u, at);
+}
+
+/*
+ * Lowers the score as far as it goes without adding a move, the best
+ * change first. Returns: whether anything changed.
+ */
+static bool
+plannerDescend(planner *p)
+{
+    bool any = false;
+
+    while (!plannerSpent(p)) {
+        plannerChange best = { false, p->score - PLANNER_EPSILON, -1, 0, 0 };
+        unsigned k;
+
+        plannerShortLists(p, PLANNER_TOP * 4, false);
+        for (k = 0; k < p->nmoved && !plannerSpent(p); k++) {
+            unsigned u = p->moved[k];
+
+            plannerTryDomain(p, u, -1, &best);
+            plannerTryExchange(p, u, &best);
+        }
+        if (!best.found)
+            break;
+        if (best.home >= 0)
+            plannerRelocate(p, (unsigned) best.home,
+                            (unsigned) p->origin[best.home]);
+        plannerRelocate(p, best.domain, best.to);
+        any = true;
+    }
+    return any;
+}
+
+/* Sends home the moved domain that costs the least balance, while the
+ * score stays within @target. Returns: whether any went home. */
+static bool
+plannerDrop(planner *p, double target)
+{
+    bool any = false;
+
+    while (p->nmoved > 0) {
+        plannerChange best = { false, INFINITY, -1, 0, 0 };
+        unsigned k;
+
+        for (k = 0; k < p->nmoved; k++) {
+            unsigned u = p->moved[k];
+            plannerMove m;
+
+            plannerMoveInit(p, u, &m);
+            plannerTryTo(p, &m, (unsigned) p->origin[u], -1, &best);
+        }
+        if (!best.found || !(best.score <= target))
+            break;
+        plannerRelocate(p, best.domain, best.to);
+        any = true;
+    }
+    return any;
+}
+
+typedef struct {
+    unsigned domain;
+    double score;
+} plannerLoss;
+
+static int
+plannerCompareLosses(const void *a, const void *b)
+{
+    const plannerLoss *x = a;
+    const plannerLoss *y = b;
+
+    if (x->score != y->score)
+        return x->score < y->score ? -1 : 1;
+    return (x->domain > y->domain) - (x->domain < y->domain);
+}
+
+/*
+ * Sends home one moved domain, the cheapest first, descends, and keeps
+ * the first result back within @target. Returns: whether one was kept.
+ */
+static bool
+plannerDropRepair(planner *p, double target)
+{
+    g_autofree plannerLoss *order = g_new(plannerLoss, p->nmoved + 1);
+    unsigned n = 0;
+    unsigned k;
+
+    for (k = 0; k < p->nmoved; k++) {
+        plannerChange home = { false, INFINITY, -1, 0, 0 };
+        unsigned u = p->moved[k];
+        plannerMove m;
+
+        plannerMoveInit(p, u, &m);
+        plannerTryTo(p, &m, (unsigned) p->origin[u], -1, &home);
+        if (home.found) {
+            order[n].domain = u;
+            order[n++].score = home.score;
+        }
+    }
+    qsort(order, n, sizeof(*order), plannerCompareLosses);
+    for (k = 0; k < n && !plannerSpent(p); k++) {
+        unsigned saved = 0;
+        g_autofree plannerPlace *places = plannerSave(p, &saved);
+        unsigned u = order[k].domain;
+
+        plannerRelocate(p, u, (unsigned) p->origin[u]);
+        plannerDescend(p);
+        if (p->score <= target)
+            return true;
+        plannerRestore(p, places, saved);
+    }
+    return false;
+}
+
+static void
+plannerRefine(planner *p)
+{
+    double target = p->score;
+
+    plannerUnblock(p);
+    plannerDescend(p);
+    while (!plannerSpent(p)) {
+        if (plannerDrop(p, target)) {
+            plannerDescend(p);
+            continue;
+        }
+        if (!plannerDropRepair(p, target))
+            break;
+    }
+}
+
+/*
+ * Plans the moves to @places again, from the state before any move:
+ * pressure moves (from an overloaded host, or of a domain that waits for
+ * a host CPU) first, then the rest, each time the one that pays most of
+ * those that break no limit now and pay now.
+ * Returns: whether every move found its turn.
+ */
+static bool
+plannerReplay(planner *p, const plannerPlace *places, unsigned n)
+{
+    g_autofree bool *done = g_new0(bool, n + 1);
+    unsigned left = n;
+    unsigned i;
+
+    while (left > 0) {
+        plannerCandidate best = { 0 };
+        bool bestFirst = false;
+        unsigned at = 0;
+
+        for (i = 0; i < n; i++) {
+            const plannerDomain *d = &p->domains[places[i].domain];
+            plannerCandidate c;
+            plannerMove m;
+            bool first;
+
+            if (done[i])
+                continue;
+            plannerMoveInit(p, places[i].domain, &m);
+            if (!plannerEvaluate(p, &m, places[i].to, &c))
+                continue;
+            first = d->contended || plannerPressureKind(p, &p->nodes[m.from]) !=
+                                        PLANNER_SOURCE_NONE;
+            if (best.found && (bestFirst > first ||
+                               (bestFirst == first && !(c.net > best.net))))
+                continue;
+            best = c;
+            bestFirst = first;
+            at = i;
+        }
+        if (!best.found)
+            return false;
+        plannerApply(p, &best,
+                     plannerPressureKind(p, &p->nodes[best.from]));
+        done[at] = true;
+        left--;
+    }
+    return true;
+}
+
+/* The plan's totals, to take steps out and put them back bit for bit. */
+typedef struct {
+    guint len;
+    unsigned moves;
+    unsigned long long memoryMovedKiB;
+    double predictedSeconds;
+} plannerMark;
+
+static void
+plannerMarkSet(const planner *p, plannerMark *mark)
+{
+    mark->len = p->plan->steps->len;
+    mark->moves = p->plan->moves;
+    mark->memoryMovedKiB = p->plan->memoryMovedKiB;
+    mark->predictedSeconds = p->plan->predictedSeconds;
+}
+
+/* Returns: (transfer full): the steps after @mark, taken off the plan. */
+static GPtrArray *
+plannerTakeSteps(planner *p, const plannerMark *mark)
+{
+    GPtrArray *steps =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalSchedStepFree);
+
+    while (p->plan->steps->len > mark->len)
+        g_ptr_array_add(steps,
+                        g_ptr_array_steal_index(p->plan->steps, mark->len));
+    p->plan->moves = mark->moves;
+    p->plan->memoryMovedKiB = mark->memoryMovedKiB;
+    p->plan->predictedSeconds = mark->predictedSeconds;
+    return steps;
+}
+
+/*
+ * After the greedy moves, which appended their steps after @mark: the
+ * search, and the steps of what it found in their place if they can be
+ * ordered.
+ */
+static void
+plannerImprove(planner *p, const plannerMark *mark)
+{
+    g_autofree plannerPlace *greedy = NULL;
+    g_autofree plannerPlace *found = NULL;
+    g_autoptr(GPtrArray) steps = NULL;
+    g_autoptr(GPtrArray) failed = NULL;
+    unsigned ngreedy = 0;
+    unsigned nfound = 0;
+
+    if (p->config->searchBudget == 0 || p->nmoved == 0)
+        return;
+    greedy = plannerSave(p, &ngreedy);
+    plannerRefine(p);
+    found = plannerSave(p, &nfound);
+    if (nfound == ngreedy &&
+        memcmp(found, greedy, nfound * sizeof(*found)) == 0) {
+        plannerSpreadRecompute(p);
+        return;
+    }
+    steps = plannerTakeSteps(p, mark);
+    plannerRestore(p, NULL, 0);
+    plannerSpreadRecompute(p);
+    if (plannerReplay(p, found, nfound))
+        return;
+    failed = plannerTakeSteps(p, mark);
+    plannerRestore(p, greedy, ngreedy);
+    plannerSpreadRecompute(p);
+    while (steps->len > 0)
+        shoalSchedPlanAppendStep(p->plan, g_ptr_array_steal_index(steps, 0));
 }
 
 /* Notes for hosts that stay overloaded after the plan. */
@@ -1315,6 +1863,7 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     g_autoptr(planner) p = g_new0(planner, 1);
     g_autoptr(shoalSchedPressureReport) report = NULL;
     g_autoptr(GHashTable) nodeIndex = g_hash_table_new(g_str_hash, g_str_equal);
+    plannerMark mark;
     size_t i;
 
     if (!shoalSchedConfigValidate(config, error))
@@ -1344,7 +1893,10 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
 
     p->plan->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
     plannerInPlace(p);
+    plannerMovesBegin(p);
+    plannerMarkSet(p, &mark);
     plannerMoves(p);
+    plannerImprove(p, &mark);
     plannerNoteOverloaded(p);
     p->plan->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
     return g_steal_pointer(&p->plan);
