@@ -78,9 +78,9 @@ typedef struct {
     shoalSchedPressure pressure; /* demand / cpus, committed / usable */
     bool cpuSource;              /* CPU pressure held over the threshold */
     bool blocked;                /* none of its domains had a move that pays */
-    bool relieve; /* overloaded when the moves began: balance=false may
+    bool relieve;      /* overloaded when the moves began: balance=false may
                      still move its domains */
-    unsigned movesOut;           /* in flight and planned */
+    unsigned movesOut; /* in flight and planned */
     unsigned movesIn;
     unsigned *movable; /* domains that may still move */
     unsigned nmovable;
@@ -143,6 +143,18 @@ typedef struct {
     int *movedAt; /* index in moved, or -1 */
     unsigned nmoved;
     guint64 evaluations; /* of the search, against config->searchBudget */
+    /* the search's bands: the lowest and highest pressures of the greedy
+     * result, and how far the hosts are outside them in all */
+    bool banded;
+    shoalSchedPressure low;
+    shoalSchedPressure high;
+    double excess;
+    double movedKiB; /* memory of the domains away from their origin */
+    /* the search minimises the memory moved (then the score, which must
+     * stay within scoreCap) instead of the score */
+    bool lighten;
+    double scoreCap;
+    bool searching; /* in plannerRefine() */
 } planner;
 
 typedef struct {
@@ -743,6 +755,7 @@ typedef struct {
     double cpuSquares;
     double memorySum;
     double memorySquares;
+    shoalSchedPressure source; /* the source's pressures without it */
 } plannerMove;
 
 static void
@@ -764,6 +777,8 @@ plannerMoveInit(const planner *p, unsigned di, plannerMove *m)
     m->memorySquares = p->spread.memorySquares -
                        s->pressure.memory * s->pressure.memory +
                        memory * memory;
+    m->source.cpu = cpu;
+    m->source.memory = memory;
 }
 
 /*
@@ -787,9 +802,16 @@ plannerAllows(const planner *p,
 
     if (to == from || !t->scored)
         return false;
-    if (!home && ((int) to == d->tabu ||
-                  (config->maxPerDestination &&
-                   t->movesIn >= config->maxPerDestination)))
+    /* the search's new moves keep the limits per round, hour and source
+     * that the greedy descent keeps by where it looks */
+    if (p->searching && !home && p->origin[di] == (int) from &&
+        (p->movesLeft == 0 ||
+         (config->maxPerSource &&
+          p->nodes[from].movesOut >= config->maxPerSource)))
+        return false;
+    if (!home &&
+        ((int) to == d->tabu || (config->maxPerDestination &&
+                                 t->movesIn >= config->maxPerDestination)))
         return false;
     if (t->committedKiB + t->outgoingKiB + d->memoryKiB > t->memoryLimitKiB ||
         t->vcpus + d->vcpus > t->vcpuLimit)
@@ -1182,6 +1204,15 @@ plannerMoveReason(const planner *p,
                            from, sb->cpu, sb->memory, to, tb->cpu, tb->memory);
 }
 
+/* How far pressures @pr lie outside the search's bands. */
+static double
+plannerExcess(const planner *p, const shoalSchedPressure *pr)
+{
+    return MAX(pr->cpu - p->high.cpu, 0) + MAX(p->low.cpu - pr->cpu, 0) +
+           MAX(pr->memory - p->high.memory, 0) +
+           MAX(p->low.memory - pr->memory, 0);
+}
+
 static void
 plannerMovedAdd(planner *p, unsigned di)
 {
@@ -1228,6 +1259,7 @@ plannerRelocate(planner *p, unsigned di, unsigned to)
         if (p->movesLeft != G_MAXUINT)
             p->movesLeft--;
         plannerMovedAdd(p, di);
+        p->movedKiB += d->memoryKiB;
     } else {
         s->movesIn--;
     }
@@ -1259,6 +1291,7 @@ plannerRelocate(planner *p, unsigned di, unsigned to)
         if (p->movesLeft != G_MAXUINT)
             p->movesLeft++;
         plannerMovedRemove(p, di);
+        p->movedKiB -= d->memoryKiB;
         if (p->canMove[di]) {
             d->movable = true;
             plannerAddMovable(p, di);
@@ -1273,6 +1306,9 @@ plannerRelocate(planner *p, unsigned di, unsigned to)
     shoalSchedPressureSpreadReplace(&p->spread, &sb, &sa);
     shoalSchedPressureSpreadReplace(&p->spread, &tb, &ta);
     p->score = shoalSchedPressureSpreadScore(&p->spread);
+    if (p->banded)
+        p->excess += plannerExcess(p, &sa) + plannerExcess(p, &ta) -
+                     plannerExcess(p, &sb) - plannerExcess(p, &tb);
 }
 
 /* Applies candidate @c to the state and appends its step. */
@@ -1402,24 +1438,33 @@ plannerMoves(planner *p)
 /*
  * The greedy descent moves each domain at most once, never exchanges
  * two, and ends with a tail of small moves that each just pay. The
- * search starts from its result and looks for a placement at least as
- * balanced (a score no higher than the greedy one: the target) with
- * fewer moves:
+ * search after it keeps the balance the greedy plan promises, as bands:
+ * every host's CPU and memory pressure between the lowest and the highest
+ * of the greedy result (the hosts' total distance outside them is the
+ * excess), and looks for fewer moves, then a lower busiest host, then
+ * less memory moved:
  *
- * - descend: lower the score without adding a move, by sending a moved
- *   domain elsewhere or home, or home while another domain moves instead
- *   (an exchange of which domain moves);
- * - drop: send a moved domain home while the score stays on target;
- * - drop and repair: send one home, descend, and keep the result only if
- *   it is back on target.
+ * - reach: the targets first, the moves second: from the state before
+ *   any move, the move that cuts the excess most, until it is zero, if
+ *   that takes fewer moves than the plan has;
+ * - descend: lower the excess, then the score, without adding a move, by
+ *   sending a moved domain elsewhere or home, or home while another
+ *   domain moves instead (an exchange of which domain moves);
+ * - drop: send a moved domain home while the hosts stay within the bands;
+ *   drop and repair: send one home, descend, keep it if back within;
+ * - tighten: lower the upper bands below the busiest host in steps, while
+ *   descend or reach get back within them with no more moves;
+ * - lighten: descend on the memory moved instead of the score, the score
+ *   no higher than the greedy one (or the search's, if higher).
  *
  * Every placement it tries breaks no hard limit as a final state, and
- * counts against config->searchBudget: a count, so that one snapshot
- * gives one plan on any machine. The placement found is then turned into
- * steps by plannerReplay(): in an order where each step breaks no limit
- * in the state it meets and pays on its own, so that live execution never
- * overloads a host half-way and a plan cut short is still good. If no
- * such order exists, the greedy plan stands.
+ * every candidate counts against config->searchBudget: a count, so that
+ * one snapshot gives one plan on any machine. A placement is kept only if
+ * plannerReplay() finds an order for its moves in which each breaks no
+ * limit in the state it meets and lowers the score (pressure moves first,
+ * then those that pay on their own), so that live execution never
+ * overloads a host half-way; and the moves must pay together, minGain
+ * each and their cost. Otherwise the greedy plan stands.
  */
 
 /* the smallest fall in the score that counts as one */
@@ -1430,9 +1475,12 @@ typedef struct {
     unsigned to;
 } plannerPlace;
 
-/* A change of the search: @home (if >= 0) goes home, then @domain to @to. */
+/* A change of the search: @home (if >= 0) goes home, then @domain to @to;
+ * the hosts' excess over the bands and the score after it. */
 typedef struct {
     bool found;
+    double excess;
+    double movedKiB;
     double score;
     int home;
     unsigned domain;
@@ -1500,6 +1548,15 @@ plannerSpreadRecompute(planner *p)
     p->score = shoalSchedPressureSpreadScore(&p->spread);
 }
 
+/* Within the bands: a little rounding aside, no excess. */
+#define PLANNER_EXCESS_TOLERANCE 1e-12
+
+static bool
+plannerWithinBands(const planner *p)
+{
+    return p->excess <= PLANNER_EXCESS_TOLERANCE;
+}
+
 static void
 plannerTryTo(planner *p,
              const plannerMove *m,
@@ -1510,14 +1567,38 @@ plannerTryTo(planner *p,
     double cpu;
     double memory;
     double score;
+    double excess = p->excess;
+    double moved = p->movedKiB;
+    const plannerDomain *d = &p->domains[m->domain];
 
     p->evaluations++;
     if (!plannerAllows(p, m->domain, m->from, to, &cpu, &memory))
         return;
     score = plannerScoreWith(p, m, to, cpu, memory);
-    if (!(score < best->score))
+    if (p->banded) {
+        shoalSchedPressure ta = { cpu, memory };
+
+        excess += plannerExcess(p, &m->source) + plannerExcess(p, &ta) -
+                  plannerExcess(p, &p->nodes[m->from].pressure) -
+                  plannerExcess(p, &p->nodes[to].pressure);
+    }
+    if (d->node == p->origin[m->domain])
+        moved += d->memoryKiB;
+    else if ((int) to == p->origin[m->domain])
+        moved -= d->memoryKiB;
+    /* the excess first, then (to lighten) the memory moved, then the
+     * score */
+    if (excess > best->excess + PLANNER_EXCESS_TOLERANCE)
         return;
+    if (excess >= best->excess - PLANNER_EXCESS_TOLERANCE) {
+        if (p->lighten && (score > p->scoreCap || moved > best->movedKiB))
+            return;
+        if ((!p->lighten || moved == best->movedKiB) && !(score < best->score))
+            return;
+    }
     best->found = true;
+    best->excess = excess;
+    best->movedKiB = moved;
     best->score = score;
     best->home = home;
     best->domain = m->domain;
@@ -1584,7 +1665,9 @@ plannerDescend(planner *p)
     bool any = false;
 
     while (!plannerSpent(p)) {
-        plannerChange best = { false, p->score - PLANNER_EPSILON, -1, 0, 0 };
+        plannerChange best = {
+            false, p->excess, p->movedKiB, p->score - PLANNER_EPSILON, -1, 0, 0
+        };
         unsigned k;
 
         plannerShortLists(p, PLANNER_TOP * 4, false);
@@ -1606,14 +1689,14 @@ plannerDescend(planner *p)
 }
 
 /* Sends home the moved domain that costs the least balance, while the
- * score stays within @target. Returns: whether any went home. */
+ * hosts stay within the bands. Returns: whether any went home. */
 static bool
-plannerDrop(planner *p, double target)
+plannerDrop(planner *p)
 {
     bool any = false;
 
     while (p->nmoved > 0) {
-        plannerChange best = { false, INFINITY, -1, 0, 0 };
+        plannerChange best = { false, INFINITY, INFINITY, INFINITY, -1, 0, 0 };
         unsigned k;
 
         for (k = 0; k < p->nmoved; k++) {
@@ -1623,7 +1706,7 @@ plannerDrop(planner *p, double target)
             plannerMoveInit(p, u, &m);
             plannerTryTo(p, &m, (unsigned) p->origin[u], -1, &best);
         }
-        if (!best.found || !(best.score <= target))
+        if (!best.found || best.excess > PLANNER_EXCESS_TOLERANCE)
             break;
         plannerRelocate(p, best.domain, best.to);
         any = true;
@@ -1649,17 +1732,17 @@ plannerCompareLosses(const void *a, const void *b)
 
 /*
  * Sends home one moved domain, the cheapest first, descends, and keeps
- * the first result back within @target. Returns: whether one was kept.
+ * the first result back within the bands. Returns: whether one was kept.
  */
 static bool
-plannerDropRepair(planner *p, double target)
+plannerDropRepair(planner *p)
 {
     g_autofree plannerLoss *order = g_new(plannerLoss, p->nmoved + 1);
     unsigned n = 0;
     unsigned k;
 
     for (k = 0; k < p->nmoved; k++) {
-        plannerChange home = { false, INFINITY, -1, 0, 0 };
+        plannerChange home = { false, INFINITY, INFINITY, INFINITY, -1, 0, 0 };
         unsigned u = p->moved[k];
         plannerMove m;
 
@@ -1678,39 +1761,103 @@ plannerDropRepair(planner *p, double target)
 
         plannerRelocate(p, u, (unsigned) p->origin[u]);
         plannerDescend(p);
-        if (p->score <= target)
+        if (plannerWithinBands(p))
             return true;
         plannerRestore(p, places, saved);
     }
     return false;
 }
 
+/* The bands of the greedy result, which the search must stay within. */
 static void
-plannerRefine(planner *p)
+plannerSetBands(planner *p)
 {
-    double target = p->score;
+    size_t i;
 
-    plannerUnblock(p);
-    plannerDescend(p);
-    while (!plannerSpent(p)) {
-        if (plannerDrop(p, target)) {
-            plannerDescend(p);
+    p->low.cpu = p->low.memory = INFINITY;
+    p->high.cpu = p->high.memory = -INFINITY;
+    for (i = 0; i < p->nnodes; i++) {
+        const plannerNode *n = &p->nodes[i];
+
+        if (!n->scored)
             continue;
-        }
-        if (!plannerDropRepair(p, target))
-            break;
+        p->low.cpu = MIN(p->low.cpu, n->pressure.cpu);
+        p->low.memory = MIN(p->low.memory, n->pressure.memory);
+        p->high.cpu = MAX(p->high.cpu, n->pressure.cpu);
+        p->high.memory = MAX(p->high.memory, n->pressure.memory);
     }
+    p->banded = true;
+    p->excess = 0;
+}
+
+static void
+plannerExcessRecompute(planner *p)
+{
+    size_t i;
+
+    p->excess = 0;
+    for (i = 0; i < p->nnodes; i++) {
+        if (p->nodes[i].scored)
+            p->excess += plannerExcess(p, &p->nodes[i].pressure);
+    }
+}
+
+/*
+ * The targets first, then the moves to reach them: from the state before
+ * any move, the move that takes the hosts furthest into the bands (then
+ * lowers the score most), until all are within them.
+ * Returns: whether that took fewer than @limit moves.
+ */
+static bool
+plannerReach(planner *p, unsigned limit)
+{
+    plannerRestore(p, NULL, 0);
+    plannerExcessRecompute(p);
+    while (p->excess > PLANNER_EXCESS_TOLERANCE) {
+        plannerChange best = { false,    p->excess - PLANNER_EXCESS_TOLERANCE,
+                               INFINITY, INFINITY,
+                               -1,       0,
+                               0 };
+        size_t i;
+        unsigned j;
+
+        if (p->nmoved + 1 >= limit || plannerSpent(p))
+            return false;
+        plannerShortLists(p, PLANNER_TOP * 4, false);
+        for (i = 0; i < p->nsources; i++)
+            p->mark[p->sources[i]] = 1;
+        for (i = 0; i < p->nnodes && !plannerSpent(p); i++) {
+            const plannerNode *n = &p->nodes[i];
+
+            if (!n->scored || (!p->mark[i] && n->pressure.cpu <= p->high.cpu &&
+                               n->pressure.memory <= p->high.memory))
+                continue;
+            for (j = 0; j < n->nmovable; j++) {
+                unsigned w = n->movable[j];
+
+                if (p->config->balance || n->relieve || p->domains[w].contended)
+                    plannerTryDomain(p, w, -1, &best);
+            }
+        }
+        for (i = 0; i < p->nsources; i++)
+            p->mark[p->sources[i]] = 0;
+        if (!best.found || plannerSpent(p))
+            return false;
+        plannerRelocate(p, best.domain, best.to);
+    }
+    return p->nmoved < limit;
 }
 
 /*
  * Plans the moves to @places again, from the state before any move:
  * pressure moves (from an overloaded host, or of a domain that waits for
  * a host CPU) first, then the rest, each time the one that pays most of
- * those that break no limit now and pay now.
+ * those that break no limit now and pay now. Only with @record does it
+ * append their steps.
  * Returns: whether every move found its turn.
  */
 static bool
-plannerReplay(planner *p, const plannerPlace *places, unsigned n)
+plannerReplay(planner *p, const plannerPlace *places, unsigned n, bool record)
 {
     g_autofree bool *done = g_new0(bool, n + 1);
     unsigned left = n;
@@ -1718,37 +1865,172 @@ plannerReplay(planner *p, const plannerPlace *places, unsigned n)
 
     while (left > 0) {
         plannerCandidate best = { 0 };
-        bool bestFirst = false;
+        int bestRank = -1;
         unsigned at = 0;
 
         for (i = 0; i < n; i++) {
             const plannerDomain *d = &p->domains[places[i].domain];
-            plannerCandidate c;
+            plannerCandidate c = { 0 };
             plannerMove m;
-            bool first;
+            double cpu;
+            double memory;
+            int rank;
 
             if (done[i])
                 continue;
+            p->evaluations++;
             plannerMoveInit(p, places[i].domain, &m);
-            if (!plannerEvaluate(p, &m, places[i].to, &c))
+            if (!plannerAllows(p, m.domain, m.from, places[i].to, &cpu,
+                               &memory))
                 continue;
-            first = d->contended || plannerPressureKind(p, &p->nodes[m.from]) !=
-                                        PLANNER_SOURCE_NONE;
-            if (best.found && (bestFirst > first ||
-                               (bestFirst == first && !(c.net > best.net))))
+            c.found = true;
+            c.domain = m.domain;
+            c.from = m.from;
+            c.to = places[i].to;
+            c.scoreAfter = plannerScoreWith(p, &m, c.to, cpu, memory);
+            c.gain = p->score - c.scoreAfter;
+            c.cost = m.cost;
+            c.net = c.gain - c.cost;
+            if (!(c.gain > 0))
+                continue;
+            /* pressure moves first, then moves that pay on their own */
+            rank = (d->contended || plannerPressureKind(p, &p->nodes[m.from]) !=
+                                        PLANNER_SOURCE_NONE)
+                       ? 2
+                       : 0;
+            if (c.gain >= p->config->minGain && c.gain >= c.cost)
+                rank++;
+            if (best.found &&
+                (bestRank > rank || (bestRank == rank && !(c.net > best.net))))
                 continue;
             best = c;
-            bestFirst = first;
+            bestRank = rank;
             at = i;
         }
         if (!best.found)
             return false;
-        plannerApply(p, &best,
-                     plannerPressureKind(p, &p->nodes[best.from]));
+        if (record)
+            plannerApply(p, &best,
+                         plannerPressureKind(p, &p->nodes[best.from]));
+        else
+            plannerRelocate(p, best.domain, best.to);
         done[at] = true;
         left--;
     }
     return true;
+}
+
+/*
+ * Whether the moves to the present placement can be ordered, as
+ * plannerReplay() does; if so, the placement becomes @keep.
+ */
+static bool
+plannerKeep(planner *p, plannerPlace **keep, unsigned *nkeep)
+{
+    unsigned n = 0;
+    g_autofree plannerPlace *places = plannerSave(p, &n);
+    bool ok;
+
+    plannerRestore(p, NULL, 0);
+    ok = plannerReplay(p, places, n, false);
+    plannerRestore(p, places, n);
+    plannerExcessRecompute(p);
+    if (!ok)
+        return false;
+    g_free(*keep);
+    *keep = g_steal_pointer(&places);
+    *nkeep = n;
+    return true;
+}
+
+/* Back to the last placement plannerKeep() kept. */
+static void
+plannerBack(planner *p, const plannerPlace *keep, unsigned nkeep)
+{
+    plannerRestore(p, keep, nkeep);
+    plannerExcessRecompute(p);
+}
+
+/* The highest pressure of any host, CPU or memory. */
+static double
+plannerBusiest(const planner *p)
+{
+    double busiest = 0;
+    size_t i;
+
+    for (i = 0; i < p->nnodes; i++) {
+        if (p->nodes[i].scored)
+            busiest = MAX(busiest, MAX(p->nodes[i].pressure.cpu,
+                                       p->nodes[i].pressure.memory));
+    }
+    return busiest;
+}
+
+/* the step by which plannerTighten() lowers the busiest host */
+#define PLANNER_TIGHTEN_STEP 0.0025
+
+/*
+ * With the moves it has, brings the busiest host down in steps while the
+ * descent gets every host back within the lowered bands.
+ */
+static void
+plannerTighten(planner *p, plannerPlace **keep, unsigned *nkeep)
+{
+    while (!plannerSpent(p)) {
+        shoalSchedPressure high = p->high;
+        double cap = plannerBusiest(p) - PLANNER_TIGHTEN_STEP;
+
+        p->high.cpu = MIN(p->high.cpu, cap);
+        p->high.memory = MIN(p->high.memory, cap);
+        plannerExcessRecompute(p);
+        plannerDescend(p);
+        if (!plannerWithinBands(p) && plannerReach(p, *nkeep + 1))
+            plannerDescend(p);
+        if (plannerWithinBands(p) && plannerKeep(p, keep, nkeep))
+            continue;
+        p->high = high;
+        plannerBack(p, *keep, *nkeep);
+        break;
+    }
+}
+
+static void
+plannerRefine(planner *p)
+{
+    double target = p->score;
+    unsigned nkeep = 0;
+    g_autofree plannerPlace *keep = plannerSave(p, &nkeep);
+
+    /* the greedy plan can be ordered: its own order */
+    plannerSetBands(p);
+    plannerUnblock(p);
+    if (!plannerReach(p, nkeep))
+        plannerBack(p, keep, nkeep);
+    plannerDescend(p);
+    if (!plannerKeep(p, &keep, &nkeep))
+        plannerBack(p, keep, nkeep);
+    while (p->nmoved > 0 && !plannerSpent(p)) {
+        if (plannerDrop(p)) {
+            plannerDescend(p);
+        } else if (plannerReach(p, nkeep)) {
+            plannerDescend(p);
+        } else {
+            plannerBack(p, keep, nkeep);
+            if (!plannerDropRepair(p))
+                break;
+        }
+        if (!plannerKeep(p, &keep, &nkeep)) {
+            plannerBack(p, keep, nkeep);
+            break;
+        }
+    }
+    plannerTighten(p, &keep, &nkeep);
+    p->lighten = true;
+    p->scoreCap = MAX(target, p->score);
+    plannerDescend(p);
+    p->lighten = false;
+    if (!plannerKeep(p, &keep, &nkeep))
+        plannerBack(p, keep, nkeep);
 }
 
 /* The plan's totals, to take steps out and put them back bit for bit. */
@@ -1784,6 +2066,41 @@ plannerTakeSteps(planner *p, const plannerMark *mark)
     return steps;
 }
 
+/* Whether the moves found, which lower the score by @gain in all, pay
+ * for themselves together: minGain each and their cost. */
+static bool
+plannerPays(const planner *p, double gain)
+{
+    double cost = 0;
+    unsigned i;
+
+    for (i = 0; i < p->nmoved; i++) {
+        const plannerDomain *d = &p->domains[p->moved[i]];
+
+        cost += p->config->costWeight * d->memoryKiB / 1024.0 /
+                p->config->migrationBandwidthMiBs;
+    }
+    return gain >= cost && gain >= p->config->minGain * p->nmoved;
+}
+
+/* For --explain: what the search changed, against the greedy @steps. */
+static void
+plannerNoteSearch(planner *p, const GPtrArray *steps)
+{
+    unsigned long long greedyKiB = 0;
+    unsigned i;
+
+    for (i = 0; i < steps->len; i++)
+        greedyKiB +=
+            ((const shoalSchedStep *) g_ptr_array_index(steps, i))->memoryKiB;
+    shoalSchedPlanAppendNote(p->plan,
+                             g_strdup_printf(_("a search after the greedy plan keeps every host within the pressures that plan reaches with %1$u moves (%2$llu MiB) instead of %3$u (%4$llu MiB)"),
+                                             p->nmoved,
+                                             (unsigned long long) (p->movedKiB /
+                                                                   1024),
+                                             steps->len, greedyKiB / 1024));
+}
+
 /*
  * After the greedy moves, which appended their steps after @mark: the
  * search, and the steps of what it found in their place if they can be
@@ -1798,11 +2115,17 @@ plannerImprove(planner *p, const plannerMark *mark)
     g_autoptr(GPtrArray) failed = NULL;
     unsigned ngreedy = 0;
     unsigned nfound = 0;
+    double before;
 
-    if (p->config->searchBudget == 0 || p->nmoved == 0)
+    /* each check that moves can be ordered costs moves^2 evaluations:
+     * a plan too long for a few of them within the budget stays greedy */
+    if (p->nmoved == 0 ||
+        (guint64) p->nmoved * p->nmoved * 8 > p->config->searchBudget)
         return;
     greedy = plannerSave(p, &ngreedy);
+    p->searching = true;
     plannerRefine(p);
+    p->searching = false;
     found = plannerSave(p, &nfound);
     if (nfound == ngreedy &&
         memcmp(found, greedy, nfound * sizeof(*found)) == 0) {
@@ -1812,8 +2135,12 @@ plannerImprove(planner *p, const plannerMark *mark)
     steps = plannerTakeSteps(p, mark);
     plannerRestore(p, NULL, 0);
     plannerSpreadRecompute(p);
-    if (plannerReplay(p, found, nfound))
+    before = p->score;
+    if (plannerReplay(p, found, nfound, true) &&
+        plannerPays(p, before - p->score)) {
+        plannerNoteSearch(p, steps);
         return;
+    }
     failed = plannerTakeSteps(p, mark);
     plannerRestore(p, greedy, ngreedy);
     plannerSpreadRecompute(p);
