@@ -2083,9 +2083,10 @@ plannerPays(const planner *p, double gain)
     return gain >= cost && gain >= p->config->minGain * p->nmoved;
 }
 
-/* For --explain: what the search changed, against the greedy @steps. */
+/* For --explain: what the search changed, against the greedy @steps
+ * whose busiest host was @busiest. */
 static void
-plannerNoteSearch(planner *p, const GPtrArray *steps)
+plannerNoteSearch(planner *p, const GPtrArray *steps, double busiest)
 {
     unsigned long long greedyKiB = 0;
     unsigned i;
@@ -2094,11 +2095,12 @@ plannerNoteSearch(planner *p, const GPtrArray *steps)
         greedyKiB +=
             ((const shoalSchedStep *) g_ptr_array_index(steps, i))->memoryKiB;
     shoalSchedPlanAppendNote(p->plan,
-                             g_strdup_printf(_("a search after the greedy plan keeps every host within the pressures that plan reaches with %1$u moves (%2$llu MiB) instead of %3$u (%4$llu MiB)"),
+                             g_strdup_printf(_("a search improved on the greedy plan: %1$u moves of %2$llu MiB instead of %3$u of %4$llu MiB, busiest host %5$.2f instead of %6$.2f, every host within the lowest and highest pressures of the greedy plan"),
                                              p->nmoved,
                                              (unsigned long long) (p->movedKiB /
                                                                    1024),
-                                             steps->len, greedyKiB / 1024));
+                                             steps->len, greedyKiB / 1024,
+                                             plannerBusiest(p), busiest));
 }
 
 /*
@@ -2115,6 +2117,7 @@ plannerImprove(planner *p, const plannerMark *mark)
     g_autoptr(GPtrArray) failed = NULL;
     unsigned ngreedy = 0;
     unsigned nfound = 0;
+    double busiest;
     double before;
 
     /* each check that moves can be ordered costs moves^2 evaluations:
@@ -2123,6 +2126,7 @@ plannerImprove(planner *p, const plannerMark *mark)
         (guint64) p->nmoved * p->nmoved * 8 > p->config->searchBudget)
         return;
     greedy = plannerSave(p, &ngreedy);
+    busiest = plannerBusiest(p);
     p->searching = true;
     plannerRefine(p);
     p->searching = false;
@@ -2138,7 +2142,7 @@ plannerImprove(planner *p, const plannerMark *mark)
     before = p->score;
     if (plannerReplay(p, found, nfound, true) &&
         plannerPays(p, before - p->score)) {
-        plannerNoteSearch(p, steps);
+        plannerNoteSearch(p, steps, busiest);
         return;
     }
     failed = plannerTakeSteps(p, mark);
