@@ -1841,6 +1841,9 @@ plannerReach(planner *p, unsigned limit)
         }
         for (i = 0; i < p->nsources; i++)
             p->mark[p->sources[i]] = 0;
+        /* or a moved domain elsewhere, which adds no move */
+        for (j = 0; j < p->nmoved; j++)
+            plannerTryDomain(p, p->moved[j], -1, &best);
         if (!best.found || plannerSpent(p))
             return false;
         plannerRelocate(p, best.domain, best.to);
