@@ -51,6 +51,11 @@
  * left within tabuMs, and the limits per round, source, destination and
  * hour. The best candidate is the one with the largest gain minus cost.
  * Each domain gets at most one step per plan.
+ *
+ * 4. A search after the greedy moves (see "the search after the greedy
+ *    plan" below) looks, within a budget of evaluations, for fewer moves
+ *    that keep every host within the pressures the greedy plan reaches,
+ *    and orders them so that no step breaks a limit on the way.
  */
 
 /* destinations and sources per list in the pruned search (then 4 times
@@ -78,8 +83,9 @@ typedef struct {
     shoalSchedPressure pressure; /* demand / cpus, committed / usable */
     bool cpuSource;              /* CPU pressure held over the threshold */
     bool blocked;                /* none of its domains had a move that pays */
-    bool relieve;      /* overloaded when the moves began: balance=false may
-                     still move its domains */
+    /* overloaded when the moves began: with balance=false the search
+     * may still move its domains */
+    bool relieve;
     unsigned movesOut; /* in flight and planned */
     unsigned movesIn;
     unsigned *movable; /* domains that may still move */
@@ -782,7 +788,7 @@ plannerMoveInit(const planner *p, unsigned di, plannerMove *m)
 }
 
 /*
- * Whether domain @d, now on @from, may go to @to: the hard limits on the
+ * Whether domain @di, now on @from, may go to @to: the hard limits on the
  * destination as it is now (with the pressures @cpu and @memory it would
  * have), pins, groups and the tabu host. A domain may always go back to
  * where it was when the moves began, limits and groups permitting.
