@@ -2092,8 +2092,8 @@ plannerPays(const planner *p, double gain)
     return gain >= cost && gain >= p->config->minGain * p->nmoved;
 }
 
-/* For --explain: what the search changed, against the greedy @steps
- * whose busiest host was @busiest. */
+/* A note (shoalctl plan shows it) on what the search changed, against
+ * the greedy @steps, whose busiest host was @busiest. */
 static void
 plannerNoteSearch(planner *p, const GPtrArray *steps, double busiest)
 {
