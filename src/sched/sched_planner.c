@@ -160,6 +160,9 @@ typedef struct {
      * stay within scoreCap) instead of the score */
     bool lighten;
     double scoreCap;
+    /* the highest score a placement the search keeps may have; INFINITY:
+     * the bands alone */
+    double scoreLimit;
     bool searching; /* in plannerRefine() */
 } planner;
 
@@ -1448,7 +1451,9 @@ plannerMoves(planner *p)
  * every host's CPU and memory pressure between the lowest and the highest
  * of the greedy result (the hosts' total distance outside them is the
  * excess), and looks for fewer moves, then a lower busiest host, then
- * less memory moved:
+ * less memory moved. Under limits per round, host or hour the greedy
+ * plan leaves most hosts alone and its bands say little, so there the
+ * search must also keep the greedy plan's score:
  *
  * - reach: the targets first, the moves second: from the state before
  *   any move, the move that cuts the excess most, until it is zero, if
@@ -1560,7 +1565,7 @@ plannerSpreadRecompute(planner *p)
 static bool
 plannerWithinBands(const planner *p)
 {
-    return p->excess <= PLANNER_EXCESS_TOLERANCE;
+    return p->excess <= PLANNER_EXCESS_TOLERANCE && p->score <= p->scoreLimit;
 }
 
 static void
@@ -1712,7 +1717,8 @@ plannerDrop(planner *p)
             plannerMoveInit(p, u, &m);
             plannerTryTo(p, &m, (unsigned) p->origin[u], -1, &best);
         }
-        if (!best.found || best.excess > PLANNER_EXCESS_TOLERANCE)
+        if (!best.found || best.excess > PLANNER_EXCESS_TOLERANCE ||
+            best.score > p->scoreLimit)
             break;
         plannerRelocate(p, best.domain, best.to);
         any = true;
@@ -1857,6 +1863,17 @@ plannerReach(planner *p, unsigned limit)
     return p->nmoved < limit;
 }
 
+/* plannerReach(), then plannerDescend(): whether that ends within the
+ * bands. */
+static bool
+plannerReachDescend(planner *p, unsigned limit)
+{
+    if (!plannerReach(p, limit))
+        return false;
+    plannerDescend(p);
+    return plannerWithinBands(p);
+}
+
 /*
  * Plans the moves to @places again, from the state before any move:
  * pressure moves (from an overloaded host, or of a domain that waits for
@@ -1993,8 +2010,8 @@ plannerTighten(planner *p, plannerPlace **keep, unsigned *nkeep)
         p->high.memory = MIN(p->high.memory, cap);
         plannerExcessRecompute(p);
         plannerDescend(p);
-        if (!plannerWithinBands(p) && plannerReach(p, *nkeep + 1))
-            plannerDescend(p);
+        if (!plannerWithinBands(p))
+            plannerReachDescend(p, *nkeep + 1);
         if (plannerWithinBands(p) && plannerKeep(p, keep, nkeep))
             continue;
         p->high = high;
@@ -2006,23 +2023,31 @@ plannerTighten(planner *p, plannerPlace **keep, unsigned *nkeep)
 static void
 plannerRefine(planner *p)
 {
+    const shoalSchedConfig *config = p->config;
     double target = p->score;
     unsigned nkeep = 0;
     g_autofree plannerPlace *keep = plannerSave(p, &nkeep);
 
+    /* under limits per round, host or hour the greedy plan is cut short
+     * and leaves most hosts alone, so its bands say little of its
+     * progress: the search must also keep its score */
+    p->scoreLimit = config->maxMovesPerRound || config->maxPerSource ||
+                            config->maxPerDestination || config->maxMovesPerHour
+                        ? target
+                        : INFINITY;
     /* the greedy plan can be ordered: its own order */
     plannerSetBands(p);
     plannerUnblock(p);
-    if (!plannerReach(p, nkeep))
+    if (!plannerReachDescend(p, nkeep))
         plannerBack(p, keep, nkeep);
     plannerDescend(p);
-    if (!plannerKeep(p, &keep, &nkeep))
+    if (!plannerWithinBands(p) || !plannerKeep(p, &keep, &nkeep))
         plannerBack(p, keep, nkeep);
     while (p->nmoved > 0 && !plannerSpent(p)) {
         if (plannerDrop(p)) {
             plannerDescend(p);
-        } else if (plannerReach(p, nkeep)) {
-            plannerDescend(p);
+        } else if (plannerReachDescend(p, nkeep)) {
+            /* kept below */
         } else {
             plannerBack(p, keep, nkeep);
             if (!plannerDropRepair(p))
@@ -2035,7 +2060,7 @@ plannerRefine(planner *p)
     }
     plannerTighten(p, &keep, &nkeep);
     p->lighten = true;
-    p->scoreCap = MAX(target, p->score);
+    p->scoreCap = MIN(p->scoreLimit, MAX(target, p->score));
     plannerDescend(p);
     p->lighten = false;
     if (!plannerKeep(p, &keep, &nkeep))
