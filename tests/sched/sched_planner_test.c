@@ -113,8 +113,9 @@ plannerBands(const shoalSchedSnapshot *snap,
 
 /*
  * What the search promises: no more moves than the greedy plan (the
- * planner without search_budget), and every host within the lowest and
- * highest pressures that plan reaches.
+ * planner without search_budget), every host within the lowest and
+ * highest pressures that plan reaches, and under limits per round, host
+ * or hour no higher imbalance.
  */
 static void
 plannerCheckWithinGreedy(const shoalSchedSnapshot *snap,
@@ -133,6 +134,11 @@ plannerCheckWithinGreedy(const shoalSchedSnapshot *snap,
     greedy = shoalSchedPlanCompute(snap, &greedyConfig, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(plan->moves, <=, greedy->moves);
+    /* under limits, also no higher imbalance */
+    if (config->maxMovesPerRound || config->maxPerSource ||
+        config->maxPerDestination || config->maxMovesPerHour)
+        g_assert_cmpfloat(plan->imbalanceAfter, <=,
+                          greedy->imbalanceAfter + 1e-9);
     if (plan->moves == 0)
         return;
     plannerBands(snap, config, plan, &low, &high);
