@@ -1464,7 +1464,9 @@ plannerMoves(planner *p)
  * - drop: send a moved domain home while the hosts stay within the bands;
  *   drop and repair: send one home, descend, keep it if back within;
  * - tighten: lower the upper bands below the busiest host in steps, while
- *   descend or reach get back within them with no more moves;
+ *   descend or reach get back within them with no more moves; here a host
+ *   may fall below the lower bands if the score stays no higher than both
+ *   the greedy one and the search's so far;
  * - lighten: descend on the memory moved instead of the score, the score
  *   no higher than the greedy one (or the search's, if higher).
  *
@@ -1997,11 +1999,17 @@ plannerBusiest(const planner *p)
 
 /*
  * With the moves it has, brings the busiest host down in steps while the
- * descent gets every host back within the lowered bands.
+ * descent (or reaching the bands again) gets every host back below the
+ * lowered upper bands.
  */
 static void
-plannerTighten(planner *p, plannerPlace **keep, unsigned *nkeep)
+plannerTighten(planner *p, double target, plannerPlace **keep, unsigned *nkeep)
 {
+    /* a host may now fall below the lowest pressure, but the imbalance
+     * must not rise, nor pass the greedy plan's @target */
+    p->low.cpu = 0;
+    p->low.memory = 0;
+    p->scoreLimit = MIN(p->scoreLimit, MIN(p->score, target));
     while (!plannerSpent(p)) {
         shoalSchedPressure high = p->high;
         double cap = plannerBusiest(p) - PLANNER_TIGHTEN_STEP;
@@ -2058,7 +2066,7 @@ plannerRefine(planner *p)
             break;
         }
     }
-    plannerTighten(p, &keep, &nkeep);
+    plannerTighten(p, target, &keep, &nkeep);
     p->lighten = true;
     p->scoreCap = MIN(p->scoreLimit, MAX(target, p->score));
     plannerDescend(p);
