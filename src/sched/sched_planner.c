@@ -2137,7 +2137,7 @@ plannerNoteSearch(planner *p, const GPtrArray *steps, double busiest)
         greedyKiB +=
             ((const shoalSchedStep *) g_ptr_array_index(steps, i))->memoryKiB;
     shoalSchedPlanAppendNote(p->plan,
-                             g_strdup_printf(_("a search improved on the greedy plan: %1$u moves of %2$llu MiB instead of %3$u of %4$llu MiB, busiest host %5$.2f instead of %6$.2f, every host within the lowest and highest pressures of the greedy plan"),
+                             g_strdup_printf(_("a search improved on the greedy plan: %1$u moves of %2$llu MiB instead of %3$u of %4$llu MiB, busiest host %5$.2f instead of %6$.2f, no host above the highest pressures of the greedy plan"),
                                              p->nmoved,
                                              (unsigned long long) (p->movedKiB /
                                                                    1024),
