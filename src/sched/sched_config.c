@@ -101,6 +101,8 @@ static const configKey configKeys[] = {
     { "high_delay", CONFIG_DOUBLE, CONFIG_FIELD(highDelay), 0, 1, false },
     { "balloon_step_mib", CONFIG_UNSIGNED, CONFIG_FIELD(balloonStepMiB), 1,
       1048576, false },
+    { "search_budget", CONFIG_UNSIGNED, CONFIG_FIELD(searchBudget), 0,
+      1000000000, false },
 };
 
 /**
@@ -117,7 +119,8 @@ static const configKey configKeys[] = {
  * 60 an hour; no memory overcommit and 4 vCPUs per core; hot-add when the
  * vCPUs are 90 % busy for 3 intervals while waiting at most 5 % for a host
  * CPU (20 % or more means the host is the problem); balloon steps of
- * 512 MiB.
+ * 512 MiB; 2 000 000 evaluations for the search after the greedy plan
+ * (a few tens of milliseconds).
  */
 void
 shoalSchedConfigInit(shoalSchedConfig *config)
@@ -147,6 +150,7 @@ shoalSchedConfigInit(shoalSchedConfig *config)
     config->lowDelay = 0.05;
     config->highDelay = 0.2;
     config->balloonStepMiB = 512;
+    config->searchBudget = 2000000;
 }
 
 /* Returns: a new reference to a configuration with the defaults. */

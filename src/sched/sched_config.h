@@ -72,6 +72,12 @@ typedef struct _shoalSchedConfig {
     double highDelay;             /* high_delay */
 
     unsigned balloonStepMiB; /* balloon_step_mib */
+
+    /* search_budget: candidate evaluations the search that improves on
+     * the greedy plan may spend (fewer moves for the same balance); a
+     * count, not a time, so that one snapshot always gives one plan;
+     * 0 keeps the greedy plan */
+    unsigned searchBudget;
 } shoalSchedConfig;
 
 void shoalSchedConfigInit(shoalSchedConfig *config);

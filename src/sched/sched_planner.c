@@ -51,6 +51,11 @@
  * left within tabuMs, and the limits per round, source, destination and
  * hour. The best candidate is the one with the largest gain minus cost.
  * Each domain gets at most one step per plan.
+ *
+ * 4. A search after the greedy moves (see "the search after the greedy
+ *    plan" below) looks, within a budget of evaluations, for fewer moves
+ *    that keep every host within the pressures the greedy plan reaches,
+ *    and orders them so that no step breaks a limit on the way.
  */
 
 /* destinations and sources per list in the pruned search (then 4 times
@@ -78,7 +83,10 @@ typedef struct {
     shoalSchedPressure pressure; /* demand / cpus, committed / usable */
     bool cpuSource;              /* CPU pressure held over the threshold */
     bool blocked;                /* none of its domains had a move that pays */
-    unsigned movesOut;           /* in flight and planned */
+    /* overloaded when the moves began: with balance=false the search
+     * may still move its domains */
+    bool relieve;
+    unsigned movesOut; /* in flight and planned */
     unsigned movesIn;
     unsigned *movable; /* domains that may still move */
     unsigned nmovable;
@@ -132,6 +140,30 @@ typedef struct {
     unsigned *contended; /* domains that wait for a host CPU */
     unsigned ncontended;
     unsigned nblocked; /* nodes with blocked set */
+    /* where each domain was when the moves began, and whether it may
+     * move at all: a plan moves a domain at most once, from there */
+    int *origin;
+    bool *canMove;
+    /* the domains away from their origin, in no particular order */
+    unsigned *moved;
+    int *movedAt; /* index in moved, or -1 */
+    unsigned nmoved;
+    guint64 evaluations; /* of the search, against config->searchBudget */
+    /* the search's bands: the lowest and highest pressures of the greedy
+     * result, and how far the hosts are outside them in all */
+    bool banded;
+    shoalSchedPressure low;
+    shoalSchedPressure high;
+    double excess;
+    double movedKiB; /* memory of the domains away from their origin */
+    /* the search minimises the memory moved (then the score, which must
+     * stay within scoreCap) instead of the score */
+    bool lighten;
+    double scoreCap;
+    /* the highest score a placement the search keeps may have; INFINITY:
+     * the bands alone */
+    double scoreLimit;
+    bool searching; /* in plannerRefine() */
 } planner;
 
 typedef struct {
@@ -179,6 +211,10 @@ plannerFree(planner *p)
     g_free(p->sources);
     g_free(p->mark);
     g_free(p->contended);
+    g_free(p->origin);
+    g_free(p->canMove);
+    g_free(p->moved);
+    g_free(p->movedAt);
     if (p->plan)
         shoalSchedPlanUnref(p->plan);
     g_free(p);
@@ -728,6 +764,7 @@ typedef struct {
     double cpuSquares;
     double memorySum;
     double memorySquares;
+    shoalSchedPressure source; /* the source's pressures without it */
 } plannerMove;
 
 static void
@@ -749,6 +786,87 @@ plannerMoveInit(const planner *p, unsigned di, plannerMove *m)
     m->memorySquares = p->spread.memorySquares -
                        s->pressure.memory * s->pressure.memory +
                        memory * memory;
+    m->source.cpu = cpu;
+    m->source.memory = memory;
+}
+
+/*
+ * Whether domain @di, now on @from, may go to @to: the hard limits on the
+ * destination as it is now (with the pressures @cpu and @memory it would
+ * have), pins, groups and the tabu host. A domain may always go back to
+ * where it was when the moves began, limits and groups permitting.
+ */
+static bool
+plannerAllows(const planner *p,
+              unsigned di,
+              unsigned from,
+              unsigned to,
+              double *cpu,
+              double *memory)
+{
+    const shoalSchedConfig *config = p->config;
+    const plannerDomain *d = &p->domains[di];
+    const plannerNode *t = &p->nodes[to];
+    bool home = p->origin && p->origin[di] == (int) to;
+
+    if (to == from || !t->scored)
+        return false;
+    /* the search's new moves keep the limits per round, hour and source
+     * that the greedy descent keeps by where it looks */
+    if (p->searching && !home && p->origin[di] == (int) from &&
+        (p->movesLeft == 0 ||
+         (config->maxPerSource &&
+          p->nodes[from].movesOut >= config->maxPerSource)))
+        return false;
+    if (!home &&
+        ((int) to == d->tabu || (config->maxPerDestination &&
+                                 t->movesIn >= config->maxPerDestination)))
+        return false;
+    if (t->committedKiB + t->outgoingKiB + d->memoryKiB > t->memoryLimitKiB ||
+        t->vcpus + d->vcpus > t->vcpuLimit)
+        return false;
+    *cpu = (t->demand + d->demand) * t->perCpu;
+    *memory = (t->committedKiB + d->memoryKiB) * t->perKiB;
+    if ((d->demand > 0 &&
+         *cpu + t->reservedCores * t->perCpu > config->cpuThreshold) ||
+        *memory > config->memoryThreshold)
+        return false;
+    if (d->pins && !home) {
+        unsigned i;
+        bool ok = false;
+
+        for (i = 0; i < d->npins && !ok; i++)
+            ok = d->pins[i] == (int) to;
+        if (!ok)
+            return false;
+    }
+    if ((d->naffinity || d->nanti) && !plannerGroupsAllow(p, d, from, to))
+        return false;
+    return true;
+}
+
+/* The score after move @m to @to, whose pressures would be @cpu and
+ * @memory, as shoalSchedPressureSpreadScore() computes it. O(1). */
+static double
+plannerScoreWith(const planner *p,
+                 const plannerMove *m,
+                 unsigned to,
+                 double cpu,
+                 double memory)
+{
+    const plannerNode *t = &p->nodes[to];
+    double sum;
+    double ssdCpu;
+    double ssdMemory;
+
+    sum = m->cpuSum - t->pressure.cpu + cpu;
+    ssdCpu = m->cpuSquares - t->pressure.cpu * t->pressure.cpu + cpu * cpu -
+             sum * sum / p->spread.count;
+    sum = m->memorySum - t->pressure.memory + memory;
+    ssdMemory = m->memorySquares - t->pressure.memory * t->pressure.memory +
+                memory * memory - sum * sum / p->spread.count;
+    return p->spread.cpuWeight * (ssdCpu > 0 ? ssdCpu : 0) +
+           p->spread.memoryWeight * (ssdMemory > 0 ? ssdMemory : 0);
 }
 
 /*
@@ -762,51 +880,14 @@ plannerEvaluate(const planner *p,
                 plannerCandidate *c)
 {
     const shoalSchedConfig *config = p->config;
-    const plannerDomain *d = &p->domains[m->domain];
-    const plannerNode *t = &p->nodes[to];
     double cpu;
     double memory;
-    double sum;
-    double ssdCpu;
-    double ssdMemory;
     double after;
     double gain;
 
-    if (to == m->from || !t->scored || (int) to == d->tabu)
+    if (!plannerAllows(p, m->domain, m->from, to, &cpu, &memory))
         return false;
-    if (config->maxPerDestination && t->movesIn >= config->maxPerDestination)
-        return false;
-    if (t->committedKiB + t->outgoingKiB + d->memoryKiB > t->memoryLimitKiB ||
-        t->vcpus + d->vcpus > t->vcpuLimit)
-        return false;
-    cpu = (t->demand + d->demand) * t->perCpu;
-    memory = (t->committedKiB + d->memoryKiB) * t->perKiB;
-    if ((d->demand > 0 &&
-         cpu + t->reservedCores * t->perCpu > config->cpuThreshold) ||
-        memory > config->memoryThreshold)
-        return false;
-    if (d->pins) {
-        unsigned i;
-        bool ok = false;
-
-        for (i = 0; i < d->npins && !ok; i++)
-            ok = d->pins[i] == (int) to;
-        if (!ok)
-            return false;
-    }
-    if ((d->naffinity || d->nanti) && !plannerGroupsAllow(p, d, m->from, to))
-        return false;
-
-    /* the spread's score with both hosts changed, as
-     * shoalSchedPressureSpreadScore() computes it */
-    sum = m->cpuSum - t->pressure.cpu + cpu;
-    ssdCpu = m->cpuSquares - t->pressure.cpu * t->pressure.cpu + cpu * cpu -
-             sum * sum / p->spread.count;
-    sum = m->memorySum - t->pressure.memory + memory;
-    ssdMemory = m->memorySquares - t->pressure.memory * t->pressure.memory +
-                memory * memory - sum * sum / p->spread.count;
-    after = p->spread.cpuWeight * (ssdCpu > 0 ? ssdCpu : 0) +
-            p->spread.memoryWeight * (ssdMemory > 0 ? ssdMemory : 0);
+    after = plannerScoreWith(p, m, to, cpu, memory);
     gain = p->score - after;
     if (!(gain > 0) || gain < config->minGain || gain < m->cost)
         return false;
@@ -1132,6 +1213,113 @@ plannerMoveReason(const planner *p,
                            from, sb->cpu, sb->memory, to, tb->cpu, tb->memory);
 }
 
+/* How far pressures @pr lie outside the search's bands. */
+static double
+plannerExcess(const planner *p, const shoalSchedPressure *pr)
+{
+    return MAX(pr->cpu - p->high.cpu, 0) + MAX(p->low.cpu - pr->cpu, 0) +
+           MAX(pr->memory - p->high.memory, 0) +
+           MAX(p->low.memory - pr->memory, 0);
+}
+
+static void
+plannerMovedAdd(planner *p, unsigned di)
+{
+    p->movedAt[di] = (int) p->nmoved;
+    p->moved[p->nmoved++] = di;
+}
+
+static void
+plannerMovedRemove(planner *p, unsigned di)
+{
+    unsigned at = (unsigned) p->movedAt[di];
+    unsigned last = p->moved[--p->nmoved];
+
+    p->moved[at] = last;
+    p->movedAt[last] = (int) at;
+    p->movedAt[di] = -1;
+}
+
+/*
+ * Puts domain @di on node @to, whether allowed or not (the caller
+ * checked, or restores a state it had), and keeps every aggregate, the
+ * groups, the spread, the counts of moves and the movable lists right.
+ */
+static void
+plannerRelocate(planner *p, unsigned di, unsigned to)
+{
+    plannerDomain *d = &p->domains[di];
+    unsigned from = (unsigned) d->node;
+    plannerNode *s = &p->nodes[from];
+    plannerNode *t = &p->nodes[to];
+    plannerNode *o = &p->nodes[p->origin[di]];
+    shoalSchedPressure sb = plannerPressure(s);
+    shoalSchedPressure tb = plannerPressure(t);
+    shoalSchedPressure sa;
+    shoalSchedPressure ta;
+    double actual =
+        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
+    unsigned i;
+
+    if ((int) from == p->origin[di]) {
+        if (d->movable)
+            plannerRemoveMovable(p, di);
+        o->movesOut++;
+        if (p->movesLeft != G_MAXUINT)
+            p->movesLeft--;
+        plannerMovedAdd(p, di);
+        p->movedKiB += d->memoryKiB;
+    } else {
+        s->movesIn--;
+    }
+    s->demand -= d->demand;
+    s->committedKiB -= d->memoryKiB;
+    s->vcpus -= d->vcpus;
+    s->actualKiB -= actual;
+    t->demand += d->demand;
+    t->committedKiB += d->memoryKiB;
+    t->vcpus += d->vcpus;
+    t->actualKiB += actual;
+    for (i = 0; i < d->naffinity; i++) {
+        plannerGroup *g =
+            &g_array_index(p->affinityGroups, plannerGroup, d->affinity[i]);
+
+        plannerGroupChange(g, from, -1);
+        plannerGroupChange(g, to, +1);
+    }
+    for (i = 0; i < d->nanti; i++) {
+        plannerGroup *g =
+            &g_array_index(p->antiGroups, plannerGroup, d->anti[i]);
+
+        plannerGroupChange(g, from, -1);
+        plannerGroupChange(g, to, +1);
+    }
+    d->node = (int) to;
+    if ((int) to == p->origin[di]) {
+        o->movesOut--;
+        if (p->movesLeft != G_MAXUINT)
+            p->movesLeft++;
+        plannerMovedRemove(p, di);
+        p->movedKiB -= d->memoryKiB;
+        if (p->canMove[di]) {
+            d->movable = true;
+            plannerAddMovable(p, di);
+        }
+    } else {
+        t->movesIn++;
+    }
+    plannerNodeRefresh(s);
+    plannerNodeRefresh(t);
+    sa = plannerPressure(s);
+    ta = plannerPressure(t);
+    shoalSchedPressureSpreadReplace(&p->spread, &sb, &sa);
+    shoalSchedPressureSpreadReplace(&p->spread, &tb, &ta);
+    p->score = shoalSchedPressureSpreadScore(&p->spread);
+    if (p->banded)
+        p->excess += plannerExcess(p, &sa) + plannerExcess(p, &ta) -
+                     plannerExcess(p, &sb) - plannerExcess(p, &tb);
+}
+
 /* Applies candidate @c to the state and appends its step. */
 static void
 plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
@@ -1144,10 +1332,7 @@ plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
         shoalSchedStepNew(SHOAL_SCHED_ACTION_MIGRATE, name);
     shoalSchedPressure sb = plannerPressure(s);
     shoalSchedPressure tb = plannerPressure(t);
-    shoalSchedPressure sa;
-    shoalSchedPressure ta;
     const char *rule = NULL;
-    unsigned i;
 
     step->reason = plannerMoveReason(p, c, kind, &sb, &tb, &rule);
     step->rule = g_strdup(rule);
@@ -1162,48 +1347,12 @@ plannerApply(planner *p, const plannerCandidate *c, plannerSourceKind kind)
     step->cost = c->cost;
     step->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
 
-    plannerRemoveMovable(p, c->domain);
-    s->demand -= d->demand;
-    s->committedKiB -= d->memoryKiB;
-    s->vcpus -= d->vcpus;
-    s->actualKiB -=
-        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
-    s->movesOut++;
-    t->demand += d->demand;
-    t->committedKiB += d->memoryKiB;
-    t->vcpus += d->vcpus;
-    t->actualKiB +=
-        d->dom->balloonKiB > 0 ? (double) d->dom->balloonKiB : d->memoryKiB;
-    t->movesIn++;
-    for (i = 0; i < d->naffinity; i++) {
-        plannerGroup *g =
-            &g_array_index(p->affinityGroups, plannerGroup, d->affinity[i]);
-
-        plannerGroupChange(g, c->from, -1);
-        plannerGroupChange(g, c->to, +1);
-    }
-    for (i = 0; i < d->nanti; i++) {
-        plannerGroup *g =
-            &g_array_index(p->antiGroups, plannerGroup, d->anti[i]);
-
-        plannerGroupChange(g, c->from, -1);
-        plannerGroupChange(g, c->to, +1);
-    }
-    d->node = (int) c->to;
-    plannerNodeRefresh(s);
-    plannerNodeRefresh(t);
-    sa = plannerPressure(s);
-    ta = plannerPressure(t);
-    shoalSchedPressureSpreadReplace(&p->spread, &sb, &sa);
-    shoalSchedPressureSpreadReplace(&p->spread, &tb, &ta);
-    p->score = shoalSchedPressureSpreadScore(&p->spread);
-    if (p->movesLeft != G_MAXUINT)
-        p->movesLeft--;
+    plannerRelocate(p, c->domain, c->to);
 
     step->fromBefore = sb;
-    step->fromAfter = sa;
+    step->fromAfter = plannerPressure(s);
     step->toBefore = tb;
-    step->toAfter = ta;
+    step->toAfter = plannerPressure(t);
     step->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
     shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_ON_HOST, name,
                                   s->node->name, 0);
@@ -1246,6 +1395,26 @@ plannerNoteLimit(planner *p, bool balance)
     }
 }
 
+/* Where each domain starts, which may move, which hosts to relieve. */
+static void
+plannerMovesBegin(planner *p)
+{
+    size_t i;
+
+    p->origin = g_new(int, p->ndomains + 1);
+    p->canMove = g_new0(bool, p->ndomains + 1);
+    p->moved = g_new(unsigned, p->ndomains + 1);
+    p->movedAt = g_new(int, p->ndomains + 1);
+    for (i = 0; i < p->ndomains; i++) {
+        p->origin[i] = p->domains[i].node;
+        p->canMove[i] = p->domains[i].movable;
+        p->movedAt[i] = -1;
+    }
+    for (i = 0; i < p->nnodes; i++)
+        p->nodes[i].relieve =
+            plannerPressureKind(p, &p->nodes[i]) != PLANNER_SOURCE_NONE;
+}
+
 /*
  * Pressure moves first, then balancing moves. Once no pressure move pays,
  * none will later: balancing moves only load hosts below the thresholds,
@@ -1271,6 +1440,758 @@ plannerMoves(planner *p)
     }
     if (p->movesLeft == 0)
         plannerNoteLimit(p, p->config->balance);
+}
+
+/* ---- the search after the greedy plan ---------------------------------- */
+
+/*
+ * The greedy descent moves each domain at most once, never exchanges
+ * two, and ends with a tail of small moves that each just pay. The
+ * search after it keeps the balance the greedy plan promises, as bands:
+ * every host's CPU and memory pressure between the lowest and the highest
+ * of the greedy result (the hosts' total distance outside them is the
+ * excess), and looks for fewer moves, then a lower busiest host, then
+ * less memory moved. Under limits per round, host or hour the greedy
+ * plan leaves most hosts alone and its bands say little, so there the
+ * search must also keep the greedy plan's score:
+ *
+ * - reach: the targets first, the moves second: from the state before
+ *   any move, the move that cuts the excess most, until it is zero, if
+ *   that takes fewer moves than the plan has;
+ * - descend: lower the excess, then the score, without adding a move, by
+ *   sending a moved domain elsewhere or home, or home while another
+ *   domain moves instead (an exchange of which domain moves);
+ * - drop: send a moved domain home while the hosts stay within the bands;
+ *   drop and repair: send one home, descend, keep it if back within;
+ * - tighten: lower the upper bands below the busiest host in steps, while
+ *   descend or reach get back within them with no more moves; here a host
+ *   may fall below the lower bands if the score stays no higher than both
+ *   the greedy one and the search's so far;
+ * - lighten: descend on the memory moved instead of the score, the score
+ *   no higher than the greedy one (or the search's, if higher).
+ *
+ * Every placement it tries breaks no hard limit as a final state, and
+ * every candidate counts against config->searchBudget: a count, so that
+ * one snapshot gives one plan on any machine. A placement is kept only if
+ * plannerReplay() finds an order for its moves in which each breaks no
+ * limit in the state it meets and lowers the score (pressure moves first,
+ * then those that pay on their own), so that live execution never
+ * overloads a host half-way; and the moves must pay together, minGain
+ * each and their cost. Otherwise the greedy plan stands.
+ */
+
+/* the smallest fall in the score that counts as one */
+#define PLANNER_EPSILON 1e-9
+
+typedef struct {
+    unsigned domain;
+    unsigned to;
+} plannerPlace;
+
+/* A change of the search: @home (if >= 0) goes home, then @domain to @to;
+ * the hosts' excess over the bands and the score after it. */
+typedef struct {
+    bool found;
+    double excess;
+    double movedKiB;
+    double score;
+    int home;
+    unsigned domain;
+    unsigned to;
+} plannerChange;
+
+static bool
+plannerSpent(const planner *p)
+{
+    return p->evaluations >= p->config->searchBudget;
+}
+
+static int
+plannerComparePlaces(const void *a, const void *b)
+{
+    const plannerPlace *x = a;
+    const plannerPlace *y = b;
+
+    return (x->domain > y->domain) - (x->domain < y->domain);
+}
+
+/* Returns: the moved domains and where they are, by domain index. */
+static plannerPlace *
+plannerSave(const planner *p, unsigned *n)
+{
+    plannerPlace *places = g_new(plannerPlace, p->nmoved + 1);
+    unsigned i;
+
+    for (i = 0; i < p->nmoved; i++) {
+        places[i].domain = p->moved[i];
+        places[i].to = (unsigned) p->domains[p->moved[i]].node;
+    }
+    qsort(places, p->nmoved, sizeof(*places), plannerComparePlaces);
+    *n = p->nmoved;
+    return places;
+}
+
+/* Sends every domain home, then @places (a saved, valid placement). */
+static void
+plannerRestore(planner *p, const plannerPlace *places, unsigned n)
+{
+    unsigned i;
+
+    while (p->nmoved > 0) {
+        unsigned di = p->moved[p->nmoved - 1];
+
+        plannerRelocate(p, di, (unsigned) p->origin[di]);
+    }
+    for (i = 0; i < n; i++)
+        plannerRelocate(p, places[i].domain, places[i].to);
+}
+
+/* The spread again from the hosts, without the rounding that many
+ * changes back and forth leave in its sums. */
+static void
+plannerSpreadRecompute(planner *p)
+{
+    size_t i;
+
+    shoalSchedPressureSpreadInit(&p->spread, p->config);
+    for (i = 0; i < p->nnodes; i++) {
+        if (p->nodes[i].scored)
+            shoalSchedPressureSpreadAdd(&p->spread, &p->nodes[i].pressure);
+    }
+    p->score = shoalSchedPressureSpreadScore(&p->spread);
+}
+
+/* Within the bands: a little rounding aside, no excess. */
+#define PLANNER_EXCESS_TOLERANCE 1e-12
+
+static bool
+plannerWithinBands(const planner *p)
+{
+    return p->excess <= PLANNER_EXCESS_TOLERANCE && p->score <= p->scoreLimit;
+}
+
+static void
+plannerTryTo(planner *p,
+             const plannerMove *m,
+             unsigned to,
+             int home,
+             plannerChange *best)
+{
+    double cpu;
+    double memory;
+    double score;
+    double excess = p->excess;
+    double moved = p->movedKiB;
+    const plannerDomain *d = &p->domains[m->domain];
+
+    p->evaluations++;
+    if (!plannerAllows(p, m->domain, m->from, to, &cpu, &memory))
+        return;
+    score = plannerScoreWith(p, m, to, cpu, memory);
+    if (p->banded) {
+        shoalSchedPressure ta = { cpu, memory };
+
+        excess += plannerExcess(p, &m->source) + plannerExcess(p, &ta) -
+                  plannerExcess(p, &p->nodes[m->from].pressure) -
+                  plannerExcess(p, &p->nodes[to].pressure);
+    }
+    if (d->node == p->origin[m->domain])
+        moved += d->memoryKiB;
+    else if ((int) to == p->origin[m->domain])
+        moved -= d->memoryKiB;
+    /* the excess first, then (to lighten) the memory moved, then the
+     * score */
+    if (excess > best->excess + PLANNER_EXCESS_TOLERANCE)
+        return;
+    if (excess >= best->excess - PLANNER_EXCESS_TOLERANCE) {
+        if (p->lighten && (score > p->scoreCap || moved > best->movedKiB))
+            return;
+        if ((!p->lighten || moved == best->movedKiB) && !(score < best->score))
+            return;
+    }
+    best->found = true;
+    best->excess = excess;
+    best->movedKiB = moved;
+    best->score = score;
+    best->home = home;
+    best->domain = m->domain;
+    best->to = to;
+}
+
+/* Domain @di against its home, its pins or the destination list. */
+static void
+plannerTryDomain(planner *p, unsigned di, int home, plannerChange *best)
+{
+    const plannerDomain *d = &p->domains[di];
+    plannerMove m;
+    unsigned i;
+
+    plannerMoveInit(p, di, &m);
+    if (d->node != p->origin[di])
+        plannerTryTo(p, &m, (unsigned) p->origin[di], home, best);
+    if (d->pins) {
+        for (i = 0; i < d->npins; i++)
+            plannerTryTo(p, &m, (unsigned) d->pins[i], home, best);
+        return;
+    }
+    for (i = 0; i < p->ndests; i++)
+        plannerTryTo(p, &m, p->dests[i], home, best);
+}
+
+/* Moved domain @u home, and each domain of the source list instead. */
+static void
+plannerTryExchange(planner *p, unsigned u, plannerChange *best)
+{
+    unsigned at = (unsigned) p->domains[u].node;
+    unsigned home = (unsigned) p->origin[u];
+    double cpu;
+    double memory;
+    unsigned i;
+    unsigned j;
+
+    p->evaluations++;
+    if (!plannerAllows(p, u, at, home, &cpu, &memory))
+        return;
+    plannerRelocate(p, u, home);
+    for (i = 0; i < p->nsources; i++) {
+        const plannerNode *n = &p->nodes[p->sources[i]];
+
+        for (j = 0; j < n->nmovable; j++) {
+            unsigned w = n->movable[j];
+
+            if (w == u || (!p->config->balance && !n->relieve &&
+                           !p->domains[w].contended))
+                continue;
+            plannerTryDomain(p, w, (int) u, best);
+        }
+    }
+    plannerRelocate(p, u, at);
+}
+
+/*
+ * Lowers the score as far as it goes without adding a move, the best
+ * change first. Returns: whether anything changed.
+ */
+static bool
+plannerDescend(planner *p)
+{
+    bool any = false;
+
+    while (!plannerSpent(p)) {
+        plannerChange best = {
+            false, p->excess, p->movedKiB, p->score - PLANNER_EPSILON, -1, 0, 0
+        };
+        unsigned k;
+
+        plannerShortLists(p, PLANNER_TOP * 4, false);
+        for (k = 0; k < p->nmoved && !plannerSpent(p); k++) {
+            unsigned u = p->moved[k];
+
+            plannerTryDomain(p, u, -1, &best);
+            plannerTryExchange(p, u, &best);
+        }
+        if (!best.found)
+            break;
+        if (best.home >= 0)
+            plannerRelocate(p, (unsigned) best.home,
+                            (unsigned) p->origin[best.home]);
+        plannerRelocate(p, best.domain, best.to);
+        any = true;
+    }
+    return any;
+}
+
+/* Sends home the moved domain that costs the least balance, while the
+ * hosts stay within the bands. Returns: whether any went home. */
+static bool
+plannerDrop(planner *p)
+{
+    bool any = false;
+
+    while (p->nmoved > 0) {
+        plannerChange best = { false, INFINITY, INFINITY, INFINITY, -1, 0, 0 };
+        unsigned k;
+
+        for (k = 0; k < p->nmoved; k++) {
+            unsigned u = p->moved[k];
+            plannerMove m;
+
+            plannerMoveInit(p, u, &m);
+            plannerTryTo(p, &m, (unsigned) p->origin[u], -1, &best);
+        }
+        if (!best.found || best.excess > PLANNER_EXCESS_TOLERANCE ||
+            best.score > p->scoreLimit)
+            break;
+        plannerRelocate(p, best.domain, best.to);
+        any = true;
+    }
+    return any;
+}
+
+typedef struct {
+    unsigned domain;
+    double score;
+} plannerLoss;
+
+static int
+plannerCompareLosses(const void *a, const void *b)
+{
+    const plannerLoss *x = a;
+    const plannerLoss *y = b;
+
+    if (x->score != y->score)
+        return x->score < y->score ? -1 : 1;
+    return (x->domain > y->domain) - (x->domain < y->domain);
+}
+
+/*
+ * Sends home one moved domain, the cheapest first, descends, and keeps
+ * the first result back within the bands. Returns: whether one was kept.
+ */
+static bool
+plannerDropRepair(planner *p)
+{
+    g_autofree plannerLoss *order = g_new(plannerLoss, p->nmoved + 1);
+    unsigned n = 0;
+    unsigned k;
+
+    for (k = 0; k < p->nmoved; k++) {
+        plannerChange home = { false, INFINITY, INFINITY, INFINITY, -1, 0, 0 };
+        unsigned u = p->moved[k];
+        plannerMove m;
+
+        plannerMoveInit(p, u, &m);
+        plannerTryTo(p, &m, (unsigned) p->origin[u], -1, &home);
+        if (home.found) {
+            order[n].domain = u;
+            order[n++].score = home.score;
+        }
+    }
+    qsort(order, n, sizeof(*order), plannerCompareLosses);
+    for (k = 0; k < n && !plannerSpent(p); k++) {
+        unsigned saved = 0;
+        g_autofree plannerPlace *places = plannerSave(p, &saved);
+        unsigned u = order[k].domain;
+
+        plannerRelocate(p, u, (unsigned) p->origin[u]);
+        plannerDescend(p);
+        if (plannerWithinBands(p))
+            return true;
+        plannerRestore(p, places, saved);
+    }
+    return false;
+}
+
+/* The bands of the greedy result, which the search must stay within. */
+static void
+plannerSetBands(planner *p)
+{
+    size_t i;
+
+    p->low.cpu = p->low.memory = INFINITY;
+    p->high.cpu = p->high.memory = -INFINITY;
+    for (i = 0; i < p->nnodes; i++) {
+        const plannerNode *n = &p->nodes[i];
+
+        if (!n->scored)
+            continue;
+        p->low.cpu = MIN(p->low.cpu, n->pressure.cpu);
+        p->low.memory = MIN(p->low.memory, n->pressure.memory);
+        p->high.cpu = MAX(p->high.cpu, n->pressure.cpu);
+        p->high.memory = MAX(p->high.memory, n->pressure.memory);
+    }
+    p->banded = true;
+    p->excess = 0;
+}
+
+static void
+plannerExcessRecompute(planner *p)
+{
+    size_t i;
+
+    p->excess = 0;
+    for (i = 0; i < p->nnodes; i++) {
+        if (p->nodes[i].scored)
+            p->excess += plannerExcess(p, &p->nodes[i].pressure);
+    }
+}
+
+/*
+ * The targets first, then the moves to reach them: from the state before
+ * any move, the move that takes the hosts furthest into the bands (then
+ * lowers the score most), until all are within them.
+ * Returns: whether that took fewer than @limit moves.
+ */
+static bool
+plannerReach(planner *p, unsigned limit)
+{
+    plannerRestore(p, NULL, 0);
+    plannerExcessRecompute(p);
+    while (p->excess > PLANNER_EXCESS_TOLERANCE) {
+        plannerChange best = { false,    p->excess - PLANNER_EXCESS_TOLERANCE,
+                               INFINITY, INFINITY,
+                               -1,       0,
+                               0 };
+        size_t i;
+        unsigned j;
+
+        if (p->nmoved + 1 >= limit || plannerSpent(p))
+            return false;
+        plannerShortLists(p, PLANNER_TOP * 4, false);
+        for (i = 0; i < p->nsources; i++)
+            p->mark[p->sources[i]] = 1;
+        for (i = 0; i < p->nnodes && !plannerSpent(p); i++) {
+            const plannerNode *n = &p->nodes[i];
+
+            if (!n->scored || (!p->mark[i] && n->pressure.cpu <= p->high.cpu &&
+                               n->pressure.memory <= p->high.memory))
+                continue;
+            for (j = 0; j < n->nmovable; j++) {
+                unsigned w = n->movable[j];
+
+                if (p->config->balance || n->relieve || p->domains[w].contended)
+                    plannerTryDomain(p, w, -1, &best);
+            }
+        }
+        for (i = 0; i < p->nsources; i++)
+            p->mark[p->sources[i]] = 0;
+        /* or a moved domain elsewhere, which adds no move */
+        for (j = 0; j < p->nmoved; j++)
+            plannerTryDomain(p, p->moved[j], -1, &best);
+        if (!best.found || plannerSpent(p))
+            return false;
+        plannerRelocate(p, best.domain, best.to);
+    }
+    return p->nmoved < limit;
+}
+
+/* plannerReach(), then plannerDescend(): whether that ends within the
+ * bands. */
+static bool
+plannerReachDescend(planner *p, unsigned limit)
+{
+    if (!plannerReach(p, limit))
+        return false;
+    plannerDescend(p);
+    return plannerWithinBands(p);
+}
+
+/*
+ * Plans the moves to @places again, from the state before any move:
+ * pressure moves (from an overloaded host, or of a domain that waits for
+ * a host CPU) first, then the rest, each time the one that pays most of
+ * those that break no limit now and pay now. Only with @record does it
+ * append their steps.
+ * Returns: whether every move found its turn.
+ */
+static bool
+plannerReplay(planner *p, const plannerPlace *places, unsigned n, bool record)
+{
+    g_autofree bool *done = g_new0(bool, n + 1);
+    unsigned left = n;
+    unsigned i;
+
+    while (left > 0) {
+        plannerCandidate best = { 0 };
+        int bestRank = -1;
+        unsigned at = 0;
+
+        for (i = 0; i < n; i++) {
+            const plannerDomain *d = &p->domains[places[i].domain];
+            plannerCandidate c = { 0 };
+            plannerMove m;
+            double cpu;
+            double memory;
+            int rank;
+
+            if (done[i])
+                continue;
+            p->evaluations++;
+            plannerMoveInit(p, places[i].domain, &m);
+            if (!plannerAllows(p, m.domain, m.from, places[i].to, &cpu,
+                               &memory))
+                continue;
+            c.found = true;
+            c.domain = m.domain;
+            c.from = m.from;
+            c.to = places[i].to;
+            c.scoreAfter = plannerScoreWith(p, &m, c.to, cpu, memory);
+            c.gain = p->score - c.scoreAfter;
+            c.cost = m.cost;
+            c.net = c.gain - c.cost;
+            if (!(c.gain > 0))
+                continue;
+            /* pressure moves first, then moves that pay on their own */
+            rank = (d->contended || plannerPressureKind(p, &p->nodes[m.from]) !=
+                                        PLANNER_SOURCE_NONE)
+                       ? 2
+                       : 0;
+            if (c.gain >= p->config->minGain && c.gain >= c.cost)
+                rank++;
+            if (best.found &&
+                (bestRank > rank || (bestRank == rank && !(c.net > best.net))))
+                continue;
+            best = c;
+            bestRank = rank;
+            at = i;
+        }
+        if (!best.found)
+            return false;
+        if (record)
+            plannerApply(p, &best,
+                         plannerPressureKind(p, &p->nodes[best.from]));
+        else
+            plannerRelocate(p, best.domain, best.to);
+        done[at] = true;
+        left--;
+    }
+    return true;
+}
+
+/*
+ * Whether the moves to the present placement can be ordered, as
+ * plannerReplay() does; if so, the placement becomes @keep.
+ */
+static bool
+plannerKeep(planner *p, plannerPlace **keep, unsigned *nkeep)
+{
+    unsigned n = 0;
+    g_autofree plannerPlace *places = plannerSave(p, &n);
+    bool ok;
+
+    plannerRestore(p, NULL, 0);
+    ok = plannerReplay(p, places, n, false);
+    plannerRestore(p, places, n);
+    plannerExcessRecompute(p);
+    if (!ok)
+        return false;
+    g_free(*keep);
+    *keep = g_steal_pointer(&places);
+    *nkeep = n;
+    return true;
+}
+
+/* Back to the last placement plannerKeep() kept. */
+static void
+plannerBack(planner *p, const plannerPlace *keep, unsigned nkeep)
+{
+    plannerRestore(p, keep, nkeep);
+    plannerExcessRecompute(p);
+}
+
+/* The highest pressure of any host, CPU or memory. */
+static double
+plannerBusiest(const planner *p)
+{
+    double busiest = 0;
+    size_t i;
+
+    for (i = 0; i < p->nnodes; i++) {
+        if (p->nodes[i].scored)
+            busiest = MAX(busiest, MAX(p->nodes[i].pressure.cpu,
+                                       p->nodes[i].pressure.memory));
+    }
+    return busiest;
+}
+
+/* the step by which plannerTighten() lowers the busiest host */
+#define PLANNER_TIGHTEN_STEP 0.0025
+
+/*
+ * With the moves it has, brings the busiest host down in steps while the
+ * descent (or reaching the bands again) gets every host back below the
+ * lowered upper bands.
+ */
+static void
+plannerTighten(planner *p, double target, plannerPlace **keep, unsigned *nkeep)
+{
+    /* a host may now fall below the lowest pressure, but the imbalance
+     * must not rise, nor pass the greedy plan's @target */
+    p->low.cpu = 0;
+    p->low.memory = 0;
+    p->scoreLimit = MIN(p->scoreLimit, MIN(p->score, target));
+    while (!plannerSpent(p)) {
+        shoalSchedPressure high = p->high;
+        double cap = plannerBusiest(p) - PLANNER_TIGHTEN_STEP;
+
+        p->high.cpu = MIN(p->high.cpu, cap);
+        p->high.memory = MIN(p->high.memory, cap);
+        plannerExcessRecompute(p);
+        plannerDescend(p);
+        if (!plannerWithinBands(p))
+            plannerReachDescend(p, *nkeep + 1);
+        if (plannerWithinBands(p) && plannerKeep(p, keep, nkeep))
+            continue;
+        p->high = high;
+        plannerBack(p, *keep, *nkeep);
+        break;
+    }
+}
+
+static void
+plannerRefine(planner *p)
+{
+    const shoalSchedConfig *config = p->config;
+    double target = p->score;
+    unsigned nkeep = 0;
+    g_autofree plannerPlace *keep = plannerSave(p, &nkeep);
+
+    /* under limits per round, host or hour the greedy plan is cut short
+     * and leaves most hosts alone, so its bands say little of its
+     * progress: the search must also keep its score */
+    p->scoreLimit = config->maxMovesPerRound || config->maxPerSource ||
+                            config->maxPerDestination || config->maxMovesPerHour
+                        ? target
+                        : INFINITY;
+    /* the greedy plan can be ordered: its own order */
+    plannerSetBands(p);
+    plannerUnblock(p);
+    if (!plannerReachDescend(p, nkeep))
+        plannerBack(p, keep, nkeep);
+    plannerDescend(p);
+    if (!plannerWithinBands(p) || !plannerKeep(p, &keep, &nkeep))
+        plannerBack(p, keep, nkeep);
+    while (p->nmoved > 0 && !plannerSpent(p)) {
+        if (plannerDrop(p)) {
+            plannerDescend(p);
+        } else if (plannerReachDescend(p, nkeep)) {
+            /* kept below */
+        } else {
+            plannerBack(p, keep, nkeep);
+            if (!plannerDropRepair(p))
+                break;
+        }
+        if (!plannerKeep(p, &keep, &nkeep)) {
+            plannerBack(p, keep, nkeep);
+            break;
+        }
+    }
+    plannerTighten(p, target, &keep, &nkeep);
+    p->lighten = true;
+    p->scoreCap = MIN(p->scoreLimit, MAX(target, p->score));
+    plannerDescend(p);
+    p->lighten = false;
+    if (!plannerKeep(p, &keep, &nkeep))
+        plannerBack(p, keep, nkeep);
+}
+
+/* The plan's totals, to take steps out and put them back bit for bit. */
+typedef struct {
+    guint len;
+    unsigned moves;
+    unsigned long long memoryMovedKiB;
+    double predictedSeconds;
+} plannerMark;
+
+static void
+plannerMarkSet(const planner *p, plannerMark *mark)
+{
+    mark->len = p->plan->steps->len;
+    mark->moves = p->plan->moves;
+    mark->memoryMovedKiB = p->plan->memoryMovedKiB;
+    mark->predictedSeconds = p->plan->predictedSeconds;
+}
+
+/* Returns: (transfer full): the steps after @mark, taken off the plan. */
+static GPtrArray *
+plannerTakeSteps(planner *p, const plannerMark *mark)
+{
+    GPtrArray *steps =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalSchedStepFree);
+
+    while (p->plan->steps->len > mark->len)
+        g_ptr_array_add(steps,
+                        g_ptr_array_steal_index(p->plan->steps, mark->len));
+    p->plan->moves = mark->moves;
+    p->plan->memoryMovedKiB = mark->memoryMovedKiB;
+    p->plan->predictedSeconds = mark->predictedSeconds;
+    return steps;
+}
+
+/* Whether the moves found, which lower the score by @gain in all, pay
+ * for themselves together: minGain each and their cost. */
+static bool
+plannerPays(const planner *p, double gain)
+{
+    double cost = 0;
+    unsigned i;
+
+    for (i = 0; i < p->nmoved; i++) {
+        const plannerDomain *d = &p->domains[p->moved[i]];
+
+        cost += p->config->costWeight * d->memoryKiB / 1024.0 /
+                p->config->migrationBandwidthMiBs;
+    }
+    return gain >= cost && gain >= p->config->minGain * p->nmoved;
+}
+
+/* A note (shoalctl plan shows it) on what the search changed, against
+ * the greedy @steps, whose busiest host was @busiest. */
+static void
+plannerNoteSearch(planner *p, const GPtrArray *steps, double busiest)
+{
+    unsigned long long greedyKiB = 0;
+    unsigned i;
+
+    for (i = 0; i < steps->len; i++)
+        greedyKiB +=
+            ((const shoalSchedStep *) g_ptr_array_index(steps, i))->memoryKiB;
+    shoalSchedPlanAppendNote(p->plan,
+                             g_strdup_printf(_("a search improved on the greedy plan: %1$u moves of %2$llu MiB instead of %3$u of %4$llu MiB, busiest host %5$.2f instead of %6$.2f, no host above the highest pressures of the greedy plan"),
+                                             p->nmoved,
+                                             (unsigned long long) (p->movedKiB /
+                                                                   1024),
+                                             steps->len, greedyKiB / 1024,
+                                             plannerBusiest(p), busiest));
+}
+
+/*
+ * After the greedy moves, which appended their steps after @mark: the
+ * search, and the steps of what it found in their place if they can be
+ * ordered.
+ */
+static void
+plannerImprove(planner *p, const plannerMark *mark)
+{
+    g_autofree plannerPlace *greedy = NULL;
+    g_autofree plannerPlace *found = NULL;
+    g_autoptr(GPtrArray) steps = NULL;
+    g_autoptr(GPtrArray) failed = NULL;
+    unsigned ngreedy = 0;
+    unsigned nfound = 0;
+    double busiest;
+    double before;
+
+    /* each check that moves can be ordered costs moves^2 evaluations:
+     * a plan too long for a few of them within the budget stays greedy */
+    if (p->nmoved == 0 ||
+        (guint64) p->nmoved * p->nmoved * 8 > p->config->searchBudget)
+        return;
+    greedy = plannerSave(p, &ngreedy);
+    busiest = plannerBusiest(p);
+    p->searching = true;
+    plannerRefine(p);
+    p->searching = false;
+    found = plannerSave(p, &nfound);
+    if (nfound == ngreedy &&
+        memcmp(found, greedy, nfound * sizeof(*found)) == 0) {
+        plannerSpreadRecompute(p);
+        return;
+    }
+    steps = plannerTakeSteps(p, mark);
+    plannerRestore(p, NULL, 0);
+    plannerSpreadRecompute(p);
+    before = p->score;
+    if (plannerReplay(p, found, nfound, true) &&
+        plannerPays(p, before - p->score)) {
+        plannerNoteSearch(p, steps, busiest);
+        return;
+    }
+    failed = plannerTakeSteps(p, mark);
+    plannerRestore(p, greedy, ngreedy);
+    plannerSpreadRecompute(p);
+    while (steps->len > 0)
+        shoalSchedPlanAppendStep(p->plan, g_ptr_array_steal_index(steps, 0));
 }
 
 /* Notes for hosts that stay overloaded after the plan. */
@@ -1315,6 +2236,7 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     g_autoptr(planner) p = g_new0(planner, 1);
     g_autoptr(shoalSchedPressureReport) report = NULL;
     g_autoptr(GHashTable) nodeIndex = g_hash_table_new(g_str_hash, g_str_equal);
+    plannerMark mark;
     size_t i;
 
     if (!shoalSchedConfigValidate(config, error))
@@ -1344,7 +2266,10 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
 
     p->plan->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
     plannerInPlace(p);
+    plannerMovesBegin(p);
+    plannerMarkSet(p, &mark);
     plannerMoves(p);
+    plannerImprove(p, &mark);
     plannerNoteOverloaded(p);
     p->plan->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
     return g_steal_pointer(&p->plan);

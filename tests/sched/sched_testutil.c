@@ -676,8 +676,9 @@ testScore(const shoalSchedSnapshot *snap,
 /*
  * Checks @plan for @snap against every hard rule, replaying it step by
  * step: no limit is broken at any step, each migration lowers the score
- * (recomputed from scratch) by at least minGain and its cost, in-place
- * steps leave it alone, and the figures the plan gives match.
+ * (recomputed from scratch), together by at least minGain each and their
+ * cost, in-place steps leave it alone, and the figures the plan gives
+ * match.
  */
 void
 schedTestCheckPlan(const shoalSchedSnapshot *snap,
@@ -689,6 +690,8 @@ schedTestCheckPlan(const shoalSchedSnapshot *snap,
     unsigned moves = 0;
     double imbalance;
     double score;
+    double gain = 0;
+    double cost = 0;
     size_t i;
 
     c.snap = snap;
@@ -747,8 +750,8 @@ schedTestCheckPlan(const shoalSchedSnapshot *snap,
         if (step->action == SHOAL_SCHED_ACTION_MIGRATE) {
             moves++;
             g_assert_cmpfloat(nextScore, <, score);
-            g_assert_cmpfloat(score - nextScore, >=, config->minGain - 1e-9);
-            g_assert_cmpfloat(score - nextScore, >=, step->cost - 1e-9);
+            gain += score - nextScore;
+            cost += step->cost;
             g_assert_cmpfloat(fabs(step->gain - (score - nextScore)), <, 1e-9);
         } else {
             g_assert_cmpfloat(fabs(nextScore - score), <, 1e-12);
@@ -760,6 +763,9 @@ schedTestCheckPlan(const shoalSchedSnapshot *snap,
         imbalance = nextImbalance;
     }
     g_assert_cmpuint(moves, ==, plan->moves);
+    /* the moves together pay for themselves, minGain each at least */
+    g_assert_cmpfloat(gain, >=, cost - 1e-9);
+    g_assert_cmpfloat(gain, >=, config->minGain * moves - 1e-9);
     g_assert_cmpfloat(fabs(imbalance - plan->imbalanceAfter), <, 1e-9);
 
     g_hash_table_unref(c.nodes);
