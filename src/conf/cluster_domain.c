@@ -41,6 +41,47 @@ shoalTypedParamFree(shoalTypedParam *param)
 }
 
 /**
+ * shoalTypedParamFromLibvirt:
+ * @field: its name, which may be longer than libvirt's field allows
+ * Returns: (transfer full): a copy of @param's value named @field, or NULL
+ *   for a type newer than us.
+ */
+shoalTypedParam *
+shoalTypedParamFromLibvirt(const char *field, const virTypedParameter *param)
+{
+    g_autoptr(shoalTypedParam) p = g_new0(shoalTypedParam, 1);
+
+    p->field = g_strdup(field);
+    p->type = param->type;
+    switch (param->type) {
+    case VIR_TYPED_PARAM_INT:
+        p->value.i = param->value.i;
+        break;
+    case VIR_TYPED_PARAM_UINT:
+        p->value.ui = param->value.ui;
+        break;
+    case VIR_TYPED_PARAM_LLONG:
+        p->value.l = param->value.l;
+        break;
+    case VIR_TYPED_PARAM_ULLONG:
+        p->value.ul = param->value.ul;
+        break;
+    case VIR_TYPED_PARAM_DOUBLE:
+        p->value.d = param->value.d;
+        break;
+    case VIR_TYPED_PARAM_BOOLEAN:
+        p->value.b = param->value.b;
+        break;
+    case VIR_TYPED_PARAM_STRING:
+        p->value.s = g_strdup(param->value.s);
+        break;
+    default:
+        return NULL;
+    }
+    return g_steal_pointer(&p);
+}
+
+/**
  * shoalTypedParamsFromLibvirt:
  * Returns: (transfer full): a copy of @params as shoalTypedParam.
  */
@@ -52,38 +93,12 @@ shoalTypedParamsFromLibvirt(const virTypedParameter *params, int nparams)
     int i;
 
     for (i = 0; i < nparams; i++) {
-        shoalTypedParam *p = g_new0(shoalTypedParam, 1);
+        shoalTypedParam *p =
+            shoalTypedParamFromLibvirt(params[i].field, &params[i]);
 
-        p->field = g_strdup(params[i].field);
-        p->type = params[i].type;
-        switch (params[i].type) {
-        case VIR_TYPED_PARAM_INT:
-            p->value.i = params[i].value.i;
-            break;
-        case VIR_TYPED_PARAM_UINT:
-            p->value.ui = params[i].value.ui;
-            break;
-        case VIR_TYPED_PARAM_LLONG:
-            p->value.l = params[i].value.l;
-            break;
-        case VIR_TYPED_PARAM_ULLONG:
-            p->value.ul = params[i].value.ul;
-            break;
-        case VIR_TYPED_PARAM_DOUBLE:
-            p->value.d = params[i].value.d;
-            break;
-        case VIR_TYPED_PARAM_BOOLEAN:
-            p->value.b = params[i].value.b;
-            break;
-        case VIR_TYPED_PARAM_STRING:
-            p->value.s = g_strdup(params[i].value.s);
-            break;
-        default:
-            /* a type newer than us: leave it out rather than guess */
-            shoalTypedParamFree(p);
-            continue;
-        }
-        g_ptr_array_add(out, p);
+        /* a type newer than us: leave it out rather than guess */
+        if (p)
+            g_ptr_array_add(out, p);
     }
     return out;
 }

@@ -38,6 +38,8 @@ typedef struct _shoalTypedParam {
 void shoalTypedParamFree(shoalTypedParam *param);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalTypedParam, shoalTypedParamFree)
 
+shoalTypedParam *shoalTypedParamFromLibvirt(const char *field,
+                                            const virTypedParameter *param);
 GPtrArray *shoalTypedParamsFromLibvirt(const virTypedParameter *params,
                                        int nparams);
 

@@ -11,6 +11,7 @@
 #include "cluster_domainxml.h"
 #include "util_error.h"
 #include "util_log.h"
+#include "util_uuid.h"
 
 /*
  * Which domain is where. Keyed by UUID; a UUID that two hosts report is a
@@ -88,24 +89,6 @@ inventoryDomainFree(gpointer opaque)
     g_free(dom);
 }
 
-static guint
-inventoryUUIDHash(gconstpointer key)
-{
-    guint h = 0;
-    const unsigned char *u = key;
-    size_t i;
-
-    for (i = 0; i < VIR_UUID_BUFLEN; i++)
-        h = h * 31 + u[i];
-    return h;
-}
-
-static gboolean
-inventoryUUIDEqual(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
-}
-
 /* Call with the lock held: @hostName has a copy of @dom too. */
 static void
 inventoryHostAdd(shoalInventory *inv,
@@ -115,7 +98,7 @@ inventoryHostAdd(shoalInventory *inv,
     GHashTable *set = g_hash_table_lookup(inv->byHost, hostName);
 
     if (!set) {
-        set = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+        set = g_hash_table_new(shoalUUIDHash, shoalUUIDEqual);
         g_hash_table_insert(inv->byHost, g_strdup(hostName), set);
     }
     g_hash_table_insert(set, dom->rec.uuid, dom);
@@ -151,14 +134,14 @@ shoalInventoryNew(void)
     shoalInventory *inv = g_new0(shoalInventory, 1);
 
     g_mutex_init(&inv->lock);
-    inv->domains = g_hash_table_new_full(inventoryUUIDHash, inventoryUUIDEqual,
-                                         NULL, inventoryDomainFree);
+    inv->domains = g_hash_table_new_full(shoalUUIDHash, shoalUUIDEqual, NULL,
+                                         inventoryDomainFree);
     inv->unreachable =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     inv->read = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     inv->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_hash_table_unref);
-    inv->emptySet = g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+    inv->emptySet = g_hash_table_new(shoalUUIDHash, shoalUUIDEqual);
     inv->byName = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
     inv->nextId = 1;
@@ -423,7 +406,7 @@ shoalInventorySyncHost(shoalInventory *inv,
                        GPtrArray *records)
 {
     g_autoptr(GHashTable) seen =
-        g_hash_table_new(inventoryUUIDHash, inventoryUUIDEqual);
+        g_hash_table_new(shoalUUIDHash, shoalUUIDEqual);
     g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
     GHashTable *set;
     GHashTableIter iter;
@@ -801,6 +784,21 @@ inventoryIterHost(shoalInventory *inv,
     g_hash_table_iter_init(iter, set ? set : inv->emptySet);
 }
 
+/* Call with the lock held: the next domain of @iter that @hostName owns. */
+static inventoryDomain *
+inventoryIterOwnedNext(GHashTableIter *iter, const char *hostName)
+{
+    gpointer value;
+
+    while (g_hash_table_iter_next(iter, NULL, &value)) {
+        inventoryDomain *dom = value;
+
+        if (g_str_equal(dom->hosts->pdata[0], hostName))
+            return dom;
+    }
+    return NULL;
+}
+
 /**
  * shoalInventoryHostUsage:
  * @except: (nullable): a domain to leave out, e.g. the one being placed
@@ -816,17 +814,14 @@ shoalInventoryHostUsage(shoalInventory *inv,
                         unsigned *vcpus)
 {
     GHashTableIter iter;
-    gpointer value;
+    inventoryDomain *dom;
 
     *memoryKiB = 0;
     *vcpus = 0;
     g_mutex_lock(&inv->lock);
     inventoryIterHost(inv, hostName, &iter);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
-
-        if (!g_str_equal(dom->hosts->pdata[0], hostName) ||
-            (except && memcmp(dom->rec.uuid, except, VIR_UUID_BUFLEN) == 0))
+    while ((dom = inventoryIterOwnedNext(&iter, hostName))) {
+        if (except && memcmp(dom->rec.uuid, except, VIR_UUID_BUFLEN) == 0)
             continue;
         *memoryKiB += dom->rec.memoryKiB;
         *vcpus += dom->rec.vcpus;
@@ -846,17 +841,13 @@ shoalInventoryHostCount(shoalInventory *inv,
                         unsigned *running)
 {
     GHashTableIter iter;
-    gpointer value;
+    inventoryDomain *dom;
     unsigned n = 0;
     unsigned active = 0;
 
     g_mutex_lock(&inv->lock);
     inventoryIterHost(inv, hostName, &iter);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
-
-        if (!g_str_equal(dom->hosts->pdata[0], hostName))
-            continue;
+    while ((dom = inventoryIterOwnedNext(&iter, hostName))) {
         n++;
         active += dom->id > 0;
     }
@@ -877,16 +868,12 @@ shoalInventoryListHost(shoalInventory *inv, const char *hostName)
     GPtrArray *out = g_ptr_array_new_with_free_func(
         (GDestroyNotify) shoalInventoryEntryFree);
     GHashTableIter iter;
-    gpointer value;
+    inventoryDomain *dom;
 
     g_mutex_lock(&inv->lock);
     inventoryIterHost(inv, hostName, &iter);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        inventoryDomain *dom = value;
-
-        if (g_str_equal(dom->hosts->pdata[0], hostName))
-            g_ptr_array_add(out, inventoryCopyLocked(inv, dom));
-    }
+    while ((dom = inventoryIterOwnedNext(&iter, hostName)))
+        g_ptr_array_add(out, inventoryCopyLocked(inv, dom));
     g_mutex_unlock(&inv->lock);
     return out;
 }

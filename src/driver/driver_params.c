@@ -77,6 +77,43 @@ shoalDriverParamsClear(remote_typed_param *val, u_int len)
     g_free(val);
 }
 
+/* Sets @p's type and value from @v; its field is the caller's. */
+static bool
+paramsValueFromRemote(const remote_typed_param_value *v,
+                      virTypedParameter *p,
+                      GError **error)
+{
+    p->type = v->type;
+    switch (v->type) {
+    case VIR_TYPED_PARAM_INT:
+        p->value.i = v->remote_typed_param_value_u.i;
+        break;
+    case VIR_TYPED_PARAM_UINT:
+        p->value.ui = v->remote_typed_param_value_u.ui;
+        break;
+    case VIR_TYPED_PARAM_LLONG:
+        p->value.l = v->remote_typed_param_value_u.l;
+        break;
+    case VIR_TYPED_PARAM_ULLONG:
+        p->value.ul = v->remote_typed_param_value_u.ul;
+        break;
+    case VIR_TYPED_PARAM_DOUBLE:
+        p->value.d = v->remote_typed_param_value_u.d;
+        break;
+    case VIR_TYPED_PARAM_BOOLEAN:
+        p->value.b = v->remote_typed_param_value_u.b != 0;
+        break;
+    case VIR_TYPED_PARAM_STRING:
+        p->value.s = g_strdup(v->remote_typed_param_value_u.s);
+        break;
+    default:
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
+                    _("unknown parameter type: %1$d"), v->type);
+        return false;
+    }
+    return true;
+}
+
 /**
  * shoalDriverParamsParse:
  * Returns: (transfer full): the client's typed parameters as
@@ -90,39 +127,14 @@ shoalDriverParamsParse(const remote_typed_param *val, u_int len, GError **error)
     u_int i;
 
     for (i = 0; i < len; i++) {
-        const remote_typed_param_value *v = &val[i].value;
-        g_autoptr(shoalTypedParam) p = g_new0(shoalTypedParam, 1);
+        virTypedParameter value = { 0 };
 
-        p->field = g_strdup(val[i].field);
-        p->type = v->type;
-        switch (v->type) {
-        case VIR_TYPED_PARAM_INT:
-            p->value.i = v->remote_typed_param_value_u.i;
-            break;
-        case VIR_TYPED_PARAM_UINT:
-            p->value.ui = v->remote_typed_param_value_u.ui;
-            break;
-        case VIR_TYPED_PARAM_LLONG:
-            p->value.l = v->remote_typed_param_value_u.l;
-            break;
-        case VIR_TYPED_PARAM_ULLONG:
-            p->value.ul = v->remote_typed_param_value_u.ul;
-            break;
-        case VIR_TYPED_PARAM_DOUBLE:
-            p->value.d = v->remote_typed_param_value_u.d;
-            break;
-        case VIR_TYPED_PARAM_BOOLEAN:
-            p->value.b = v->remote_typed_param_value_u.b != 0;
-            break;
-        case VIR_TYPED_PARAM_STRING:
-            p->value.s = g_strdup(v->remote_typed_param_value_u.s);
-            break;
-        default:
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
-                        _("unknown parameter type: %1$d"), v->type);
+        if (!paramsValueFromRemote(&val[i].value, &value, error))
             return NULL;
-        }
-        g_ptr_array_add(out, g_steal_pointer(&p));
+        /* the field as it came, however long */
+        g_ptr_array_add(out, shoalTypedParamFromLibvirt(val[i].field, &value));
+        if (value.type == VIR_TYPED_PARAM_STRING)
+            g_free(value.value.s);
     }
     return g_steal_pointer(&out);
 }
@@ -191,32 +203,7 @@ shoalDriverParamsToLibvirt(const remote_typed_param *val,
             shoalDriverParamsFreeLibvirt(params, i);
             return NULL;
         }
-        p->type = v->type;
-        switch (v->type) {
-        case VIR_TYPED_PARAM_INT:
-            p->value.i = v->remote_typed_param_value_u.i;
-            break;
-        case VIR_TYPED_PARAM_UINT:
-            p->value.ui = v->remote_typed_param_value_u.ui;
-            break;
-        case VIR_TYPED_PARAM_LLONG:
-            p->value.l = v->remote_typed_param_value_u.l;
-            break;
-        case VIR_TYPED_PARAM_ULLONG:
-            p->value.ul = v->remote_typed_param_value_u.ul;
-            break;
-        case VIR_TYPED_PARAM_DOUBLE:
-            p->value.d = v->remote_typed_param_value_u.d;
-            break;
-        case VIR_TYPED_PARAM_BOOLEAN:
-            p->value.b = v->remote_typed_param_value_u.b != 0;
-            break;
-        case VIR_TYPED_PARAM_STRING:
-            p->value.s = g_strdup(v->remote_typed_param_value_u.s);
-            break;
-        default:
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_RPC,
-                        _("unknown parameter type: %1$d"), v->type);
+        if (!paramsValueFromRemote(v, p, error)) {
             shoalDriverParamsFreeLibvirt(params, i);
             return NULL;
         }

@@ -93,24 +93,6 @@ storeUUIDParse(const char *str, unsigned char *uuid)
     return true;
 }
 
-static guint
-storeUUIDHash(gconstpointer key)
-{
-    const unsigned char *uuid = key;
-    guint hash = 0;
-    size_t i;
-
-    for (i = 0; i < VIR_UUID_BUFLEN; i++)
-        hash = hash * 31 + uuid[i];
-    return hash;
-}
-
-static gboolean
-storeUUIDEqual(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
-}
-
 /* Call with the lock held, or before the store is shared. */
 static void
 storeIndexAdd(shoalStore *store, shoalStoreDomain *dom)
@@ -121,7 +103,7 @@ storeIndexAdd(shoalStore *store, shoalStoreDomain *dom)
         return;
     set = g_hash_table_lookup(store->byHost, dom->hostName);
     if (!set) {
-        set = g_hash_table_new(storeUUIDHash, storeUUIDEqual);
+        set = g_hash_table_new(shoalUUIDHash, shoalUUIDEqual);
         g_hash_table_insert(store->byHost, g_strdup(dom->hostName), set);
     }
     g_hash_table_insert(set, dom->uuid, dom);
@@ -891,10 +873,10 @@ shoalStoreOpen(const char *dir, GError **error)
     g_cond_init(&store->claimCond);
     g_cond_init(&store->syncCond);
     store->claimed =
-        g_hash_table_new_full(storeUUIDHash, storeUUIDEqual, g_free, NULL);
+        g_hash_table_new_full(shoalUUIDHash, shoalUUIDEqual, g_free, NULL);
     /* the key lives in the value: update with g_hash_table_replace() */
     store->domains =
-        g_hash_table_new_full(storeUUIDHash, storeUUIDEqual, NULL,
+        g_hash_table_new_full(shoalUUIDHash, shoalUUIDEqual, NULL,
                               (GDestroyNotify) shoalStoreDomainFree);
     store->byHost = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_hash_table_unref);

@@ -3,6 +3,8 @@
 
 #include "util_uuid.h"
 
+#include <string.h>
+
 /* Accepts libvirt's forms: 32 hex digits, dashes anywhere between pairs. */
 bool
 shoalUUIDParse(const char *str, unsigned char *uuid)
@@ -37,4 +39,24 @@ shoalUUIDFormat(const unsigned char *u, char str[SHOAL_UUID_STRING_BUFLEN])
                "%02x%02x%02x%02x%02x%02x",
                u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
                u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+/* GHashFunc for tables keyed by a raw UUID of SHOAL_UUID_BUFLEN bytes. */
+guint
+shoalUUIDHash(gconstpointer key)
+{
+    const unsigned char *uuid = key;
+    guint hash = 0;
+    size_t i;
+
+    for (i = 0; i < SHOAL_UUID_BUFLEN; i++)
+        hash = hash * 31 + uuid[i];
+    return hash;
+}
+
+/* GEqualFunc to go with shoalUUIDHash(). */
+gboolean
+shoalUUIDEqual(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, SHOAL_UUID_BUFLEN) == 0;
 }

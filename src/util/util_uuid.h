@@ -13,3 +13,7 @@ bool shoalUUIDParse(const char *str, unsigned char *uuid);
 
 void shoalUUIDFormat(const unsigned char *uuid,
                      char str[SHOAL_UUID_STRING_BUFLEN]);
+
+guint shoalUUIDHash(gconstpointer key);
+
+gboolean shoalUUIDEqual(gconstpointer a, gconstpointer b);
