@@ -25,6 +25,7 @@
 #include "cluster_eventloop.h"
 #include "driver_protocol.h"
 #include "driver_server.h"
+#include "testutil_log.h"
 #include "testutil_loop.h"
 #include "util_cleanup.h"
 
@@ -58,12 +59,6 @@ enum {
 #define INTEGRATION_LEN_SIZE 4
 #define INTEGRATION_HEADER_SIZE 24
 
-/* Every log message, for checks on what the daemon reported. */
-typedef struct {
-    GMutex lock;
-    GPtrArray *messages; /* protected by lock */
-} integrationLog;
-
 /* One member host: a data file for the test driver, or a literal URI. */
 typedef struct {
     const char *name;
@@ -73,7 +68,7 @@ typedef struct {
 
 /* What a fixture starts, and what it holds once every host answered. */
 typedef struct {
-    integrationLog *log;             /* borrowed */
+    testLogCapture *log;             /* borrowed */
     const integrationHostDef *hosts; /* ends with a NULL name */
     unsigned domains;
     unsigned cpus;
@@ -128,54 +123,12 @@ integrationPacketFree(integrationPacket *packet)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(integrationPacket, integrationPacketFree)
 
-static GLogWriterOutput
-integrationLogWriter(GLogLevelFlags level,
-                     const GLogField *fields,
-                     gsize nFields,
-                     gpointer opaque)
-{
-    integrationLog *log = opaque;
-    gsize i;
-
-    for (i = 0; i < nFields; i++) {
-        const char *value = fields[i].value;
-        char *text;
-
-        if (!g_str_equal(fields[i].key, "MESSAGE"))
-            continue;
-        if (fields[i].length < 0)
-            text = g_strdup(value);
-        else
-            text = g_strndup(value, fields[i].length);
-        g_mutex_lock(&log->lock);
-        g_ptr_array_add(log->messages, text);
-        g_mutex_unlock(&log->lock);
-    }
-    return g_log_writer_default(level, fields, nFields, NULL);
-}
-
-static void
-integrationLogClear(integrationLog *log)
-{
-    g_mutex_lock(&log->lock);
-    g_ptr_array_set_size(log->messages, 0);
-    g_mutex_unlock(&log->lock);
-}
-
 static bool
 integrationLogContains(gpointer opaque, gconstpointer data)
 {
     integrationFixture *fixture = opaque;
-    integrationLog *log = fixture->tc->log;
-    const char *text = data;
-    bool found = false;
-    guint i;
 
-    g_mutex_lock(&log->lock);
-    for (i = 0; !found && i < log->messages->len; i++)
-        found = strstr(log->messages->pdata[i], text) != NULL;
-    g_mutex_unlock(&log->lock);
-    return found;
+    return testLogCaptureHas(fixture->tc->log, data);
 }
 
 static unsigned
@@ -293,7 +246,7 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
     size_t i;
 
     fixture->tc = tc;
-    integrationLogClear(tc->log);
+    testLogCaptureReset(tc->log);
     fixture->fdsAtStart = integrationCountFds();
     fixture->dir = g_dir_make_tmp("shoal-integration-XXXXXX", &error);
     g_assert_no_error(error);
@@ -1595,7 +1548,7 @@ integrationAdd(const char *path,
 int
 main(int argc, char **argv)
 {
-    integrationLog log = { 0 };
+    testLogCapture log = { 0 };
     const integrationCase twoHosts = {
         .log = &log,
         .hosts = integrationTwoHosts,
@@ -1615,9 +1568,7 @@ main(int argc, char **argv)
     /* a client that went away must not kill the test, as in virtshoald */
     signal(SIGPIPE, SIG_IGN);
     g_test_init(&argc, &argv, NULL);
-    g_mutex_init(&log.lock);
-    log.messages = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(integrationLogWriter, &log, NULL);
+    testLogCaptureInit(&log);
     /*
      * Process-wide contexts with a descriptor each, created once: GLib's
      * worker (by GTask's class) and the default context (by whichever
@@ -1669,7 +1620,6 @@ main(int argc, char **argv)
 
     ret = g_test_run();
     shoalEventLoopFree(events);
-    g_ptr_array_unref(log.messages);
-    g_mutex_clear(&log.lock);
+    testLogCaptureClear(&log);
     return ret;
 }
