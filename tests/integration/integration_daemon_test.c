@@ -27,6 +27,7 @@
 #include "driver_server.h"
 #include "testutil_log.h"
 #include "testutil_loop.h"
+#include "testutil_proc.h"
 #include "util_cleanup.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
@@ -131,18 +132,6 @@ integrationLogContains(gpointer opaque, gconstpointer data)
     return testLogCaptureHas(fixture->tc->log, data);
 }
 
-static unsigned
-integrationCountFds(void)
-{
-    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
-    unsigned n = 0;
-
-    g_assert_nonnull(dir);
-    while (g_dir_read_name(dir))
-        n++;
-    return n;
-}
-
 static bool
 integrationNoClients(gpointer opaque, gconstpointer data)
 {
@@ -159,7 +148,7 @@ integrationNoClients(gpointer opaque, gconstpointer data)
 static bool
 integrationFdsAre(gpointer opaque, gconstpointer data)
 {
-    return integrationCountFds() == GPOINTER_TO_UINT(data);
+    return testProcCountFds() == GPOINTER_TO_UINT(data);
 }
 
 /*
@@ -247,7 +236,7 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
 
     fixture->tc = tc;
     testLogCaptureReset(tc->log);
-    fixture->fdsAtStart = integrationCountFds();
+    fixture->fdsAtStart = testProcCountFds();
     fixture->dir = g_dir_make_tmp("shoal-integration-XXXXXX", &error);
     g_assert_no_error(error);
     fixture->sockPath = g_build_filename(fixture->dir, "virtshoald-sock", NULL);
@@ -1091,7 +1080,7 @@ integrationTestReadOnly(integrationFixture *fixture, gconstpointer data)
 static void
 integrationTestRawBeforeOpen(integrationFixture *fixture, gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) zeros = g_byte_array_new();
     g_autoptr(GByteArray) packet = NULL;
@@ -1145,7 +1134,7 @@ static void
 integrationTestRawUnknownProcedure(integrationFixture *fixture,
                                    gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(integrationPacket) reply = NULL;
 
@@ -1166,7 +1155,7 @@ static void
 integrationTestRawUnknownProgram(integrationFixture *fixture,
                                  gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) packet = NULL;
     g_autoptr(integrationPacket) reply = NULL;
@@ -1212,7 +1201,7 @@ integrationKeepaliveNew(gint32 proc)
 static void
 integrationTestRawKeepalive(integrationFixture *fixture, gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) ping = NULL;
     g_autoptr(GByteArray) pong = NULL;
@@ -1249,7 +1238,7 @@ integrationTestRawSlowReader(integrationFixture *fixture, gconstpointer data)
 {
     /* ~1 MiB of PONGs: several times what a UNIX socket buffers */
     const unsigned pings = 40000;
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) burst = g_byte_array_new();
     g_autoptr(GByteArray) ping = integrationKeepaliveNew(KEEPALIVE_PROC_PING);
@@ -1281,7 +1270,7 @@ integrationTestRawBadLength(integrationFixture *fixture, gconstpointer data)
         8,                /* shorter than a header */
         64 * 1024 * 1024, /* beyond libvirt's message limit */
     };
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(lengths); i++) {
@@ -1305,7 +1294,7 @@ integrationTestRawBadPayload(integrationFixture *fixture, gconstpointer data)
         0x7f, 0xff, 0xff, 0xff, /* its length */
         0x00, 0x00, 0x00, 0x00,
     };
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) packet = NULL;
     g_autoptr(integrationPacket) reply = NULL;
@@ -1344,7 +1333,7 @@ static void
 integrationTestRawDisconnectInFlight(integrationFixture *fixture,
                                      gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     remote_domain_get_xml_desc_args xmlArgs = { .flags = 0 };
     remote_domain_get_info_args infoArgs = { 0 };
@@ -1377,7 +1366,7 @@ integrationTestRawDisconnectInFlight(integrationFixture *fixture,
 static void
 integrationTestRawReadOnly(integrationFixture *fixture, gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) ro = integrationRawConnect(fixture->sockRoPath);
     g_autoptr(GSocket) rw = integrationRawConnect(fixture->sockPath);
     g_autoptr(GSocket) rwOpenedRO = integrationRawConnect(fixture->sockPath);
