@@ -33,6 +33,7 @@
 #include "cluster_eventloop.h"
 #include "cluster_internal.h"
 #include "cluster_sync.h"
+#include "testutil_file.h"
 #include "testutil_log.h"
 #include "testutil_loop.h"
 #include "util_error.h"
@@ -581,23 +582,6 @@ reconcileTestStep(reconcileTestFixture *fixture, char **argv)
 }
 
 static void
-reconcileTestRemoveTree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-
-        if (g_file_test(child, G_FILE_TEST_IS_DIR))
-            reconcileTestRemoveTree(child);
-        else
-            g_assert_cmpint(g_unlink(child), ==, 0);
-    }
-    g_assert_cmpint(g_rmdir(path), ==, 0);
-}
-
-static void
 reconcileTestSetUp(reconcileTestFixture *fixture, testLogCapture *log)
 {
     g_autoptr(GError) error = NULL;
@@ -621,7 +605,7 @@ reconcileTestTearDown(reconcileTestFixture *fixture)
 {
     reconcileTestStop(fixture);
     g_clear_pointer(&fixture->loop, testLoopFree);
-    reconcileTestRemoveTree(fixture->dir);
+    testRemoveTree(fixture->dir);
     g_free(fixture->dir);
     g_free(fixture->storeDir);
     g_free(fixture->autostartMarker);

@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "cluster_eventloop.h"
 #include "driver_server.h"
+#include "testutil_file.h"
 #include "testutil_loop.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
@@ -83,23 +84,6 @@ forwardFixtureStop(gpointer opaque)
 static const char forwardWithStore[] = "store";
 
 static void
-forwardRemoveTree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-
-        if (g_file_test(child, G_FILE_TEST_IS_DIR))
-            forwardRemoveTree(child);
-        else
-            g_assert_cmpint(g_unlink(child), ==, 0);
-    }
-    g_assert_cmpint(g_rmdir(path), ==, 0);
-}
-
-static void
 forwardFixtureSetUp(forwardFixture *fixture, gconstpointer data)
 {
     shoalClusterConfig clusterConfig;
@@ -156,7 +140,7 @@ forwardFixtureTearDown(forwardFixture *fixture, gconstpointer data)
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
     g_free(fixture->dir);
     if (fixture->storeDir)
-        forwardRemoveTree(fixture->storeDir);
+        testRemoveTree(fixture->storeDir);
     g_free(fixture->storeDir);
 }
 
