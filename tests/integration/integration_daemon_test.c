@@ -25,6 +25,7 @@
 #include "cluster_eventloop.h"
 #include "driver_protocol.h"
 #include "driver_server.h"
+#include "testutil_daemon.h"
 #include "testutil_log.h"
 #include "testutil_loop.h"
 #include "testutil_proc.h"
@@ -92,10 +93,7 @@ typedef struct {
     char *dir;
     char *sockPath;
     char *sockRoPath;
-    testLoop *loop;
-    shoalCluster *cluster;
-    shoalDriverServer *server;
-    GError *startError; /* written on the loop thread before it signals */
+    testDaemon daemon;
     unsigned fdsAtStart;
 } integrationFixture;
 
@@ -136,7 +134,7 @@ static bool
 integrationNoClients(gpointer opaque, gconstpointer data)
 {
     integrationFixture *fixture = opaque;
-    shoalDriverServer *server = fixture->server;
+    shoalDriverServer *server = fixture->daemon.server;
     unsigned n;
 
     g_mutex_lock(&server->lock);
@@ -181,34 +179,13 @@ integrationDaemonReady(gpointer opaque, gconstpointer data)
 {
     integrationFixture *fixture = opaque;
     g_autoptr(GPtrArray) doms =
-        shoalClusterListDomains(fixture->cluster, 0, NULL);
+        shoalClusterListDomains(fixture->daemon.cluster, 0, NULL);
     virNodeInfo info;
 
     if (!doms || doms->len != fixture->tc->domains)
         return false;
-    return shoalClusterGetNodeInfo(fixture->cluster, &info, NULL) &&
+    return shoalClusterGetNodeInfo(fixture->daemon.cluster, &info, NULL) &&
            info.cpus == fixture->tc->cpus;
-}
-
-/* Loop thread: what virtshoald's main does once everything exists. */
-static void
-integrationFixtureStart(gpointer opaque)
-{
-    integrationFixture *fixture = opaque;
-
-    if (!shoalDriverServerListen(fixture->server, &fixture->startError))
-        return;
-    shoalClusterStart(fixture->cluster);
-}
-
-/* Loop thread: the daemon's shutdown order. */
-static void
-integrationFixtureStop(gpointer opaque)
-{
-    integrationFixture *fixture = opaque;
-
-    g_clear_pointer(&fixture->server, shoalDriverServerFree);
-    shoalClusterStop(fixture->cluster);
 }
 
 static char *
@@ -242,31 +219,33 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
     fixture->sockPath = g_build_filename(fixture->dir, "virtshoald-sock", NULL);
     fixture->sockRoPath =
         g_build_filename(fixture->dir, "virtshoald-sock-ro", NULL);
-    fixture->loop = testLoopNew();
+    fixture->daemon.loop = testLoopNew();
 
     shoalClusterConfigInit(&clusterConfig);
-    fixture->cluster =
-        shoalClusterNew(&clusterConfig, testLoopGetContext(fixture->loop));
+    fixture->daemon.cluster =
+        shoalClusterNew(&clusterConfig,
+                        testLoopGetContext(fixture->daemon.loop));
     for (i = 0; tc->hosts[i].name; i++) {
         g_autofree char *uri = integrationHostURI(&tc->hosts[i]);
         bool ok;
 
-        ok = shoalClusterAddHost(fixture->cluster, tc->hosts[i].name, uri, NULL,
-                                 &error);
+        ok = shoalClusterAddHost(fixture->daemon.cluster, tc->hosts[i].name,
+                                 uri, NULL, &error);
         g_assert_no_error(error);
         g_assert_true(ok);
     }
     shoalDriverServerConfigInit(&serverConfig);
     serverConfig.socketDir = fixture->dir;
-    fixture->server =
-        shoalDriverServerNew(fixture->cluster, &serverConfig,
-                             testLoopGetContext(fixture->loop), &error);
+    fixture->daemon.server =
+        shoalDriverServerNew(fixture->daemon.cluster, &serverConfig,
+                             testLoopGetContext(fixture->daemon.loop), &error);
     g_assert_no_error(error);
-    g_assert_nonnull(fixture->server);
+    g_assert_nonnull(fixture->daemon.server);
 
-    testLoopStart(fixture->loop, "integration-loop");
-    testLoopInvoke(fixture->loop, integrationFixtureStart, fixture);
-    g_assert_no_error(fixture->startError);
+    testLoopStart(fixture->daemon.loop, "integration-loop");
+    testLoopInvoke(fixture->daemon.loop, testDaemonStartOnLoop,
+                   &fixture->daemon);
+    g_assert_no_error(fixture->daemon.startError);
     testLoopWaitFor(integrationDaemonReady, fixture, NULL,
                     "the member hosts to come online");
 }
@@ -274,10 +253,11 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
 static void
 integrationFixtureTearDown(integrationFixture *fixture, gconstpointer data)
 {
-    testLoopInvoke(fixture->loop, integrationFixtureStop, fixture);
+    testLoopInvoke(fixture->daemon.loop, testDaemonStopOnLoop,
+                   &fixture->daemon);
     /* nothing left to dispatch reaches the freed server: no domain changed */
-    g_clear_pointer(&fixture->loop, testLoopFree);
-    g_clear_pointer(&fixture->cluster, shoalClusterFree);
+    g_clear_pointer(&fixture->daemon.loop, testLoopFree);
+    g_clear_pointer(&fixture->daemon.cluster, shoalClusterFree);
     /* the server removed both sockets: only the empty directory is left */
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
     g_free(fixture->dir);

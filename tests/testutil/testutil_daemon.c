@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "testutil_daemon.h"
+
+/* Loop thread: what virtshoald's main does once everything exists. */
+void
+testDaemonStartOnLoop(gpointer opaque)
+{
+    testDaemon *daemon = opaque;
+
+    if (!shoalDriverServerListen(daemon->server, &daemon->startError))
+        return;
+    shoalClusterStart(daemon->cluster);
+}
+
+/* Loop thread: the daemon's shutdown order. */
+void
+testDaemonStopOnLoop(gpointer opaque)
+{
+    testDaemon *daemon = opaque;
+
+    g_clear_pointer(&daemon->server, shoalDriverServerFree);
+    shoalClusterStop(daemon->cluster);
+}
