@@ -207,7 +207,6 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
 {
     const integrationCase *tc = data;
     shoalClusterConfig clusterConfig;
-    shoalDriverServerConfig serverConfig;
     g_autoptr(GError) error = NULL;
     size_t i;
 
@@ -234,18 +233,7 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
         g_assert_no_error(error);
         g_assert_true(ok);
     }
-    shoalDriverServerConfigInit(&serverConfig);
-    serverConfig.socketDir = fixture->dir;
-    fixture->daemon.server =
-        shoalDriverServerNew(fixture->daemon.cluster, &serverConfig,
-                             testLoopGetContext(fixture->daemon.loop), &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(fixture->daemon.server);
-
-    testLoopStart(fixture->daemon.loop, "integration-loop");
-    testLoopInvoke(fixture->daemon.loop, testDaemonStartOnLoop,
-                   &fixture->daemon);
-    g_assert_no_error(fixture->daemon.startError);
+    testDaemonListen(&fixture->daemon, fixture->dir, "integration-loop");
     testLoopWaitFor(integrationDaemonReady, fixture, NULL,
                     "the member hosts to come online");
 }

@@ -67,7 +67,6 @@ static void
 forwardFixtureSetUp(forwardFixture *fixture, gconstpointer data)
 {
     shoalClusterConfig clusterConfig;
-    shoalDriverServerConfig serverConfig;
     g_autoptr(GError) error = NULL;
     g_autofree char *uri = NULL;
 
@@ -89,17 +88,7 @@ forwardFixtureSetUp(forwardFixture *fixture, gconstpointer data)
                                             fixture->storeDir, &error));
         g_assert_no_error(error);
     }
-    shoalDriverServerConfigInit(&serverConfig);
-    serverConfig.socketDir = fixture->dir;
-    fixture->daemon.server =
-        shoalDriverServerNew(fixture->daemon.cluster, &serverConfig,
-                             testLoopGetContext(fixture->daemon.loop), &error);
-    g_assert_no_error(error);
-
-    testLoopStart(fixture->daemon.loop, "forward-loop");
-    testLoopInvoke(fixture->daemon.loop, testDaemonStartOnLoop,
-                   &fixture->daemon);
-    g_assert_no_error(fixture->daemon.startError);
+    testDaemonListen(&fixture->daemon, fixture->dir, "forward-loop");
     testLoopWaitFor(forwardDaemonReady, fixture, NULL,
                     "the member host to come online");
 

@@ -23,3 +23,22 @@ testDaemonStopOnLoop(gpointer opaque)
     g_clear_pointer(&daemon->server, shoalDriverServerFree);
     shoalClusterStop(daemon->cluster);
 }
+
+void
+testDaemonListen(testDaemon *daemon, char *socketDir, const char *name)
+{
+    shoalDriverServerConfig serverConfig;
+    g_autoptr(GError) error = NULL;
+
+    shoalDriverServerConfigInit(&serverConfig);
+    serverConfig.socketDir = socketDir;
+    daemon->server =
+        shoalDriverServerNew(daemon->cluster, &serverConfig,
+                             testLoopGetContext(daemon->loop), &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(daemon->server);
+
+    testLoopStart(daemon->loop, name);
+    testLoopInvoke(daemon->loop, testDaemonStartOnLoop, daemon);
+    g_assert_no_error(daemon->startError);
+}

@@ -21,3 +21,9 @@ typedef struct {
 /* For testLoopInvoke, with the testDaemon as data. */
 void testDaemonStartOnLoop(gpointer opaque);
 void testDaemonStopOnLoop(gpointer opaque);
+
+/*
+ * Test thread, once the cluster has its hosts: the driver's server with
+ * its sockets in @socketDir, and the loop thread @name running both.
+ */
+void testDaemonListen(testDaemon *daemon, char *socketDir, const char *name);
