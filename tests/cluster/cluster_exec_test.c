@@ -17,6 +17,7 @@
 
 #include "cluster_exec.h"
 #include "testutil_log.h"
+#include "testutil_proc.h"
 #include "util_error.h"
 
 /* How long a bounded wait waits before the test fails. */
@@ -561,19 +562,6 @@ testLimits(execTestFixture *fixture, gconstpointer data)
     g_assert_cmpuint(shoalExecRunning(fixture->exec), ==, 0);
 }
 
-/* Threads of this process now. */
-static unsigned
-execTestThreads(void)
-{
-    g_autoptr(GDir) dir = g_dir_open("/proc/self/task", 0, NULL);
-    unsigned n = 0;
-
-    g_assert_nonnull(dir);
-    while (g_dir_read_name(dir))
-        n++;
-    return n;
-}
-
 /* 200 steps queued at once cost queue entries, not threads: no more
  * threads than the limits allow run at any time. */
 static void
@@ -582,7 +570,7 @@ testManySteps(execTestFixture *fixture, gconstpointer data)
     execTestWorld *w = fixture->world;
     g_autoptr(shoalExecBatch) batch =
         shoalExecBatchNew(fixture->exec, &execTestOps, w, false);
-    unsigned before = execTestThreads();
+    unsigned before = testProcCountThreads();
     guint i;
 
     w->hold = true;
@@ -598,7 +586,7 @@ testManySteps(execTestFixture *fixture, gconstpointer data)
     }
     execTestWaitStarted(w, 2);
     /* the executor's workers: migrations plus resizes at most */
-    g_assert_cmpuint(execTestThreads(), <=, before + 2 + 1);
+    g_assert_cmpuint(testProcCountThreads(), <=, before + 2 + 1);
     g_assert_cmpuint(execTestCountState(fixture->exec, SHOAL_MIGRATION_QUEUED),
                      ==, 198);
     execTestRelease(w);

@@ -33,6 +33,8 @@
 #include "cluster_eventloop.h"
 #include "cluster_internal.h"
 #include "cluster_sync.h"
+#include "testutil_file.h"
+#include "testutil_log.h"
 #include "testutil_loop.h"
 #include "util_error.h"
 #define SHOAL_CLUSTER_RECONCILE_PRIV_H_ALLOW
@@ -63,15 +65,9 @@ static const char *const reconcileTestCases[] = {
     "leaving-source-waits",
 };
 
-/* Every log message, for "expect log". */
 typedef struct {
-    GMutex lock;
-    GPtrArray *messages; /* protected by lock */
-} reconcileTestLog;
-
-typedef struct {
-    reconcileTestLog *log; /* borrowed */
-    char *dir;             /* hosts' files and the store */
+    testLogCapture *log; /* borrowed: every message, for "expect log" */
+    char *dir;           /* hosts' files and the store */
     char *storeDir;
     testLoop *loop;
     shoalCluster *cluster;
@@ -79,30 +75,6 @@ typedef struct {
     GPtrArray *hostNames;  /* in the order of "host" steps */
     char *autostartMarker; /* NULL: no autostart at start */
 } reconcileTestFixture;
-
-static GLogWriterOutput
-reconcileTestLogWriter(GLogLevelFlags level,
-                       const GLogField *fields,
-                       gsize nFields,
-                       gpointer opaque)
-{
-    reconcileTestLog *log = opaque;
-    gsize i;
-
-    for (i = 0; i < nFields; i++) {
-        const char *value = fields[i].value;
-
-        if (!g_str_equal(fields[i].key, "MESSAGE"))
-            continue;
-        g_mutex_lock(&log->lock);
-        g_ptr_array_add(log->messages,
-                        fields[i].length < 0
-                            ? g_strdup(value)
-                            : g_strndup(value, fields[i].length));
-        g_mutex_unlock(&log->lock);
-    }
-    return g_log_writer_default(level, fields, nFields, NULL);
-}
 
 static char *
 reconcileTestDataPath(const char *file)
@@ -274,20 +246,6 @@ reconcileTestConflicts(reconcileTestFixture *fixture)
     return g_string_free(out, FALSE);
 }
 
-static bool
-reconcileTestLogHas(reconcileTestFixture *fixture, const char *text)
-{
-    reconcileTestLog *log = fixture->log;
-    bool found = false;
-    guint i;
-
-    g_mutex_lock(&log->lock);
-    for (i = 0; !found && i < log->messages->len; i++)
-        found = strstr(log->messages->pdata[i], text) != NULL;
-    g_mutex_unlock(&log->lock);
-    return found;
-}
-
 /*
  * One expectation: argv[0] is what, the rest its arguments.
  *   stored NAME HOST | stored NAME -   (- : not stored)
@@ -360,7 +318,7 @@ reconcileTestHolds(gpointer opaque, gconstpointer data)
     if (g_str_equal(what, "log")) {
         g_autofree char *text = g_strjoinv(" ", (char **) argv + 1);
 
-        return reconcileTestLogHas(fixture, text);
+        return testLogCaptureHas(fixture->log, text);
     }
     g_test_message("unknown expectation '%s'", what);
     g_assert_not_reached();
@@ -624,24 +582,7 @@ reconcileTestStep(reconcileTestFixture *fixture, char **argv)
 }
 
 static void
-reconcileTestRemoveTree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-
-        if (g_file_test(child, G_FILE_TEST_IS_DIR))
-            reconcileTestRemoveTree(child);
-        else
-            g_assert_cmpint(g_unlink(child), ==, 0);
-    }
-    g_assert_cmpint(g_rmdir(path), ==, 0);
-}
-
-static void
-reconcileTestSetUp(reconcileTestFixture *fixture, reconcileTestLog *log)
+reconcileTestSetUp(reconcileTestFixture *fixture, testLogCapture *log)
 {
     g_autoptr(GError) error = NULL;
 
@@ -664,7 +605,7 @@ reconcileTestTearDown(reconcileTestFixture *fixture)
 {
     reconcileTestStop(fixture);
     g_clear_pointer(&fixture->loop, testLoopFree);
-    reconcileTestRemoveTree(fixture->dir);
+    testRemoveTree(fixture->dir);
     g_free(fixture->dir);
     g_free(fixture->storeDir);
     g_free(fixture->autostartMarker);
@@ -682,7 +623,7 @@ reconcileTestReadSteps(const char *caseName)
 
 /* Runs one script. */
 static void
-reconcileTestRun(const char *caseName, reconcileTestLog *log)
+reconcileTestRun(const char *caseName, testLogCapture *log)
 {
     g_auto(GStrv) lines = reconcileTestReadSteps(caseName);
     reconcileTestFixture fixture = { 0 };
@@ -706,7 +647,7 @@ reconcileTestRun(const char *caseName, reconcileTestLog *log)
 
 typedef struct {
     const char *name;
-    reconcileTestLog *log; /* borrowed */
+    testLogCapture *log; /* borrowed */
 } reconcileTestCase;
 
 static void
@@ -857,7 +798,7 @@ reconcileTestDifferential(gconstpointer data)
     virConnectPtr conn;
     virDomainPtr dom;
 
-    reconcileTestSetUp(&fixture, (reconcileTestLog *) data);
+    reconcileTestSetUp(&fixture, (testLogCapture *) data);
     reconcileTestStep(&fixture, (char **) steps);
     reconcileTestStart(&fixture);
 
@@ -930,7 +871,7 @@ main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autofree reconcileTestCase *cases = NULL;
-    reconcileTestLog log = { 0 };
+    testLogCapture log = { 0 };
     shoalEventLoop *events;
     size_t i;
     int ret;
@@ -939,9 +880,7 @@ main(int argc, char **argv)
     /* the inventory reports a conflict as a warning, and the conflict
      * cases make them on purpose: only criticals stay fatal */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-    g_mutex_init(&log.lock);
-    log.messages = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(reconcileTestLogWriter, &log, NULL);
+    testLogCaptureInit(&log);
     events = shoalEventLoopNew(&error);
     g_assert_no_error(error);
 
@@ -961,7 +900,6 @@ main(int argc, char **argv)
 
     ret = g_test_run();
     shoalEventLoopFree(events);
-    g_ptr_array_unref(log.messages);
-    g_mutex_clear(&log.lock);
+    testLogCaptureClear(&log);
     return ret;
 }

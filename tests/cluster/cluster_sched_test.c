@@ -24,6 +24,7 @@
 #include "cluster_eventloop.h"
 #include "cluster_internal.h"
 #include "cluster_sync.h"
+#include "testutil_file.h"
 #include "testutil_log.h"
 #include "testutil_loop.h"
 #include "util_error.h"
@@ -275,23 +276,6 @@ schedTestSetUp(schedTestFixture *fixture, gconstpointer data)
 }
 
 static void
-schedTestRemoveTree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-
-        if (g_file_test(child, G_FILE_TEST_IS_DIR))
-            schedTestRemoveTree(child);
-        else
-            g_assert_cmpint(g_unlink(child), ==, 0);
-    }
-    g_assert_cmpint(g_rmdir(path), ==, 0);
-}
-
-static void
 schedTestTearDown(schedTestFixture *fixture, gconstpointer data)
 {
     g_autofree char *warnings = NULL;
@@ -299,7 +283,7 @@ schedTestTearDown(schedTestFixture *fixture, gconstpointer data)
     testLoopInvoke(fixture->loop, schedTestStop, fixture);
     g_clear_pointer(&fixture->loop, testLoopFree);
     g_clear_pointer(&fixture->cluster, shoalClusterFree);
-    schedTestRemoveTree(fixture->dir);
+    testRemoveTree(fixture->dir);
     g_free(fixture->dir);
     g_ptr_array_unref(fixture->moves);
     g_mutex_clear(&fixture->lock);

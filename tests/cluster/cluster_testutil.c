@@ -7,6 +7,7 @@
 
 #include "cluster_eventloop.h"
 #include "cluster_internal.h"
+#include "testutil_file.h"
 #include "util_uuid.h"
 
 char *
@@ -164,23 +165,6 @@ testClusterStopOnLoop(gpointer data)
     shoalClusterStop(data);
 }
 
-static void
-testClusterRemoveDir(const char *dir)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-
-        if (g_file_test(path, G_FILE_TEST_IS_DIR))
-            testClusterRemoveDir(path);
-        else
-            g_assert_cmpint(g_unlink(path), ==, 0);
-    }
-    g_assert_cmpint(g_rmdir(dir), ==, 0);
-}
-
 void
 testClusterFree(testCluster *tc)
 {
@@ -189,7 +173,7 @@ testClusterFree(testCluster *tc)
     testLoopInvoke(tc->loop, testClusterStopOnLoop, tc->cluster);
     g_clear_pointer(&tc->loop, testLoopFree);
     g_clear_pointer(&tc->cluster, shoalClusterFree);
-    testClusterRemoveDir(tc->dir);
+    testRemoveTree(tc->dir);
     g_free(tc->dir);
     g_free(tc);
 }

@@ -9,18 +9,15 @@
 # from a host outside the cluster; create over an inactive domain answers
 # as the host does.
 set -uo pipefail
-E2E_VIRTSHOALD=$1
-E2E_TESTBED=$2
-E2E_SHOALCTL=${3:-$(dirname "$1")/shoalctl}
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
+e2e_args "$@"
 
 # h4 starts as a member only to be removed: the host outside the cluster.
 e2e_start 4 'h1:hc-a1;h2:hc-b1@off,hc-b2@off'
-ADMIN=$E2E_DIR/sock/virtshoald-admin-sock
 v() { timeout 60 virsh -c "$URI" "$@"; }
 hv() { local h=$1; shift; timeout 60 virsh -c "$(e2e_host_uri "$h")" "$@"; }
-ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$ADMIN" "$@"; }
+ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 guest() { "$E2E_TESTBED" guest-xml "$1" idle --dir "$E2E_DIR/tb" >"$E2E_DIR/$1.xml"; }
 count_all() { [ "$(v -q list --all --name | grep -c .)" -eq "$1" ]; }
 stored() { [ -e "$E2E_DIR/state/domains/$1.json" ]; }

@@ -33,7 +33,7 @@ e2e_start 2 'h1:i18n-a;h2:'
 # language of a Shoal error is the daemon's
 v() { virsh -c "$URI" "$@"; }
 ja() { LC_ALL=$JA LANG=$JA LANGUAGE=ja "$@"; }
-ctl() { "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
+ctl() { "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 listed() { v -q list --all --name | grep -x i18n-a >/dev/null; }
 
 # up first: a daemon stopped before it has started would take the test's

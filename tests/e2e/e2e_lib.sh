@@ -119,7 +119,16 @@ e2e_cleanup() {
     rm -rf "$E2E_DIR"
 }
 
-# e2e_start N GUESTS: a testbed and a daemon on it; sets $URI and $URI_RO
+# e2e_args VIRTSHOALD TESTBED [SHOALCTL]: the programs a test runs, from
+# its arguments; shoalctl defaults to the one built next to virtshoald
+e2e_args() {
+    E2E_VIRTSHOALD=$1
+    E2E_TESTBED=$2
+    E2E_SHOALCTL=${3:-$(dirname "$1")/shoalctl}
+}
+
+# e2e_start N GUESTS: a testbed and a daemon on it; sets $URI, $URI_RO and
+# $E2E_ADMIN (the admin socket)
 e2e_start() {
     E2E_DIR=$(mktemp -d /var/tmp/shoal-e2e.XXXXXX)
     trap e2e_cleanup EXIT
@@ -132,6 +141,7 @@ e2e_start() {
     e2e_daemon_start
     URI="shoal+unix:///system?socket=$E2E_DIR/sock/virtshoald-sock"
     URI_RO="shoal+unix:///system?socket=$E2E_DIR/sock/virtshoald-sock-ro"
+    E2E_ADMIN=$E2E_DIR/sock/virtshoald-admin-sock
 }
 
 # e2e_daemon_start: (re)start virtshoald on the testbed, same sockets and

@@ -8,17 +8,15 @@
 # a dead host; clashes and bad input; the read-only socket refuses every
 # change.
 set -uo pipefail
-E2E_VIRTSHOALD=$1
-E2E_TESTBED=$2
-E2E_SHOALCTL=${3:-$(dirname "$1")/shoalctl}
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
+e2e_args "$@"
 
 # h1 commits 3 vCPUs, h2 2 and h3 none: new domains go to h3.
 e2e_start 3 'h1:lc-a1,lc-a2,lc-a3;h2:lc-b1,lc-b2'
 v() { timeout 60 virsh -c "$URI" "$@"; }
 ro() { timeout 60 virsh -c "$URI_RO" "$@"; }   # the daemon must refuse
-ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
+ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 hv() { local h=$1; shift; timeout 30 virsh -c "$(e2e_host_uri "$h")" "$@"; }
 # guest NAME: an idle guest's XML in $E2E_DIR/NAME.xml
 guest() { "$E2E_TESTBED" guest-xml "$1" idle --dir "$E2E_DIR/tb" >"$E2E_DIR/$1.xml"; }

@@ -16,17 +16,14 @@
 # boot (e2e_migrate.py fill-disk): with --bandwidth its migrations last
 # long enough to be watched, aborted or broken (96 s at 1 MiB/s).
 set -uo pipefail
-E2E_VIRTSHOALD=$1
-E2E_TESTBED=$2
-E2E_SHOALCTL=${3:-$(dirname "$1")/shoalctl}
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
+e2e_args "$@"
 
 e2e_start 3 ''
-ADMIN=$E2E_DIR/sock/virtshoald-admin-sock
 v() { timeout 60 virsh -c "$URI" "$@"; }
 hv() { local h=$1; shift; timeout 30 virsh -c "$(e2e_host_uri "$h")" "$@"; }
-ctl() { timeout 180 "$E2E_SHOALCTL" --socket "$ADMIN" "$@"; }
+ctl() { timeout 180 "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 py() { /usr/bin/python3 "$here/e2e_migrate.py" "$@"; }
 mig() { v migrate --live --p2p "$@"; }
 HOSTS="h1 h2 h3"

@@ -16,7 +16,7 @@ here=$(dirname "$0")
 # and peer-b are anti-affinity peers: only hog-s2 may go there
 e2e_start 3 'h1:hog-s1,hog-s2;h2:idle-s1,idle-s2;h3:peer-b'
 v() { virsh -c "$URI" "$@"; }
-ctl() { "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
+ctl() { "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 on_host() { virsh -c "$(e2e_host_uri "$1")" list --name | grep -x "$2" >/dev/null; }
 hogs_on() { virsh -c "$(e2e_host_uri "$1")" list --name | grep -c '^hog-s'; }
 

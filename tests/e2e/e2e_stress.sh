@@ -23,11 +23,9 @@
 # restart reports Shoal's reconnect time (from its libvirtd answering to
 # Shoal answering for its domains again).
 set -uo pipefail
-E2E_VIRTSHOALD=$1
-E2E_TESTBED=$2
-E2E_SHOALCTL=${3:-$(dirname "$1")/shoalctl}
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
+e2e_args "$@"
 
 NDOMS=8
 WARMUP_S=20
@@ -42,7 +40,7 @@ FD_SLACK=2
 
 e2e_start 3 ''
 v() { timeout 60 virsh -c "$URI" "$@"; }
-ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_DIR/sock/virtshoald-admin-sock" "$@"; }
+ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 py() { /usr/bin/python3 "$here/e2e_stress.py" "$@"; }
 stats() { py proc-stats "$e2e_daemon_pid"; }
 # settled_fds: the number of the daemon's open files once it is the same

@@ -25,7 +25,10 @@
 #include "cluster_eventloop.h"
 #include "driver_protocol.h"
 #include "driver_server.h"
+#include "testutil_daemon.h"
+#include "testutil_log.h"
 #include "testutil_loop.h"
+#include "testutil_proc.h"
 #include "util_cleanup.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
@@ -58,12 +61,6 @@ enum {
 #define INTEGRATION_LEN_SIZE 4
 #define INTEGRATION_HEADER_SIZE 24
 
-/* Every log message, for checks on what the daemon reported. */
-typedef struct {
-    GMutex lock;
-    GPtrArray *messages; /* protected by lock */
-} integrationLog;
-
 /* One member host: a data file for the test driver, or a literal URI. */
 typedef struct {
     const char *name;
@@ -73,7 +70,7 @@ typedef struct {
 
 /* What a fixture starts, and what it holds once every host answered. */
 typedef struct {
-    integrationLog *log;             /* borrowed */
+    testLogCapture *log;             /* borrowed */
     const integrationHostDef *hosts; /* ends with a NULL name */
     unsigned domains;
     unsigned cpus;
@@ -96,10 +93,7 @@ typedef struct {
     char *dir;
     char *sockPath;
     char *sockRoPath;
-    testLoop *loop;
-    shoalCluster *cluster;
-    shoalDriverServer *server;
-    GError *startError; /* written on the loop thread before it signals */
+    testDaemon daemon;
     unsigned fdsAtStart;
 } integrationFixture;
 
@@ -128,73 +122,19 @@ integrationPacketFree(integrationPacket *packet)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(integrationPacket, integrationPacketFree)
 
-static GLogWriterOutput
-integrationLogWriter(GLogLevelFlags level,
-                     const GLogField *fields,
-                     gsize nFields,
-                     gpointer opaque)
-{
-    integrationLog *log = opaque;
-    gsize i;
-
-    for (i = 0; i < nFields; i++) {
-        const char *value = fields[i].value;
-        char *text;
-
-        if (!g_str_equal(fields[i].key, "MESSAGE"))
-            continue;
-        if (fields[i].length < 0)
-            text = g_strdup(value);
-        else
-            text = g_strndup(value, fields[i].length);
-        g_mutex_lock(&log->lock);
-        g_ptr_array_add(log->messages, text);
-        g_mutex_unlock(&log->lock);
-    }
-    return g_log_writer_default(level, fields, nFields, NULL);
-}
-
-static void
-integrationLogClear(integrationLog *log)
-{
-    g_mutex_lock(&log->lock);
-    g_ptr_array_set_size(log->messages, 0);
-    g_mutex_unlock(&log->lock);
-}
-
 static bool
 integrationLogContains(gpointer opaque, gconstpointer data)
 {
     integrationFixture *fixture = opaque;
-    integrationLog *log = fixture->tc->log;
-    const char *text = data;
-    bool found = false;
-    guint i;
 
-    g_mutex_lock(&log->lock);
-    for (i = 0; !found && i < log->messages->len; i++)
-        found = strstr(log->messages->pdata[i], text) != NULL;
-    g_mutex_unlock(&log->lock);
-    return found;
-}
-
-static unsigned
-integrationCountFds(void)
-{
-    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
-    unsigned n = 0;
-
-    g_assert_nonnull(dir);
-    while (g_dir_read_name(dir))
-        n++;
-    return n;
+    return testLogCaptureHas(fixture->tc->log, data);
 }
 
 static bool
 integrationNoClients(gpointer opaque, gconstpointer data)
 {
     integrationFixture *fixture = opaque;
-    shoalDriverServer *server = fixture->server;
+    shoalDriverServer *server = fixture->daemon.server;
     unsigned n;
 
     g_mutex_lock(&server->lock);
@@ -206,7 +146,7 @@ integrationNoClients(gpointer opaque, gconstpointer data)
 static bool
 integrationFdsAre(gpointer opaque, gconstpointer data)
 {
-    return integrationCountFds() == GPOINTER_TO_UINT(data);
+    return testProcCountFds() == GPOINTER_TO_UINT(data);
 }
 
 /*
@@ -239,34 +179,13 @@ integrationDaemonReady(gpointer opaque, gconstpointer data)
 {
     integrationFixture *fixture = opaque;
     g_autoptr(GPtrArray) doms =
-        shoalClusterListDomains(fixture->cluster, 0, NULL);
+        shoalClusterListDomains(fixture->daemon.cluster, 0, NULL);
     virNodeInfo info;
 
     if (!doms || doms->len != fixture->tc->domains)
         return false;
-    return shoalClusterGetNodeInfo(fixture->cluster, &info, NULL) &&
+    return shoalClusterGetNodeInfo(fixture->daemon.cluster, &info, NULL) &&
            info.cpus == fixture->tc->cpus;
-}
-
-/* Loop thread: what virtshoald's main does once everything exists. */
-static void
-integrationFixtureStart(gpointer opaque)
-{
-    integrationFixture *fixture = opaque;
-
-    if (!shoalDriverServerListen(fixture->server, &fixture->startError))
-        return;
-    shoalClusterStart(fixture->cluster);
-}
-
-/* Loop thread: the daemon's shutdown order. */
-static void
-integrationFixtureStop(gpointer opaque)
-{
-    integrationFixture *fixture = opaque;
-
-    g_clear_pointer(&fixture->server, shoalDriverServerFree);
-    shoalClusterStop(fixture->cluster);
 }
 
 static char *
@@ -288,43 +207,33 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
 {
     const integrationCase *tc = data;
     shoalClusterConfig clusterConfig;
-    shoalDriverServerConfig serverConfig;
     g_autoptr(GError) error = NULL;
     size_t i;
 
     fixture->tc = tc;
-    integrationLogClear(tc->log);
-    fixture->fdsAtStart = integrationCountFds();
+    testLogCaptureReset(tc->log);
+    fixture->fdsAtStart = testProcCountFds();
     fixture->dir = g_dir_make_tmp("shoal-integration-XXXXXX", &error);
     g_assert_no_error(error);
     fixture->sockPath = g_build_filename(fixture->dir, "virtshoald-sock", NULL);
     fixture->sockRoPath =
         g_build_filename(fixture->dir, "virtshoald-sock-ro", NULL);
-    fixture->loop = testLoopNew();
+    fixture->daemon.loop = testLoopNew();
 
     shoalClusterConfigInit(&clusterConfig);
-    fixture->cluster =
-        shoalClusterNew(&clusterConfig, testLoopGetContext(fixture->loop));
+    fixture->daemon.cluster =
+        shoalClusterNew(&clusterConfig,
+                        testLoopGetContext(fixture->daemon.loop));
     for (i = 0; tc->hosts[i].name; i++) {
         g_autofree char *uri = integrationHostURI(&tc->hosts[i]);
         bool ok;
 
-        ok = shoalClusterAddHost(fixture->cluster, tc->hosts[i].name, uri, NULL,
-                                 &error);
+        ok = shoalClusterAddHost(fixture->daemon.cluster, tc->hosts[i].name,
+                                 uri, NULL, &error);
         g_assert_no_error(error);
         g_assert_true(ok);
     }
-    shoalDriverServerConfigInit(&serverConfig);
-    serverConfig.socketDir = fixture->dir;
-    fixture->server =
-        shoalDriverServerNew(fixture->cluster, &serverConfig,
-                             testLoopGetContext(fixture->loop), &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(fixture->server);
-
-    testLoopStart(fixture->loop, "integration-loop");
-    testLoopInvoke(fixture->loop, integrationFixtureStart, fixture);
-    g_assert_no_error(fixture->startError);
+    testDaemonListen(&fixture->daemon, fixture->dir, "integration-loop");
     testLoopWaitFor(integrationDaemonReady, fixture, NULL,
                     "the member hosts to come online");
 }
@@ -332,10 +241,11 @@ integrationFixtureSetUp(integrationFixture *fixture, gconstpointer data)
 static void
 integrationFixtureTearDown(integrationFixture *fixture, gconstpointer data)
 {
-    testLoopInvoke(fixture->loop, integrationFixtureStop, fixture);
+    testLoopInvoke(fixture->daemon.loop, testDaemonStopOnLoop,
+                   &fixture->daemon);
     /* nothing left to dispatch reaches the freed server: no domain changed */
-    g_clear_pointer(&fixture->loop, testLoopFree);
-    g_clear_pointer(&fixture->cluster, shoalClusterFree);
+    g_clear_pointer(&fixture->daemon.loop, testLoopFree);
+    g_clear_pointer(&fixture->daemon.cluster, shoalClusterFree);
     /* the server removed both sockets: only the empty directory is left */
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
     g_free(fixture->dir);
@@ -1138,7 +1048,7 @@ integrationTestReadOnly(integrationFixture *fixture, gconstpointer data)
 static void
 integrationTestRawBeforeOpen(integrationFixture *fixture, gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) zeros = g_byte_array_new();
     g_autoptr(GByteArray) packet = NULL;
@@ -1192,7 +1102,7 @@ static void
 integrationTestRawUnknownProcedure(integrationFixture *fixture,
                                    gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(integrationPacket) reply = NULL;
 
@@ -1213,7 +1123,7 @@ static void
 integrationTestRawUnknownProgram(integrationFixture *fixture,
                                  gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) packet = NULL;
     g_autoptr(integrationPacket) reply = NULL;
@@ -1259,7 +1169,7 @@ integrationKeepaliveNew(gint32 proc)
 static void
 integrationTestRawKeepalive(integrationFixture *fixture, gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) ping = NULL;
     g_autoptr(GByteArray) pong = NULL;
@@ -1296,7 +1206,7 @@ integrationTestRawSlowReader(integrationFixture *fixture, gconstpointer data)
 {
     /* ~1 MiB of PONGs: several times what a UNIX socket buffers */
     const unsigned pings = 40000;
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) burst = g_byte_array_new();
     g_autoptr(GByteArray) ping = integrationKeepaliveNew(KEEPALIVE_PROC_PING);
@@ -1328,7 +1238,7 @@ integrationTestRawBadLength(integrationFixture *fixture, gconstpointer data)
         8,                /* shorter than a header */
         64 * 1024 * 1024, /* beyond libvirt's message limit */
     };
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(lengths); i++) {
@@ -1352,7 +1262,7 @@ integrationTestRawBadPayload(integrationFixture *fixture, gconstpointer data)
         0x7f, 0xff, 0xff, 0xff, /* its length */
         0x00, 0x00, 0x00, 0x00,
     };
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     g_autoptr(GByteArray) packet = NULL;
     g_autoptr(integrationPacket) reply = NULL;
@@ -1391,7 +1301,7 @@ static void
 integrationTestRawDisconnectInFlight(integrationFixture *fixture,
                                      gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) sock = integrationRawConnect(fixture->sockPath);
     remote_domain_get_xml_desc_args xmlArgs = { .flags = 0 };
     remote_domain_get_info_args infoArgs = { 0 };
@@ -1424,7 +1334,7 @@ integrationTestRawDisconnectInFlight(integrationFixture *fixture,
 static void
 integrationTestRawReadOnly(integrationFixture *fixture, gconstpointer data)
 {
-    unsigned fds = integrationCountFds();
+    unsigned fds = testProcCountFds();
     g_autoptr(GSocket) ro = integrationRawConnect(fixture->sockRoPath);
     g_autoptr(GSocket) rw = integrationRawConnect(fixture->sockPath);
     g_autoptr(GSocket) rwOpenedRO = integrationRawConnect(fixture->sockPath);
@@ -1595,7 +1505,7 @@ integrationAdd(const char *path,
 int
 main(int argc, char **argv)
 {
-    integrationLog log = { 0 };
+    testLogCapture log = { 0 };
     const integrationCase twoHosts = {
         .log = &log,
         .hosts = integrationTwoHosts,
@@ -1615,9 +1525,7 @@ main(int argc, char **argv)
     /* a client that went away must not kill the test, as in virtshoald */
     signal(SIGPIPE, SIG_IGN);
     g_test_init(&argc, &argv, NULL);
-    g_mutex_init(&log.lock);
-    log.messages = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(integrationLogWriter, &log, NULL);
+    testLogCaptureInit(&log);
     /*
      * Process-wide contexts with a descriptor each, created once: GLib's
      * worker (by GTask's class) and the default context (by whichever
@@ -1669,7 +1577,6 @@ main(int argc, char **argv)
 
     ret = g_test_run();
     shoalEventLoopFree(events);
-    g_ptr_array_unref(log.messages);
-    g_mutex_clear(&log.lock);
+    testLogCaptureClear(&log);
     return ret;
 }

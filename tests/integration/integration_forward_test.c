@@ -23,6 +23,8 @@
 #include "cluster.h"
 #include "cluster_eventloop.h"
 #include "driver_server.h"
+#include "testutil_daemon.h"
+#include "testutil_file.h"
 #include "testutil_loop.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
@@ -36,10 +38,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainCheckpoint, virDomainCheckpointFree)
 typedef struct {
     char *dir;
     char *storeDir; /* the durable store, for the cases that ask for it */
-    testLoop *loop;
-    shoalCluster *cluster;
-    shoalDriverServer *server;
-    GError *startError; /* written on the loop thread before it signals */
+    testDaemon daemon;
     virConnectPtr shoal;
     virConnectPtr host;
 } forwardFixture;
@@ -55,85 +54,41 @@ forwardDaemonReady(gpointer opaque, gconstpointer data)
 {
     forwardFixture *fixture = opaque;
     g_autoptr(shoalDomainRef) ref =
-        shoalClusterLookupDomainByName(fixture->cluster, FORWARD_DOMAIN, NULL);
+        shoalClusterLookupDomainByName(fixture->daemon.cluster, FORWARD_DOMAIN,
+                                       NULL);
 
     return ref != NULL;
-}
-
-static void
-forwardFixtureStart(gpointer opaque)
-{
-    forwardFixture *fixture = opaque;
-
-    if (!shoalDriverServerListen(fixture->server, &fixture->startError))
-        return;
-    shoalClusterStart(fixture->cluster);
-}
-
-static void
-forwardFixtureStop(gpointer opaque)
-{
-    forwardFixture *fixture = opaque;
-
-    g_clear_pointer(&fixture->server, shoalDriverServerFree);
-    shoalClusterStop(fixture->cluster);
 }
 
 /* Marks the cases whose daemon keeps a durable store. */
 static const char forwardWithStore[] = "store";
 
 static void
-forwardRemoveTree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-
-        if (g_file_test(child, G_FILE_TEST_IS_DIR))
-            forwardRemoveTree(child);
-        else
-            g_assert_cmpint(g_unlink(child), ==, 0);
-    }
-    g_assert_cmpint(g_rmdir(path), ==, 0);
-}
-
-static void
 forwardFixtureSetUp(forwardFixture *fixture, gconstpointer data)
 {
     shoalClusterConfig clusterConfig;
-    shoalDriverServerConfig serverConfig;
     g_autoptr(GError) error = NULL;
     g_autofree char *uri = NULL;
 
     fixture->dir = g_dir_make_tmp("shoal-forward-XXXXXX", &error);
     g_assert_no_error(error);
-    fixture->loop = testLoopNew();
+    fixture->daemon.loop = testLoopNew();
     shoalClusterConfigInit(&clusterConfig);
-    fixture->cluster =
-        shoalClusterNew(&clusterConfig, testLoopGetContext(fixture->loop));
-    g_assert_true(shoalClusterAddHost(fixture->cluster, "host1",
+    fixture->daemon.cluster =
+        shoalClusterNew(&clusterConfig,
+                        testLoopGetContext(fixture->daemon.loop));
+    g_assert_true(shoalClusterAddHost(fixture->daemon.cluster, "host1",
                                       FORWARD_HOST_URI, NULL, &error));
     g_assert_no_error(error);
     if (data == forwardWithStore) {
         fixture->storeDir =
             g_dir_make_tmp("shoal-forward-store-XXXXXX", &error);
         g_assert_no_error(error);
-        g_assert_true(
-            shoalClusterOpenStore(fixture->cluster, fixture->storeDir, &error));
+        g_assert_true(shoalClusterOpenStore(fixture->daemon.cluster,
+                                            fixture->storeDir, &error));
         g_assert_no_error(error);
     }
-    shoalDriverServerConfigInit(&serverConfig);
-    serverConfig.socketDir = fixture->dir;
-    fixture->server =
-        shoalDriverServerNew(fixture->cluster, &serverConfig,
-                             testLoopGetContext(fixture->loop), &error);
-    g_assert_no_error(error);
-
-    testLoopStart(fixture->loop, "forward-loop");
-    testLoopInvoke(fixture->loop, forwardFixtureStart, fixture);
-    g_assert_no_error(fixture->startError);
+    testDaemonListen(&fixture->daemon, fixture->dir, "forward-loop");
     testLoopWaitFor(forwardDaemonReady, fixture, NULL,
                     "the member host to come online");
 
@@ -150,13 +105,14 @@ forwardFixtureTearDown(forwardFixture *fixture, gconstpointer data)
 {
     g_clear_pointer(&fixture->shoal, virConnectClose);
     g_clear_pointer(&fixture->host, virConnectClose);
-    testLoopInvoke(fixture->loop, forwardFixtureStop, fixture);
-    g_clear_pointer(&fixture->loop, testLoopFree);
-    g_clear_pointer(&fixture->cluster, shoalClusterFree);
+    testLoopInvoke(fixture->daemon.loop, testDaemonStopOnLoop,
+                   &fixture->daemon);
+    g_clear_pointer(&fixture->daemon.loop, testLoopFree);
+    g_clear_pointer(&fixture->daemon.cluster, shoalClusterFree);
     g_assert_cmpint(g_rmdir(fixture->dir), ==, 0);
     g_free(fixture->dir);
     if (fixture->storeDir)
-        forwardRemoveTree(fixture->storeDir);
+        testRemoveTree(fixture->storeDir);
     g_free(fixture->storeDir);
 }
 
@@ -660,7 +616,8 @@ forwardTestSnapshotDomain(forwardFixture *fixture, gconstpointer data)
         virDomainLookupByName(fixture->shoal, FORWARD_DOMAIN);
     g_autoptr(virDomainSnapshot) snap = NULL;
     g_autoptr(shoalDomainRef) ref =
-        shoalClusterLookupDomainByName(fixture->cluster, FORWARD_DOMAIN, NULL);
+        shoalClusterLookupDomainByName(fixture->daemon.cluster, FORWARD_DOMAIN,
+                                       NULL);
     virDomainSnapshotPtr *snaps = NULL;
     int n;
     int i;
