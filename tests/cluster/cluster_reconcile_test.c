@@ -781,6 +781,7 @@ reconcileTestDifferential(gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_autoptr(shoalDomainRef) ref = NULL;
     g_autofree char *hostFile = NULL;
+    g_autofree char *hostXML = NULL;
     g_autofree char *hostUri = NULL;
     g_autofree char *idle = reconcileTestReadData("diff-idle.domain.xml");
     g_autofree char *clashName =
@@ -804,8 +805,8 @@ reconcileTestDifferential(gconstpointer data)
 
     /* the bare host: its own instance of the same file */
     hostFile = g_build_filename(fixture.dir, "bare.xml", NULL);
-    g_file_set_contents(hostFile, reconcileTestReadData("diff.host.xml"), -1,
-                        &error);
+    hostXML = reconcileTestReadData("diff.host.xml");
+    g_file_set_contents(hostFile, hostXML, -1, &error);
     g_assert_no_error(error);
     hostUri = g_strconcat("test://", hostFile, NULL);
     conn = virConnectOpen(hostUri);
