@@ -242,6 +242,19 @@ relayCheckpointTakeNames(virDomainCheckpointPtr *cps, int n)
 '''
 
 
+# Calls that act on the job a domain runs now (a migration under way): as
+# in libvirt they must not wait for that job, so they take none of their
+# own, and they change no definition.
+ON_RUNNING_JOB = {
+    'DOMAIN_ABORT_JOB_FLAGS',
+    'DOMAIN_MIGRATE_GET_MAX_SPEED',
+    'DOMAIN_MIGRATE_SET_COMPRESSION_CACHE',
+    'DOMAIN_MIGRATE_SET_MAX_DOWNTIME',
+    'DOMAIN_MIGRATE_SET_MAX_SPEED',
+    'DOMAIN_MIGRATE_START_POST_COPY',
+}
+
+
 def cluster_relay(p, api):
     s = api.short
     rtype = relay_rtype(api)
@@ -298,8 +311,9 @@ def cluster_relay(p, api):
     o.append('\n' + proto(rtype, relay_name(api), relay_params(api), '\n'))
     o.append('{\n    relay%sData d = {\n%s    };\n    int rc;\n\n' %
              (s, ''.join(inits)))
+    writes = p.writes and p.name not in ON_RUNNING_JOB
     o.append('    rc = relayCall(cluster, uuid, %s, relay%sRun, &d, error);\n'
-             % ('true' if p.writes else 'false', s))
+             % ('true' if writes else 'false', s))
     if api.obj:
         o.append('    if (d.obj)\n        virDomain%sFree(d.obj);\n' % api.obj)
     o.append('    return rc < 0 ? %s : d.ret;\n}\n' % fail)
