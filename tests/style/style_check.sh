@@ -110,9 +110,9 @@ mutex_one_file() {
     # locked in one .c file, its object's (libvirt's qemu-threads.rst);
     # objects whose struct is private to their file get that from the
     # compiler, this catches the others.
-    # Pending, issue 9: shoalHost and the scheduler state become objects
-    # of their own; the driver's clients are a layer of their own
-    local pending='^(host->lock|cluster->schedLock|client->lock)$'
+    # Pending, issue 9: shoalHost becomes an object of its own; the
+    # driver's clients are a layer of their own
+    local pending='^(host->lock|client->lock)$'
     grep -rnoE '(g_mutex_lock|g_mutex_trylock|g_mutex_locker_new|g_rec_mutex_lock|g_rw_lock_[a-z]+_lock)\(&[A-Za-z_][A-Za-z0-9_>.-]*' \
         src --include='*.c' |
         sed -E 's/^([^:]+):[0-9]+:[a-z_]+\(&/\1 /' |
