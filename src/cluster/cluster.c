@@ -866,22 +866,28 @@ shoalClusterStop(shoalCluster *cluster)
 
     /* a round may wait for its migrations, which need the host pool */
     shoalClusterSchedulerStop(cluster);
-    g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
-    cluster->hostPool = NULL;
-    g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
-    cluster->queryPool = NULL;
 
+    /* Jobs not started yet are dropped here, not by stopping the pool
+     * "immediately": a pool thread that took a task after
+     * g_thread_pool_free(immediate) began drops it without
+     * item_free_func, leaking its host reference. Every drain still
+     * queued runs, finds its host's queue empty and unrefs the host.
+     * The list is closed, so no job is queued after this. */
     hosts = shoalClusterListHosts(cluster);
     for (i = 0; i < hosts->len; i++) {
         shoalHost *host = hosts->pdata[i];
 
-        /* jobs the pool never ran: they hold references on the host */
         g_mutex_lock(&host->lock);
         g_queue_clear_full(&host->jobs, (GDestroyNotify) clusterJobFree);
-        host->draining = false;
         g_mutex_unlock(&host->lock);
-        shoalClusterDisconnectHost(cluster, host);
     }
+    g_thread_pool_free(cluster->hostPool, FALSE, TRUE);
+    cluster->hostPool = NULL;
+    g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
+    cluster->queryPool = NULL;
+
+    for (i = 0; i < hosts->len; i++)
+        shoalClusterDisconnectHost(cluster, hosts->pdata[i]);
 }
 
 /* Main thread, after shoalClusterStop() and with no emits pending. */
