@@ -46,11 +46,18 @@ void
 shoalClusterCallbackCtxFree(void *opaque)
 {
     shoalClusterCallbackCtx *ctx = opaque;
+    shoalCluster *cluster;
 
     if (!ctx)
         return;
+    cluster = ctx->cluster;
     shoalHostUnref(ctx->host);
     g_free(ctx);
+    /* the last touch of @cluster: shoalClusterFree() may go on at once */
+    g_mutex_lock(&cluster->ctxLock);
+    if (--cluster->ctxCount == 0)
+        g_cond_broadcast(&cluster->ctxCond);
+    g_mutex_unlock(&cluster->ctxLock);
 }
 
 void
@@ -212,6 +219,9 @@ shoalClusterCallbackCtxNew(shoalCluster *cluster, shoalHost *host, unsigned gen)
     ctx->cluster = cluster;
     ctx->host = shoalHostRef(host);
     ctx->generation = gen;
+    g_mutex_lock(&cluster->ctxLock);
+    cluster->ctxCount++;
+    g_mutex_unlock(&cluster->ctxLock);
     return ctx;
 }
 
@@ -654,6 +664,8 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->hostList = shoalHostListNew();
     cluster->jobs = shoalDomainJobsNew();
     cluster->reconcile = shoalReconcileNew();
+    g_mutex_init(&cluster->ctxLock);
+    g_cond_init(&cluster->ctxCond);
     return cluster;
 }
 
@@ -890,6 +902,34 @@ shoalClusterStop(shoalCluster *cluster)
         shoalClusterDisconnectHost(cluster, hosts->pdata[i]);
 }
 
+/* How long a stopped cluster waits for libvirt to let go of its
+ * callbacks: the one dispatch in progress on libvirt's event thread. */
+#define CLUSTER_CALLBACKS_WAIT_US (10 * G_USEC_PER_SEC)
+
+/*
+ * After every connection was dropped: a deregistered event callback may
+ * still be running on libvirt's event thread (its context is freed at the
+ * end of that dispatch), and it uses the cluster.
+ */
+static void
+clusterWaitCallbacks(shoalCluster *cluster)
+{
+    gint64 deadline = g_get_monotonic_time() + CLUSTER_CALLBACKS_WAIT_US;
+    unsigned left;
+
+    g_mutex_lock(&cluster->ctxLock);
+    while (cluster->ctxCount > 0 &&
+           g_cond_wait_until(&cluster->ctxCond, &cluster->ctxLock, deadline))
+        ;
+    left = cluster->ctxCount;
+    g_mutex_unlock(&cluster->ctxLock);
+    if (left > 0)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                         "%u libvirt callbacks still hold the cluster after %d s",
+                         left,
+                         (int) (CLUSTER_CALLBACKS_WAIT_US / G_USEC_PER_SEC));
+}
+
 /* Main thread, after shoalClusterStop() and with no emits pending. */
 void
 shoalClusterFree(shoalCluster *cluster)
@@ -897,6 +937,7 @@ shoalClusterFree(shoalCluster *cluster)
     if (!cluster)
         return;
     shoalClusterStop(cluster);
+    clusterWaitCallbacks(cluster);
     shoalHostListFree(cluster->hostList);
     shoalInventoryFree(cluster->inventory);
     g_array_unref(cluster->handlers);
@@ -908,6 +949,8 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
+    g_cond_clear(&cluster->ctxCond);
+    g_mutex_clear(&cluster->ctxLock);
     g_free(cluster);
 }
 
