@@ -839,9 +839,38 @@ shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host)
         clusterDropConnection(conn, cbIds, closeCtx);
 }
 
+/* How long a stopped cluster waits for libvirt to let go of its
+ * callbacks: the one dispatch in progress on libvirt's event thread. */
+#define CLUSTER_CALLBACKS_WAIT_US (10 * G_USEC_PER_SEC)
+
+/*
+ * After every connection was dropped: a deregistered event callback may
+ * still be running on libvirt's event thread (its context is freed at the
+ * end of that dispatch), and it uses the cluster.
+ */
+static void
+clusterWaitCallbacks(shoalCluster *cluster)
+{
+    gint64 deadline = g_get_monotonic_time() + CLUSTER_CALLBACKS_WAIT_US;
+    unsigned left;
+
+    g_mutex_lock(&cluster->ctxLock);
+    while (cluster->ctxCount > 0 &&
+           g_cond_wait_until(&cluster->ctxCond, &cluster->ctxLock, deadline))
+        ;
+    left = cluster->ctxCount;
+    g_mutex_unlock(&cluster->ctxLock);
+    if (left > 0)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                         "%u libvirt callbacks still hold the cluster after %d s",
+                         left,
+                         (int) (CLUSTER_CALLBACKS_WAIT_US / G_USEC_PER_SEC));
+}
+
 /**
  * shoalClusterStop:
- * Main thread: waits for host jobs, then closes every connection.
+ * Main thread: waits for host jobs, then closes every connection; once it
+ * returns, libvirt calls none of the cluster's callbacks any more.
  */
 void
 shoalClusterStop(shoalCluster *cluster)
@@ -900,34 +929,7 @@ shoalClusterStop(shoalCluster *cluster)
 
     for (i = 0; i < hosts->len; i++)
         shoalClusterDisconnectHost(cluster, hosts->pdata[i]);
-}
-
-/* How long a stopped cluster waits for libvirt to let go of its
- * callbacks: the one dispatch in progress on libvirt's event thread. */
-#define CLUSTER_CALLBACKS_WAIT_US (10 * G_USEC_PER_SEC)
-
-/*
- * After every connection was dropped: a deregistered event callback may
- * still be running on libvirt's event thread (its context is freed at the
- * end of that dispatch), and it uses the cluster.
- */
-static void
-clusterWaitCallbacks(shoalCluster *cluster)
-{
-    gint64 deadline = g_get_monotonic_time() + CLUSTER_CALLBACKS_WAIT_US;
-    unsigned left;
-
-    g_mutex_lock(&cluster->ctxLock);
-    while (cluster->ctxCount > 0 &&
-           g_cond_wait_until(&cluster->ctxCond, &cluster->ctxLock, deadline))
-        ;
-    left = cluster->ctxCount;
-    g_mutex_unlock(&cluster->ctxLock);
-    if (left > 0)
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "%u libvirt callbacks still hold the cluster after %d s",
-                         left,
-                         (int) (CLUSTER_CALLBACKS_WAIT_US / G_USEC_PER_SEC));
+    clusterWaitCallbacks(cluster);
 }
 
 /* Main thread, after shoalClusterStop() and with no emits pending. */
@@ -937,7 +939,6 @@ shoalClusterFree(shoalCluster *cluster)
     if (!cluster)
         return;
     shoalClusterStop(cluster);
-    clusterWaitCallbacks(cluster);
     shoalHostListFree(cluster->hostList);
     shoalInventoryFree(cluster->inventory);
     g_array_unref(cluster->handlers);
