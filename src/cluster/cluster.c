@@ -46,11 +46,18 @@ void
 shoalClusterCallbackCtxFree(void *opaque)
 {
     shoalClusterCallbackCtx *ctx = opaque;
+    shoalCluster *cluster;
 
     if (!ctx)
         return;
+    cluster = ctx->cluster;
     shoalHostUnref(ctx->host);
     g_free(ctx);
+    /* the last touch of @cluster: shoalClusterFree() may go on at once */
+    g_mutex_lock(&cluster->ctxLock);
+    if (--cluster->ctxCount == 0)
+        g_cond_broadcast(&cluster->ctxCond);
+    g_mutex_unlock(&cluster->ctxLock);
 }
 
 void
@@ -212,6 +219,9 @@ shoalClusterCallbackCtxNew(shoalCluster *cluster, shoalHost *host, unsigned gen)
     ctx->cluster = cluster;
     ctx->host = shoalHostRef(host);
     ctx->generation = gen;
+    g_mutex_lock(&cluster->ctxLock);
+    cluster->ctxCount++;
+    g_mutex_unlock(&cluster->ctxLock);
     return ctx;
 }
 
@@ -654,6 +664,8 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->hostList = shoalHostListNew();
     cluster->jobs = shoalDomainJobsNew();
     cluster->reconcile = shoalReconcileNew();
+    g_mutex_init(&cluster->ctxLock);
+    g_cond_init(&cluster->ctxCond);
     return cluster;
 }
 
@@ -827,9 +839,38 @@ shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host)
         clusterDropConnection(conn, cbIds, closeCtx);
 }
 
+/* How long a stopped cluster waits for libvirt to let go of its
+ * callbacks: the one dispatch in progress on libvirt's event thread. */
+#define CLUSTER_CALLBACKS_WAIT_US (10 * G_USEC_PER_SEC)
+
+/*
+ * After every connection was dropped: a deregistered event callback may
+ * still be running on libvirt's event thread (its context is freed at the
+ * end of that dispatch), and it uses the cluster.
+ */
+static void
+clusterWaitCallbacks(shoalCluster *cluster)
+{
+    gint64 deadline = g_get_monotonic_time() + CLUSTER_CALLBACKS_WAIT_US;
+    unsigned left;
+
+    g_mutex_lock(&cluster->ctxLock);
+    while (cluster->ctxCount > 0 &&
+           g_cond_wait_until(&cluster->ctxCond, &cluster->ctxLock, deadline))
+        ;
+    left = cluster->ctxCount;
+    g_mutex_unlock(&cluster->ctxLock);
+    if (left > 0)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                         "%u libvirt callbacks still hold the cluster after %d s",
+                         left,
+                         (int) (CLUSTER_CALLBACKS_WAIT_US / G_USEC_PER_SEC));
+}
+
 /**
  * shoalClusterStop:
- * Main thread: waits for host jobs, then closes every connection.
+ * Main thread: waits for host jobs, then closes every connection; once it
+ * returns, libvirt calls none of the cluster's callbacks any more.
  */
 void
 shoalClusterStop(shoalCluster *cluster)
@@ -866,22 +907,29 @@ shoalClusterStop(shoalCluster *cluster)
 
     /* a round may wait for its migrations, which need the host pool */
     shoalClusterSchedulerStop(cluster);
-    g_thread_pool_free(cluster->hostPool, TRUE, TRUE);
-    cluster->hostPool = NULL;
-    g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
-    cluster->queryPool = NULL;
 
+    /* Jobs not started yet are dropped here, not by stopping the pool
+     * "immediately": a pool thread that took a task after
+     * g_thread_pool_free(immediate) began drops it without
+     * item_free_func, leaking its host reference. Every drain still
+     * queued runs, finds its host's queue empty and unrefs the host.
+     * The list is closed, so no job is queued after this. */
     hosts = shoalClusterListHosts(cluster);
     for (i = 0; i < hosts->len; i++) {
         shoalHost *host = hosts->pdata[i];
 
-        /* jobs the pool never ran: they hold references on the host */
         g_mutex_lock(&host->lock);
         g_queue_clear_full(&host->jobs, (GDestroyNotify) clusterJobFree);
-        host->draining = false;
         g_mutex_unlock(&host->lock);
-        shoalClusterDisconnectHost(cluster, host);
     }
+    g_thread_pool_free(cluster->hostPool, FALSE, TRUE);
+    cluster->hostPool = NULL;
+    g_thread_pool_free(cluster->queryPool, FALSE, TRUE);
+    cluster->queryPool = NULL;
+
+    for (i = 0; i < hosts->len; i++)
+        shoalClusterDisconnectHost(cluster, hosts->pdata[i]);
+    clusterWaitCallbacks(cluster);
 }
 
 /* Main thread, after shoalClusterStop() and with no emits pending. */
@@ -902,6 +950,8 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
+    g_cond_clear(&cluster->ctxCond);
+    g_mutex_clear(&cluster->ctxLock);
     g_free(cluster);
 }
 

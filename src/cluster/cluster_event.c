@@ -246,15 +246,18 @@ shoalClusterEventsRegister(shoalCluster *cluster,
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(eventRelays); i++) {
+        shoalClusterCallbackCtx *ctx =
+            shoalClusterCallbackCtxNew(cluster, host, generation);
+
         callbackIds[i] =
             virConnectDomainEventRegisterAny(conn, NULL, eventRelays[i].eventId,
-                                             eventRelays[i].callback,
-                                             shoalClusterCallbackCtxNew(cluster,
-                                                                        host,
-                                                                        generation),
+                                             eventRelays[i].callback, ctx,
                                              shoalClusterCallbackCtxFree);
         if (callbackIds[i] >= 0)
             continue;
+        /* a refused callback's opaque stays ours (the remote driver
+         * deregisters it without freecb) */
+        shoalClusterCallbackCtxFree(ctx);
         if (i == 0) {
             shoalErrorFromLibvirt(error, host->name);
             return false;

@@ -49,6 +49,13 @@ struct _shoalCluster {
     shoalReconcile *reconcile; /* has its own lock */
 
     char *autostartMarker; /* immutable once started */
+
+    /* callback contexts libvirt may still call with (ctxCount, under
+     * ctxLock): libvirt's event thread can be inside a callback after it
+     * was deregistered, so the cluster is freed only once they are gone */
+    GMutex ctxLock;
+    GCond ctxCond;
+    unsigned ctxCount;
 };
 
 void shoalClusterHostAdded(shoalCluster *cluster, shoalHost *host);
@@ -72,7 +79,7 @@ GPtrArray *shoalClusterListHosts(shoalCluster *cluster);
 
 /* The opaque of libvirt callbacks on one host connection. */
 typedef struct _shoalClusterCallbackCtx {
-    shoalCluster *cluster; /* borrowed: callbacks are removed before free */
+    shoalCluster *cluster; /* borrowed: counted in cluster->ctxCount */
     shoalHost *host;       /* a reference */
     unsigned generation;   /* the connection it belongs to */
 } shoalClusterCallbackCtx;

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
 
 #include "cluster_error.h"
 
@@ -59,6 +60,9 @@ shoalEventLoopNew(GError **error)
 {
     shoalEventLoop *loop;
 
+    /* libxml2 (2.9) initialises itself lazily and not safely from two
+     * threads at once, as two hosts connecting in parallel would */
+    xmlInitParser();
     virSetErrorFunc(NULL, eventLoopQuietErrors);
     if (virEventRegisterDefaultImpl() < 0) {
         shoalErrorFromLibvirt(error, NULL);

@@ -121,6 +121,11 @@ reconcileTestStopCluster(gpointer opaque)
     shoalClusterStop(fixture->cluster);
 }
 
+static void
+reconcileTestNothing(gpointer opaque)
+{
+}
+
 typedef struct {
     reconcileTestFixture *fixture;
     const char *host;
@@ -363,6 +368,9 @@ reconcileTestStop(reconcileTestFixture *fixture)
     if (!fixture->cluster)
         return;
     testLoopInvoke(fixture->loop, reconcileTestStopCluster, fixture);
+    /* the events posted to the loop before the stop ended run before
+     * this call, while the cluster they use still exists */
+    testLoopInvoke(fixture->loop, reconcileTestNothing, NULL);
     g_clear_pointer(&fixture->cluster, shoalClusterFree);
 }
 
