@@ -185,10 +185,11 @@ ok "screenshot of the details window is a PNG" eval 'vmgui shot "$shot_details" 
 echo "# artifact: $shot_details"
 
 vnc_port=$(v dumpxml vmm-b | sed -n "s/.*<graphics type='vnc' port='\([0-9]*\)'.*/\1/p")
+vnc_host=$(v dumpxml vmm-b | sed -n "s/.*<listen type='address' address='\([^']*\)'.*/\1/p" | head -n 1)
 viewers=$(grep -cF "Viewer connected cb" "$vmlog")   # the details window has one
 gui_env timeout 20 virt-manager --no-fork --connect "$GUI_URI" --show-domain-console vmm-b >>"$gui/remote.log" 2>&1
 ok "the console of vmm-b opens on its VNC port ${vnc_port:-?} (local URI: no refusal)" \
-    eventually 20 eval '[ -n "$vnc_port" ] && has_window "vmm-b on shoal" && logged "VNC connecting to host=127.0.0.1 port=$vnc_port"'
+    eventually 20 eval '[ -n "$vnc_port" ] && has_window "vmm-b on shoal" && logged "VNC connecting to host=$vnc_host port=$vnc_port"'
 ok "... and the VNC viewer connects" eventually 20 logged_times $((viewers + 1)) "Viewer connected cb"
 ok "no 'remote host' console refusal" eval '! logged "only configured to listen locally"'
 sleep 2
