@@ -91,18 +91,12 @@ static void
 clusterPushJob(shoalCluster *cluster, clusterJob *job)
 {
     shoalHost *host = job->host;
-    bool start = false;
 
     if (!shoalHostListEnter(cluster->hostList)) {
         clusterJobFree(job);
         return;
     }
-    g_mutex_lock(&host->lock);
-    g_queue_push_tail(&host->jobs, job);
-    if (!host->draining)
-        start = host->draining = true;
-    g_mutex_unlock(&host->lock);
-    if (start)
+    if (shoalHostPushJob(host, job))
         g_thread_pool_push(cluster->hostPool, shoalHostRef(host), NULL);
     shoalHostListLeave(cluster->hostList);
 }
@@ -140,9 +134,7 @@ clusterRetryFire(gpointer opaque)
 {
     clusterRetry *retry = opaque;
 
-    g_mutex_lock(&retry->host->lock);
-    retry->host->reconnectSource = 0;
-    g_mutex_unlock(&retry->host->lock);
+    shoalHostReconnectFired(retry->host);
     clusterPush(retry->cluster, CLUSTER_JOB_CONNECT, retry->host, 0);
     return G_SOURCE_REMOVE;
 }
@@ -151,28 +143,16 @@ clusterRetryFire(gpointer opaque)
 static void
 clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
 {
-    g_autoptr(GSource) source = NULL;
     clusterRetry *retry;
-    unsigned delayMs;
 
     if (!shoalHostListEnter(cluster->hostList))
         return;
-    g_mutex_lock(&host->lock);
-    if (host->reconnectSource) {
-        g_mutex_unlock(&host->lock);
-        shoalHostListLeave(cluster->hostList);
-        return;
-    }
-    delayMs = shoalHostNextRetryLocked(host, cluster->config.reconnectMinMs,
-                                       cluster->config.reconnectMaxMs,
-                                       g_get_monotonic_time());
     retry = g_new0(clusterRetry, 1);
     retry->cluster = cluster;
     retry->host = shoalHostRef(host);
-    source = g_timeout_source_new(delayMs);
-    g_source_set_callback(source, clusterRetryFire, retry, clusterRetryFree);
-    host->reconnectSource = g_source_attach(source, cluster->context);
-    g_mutex_unlock(&host->lock);
+    shoalHostScheduleReconnect(host, cluster->config.reconnectMinMs,
+                               cluster->config.reconnectMaxMs, cluster->context,
+                               clusterRetryFire, retry, clusterRetryFree);
     shoalHostListLeave(cluster->hostList);
 }
 
@@ -228,16 +208,7 @@ shoalClusterCallbackCtxNew(shoalCluster *cluster, shoalHost *host, unsigned gen)
 static void
 clusterHostFailed(shoalCluster *cluster, shoalHost *host, const GError *err)
 {
-    bool wasOnline;
-
-    g_mutex_lock(&host->lock);
-    wasOnline = host->state == SHOAL_HOST_STATE_ONLINE;
-    if (wasOnline)
-        host->lostUs = g_get_monotonic_time();
-    host->state = SHOAL_HOST_STATE_UNREACHABLE;
-    g_free(host->lastError);
-    host->lastError = g_strdup(err->message);
-    g_mutex_unlock(&host->lock);
+    bool wasOnline = shoalHostSetUnreachable(host, err->message);
 
     shoalInventorySetHostReachable(cluster->inventory, host->name, false);
     g_log_structured(G_LOG_DOMAIN,
@@ -348,14 +319,8 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     int cbIds[SHOAL_HOST_EVENT_IDS];
     shoalClusterCallbackCtx *closeCtx = NULL;
 
-    g_mutex_lock(&host->lock);
-    if (host->busy || host->state == SHOAL_HOST_STATE_ONLINE) {
-        g_mutex_unlock(&host->lock);
+    if (!shoalHostBeginConnect(host, &gen))
         return;
-    }
-    host->busy = true;
-    gen = host->generation + 1;
-    g_mutex_unlock(&host->lock);
 
     conn = virConnectOpen(host->uri);
     if (!conn) {
@@ -382,18 +347,8 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     shoalClusterReconcileHost(cluster, host, conn, &records);
 
     /* online first, so a listed domain's host always answers */
-    shoalHostForgetDomains(host);
-    g_mutex_lock(&host->lock);
-    host->conn = conn;
-    memcpy(host->eventCallbackIds, cbIds, sizeof(cbIds));
-    host->closeCtx = closeCtx;
-    host->generation = gen;
-    host->state = SHOAL_HOST_STATE_ONLINE;
-    shoalHostFactsFree(host->facts);
-    host->facts = g_steal_pointer(&facts);
-    g_clear_pointer(&host->lastError, g_free);
-    host->backoffMs = 0;
-    g_mutex_unlock(&host->lock);
+    shoalHostSetOnline(host, conn, gen, cbIds, closeCtx,
+                       g_steal_pointer(&facts));
     shoalInventorySyncHost(cluster->inventory, host->name, records);
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                      SHOAL_LOG_HOST(host->name), "MESSAGE",
@@ -404,9 +359,7 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
 
 cleanup:
-    g_mutex_lock(&host->lock);
-    host->busy = false;
-    g_mutex_unlock(&host->lock);
+    shoalHostEndConnect(host);
     if (error) {
         if (shoalHostListFirstReadPending(cluster->hostList, host->name))
             clusterSeedHost(cluster, host->name);
@@ -420,20 +373,12 @@ static void
 clusterJobLost(shoalCluster *cluster, shoalHost *host, unsigned gen)
 {
     g_autoptr(GError) error = NULL;
-    virConnectPtr conn = NULL;
+    virConnectPtr conn;
     int cbIds[SHOAL_HOST_EVENT_IDS];
     void *closeCtx = NULL;
 
-    g_mutex_lock(&host->lock);
-    if (host->generation == gen && host->state == SHOAL_HOST_STATE_ONLINE) {
-        conn = g_steal_pointer(&host->conn);
-        memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
-        closeCtx = g_steal_pointer(&host->closeCtx);
-    }
-    g_mutex_unlock(&host->lock);
-    if (!conn)
+    if (!(conn = shoalHostStealConnection(host, gen, cbIds, &closeCtx)))
         return;
-    shoalHostForgetDomains(host);
     clusterDropConnection(conn, cbIds, closeCtx);
     g_set_error(&error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
                 _("connection to host '%1$s' was lost"), host->name);
@@ -618,13 +563,8 @@ clusterHostDrain(gpointer data, gpointer opaque)
     shoalCluster *cluster = opaque;
 
     while (true) {
-        g_autoptr(clusterJob) job = NULL;
+        g_autoptr(clusterJob) job = shoalHostPopJob(host);
 
-        g_mutex_lock(&host->lock);
-        job = g_queue_pop_head(&host->jobs);
-        if (!job)
-            host->draining = false;
-        g_mutex_unlock(&host->lock);
         if (!job)
             return;
         clusterJobRun(cluster, job);
@@ -818,23 +758,9 @@ shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host)
 {
     virConnectPtr conn;
     int cbIds[SHOAL_HOST_EVENT_IDS];
-    void *closeCtx;
+    void *closeCtx = NULL;
 
-    g_mutex_lock(&host->lock);
-    if (host->reconnectSource) {
-        GSource *s = g_main_context_find_source_by_id(cluster->context,
-                                                      host->reconnectSource);
-
-        if (s)
-            g_source_destroy(s);
-        host->reconnectSource = 0;
-    }
-    conn = g_steal_pointer(&host->conn);
-    memcpy(cbIds, host->eventCallbackIds, sizeof(cbIds));
-    closeCtx = g_steal_pointer(&host->closeCtx);
-    host->state = SHOAL_HOST_STATE_UNREACHABLE;
-    g_mutex_unlock(&host->lock);
-    shoalHostForgetDomains(host);
+    conn = shoalHostDisconnect(host, cluster->context, cbIds, &closeCtx);
     if (conn)
         clusterDropConnection(conn, cbIds, closeCtx);
 }
@@ -915,13 +841,8 @@ shoalClusterStop(shoalCluster *cluster)
      * queued runs, finds its host's queue empty and unrefs the host.
      * The list is closed, so no job is queued after this. */
     hosts = shoalClusterListHosts(cluster);
-    for (i = 0; i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
-
-        g_mutex_lock(&host->lock);
-        g_queue_clear_full(&host->jobs, (GDestroyNotify) clusterJobFree);
-        g_mutex_unlock(&host->lock);
-    }
+    for (i = 0; i < hosts->len; i++)
+        shoalHostClearJobs(hosts->pdata[i], (GDestroyNotify) clusterJobFree);
     g_thread_pool_free(cluster->hostPool, FALSE, TRUE);
     cluster->hostPool = NULL;
     g_thread_pool_free(cluster->queryPool, FALSE, TRUE);

@@ -185,15 +185,11 @@ maintenanceMoveAll(shoalCluster *cluster,
 static GPtrArray *
 maintenanceReturning(shoalCluster *cluster, shoalHost *host)
 {
-    g_autoptr(GPtrArray) uuids = NULL;
+    g_autoptr(GPtrArray) uuids = shoalHostTakeEvacuated(host);
     GPtrArray *entries = g_ptr_array_new_with_free_func(
         (GDestroyNotify) shoalInventoryEntryFree);
     guint i;
 
-    g_mutex_lock(&host->lock);
-    uuids = g_steal_pointer(&host->evacuated);
-    host->evacuated = g_ptr_array_new_with_free_func(g_free);
-    g_mutex_unlock(&host->lock);
     for (i = 0; i < uuids->len; i++) {
         shoalInventoryEntry *entry =
             shoalInventoryLookupByUUID(cluster->inventory, uuids->pdata[i],
@@ -240,10 +236,8 @@ shoalClusterSetMaintenance(shoalCluster *cluster,
         reason = g_strdup_printf(_("maintenance of '%1$s'"), name);
         entries = shoalInventoryListHost(cluster->inventory, name);
         moved = maintenanceMoveAll(cluster, entries, NULL, reason, res);
-        g_mutex_lock(&host->lock);
         for (i = 0; i < moved->len; i++)
-            g_ptr_array_add(host->evacuated, g_memdup2(moved->pdata[i], 16));
-        g_mutex_unlock(&host->lock);
+            shoalHostAddEvacuated(host, moved->pdata[i]);
     } else if (returnDomains) {
         reason = g_strdup_printf(_("return to '%1$s'"), name);
         entries = maintenanceReturning(cluster, host);

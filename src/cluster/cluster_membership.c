@@ -35,22 +35,22 @@ membershipFormatHost(shoalHost *host)
 {
     json_object *obj = json_object_new_object();
     json_object *evacuated = json_object_new_array();
+    g_autoptr(GPtrArray) uuids = shoalHostCopyEvacuated(host);
     guint i;
 
     json_object_object_add(obj, "name", json_object_new_string(host->name));
     json_object_object_add(obj, "uri", json_object_new_string(host->uri));
     json_object_object_add(obj, "migration_uri",
                            json_object_new_string(host->migrationUri));
-    g_mutex_lock(&host->lock);
     json_object_object_add(obj, "maintenance",
-                           json_object_new_boolean(host->maintenance));
-    for (i = 0; i < host->evacuated->len; i++) {
+                           json_object_new_boolean(
+                               shoalHostInMaintenance(host)));
+    for (i = 0; i < uuids->len; i++) {
         char uuid[SHOAL_UUID_STRING_BUFLEN];
 
-        shoalUUIDFormat(host->evacuated->pdata[i], uuid);
+        shoalUUIDFormat(uuids->pdata[i], uuid);
         json_object_array_add(evacuated, json_object_new_string(uuid));
     }
-    g_mutex_unlock(&host->lock);
     json_object_object_add(obj, "evacuated", evacuated);
     return obj;
 }
@@ -192,9 +192,8 @@ membershipApply(shoalHost *host, json_object *obj)
     json_object *evacuated = NULL;
     size_t i;
 
-    g_mutex_lock(&host->lock);
     if (json_object_object_get_ex(obj, "maintenance", &maint))
-        host->maintenance = json_object_get_boolean(maint);
+        shoalHostSetMaintenance(host, json_object_get_boolean(maint));
     if (json_object_object_get_ex(obj, "evacuated", &evacuated) &&
         json_object_is_type(evacuated, json_type_array)) {
         for (i = 0; i < json_object_array_length(evacuated); i++) {
@@ -203,11 +202,9 @@ membershipApply(shoalHost *host, json_object *obj)
             unsigned char uuid[SHOAL_UUID_BUFLEN];
 
             if (str && shoalUUIDParse(str, uuid))
-                g_ptr_array_add(host->evacuated,
-                                g_memdup2(uuid, SHOAL_UUID_BUFLEN));
+                shoalHostAddEvacuated(host, uuid);
         }
     }
-    g_mutex_unlock(&host->lock);
 }
 
 static const char *
@@ -287,23 +284,17 @@ shoalClusterSetHostMaintenanceFlag(shoalCluster *cluster,
                                    bool on,
                                    GError **error)
 {
-    g_mutex_lock(&host->lock);
-    host->maintenance = on;
-    g_mutex_unlock(&host->lock);
+    shoalHostSetMaintenance(host, on);
     return membershipSave(cluster, NULL, error);
 }
 
 /* The last interval's CPU demand over the host's (modelled) capacity. */
 static double
-membershipCpuLoad(shoalCluster *cluster, shoalHost *host, unsigned cpus)
+membershipCpuLoad(shoalCluster *cluster, shoalHost *host, unsigned capacity)
 {
     g_autoptr(GArray) samples =
         shoalStatsHostSamples(cluster->stats, host->name);
-    unsigned capacity;
 
-    g_mutex_lock(&host->lock);
-    capacity = host->capacityCpus ? host->capacityCpus : cpus;
-    g_mutex_unlock(&host->lock);
     if (samples->len == 0 || capacity == 0)
         return -1;
     return g_array_index(samples, double, samples->len - 1) / capacity;
@@ -324,25 +315,23 @@ shoalClusterListHostInfo(shoalCluster *cluster)
     for (i = 0; i < hosts->len; i++) {
         shoalHost *host = hosts->pdata[i];
         shoalClusterHostInfo *info = g_new0(shoalClusterHostInfo, 1);
+        g_auto(shoalHostStatus) status = { 0 };
 
         info->name = g_strdup(host->name);
         info->uri = g_strdup(host->uri);
         info->migrationUri = g_strdup(host->migrationUri);
-        g_mutex_lock(&host->lock);
-        info->state = shoalHostStateToString(host->state);
-        info->maintenance = host->maintenance;
-        info->lastError = g_strdup(host->lastError);
-        if (host->facts) {
-            info->memoryKiB = host->facts->nodeInfo.memory;
-            info->cpus = host->facts->nodeInfo.cpus;
-        }
-        g_mutex_unlock(&host->lock);
+        shoalHostGetStatus(host, &status);
+        info->state = shoalHostStateToString(status.state);
+        info->maintenance = status.maintenance;
+        info->lastError = g_steal_pointer(&status.lastError);
+        info->memoryKiB = status.nodeMemoryKiB;
+        info->cpus = status.nodeCpus;
         shoalInventoryHostUsage(cluster->inventory, host->name, NULL,
                                 &info->committedMemoryKiB,
                                 &info->committedVcpus);
         info->domains = shoalInventoryHostCount(cluster->inventory, host->name,
                                                 &info->running);
-        info->cpuLoad = membershipCpuLoad(cluster, host, info->cpus);
+        info->cpuLoad = membershipCpuLoad(cluster, host, status.cpus);
         g_ptr_array_add(out, info);
     }
     return out;
@@ -386,9 +375,6 @@ shoalClusterSetHostCapacity(shoalCluster *cluster,
 
     if (!host)
         return false;
-    g_mutex_lock(&host->lock);
-    host->capacityCpus = cpus;
-    host->capacityMemoryKiB = memoryKiB;
-    g_mutex_unlock(&host->lock);
+    shoalHostSetCapacity(host, cpus, memoryKiB);
     return true;
 }

@@ -74,7 +74,7 @@ migrateCheckRoom(shoalCluster *cluster,
                  const shoalExecStep *step,
                  GError **error)
 {
-    g_autoptr(shoalHostFacts) facts = shoalHostCopyFacts(dest);
+    g_auto(shoalHostStatus) status = { 0 };
     g_autoptr(shoalInventoryEntry) entry = NULL;
     shoalSchedPlacementConfig config;
     shoalSchedHost cand = { 0 };
@@ -86,17 +86,12 @@ migrateCheckRoom(shoalCluster *cluster,
     shoalSchedPlacementConfigInit(&config);
     config.memoryOvercommit = cluster->config.memoryOvercommit;
     config.vcpuRatio = cluster->config.vcpuRatio;
-    cand.name = dest->name;
-    cand.online = facts != NULL;
-    cand.memoryKiB = facts ? facts->nodeInfo.memory : 0;
-    cand.cpus = facts ? facts->nodeInfo.cpus : 0;
     /* the configured capacity, as the planner and placement see it */
-    g_mutex_lock(&dest->lock);
-    if (dest->capacityCpus)
-        cand.cpus = dest->capacityCpus;
-    if (dest->capacityMemoryKiB)
-        cand.memoryKiB = dest->capacityMemoryKiB;
-    g_mutex_unlock(&dest->lock);
+    shoalHostGetStatus(dest, &status);
+    cand.name = dest->name;
+    cand.online = status.hasFacts;
+    cand.memoryKiB = status.memoryKiB;
+    cand.cpus = status.cpus;
     shoalInventoryHostUsage(cluster->inventory, dest->name, step->uuid,
                             &cand.committedMemoryKiB, &cand.committedVcpus);
     req.memoryKiB = MAX(entry->rec.memoryKiB, 1);
@@ -149,9 +144,7 @@ stepLookupNode(gpointer opaque, const char *name)
         return NULL;
     node = shoalSchedNodeNew(host->name);
     node->online = shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE;
-    g_mutex_lock(&host->lock);
-    node->maintenance = host->maintenance;
-    g_mutex_unlock(&host->lock);
+    node->maintenance = shoalHostInMaintenance(host);
     return node;
 }
 

@@ -64,20 +64,15 @@ schedulerAddNodes(shoalCluster *cluster, shoalSchedSnapshot *snap)
     for (i = 0; i < hosts->len; i++) {
         shoalHost *host = hosts->pdata[i];
         shoalSchedNode *node = shoalSchedNodeNew(host->name);
+        g_auto(shoalHostStatus) status = { 0 };
 
-        g_mutex_lock(&host->lock);
-        node->online = host->state == SHOAL_HOST_STATE_ONLINE && host->facts;
-        node->maintenance = host->maintenance;
-        if (host->facts) {
-            node->cpus = host->facts->nodeInfo.cpus;
-            node->memoryKiB = host->facts->nodeInfo.memory;
-        }
         /* configured capacity models bigger or smaller hosts */
-        if (host->capacityCpus)
-            node->cpus = host->capacityCpus;
-        if (host->capacityMemoryKiB)
-            node->memoryKiB = host->capacityMemoryKiB;
-        g_mutex_unlock(&host->lock);
+        shoalHostGetStatus(host, &status);
+        node->online =
+            status.state == SHOAL_HOST_STATE_ONLINE && status.hasFacts;
+        node->maintenance = status.maintenance;
+        node->cpus = status.cpus;
+        node->memoryKiB = status.memoryKiB;
         g_array_unref(node->samples);
         node->samples = shoalStatsHostSamples(cluster->stats, host->name);
         g_ptr_array_add(snap->nodes, node);

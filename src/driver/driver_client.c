@@ -416,3 +416,103 @@ shoalDriverClientKeepaliveTick(shoalDriverClient *client,
     shoalDriverClientSend(client, ping);
     return true;
 }
+
+/* Any thread: a call was handed to a worker; shoalDriverClientCallDone()
+ * ends it. */
+void
+shoalDriverClientCallStarted(shoalDriverClient *client)
+{
+    g_mutex_lock(&client->lock);
+    client->inflight++;
+    g_mutex_unlock(&client->lock);
+}
+
+/**
+ * shoalDriverClientGetOpen:
+ * @readOnly: (out): whether it may only read
+ *
+ * Returns: whether CONNECT_OPEN succeeded (and no CONNECT_CLOSE since).
+ */
+bool
+shoalDriverClientGetOpen(shoalDriverClient *client, bool *readOnly)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    *readOnly = client->readOnly;
+    return client->open;
+}
+
+/* CONNECT_OPEN (@open, read-only if @readOnly: that stays) or CLOSE. */
+void
+shoalDriverClientSetOpen(shoalDriverClient *client, bool open, bool readOnly)
+{
+    g_mutex_lock(&client->lock);
+    if (readOnly)
+        client->readOnly = true;
+    client->open = open;
+    g_mutex_unlock(&client->lock);
+}
+
+/* The client understands keepalive: it gets PINGs when quiet. */
+void
+shoalDriverClientSetKeepalive(shoalDriverClient *client)
+{
+    g_mutex_lock(&client->lock);
+    client->keepalive = true;
+    g_mutex_unlock(&client->lock);
+}
+
+/**
+ * shoalDriverClientAddEventCallback:
+ * @cb: (transfer full): its callbackId is set here
+ *
+ * Returns: the new registration's ID.
+ */
+int
+shoalDriverClientAddEventCallback(shoalDriverClient *client,
+                                  shoalDriverEventCallback *cb)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    cb->callbackId = client->nextCallbackId++;
+    g_hash_table_insert(client->callbacks, GINT_TO_POINTER(cb->callbackId), cb);
+    return cb->callbackId;
+}
+
+/* Returns: false when the client has no registration @callbackId. */
+bool
+shoalDriverClientRemoveEventCallback(shoalDriverClient *client, int callbackId)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    return g_hash_table_remove(client->callbacks, GINT_TO_POINTER(callbackId));
+}
+
+/**
+ * shoalDriverClientMatchEventCallbacks:
+ * @uuid: the event's domain
+ *
+ * Returns: (transfer full): the IDs (int) of the client's registrations
+ *   for event @eventId of any domain or of @uuid's.
+ */
+GArray *
+shoalDriverClientMatchEventCallbacks(shoalDriverClient *client,
+                                     int eventId,
+                                     const unsigned char *uuid)
+{
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(int));
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&client->lock);
+    g_hash_table_iter_init(&iter, client->callbacks);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        const shoalDriverEventCallback *cb = value;
+
+        if (cb->eventId == eventId &&
+            (!cb->hasDomain || memcmp(cb->uuid, uuid, VIR_UUID_BUFLEN) == 0))
+            g_array_append_val(ids, cb->callbackId);
+    }
+    g_mutex_unlock(&client->lock);
+    return ids;
+}

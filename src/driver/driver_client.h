@@ -41,6 +41,7 @@ struct _shoalDriverClient {
     gint64 lastRecvUs;        /* main thread only */
     unsigned pingsUnanswered; /* main thread only */
 
+    /* the fields below: driver_client.c only */
     GMutex lock;
     bool open;             /* protected by lock: CONNECT_OPEN done */
     bool readOnly;         /* protected by lock */
@@ -83,3 +84,23 @@ bool shoalDriverClientKeepaliveTick(shoalDriverClient *client,
 shoalCluster *shoalDriverClientGetCluster(shoalDriverClient *client);
 
 bool shoalDriverClientIsReadOnly(shoalDriverClient *client);
+
+void shoalDriverClientCallStarted(shoalDriverClient *client);
+
+bool shoalDriverClientGetOpen(shoalDriverClient *client, bool *readOnly);
+
+void shoalDriverClientSetOpen(shoalDriverClient *client,
+                              bool open,
+                              bool readOnly);
+
+void shoalDriverClientSetKeepalive(shoalDriverClient *client);
+
+int shoalDriverClientAddEventCallback(shoalDriverClient *client,
+                                      shoalDriverEventCallback *cb);
+
+bool shoalDriverClientRemoveEventCallback(shoalDriverClient *client,
+                                          int callbackId);
+
+GArray *shoalDriverClientMatchEventCallbacks(shoalDriverClient *client,
+                                             int eventId,
+                                             const unsigned char *uuid);

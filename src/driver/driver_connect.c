@@ -47,9 +47,7 @@ shoalDispatchConnectSupportsFeature(
 {
     switch (args->feature) {
     case FEATURE_PROGRAM_KEEPALIVE:
-        g_mutex_lock(&client->lock);
-        client->keepalive = true;
-        g_mutex_unlock(&client->lock);
+        shoalDriverClientSetKeepalive(client);
         ret->supported = 1;
         break;
     case FEATURE_MIGRATION_P2P:
@@ -100,11 +98,7 @@ shoalDispatchConnectOpen(shoalDriverClient *client,
                     name);
         return false;
     }
-    g_mutex_lock(&client->lock);
-    if (args->flags & VIR_CONNECT_RO)
-        client->readOnly = true;
-    client->open = true;
-    g_mutex_unlock(&client->lock);
+    shoalDriverClientSetOpen(client, true, args->flags & VIR_CONNECT_RO);
     return true;
 }
 
@@ -114,9 +108,7 @@ shoalDispatchConnectClose(shoalDriverClient *client,
                           void *ret,
                           GError **error)
 {
-    g_mutex_lock(&client->lock);
-    client->open = false;
-    g_mutex_unlock(&client->lock);
+    shoalDriverClientSetOpen(client, false, false);
     return true;
 }
 

@@ -111,9 +111,7 @@ shoalDispatchMessage(shoalDriverServer *server,
     job->hdr = hdr;
     job->packet = g_bytes_ref(packet);
     job->proc = proc;
-    g_mutex_lock(&client->lock);
-    client->inflight++;
-    g_mutex_unlock(&client->lock);
+    shoalDriverClientCallStarted(client);
     g_thread_pool_push(proc->highPriority ? server->prioWorkers
                                           : server->workers,
                        job, NULL);
@@ -151,10 +149,7 @@ dispatchCheckAccess(shoalDriverClient *client,
                             client->denied);
         return false;
     }
-    g_mutex_lock(&client->lock);
-    open = client->open;
-    readOnly = client->readOnly;
-    g_mutex_unlock(&client->lock);
+    open = shoalDriverClientGetOpen(client, &readOnly);
 
     if (!open && proc->proc != REMOTE_PROC_CONNECT_OPEN &&
         proc->proc != REMOTE_PROC_AUTH_LIST &&

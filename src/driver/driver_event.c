@@ -36,11 +36,7 @@ shoalDispatchConnectDomainEventCallbackRegisterAny(
         cb->hasDomain = true;
         memcpy(cb->uuid, args->dom->uuid, VIR_UUID_BUFLEN);
     }
-    g_mutex_lock(&client->lock);
-    cb->callbackId = client->nextCallbackId++;
-    g_hash_table_insert(client->callbacks, GINT_TO_POINTER(cb->callbackId), cb);
-    ret->callbackID = cb->callbackId;
-    g_mutex_unlock(&client->lock);
+    ret->callbackID = shoalDriverClientAddEventCallback(client, cb);
     return true;
 }
 
@@ -51,13 +47,7 @@ shoalDispatchConnectDomainEventCallbackDeregisterAny(
     void *ret,
     GError **error)
 {
-    bool removed;
-
-    g_mutex_lock(&client->lock);
-    removed = g_hash_table_remove(client->callbacks,
-                                  GINT_TO_POINTER(args->callbackID));
-    g_mutex_unlock(&client->lock);
-    if (!removed) {
+    if (!shoalDriverClientRemoveEventCallback(client, args->callbackID)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
                     _("invalid argument: could not find event callback %1$d"),
                     args->callbackID);
@@ -196,30 +186,19 @@ eventRelayToClient(gpointer data, gpointer opaque)
 {
     shoalDriverClient *client = data;
     const shoalClusterEvent *event = opaque;
-    g_autoptr(GPtrArray) packets =
-        g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
-    GHashTableIter iter;
-    gpointer value;
+    g_autoptr(GArray) ids =
+        shoalDriverClientMatchEventCallbacks(client, event->eventId,
+                                             event->dom->uuid);
     guint i;
 
-    g_mutex_lock(&client->lock);
-    g_hash_table_iter_init(&iter, client->callbacks);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        const shoalDriverEventCallback *cb = value;
-        GBytes *packet;
+    /* encoded with the client's lock released */
+    for (i = 0; i < ids->len; i++) {
+        g_autoptr(GBytes) packet =
+            eventEncode(g_array_index(ids, int, i), event);
 
-        if (cb->eventId != event->eventId ||
-            (cb->hasDomain &&
-             memcmp(cb->uuid, event->dom->uuid, VIR_UUID_BUFLEN) != 0))
-            continue;
-        packet = eventEncode(cb->callbackId, event);
         if (packet)
-            g_ptr_array_add(packets, packet);
+            shoalDriverClientSend(client, packet);
     }
-    g_mutex_unlock(&client->lock);
-
-    for (i = 0; i < packets->len; i++)
-        shoalDriverClientSend(client, packets->pdata[i]);
 }
 
 /**

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <config.h>
 
-#include "cluster_host.h"
-
 #include <string.h>
 
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
 #include "cluster_error.h"
+#include "cluster_host_priv.h"
 #include "util_error.h"
 
 static const char *const hostStateNames[SHOAL_HOST_STATE_LAST] = {
@@ -62,17 +61,19 @@ shoalHostNew(const char *name, const char *uri, const char *migrationUri)
 {
     shoalHost *host = g_new0(shoalHost, 1);
 
+    host->priv = g_new0(shoalHostPriv, 1);
     host->refs = 1;
     host->name = g_strdup(name);
     host->uri = g_strdup(uri);
     host->migrationUri = g_strdup(migrationUri ? migrationUri : uri);
-    host->evacuated = g_ptr_array_new_with_free_func(g_free);
-    host->domains =
+    host->priv->evacuated = g_ptr_array_new_with_free_func(g_free);
+    host->priv->domains =
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                               (GDestroyNotify) g_bytes_unref, hostDomainFree);
-    host->state = SHOAL_HOST_STATE_CONNECTING;
-    memset(host->eventCallbackIds, -1, sizeof(host->eventCallbackIds));
-    g_mutex_init(&host->lock);
+    host->priv->state = SHOAL_HOST_STATE_CONNECTING;
+    memset(host->priv->eventCallbackIds, -1,
+           sizeof(host->priv->eventCallbackIds));
+    g_mutex_init(&host->priv->lock);
     return host;
 }
 
@@ -88,16 +89,17 @@ shoalHostUnref(shoalHost *host)
 {
     if (!host || !g_atomic_int_dec_and_test(&host->refs))
         return;
-    if (host->conn)
-        virConnectClose(host->conn);
-    shoalHostFactsFree(host->facts);
-    g_free(host->lastError);
-    g_mutex_clear(&host->lock);
-    g_ptr_array_unref(host->evacuated);
-    g_hash_table_unref(host->domains);
+    if (host->priv->conn)
+        virConnectClose(host->priv->conn);
+    shoalHostFactsFree(host->priv->facts);
+    g_free(host->priv->lastError);
+    g_mutex_clear(&host->priv->lock);
+    g_ptr_array_unref(host->priv->evacuated);
+    g_hash_table_unref(host->priv->domains);
     g_free(host->name);
     g_free(host->uri);
     g_free(host->migrationUri);
+    g_free(host->priv);
     g_free(host);
 }
 
@@ -112,14 +114,14 @@ shoalHostGetConnection(shoalHost *host, GError **error)
     virConnectPtr conn = NULL;
     g_autofree char *why = NULL;
 
-    g_mutex_lock(&host->lock);
-    if (host->state == SHOAL_HOST_STATE_ONLINE && host->conn) {
-        conn = host->conn;
+    g_mutex_lock(&host->priv->lock);
+    if (host->priv->state == SHOAL_HOST_STATE_ONLINE && host->priv->conn) {
+        conn = host->priv->conn;
         virConnectRef(conn);
     } else {
-        why = g_strdup(host->lastError);
+        why = g_strdup(host->priv->lastError);
     }
-    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&host->priv->lock);
 
     if (!conn) {
         if (why)
@@ -139,9 +141,9 @@ shoalHostGetState(shoalHost *host)
 {
     shoalHostState state;
 
-    g_mutex_lock(&host->lock);
-    state = host->state;
-    g_mutex_unlock(&host->lock);
+    g_mutex_lock(&host->priv->lock);
+    state = host->priv->state;
+    g_mutex_unlock(&host->priv->lock);
     return state;
 }
 
@@ -155,15 +157,15 @@ shoalHostCopyFacts(shoalHost *host)
 {
     shoalHostFacts *copy = NULL;
 
-    g_mutex_lock(&host->lock);
-    if (host->facts) {
+    g_mutex_lock(&host->priv->lock);
+    if (host->priv->facts) {
         copy = g_new0(shoalHostFacts, 1);
-        copy->nodeInfo = host->facts->nodeInfo;
-        copy->capabilities = g_strdup(host->facts->capabilities);
-        copy->hostname = g_strdup(host->facts->hostname);
-        copy->maxVcpus = host->facts->maxVcpus;
+        copy->nodeInfo = host->priv->facts->nodeInfo;
+        copy->capabilities = g_strdup(host->priv->facts->capabilities);
+        copy->hostname = g_strdup(host->priv->facts->hostname);
+        copy->maxVcpus = host->priv->facts->maxVcpus;
     }
-    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&host->priv->lock);
     return copy;
 }
 
@@ -207,11 +209,11 @@ shoalHostLookupDomain(shoalHost *host,
     virDomainPtr dom = NULL;
     hostDomain *hd;
 
-    g_mutex_lock(&host->lock);
-    hd = g_hash_table_lookup(host->domains, key);
+    g_mutex_lock(&host->priv->lock);
+    hd = g_hash_table_lookup(host->priv->domains, key);
     if (hd && virDomainRef(hd->dom) == 0)
         dom = hd->dom;
-    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&host->priv->lock);
     if (dom)
         return dom;
 
@@ -220,15 +222,16 @@ shoalHostLookupDomain(shoalHost *host,
     dom = virDomainLookupByUUID(conn, uuid);
     if (!dom)
         shoalErrorFromLibvirt(error, host->name);
-    g_mutex_lock(&host->lock);
+    g_mutex_lock(&host->priv->lock);
     /* only while the connection it came from is still the host's */
-    if (dom && host->conn == conn &&
-        !g_hash_table_contains(host->domains, key) && virDomainRef(dom) == 0) {
+    if (dom && host->priv->conn == conn &&
+        !g_hash_table_contains(host->priv->domains, key) &&
+        virDomainRef(dom) == 0) {
         hd = g_new0(hostDomain, 1);
         hd->dom = dom;
-        g_hash_table_insert(host->domains, g_bytes_ref(key), hd);
+        g_hash_table_insert(host->priv->domains, g_bytes_ref(key), hd);
     }
-    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&host->priv->lock);
     virConnectClose(conn);
     return dom;
 }
@@ -247,11 +250,11 @@ shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error)
 
     if (virDomainGetUUID(dom, uuid) == 0) {
         key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
-        g_mutex_lock(&host->lock);
-        hd = g_hash_table_lookup(host->domains, key);
+        g_mutex_lock(&host->priv->lock);
+        hd = g_hash_table_lookup(host->priv->domains, key);
         if (hd)
             type = g_strdup(hd->osType);
-        g_mutex_unlock(&host->lock);
+        g_mutex_unlock(&host->priv->lock);
         if (type)
             return type;
     }
@@ -260,11 +263,11 @@ shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error)
         return NULL;
     }
     if (key) {
-        g_mutex_lock(&host->lock);
-        hd = g_hash_table_lookup(host->domains, key);
+        g_mutex_lock(&host->priv->lock);
+        hd = g_hash_table_lookup(host->priv->domains, key);
         if (hd && !hd->osType)
             hd->osType = g_strdup(type);
-        g_mutex_unlock(&host->lock);
+        g_mutex_unlock(&host->priv->lock);
     }
     return type;
 }
@@ -285,7 +288,7 @@ shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error)
  * @maxMs: the cap of the doubling back-off
  * @nowUs: g_get_monotonic_time()
  *
- * Call with host->lock held. Returns: how long to wait before the next
+ * Call with host->priv->lock held. Returns: how long to wait before the next
  * connection attempt: HOST_RETRY_FAST_MS (or @minMs if shorter) for
  * HOST_RETRY_FAST_US after the host was last online, else a back-off
  * doubling from @minMs up to @maxMs.
@@ -298,10 +301,11 @@ shoalHostNextRetryLocked(shoalHost *host,
 {
     unsigned delayMs;
 
-    if (host->lostUs != 0 && nowUs - host->lostUs < HOST_RETRY_FAST_US)
+    if (host->priv->lostUs != 0 &&
+        nowUs - host->priv->lostUs < HOST_RETRY_FAST_US)
         return MIN(minMs, HOST_RETRY_FAST_MS);
-    delayMs = host->backoffMs ? host->backoffMs : minMs;
-    host->backoffMs = MIN(delayMs * 2, maxMs);
+    delayMs = host->priv->backoffMs ? host->priv->backoffMs : minMs;
+    host->priv->backoffMs = MIN(delayMs * 2, maxMs);
     return delayMs;
 }
 
@@ -313,9 +317,9 @@ shoalHostForgetDomain(shoalHost *host, const unsigned char *uuid)
     gpointer stolenKey = NULL;
     gpointer stolen = NULL;
 
-    g_mutex_lock(&host->lock);
-    g_hash_table_steal_extended(host->domains, key, &stolenKey, &stolen);
-    g_mutex_unlock(&host->lock);
+    g_mutex_lock(&host->priv->lock);
+    g_hash_table_steal_extended(host->priv->domains, key, &stolenKey, &stolen);
+    g_mutex_unlock(&host->priv->lock);
     /* freed outside the lock: virDomainFree() is a libvirt call */
     if (stolen) {
         g_bytes_unref(stolenKey);
@@ -329,10 +333,388 @@ shoalHostForgetDomains(shoalHost *host)
 {
     g_autoptr(GHashTable) old = NULL;
 
-    g_mutex_lock(&host->lock);
-    old = g_steal_pointer(&host->domains);
-    host->domains =
+    g_mutex_lock(&host->priv->lock);
+    old = g_steal_pointer(&host->priv->domains);
+    host->priv->domains =
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                               (GDestroyNotify) g_bytes_unref, hostDomainFree);
-    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&host->priv->lock);
+}
+
+void
+shoalHostStatusClear(shoalHostStatus *status)
+{
+    g_clear_pointer(&status->lastError, g_free);
+}
+
+/**
+ * shoalHostGetStatus:
+ * @status: (out caller-allocates): cleared with shoalHostStatusClear()
+ *
+ * One consistent copy of the host's state. The configured capacity,
+ * where set, replaces what the host says in @status->cpus and
+ * @status->memoryKiB: the planner, placement and reports all model the
+ * host the same way.
+ */
+void
+shoalHostGetStatus(shoalHost *host, shoalHostStatus *status)
+{
+    shoalHostPriv *priv = host->priv;
+
+    memset(status, 0, sizeof(*status));
+    g_mutex_lock(&priv->lock);
+    status->state = priv->state;
+    status->maintenance = priv->maintenance;
+    status->lastError = g_strdup(priv->lastError);
+    if (priv->facts) {
+        status->hasFacts = true;
+        status->nodeCpus = priv->facts->nodeInfo.cpus;
+        status->nodeMemoryKiB = priv->facts->nodeInfo.memory;
+    }
+    status->cpus = priv->capacityCpus ? priv->capacityCpus : status->nodeCpus;
+    status->memoryKiB = priv->capacityMemoryKiB ? priv->capacityMemoryKiB
+                                                : status->nodeMemoryKiB;
+    g_mutex_unlock(&priv->lock);
+}
+
+bool
+shoalHostInMaintenance(shoalHost *host)
+{
+    bool on;
+
+    g_mutex_lock(&host->priv->lock);
+    on = host->priv->maintenance;
+    g_mutex_unlock(&host->priv->lock);
+    return on;
+}
+
+/* No placement here while @on; storing the flag is the caller's. */
+void
+shoalHostSetMaintenance(shoalHost *host, bool on)
+{
+    g_mutex_lock(&host->priv->lock);
+    host->priv->maintenance = on;
+    g_mutex_unlock(&host->priv->lock);
+}
+
+/* @cpus, @memoryKiB: 0 keeps what the host says. */
+void
+shoalHostSetCapacity(shoalHost *host,
+                     unsigned cpus,
+                     unsigned long long memoryKiB)
+{
+    g_mutex_lock(&host->priv->lock);
+    host->priv->capacityCpus = cpus;
+    host->priv->capacityMemoryKiB = memoryKiB;
+    g_mutex_unlock(&host->priv->lock);
+}
+
+/* A domain that left for maintenance, to bring back with --return. */
+void
+shoalHostAddEvacuated(shoalHost *host, const unsigned char *uuid)
+{
+    g_mutex_lock(&host->priv->lock);
+    g_ptr_array_add(host->priv->evacuated, g_memdup2(uuid, VIR_UUID_BUFLEN));
+    g_mutex_unlock(&host->priv->lock);
+}
+
+/**
+ * shoalHostCopyEvacuated:
+ * Returns: (transfer full): the UUIDs (16 bytes each) that left for
+ *   maintenance.
+ */
+GPtrArray *
+shoalHostCopyEvacuated(shoalHost *host)
+{
+    GPtrArray *copy = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    g_mutex_lock(&host->priv->lock);
+    for (i = 0; i < host->priv->evacuated->len; i++)
+        g_ptr_array_add(copy, g_memdup2(host->priv->evacuated->pdata[i],
+                                        VIR_UUID_BUFLEN));
+    g_mutex_unlock(&host->priv->lock);
+    return copy;
+}
+
+/**
+ * shoalHostTakeEvacuated:
+ * Returns: (transfer full): like shoalHostCopyEvacuated(), and forgets
+ *   them.
+ */
+GPtrArray *
+shoalHostTakeEvacuated(shoalHost *host)
+{
+    GPtrArray *taken;
+
+    g_mutex_lock(&host->priv->lock);
+    taken = g_steal_pointer(&host->priv->evacuated);
+    host->priv->evacuated = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_unlock(&host->priv->lock);
+    return taken;
+}
+
+/**
+ * shoalHostPushJob:
+ * @job: (transfer full): the caller's job, opaque here
+ *
+ * Any thread. Returns: true when no worker runs the host's jobs: the
+ * caller then starts one, which pops until shoalHostPopJob() says none.
+ */
+bool
+shoalHostPushJob(shoalHost *host, gpointer job)
+{
+    bool start = false;
+
+    g_mutex_lock(&host->priv->lock);
+    g_queue_push_tail(&host->priv->jobs, job);
+    if (!host->priv->draining)
+        start = host->priv->draining = true;
+    g_mutex_unlock(&host->priv->lock);
+    return start;
+}
+
+/**
+ * shoalHostPopJob:
+ * Returns: (transfer full) (nullable): the next job, or NULL, and then
+ *   the worker is done: the next push starts another.
+ */
+gpointer
+shoalHostPopJob(shoalHost *host)
+{
+    gpointer job;
+
+    g_mutex_lock(&host->priv->lock);
+    job = g_queue_pop_head(&host->priv->jobs);
+    if (!job)
+        host->priv->draining = false;
+    g_mutex_unlock(&host->priv->lock);
+    return job;
+}
+
+/* Drops the jobs not started yet. */
+void
+shoalHostClearJobs(shoalHost *host, GDestroyNotify jobFree)
+{
+    g_mutex_lock(&host->priv->lock);
+    g_queue_clear_full(&host->priv->jobs, jobFree);
+    g_mutex_unlock(&host->priv->lock);
+}
+
+/* No job queued or running. */
+bool
+shoalHostIsIdle(shoalHost *host)
+{
+    bool idle;
+
+    g_mutex_lock(&host->priv->lock);
+    idle = !host->priv->draining && g_queue_is_empty(&host->priv->jobs);
+    g_mutex_unlock(&host->priv->lock);
+    return idle;
+}
+
+/**
+ * shoalHostBeginConnect:
+ * @generation: (out): the number the new connection will have
+ *
+ * Returns: false when the host is online or another attempt runs;
+ *   otherwise end the attempt with shoalHostEndConnect().
+ */
+bool
+shoalHostBeginConnect(shoalHost *host, unsigned *generation)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&host->priv->lock);
+
+    if (host->priv->busy || host->priv->state == SHOAL_HOST_STATE_ONLINE)
+        return false;
+    host->priv->busy = true;
+    *generation = host->priv->generation + 1;
+    return true;
+}
+
+void
+shoalHostEndConnect(shoalHost *host)
+{
+    g_mutex_lock(&host->priv->lock);
+    host->priv->busy = false;
+    g_mutex_unlock(&host->priv->lock);
+}
+
+/**
+ * shoalHostSetOnline:
+ * @conn: (transfer full): the new connection
+ * @eventCallbackIds: SHOAL_HOST_EVENT_IDS callback IDs on @conn
+ * @closeCtx: (transfer full): the close callback's opaque
+ * @facts: (transfer full): what the host said about itself
+ *
+ * Publishes a connection read in full; the handles of the one before
+ * are forgotten first.
+ */
+void
+shoalHostSetOnline(shoalHost *host,
+                   virConnectPtr conn,
+                   unsigned generation,
+                   const int *eventCallbackIds,
+                   void *closeCtx,
+                   shoalHostFacts *facts)
+{
+    shoalHostPriv *priv = host->priv;
+
+    shoalHostForgetDomains(host);
+    g_mutex_lock(&priv->lock);
+    priv->conn = conn;
+    memcpy(priv->eventCallbackIds, eventCallbackIds,
+           sizeof(priv->eventCallbackIds));
+    priv->closeCtx = closeCtx;
+    priv->generation = generation;
+    priv->state = SHOAL_HOST_STATE_ONLINE;
+    shoalHostFactsFree(priv->facts);
+    priv->facts = facts;
+    g_clear_pointer(&priv->lastError, g_free);
+    priv->backoffMs = 0;
+    g_mutex_unlock(&priv->lock);
+}
+
+/**
+ * shoalHostSetUnreachable:
+ * @why: the reason, as shoalHostGetConnection() will tell
+ *
+ * Returns: whether the host was online until now (its loss is then
+ *   news, and its retries start fast).
+ */
+bool
+shoalHostSetUnreachable(shoalHost *host, const char *why)
+{
+    shoalHostPriv *priv = host->priv;
+    bool wasOnline;
+
+    g_mutex_lock(&priv->lock);
+    wasOnline = priv->state == SHOAL_HOST_STATE_ONLINE;
+    if (wasOnline)
+        priv->lostUs = g_get_monotonic_time();
+    priv->state = SHOAL_HOST_STATE_UNREACHABLE;
+    g_free(priv->lastError);
+    priv->lastError = g_strdup(why);
+    g_mutex_unlock(&priv->lock);
+    return wasOnline;
+}
+
+/* Takes the connection's parts out; the caller holds the lock. */
+static virConnectPtr
+hostStealConnectionLocked(shoalHost *host,
+                          int *eventCallbackIds,
+                          void **closeCtx)
+{
+    memcpy(eventCallbackIds, host->priv->eventCallbackIds,
+           sizeof(host->priv->eventCallbackIds));
+    *closeCtx = g_steal_pointer(&host->priv->closeCtx);
+    return g_steal_pointer(&host->priv->conn);
+}
+
+/**
+ * shoalHostStealConnection:
+ * @generation: the connection that was lost
+ * @eventCallbackIds: (out caller-allocates): SHOAL_HOST_EVENT_IDS entries
+ * @closeCtx: (out) (transfer full)
+ *
+ * Returns: (transfer full) (nullable): the connection, when it is still
+ *   the host's online one (not a later one); its handles are forgotten.
+ *   The caller closes it and marks the host unreachable.
+ */
+virConnectPtr
+shoalHostStealConnection(shoalHost *host,
+                         unsigned generation,
+                         int *eventCallbackIds,
+                         void **closeCtx)
+{
+    virConnectPtr conn = NULL;
+
+    g_mutex_lock(&host->priv->lock);
+    if (host->priv->generation == generation &&
+        host->priv->state == SHOAL_HOST_STATE_ONLINE)
+        conn = hostStealConnectionLocked(host, eventCallbackIds, closeCtx);
+    g_mutex_unlock(&host->priv->lock);
+    if (conn)
+        shoalHostForgetDomains(host);
+    return conn;
+}
+
+/**
+ * shoalHostDisconnect:
+ * @context: where the reconnect timer was attached
+ *
+ * Main thread: cancels a pending reconnect and marks the host
+ * unreachable. Returns: (transfer full) (nullable): its connection, as
+ * shoalHostStealConnection().
+ */
+virConnectPtr
+shoalHostDisconnect(shoalHost *host,
+                    GMainContext *context,
+                    int *eventCallbackIds,
+                    void **closeCtx)
+{
+    virConnectPtr conn;
+
+    g_mutex_lock(&host->priv->lock);
+    if (host->priv->reconnectSource) {
+        GSource *s =
+            g_main_context_find_source_by_id(context,
+                                             host->priv->reconnectSource);
+
+        if (s)
+            g_source_destroy(s);
+        host->priv->reconnectSource = 0;
+    }
+    conn = hostStealConnectionLocked(host, eventCallbackIds, closeCtx);
+    host->priv->state = SHOAL_HOST_STATE_UNREACHABLE;
+    g_mutex_unlock(&host->priv->lock);
+    shoalHostForgetDomains(host);
+    return conn;
+}
+
+/**
+ * shoalHostScheduleReconnect:
+ * @minMs: the first delay of the back-off
+ * @maxMs: the cap of the doubling back-off
+ * @func: called on @context once the delay is over; it calls
+ *   shoalHostReconnectFired() first
+ * @data: (transfer full): for @func, freed with @notify
+ *
+ * Any thread. Returns: false, with @data freed, when a reconnect is
+ * already pending.
+ */
+bool
+shoalHostScheduleReconnect(shoalHost *host,
+                           unsigned minMs,
+                           unsigned maxMs,
+                           GMainContext *context,
+                           GSourceFunc func,
+                           gpointer data,
+                           GDestroyNotify notify)
+{
+    g_autoptr(GSource) source = NULL;
+    unsigned delayMs;
+
+    g_mutex_lock(&host->priv->lock);
+    if (host->priv->reconnectSource) {
+        g_mutex_unlock(&host->priv->lock);
+        notify(data);
+        return false;
+    }
+    delayMs =
+        shoalHostNextRetryLocked(host, minMs, maxMs, g_get_monotonic_time());
+    source = g_timeout_source_new(delayMs);
+    g_source_set_callback(source, func, data, notify);
+    /* attached under the lock, so a disconnect finds it to cancel */
+    host->priv->reconnectSource = g_source_attach(source, context);
+    g_mutex_unlock(&host->priv->lock);
+    return true;
+}
+
+void
+shoalHostReconnectFired(shoalHost *host)
+{
+    g_mutex_lock(&host->priv->lock);
+    host->priv->reconnectSource = 0;
+    g_mutex_unlock(&host->priv->lock);
 }

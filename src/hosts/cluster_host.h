@@ -33,42 +33,35 @@ typedef struct _shoalHost shoalHost;
 
 /*
  * One member host: one libvirt connection. Reference counted, because
- * libvirt callbacks and queued jobs outlive a removal.
+ * libvirt callbacks and queued jobs outlive a removal. A self-locking
+ * object: its mutable state is private to cluster_host.c, behind its
+ * lock, and reached through the functions below (none of them holds the
+ * lock across a libvirt call).
  */
+typedef struct _shoalHostPriv shoalHostPriv;
+
 struct _shoalHost {
     gint refs;
-    char *name;         /* immutable */
-    char *uri;          /* immutable */
-    char *migrationUri; /* immutable: where peers migrate to */
-
-    GMutex lock;
-    virConnectPtr conn;    /* protected by lock */
-    shoalHostState state;  /* protected by lock */
-    shoalHostFacts *facts; /* protected by lock; replaced, never edited */
-    char *lastError;       /* protected by lock */
-    GQueue jobs;           /* protected by lock: cluster jobs for this
-                                  host, run one at a time in order */
-    bool draining;         /* protected by lock: a worker runs them */
-    bool busy;             /* protected by lock: a connect job runs */
-    unsigned backoffMs;    /* protected by lock */
-    gint64 lostUs;         /* protected by lock: monotonic time it was
-                              last seen online, 0 if never */
-    guint reconnectSource; /* protected by lock: pending retry */
-    unsigned capacityCpus; /* protected by lock: 0 = as the host says */
-    unsigned long long capacityMemoryKiB; /* protected by lock: likewise */
-    bool maintenance;     /* protected by lock: no placement here */
-    GPtrArray *evacuated; /* protected by lock: uuids (16 bytes) that
-                                  left for maintenance, for --return */
-    unsigned generation;  /* protected by lock: bumps per connection */
-    /* protected by lock: one per relayed event ID, -1 where none */
-    int eventCallbackIds[SHOAL_HOST_EVENT_IDS];
-    /* protected by lock: handles of this connection's domains, uuid →
-     * hostDomain, so a forwarded call costs one round trip, not two */
-    GHashTable *domains;
-    /* protected by lock: the close callback's opaque; freed by us, as
-     * drivers without close callbacks would never free it */
-    void *closeCtx;
+    char *name;          /* immutable */
+    char *uri;           /* immutable */
+    char *migrationUri;  /* immutable: where peers migrate to */
+    shoalHostPriv *priv; /* cluster_host.c only */
 };
+
+/* A consistent copy of a host's state, for reports and placement. */
+typedef struct _shoalHostStatus {
+    shoalHostState state;
+    bool maintenance;
+    char *lastError;   /* nullable */
+    bool hasFacts;     /* it has been online once */
+    unsigned nodeCpus; /* what the host says; 0 before it was online */
+    unsigned long long nodeMemoryKiB;
+    unsigned cpus; /* the configured capacity, else what the host says */
+    unsigned long long memoryKiB; /* likewise */
+} shoalHostStatus;
+
+void shoalHostStatusClear(shoalHostStatus *status);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(shoalHostStatus, shoalHostStatusClear)
 
 shoalHost *shoalHostNew(const char *name,
                         const char *uri,
@@ -95,11 +88,65 @@ virDomainPtr shoalHostLookupDomain(shoalHost *host,
 
 char *shoalHostGetOSType(shoalHost *host, virDomainPtr dom, GError **error);
 
-unsigned shoalHostNextRetryLocked(shoalHost *host,
-                                  unsigned minMs,
-                                  unsigned maxMs,
-                                  gint64 nowUs);
-
 void shoalHostForgetDomain(shoalHost *host, const unsigned char *uuid);
 
 void shoalHostForgetDomains(shoalHost *host);
+
+void shoalHostGetStatus(shoalHost *host, shoalHostStatus *status);
+
+bool shoalHostInMaintenance(shoalHost *host);
+
+void shoalHostSetMaintenance(shoalHost *host, bool on);
+
+void shoalHostSetCapacity(shoalHost *host,
+                          unsigned cpus,
+                          unsigned long long memoryKiB);
+
+void shoalHostAddEvacuated(shoalHost *host, const unsigned char *uuid);
+
+GPtrArray *shoalHostCopyEvacuated(shoalHost *host);
+
+GPtrArray *shoalHostTakeEvacuated(shoalHost *host);
+
+/* The host's queue of cluster jobs: run one at a time, in order. */
+bool shoalHostPushJob(shoalHost *host, gpointer job);
+
+gpointer shoalHostPopJob(shoalHost *host);
+
+void shoalHostClearJobs(shoalHost *host, GDestroyNotify jobFree);
+
+bool shoalHostIsIdle(shoalHost *host);
+
+/* Its connection's life: connecting, online, lost, retried. */
+bool shoalHostBeginConnect(shoalHost *host, unsigned *generation);
+
+void shoalHostEndConnect(shoalHost *host);
+
+void shoalHostSetOnline(shoalHost *host,
+                        virConnectPtr conn,
+                        unsigned generation,
+                        const int *eventCallbackIds,
+                        void *closeCtx,
+                        shoalHostFacts *facts);
+
+bool shoalHostSetUnreachable(shoalHost *host, const char *why);
+
+virConnectPtr shoalHostStealConnection(shoalHost *host,
+                                       unsigned generation,
+                                       int *eventCallbackIds,
+                                       void **closeCtx);
+
+virConnectPtr shoalHostDisconnect(shoalHost *host,
+                                  GMainContext *context,
+                                  int *eventCallbackIds,
+                                  void **closeCtx);
+
+bool shoalHostScheduleReconnect(shoalHost *host,
+                                unsigned minMs,
+                                unsigned maxMs,
+                                GMainContext *context,
+                                GSourceFunc func,
+                                gpointer data,
+                                GDestroyNotify notify);
+
+void shoalHostReconnectFired(shoalHost *host);

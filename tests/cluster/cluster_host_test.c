@@ -2,14 +2,14 @@
 
 /*
  * Tests for cluster_host.c without a connection: when a lost host is
- * tried again.
+ * tried again, its job queue, and the state it reports.
  */
 
 #include <config.h>
 
 #include <glib.h>
 
-#include "cluster_host.h"
+#include "cluster_host_priv.h"
 
 #define HOST_TEST_MIN_MS 1000
 #define HOST_TEST_MAX_MS 30000
@@ -20,10 +20,10 @@ hostTestRetry(shoalHost *host, gint64 nowUs)
 {
     unsigned delayMs;
 
-    g_mutex_lock(&host->lock);
+    g_mutex_lock(&host->priv->lock);
     delayMs = shoalHostNextRetryLocked(host, HOST_TEST_MIN_MS, HOST_TEST_MAX_MS,
                                        nowUs);
-    g_mutex_unlock(&host->lock);
+    g_mutex_unlock(&host->priv->lock);
     return delayMs;
 }
 
@@ -54,9 +54,9 @@ testRetryRecentlyLost(void)
     gint64 lostUs = 1000 * HOST_TEST_S;
     unsigned i;
 
-    g_mutex_lock(&host->lock);
-    host->lostUs = lostUs;
-    g_mutex_unlock(&host->lock);
+    g_mutex_lock(&host->priv->lock);
+    host->priv->lostUs = lostUs;
+    g_mutex_unlock(&host->priv->lock);
     for (i = 0; i < 20; i++)
         g_assert_cmpuint(hostTestRetry(host, lostUs + i * HOST_TEST_S), ==,
                          500);
@@ -66,11 +66,89 @@ testRetryRecentlyLost(void)
     g_assert_cmpuint(hostTestRetry(host, lostUs + 303 * HOST_TEST_S), ==, 4000);
 }
 
+/* A host's jobs run one worker at a time: the first push starts it, the
+ * worker pops in order, and once it found none the next push starts
+ * another. */
+static void
+testJobQueue(void)
+{
+    g_autoptr(shoalHost) host = shoalHostNew("h1", "test:///default", NULL);
+    int a = 1, b = 2, c = 3;
+
+    g_assert_true(shoalHostIsIdle(host));
+    g_assert_true(shoalHostPushJob(host, &a));
+    g_assert_false(shoalHostPushJob(host, &b));
+    g_assert_false(shoalHostIsIdle(host));
+    g_assert_true(shoalHostPopJob(host) == &a);
+    g_assert_false(shoalHostPushJob(host, &c));
+    g_assert_true(shoalHostPopJob(host) == &b);
+    g_assert_true(shoalHostPopJob(host) == &c);
+    g_assert_false(shoalHostIsIdle(host));
+    g_assert_null(shoalHostPopJob(host));
+    g_assert_true(shoalHostIsIdle(host));
+    g_assert_true(shoalHostPushJob(host, &a));
+    shoalHostClearJobs(host, NULL);
+    g_assert_null(shoalHostPopJob(host));
+    g_assert_true(shoalHostIsIdle(host));
+}
+
+/* The configured capacity replaces what the host says, and only that. */
+static void
+testStatusCapacity(void)
+{
+    g_autoptr(shoalHost) host = shoalHostNew("h1", "test:///default", NULL);
+    g_auto(shoalHostStatus) status = { 0 };
+
+    shoalHostGetStatus(host, &status);
+    g_assert_cmpint(status.state, ==, SHOAL_HOST_STATE_CONNECTING);
+    g_assert_false(status.hasFacts);
+    g_assert_cmpuint(status.cpus, ==, 0);
+    shoalHostStatusClear(&status);
+
+    shoalHostSetCapacity(host, 64, 1024 * 1024);
+    shoalHostSetMaintenance(host, true);
+    shoalHostSetUnreachable(host, "refused");
+    shoalHostGetStatus(host, &status);
+    g_assert_cmpint(status.state, ==, SHOAL_HOST_STATE_UNREACHABLE);
+    g_assert_true(status.maintenance);
+    g_assert_cmpstr(status.lastError, ==, "refused");
+    g_assert_cmpuint(status.cpus, ==, 64);
+    g_assert_cmpuint(status.memoryKiB, ==, 1024 * 1024);
+    g_assert_cmpuint(status.nodeCpus, ==, 0);
+    g_assert_true(shoalHostInMaintenance(host));
+}
+
+/* What left for maintenance is remembered until --return takes it. */
+static void
+testEvacuated(void)
+{
+    g_autoptr(shoalHost) host = shoalHostNew("h1", "test:///default", NULL);
+    const unsigned char one[VIR_UUID_BUFLEN] = { 1 };
+    const unsigned char two[VIR_UUID_BUFLEN] = { 2 };
+    g_autoptr(GPtrArray) copy = NULL;
+    g_autoptr(GPtrArray) taken = NULL;
+
+    shoalHostAddEvacuated(host, one);
+    shoalHostAddEvacuated(host, two);
+    copy = shoalHostCopyEvacuated(host);
+    g_assert_cmpuint(copy->len, ==, 2);
+    g_assert_cmpmem(copy->pdata[1], VIR_UUID_BUFLEN, two, VIR_UUID_BUFLEN);
+    taken = shoalHostTakeEvacuated(host);
+    g_assert_cmpuint(taken->len, ==, 2);
+    g_assert_cmpmem(taken->pdata[0], VIR_UUID_BUFLEN, one, VIR_UUID_BUFLEN);
+    g_clear_pointer(&copy, g_ptr_array_unref);
+    copy = shoalHostCopyEvacuated(host);
+    g_assert_cmpuint(copy->len, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/cluster/host/retry/never-online", testRetryNeverOnline);
     g_test_add_func("/cluster/host/retry/recently-lost", testRetryRecentlyLost);
+    g_test_add_func("/cluster/host/jobs", testJobQueue);
+    g_test_add_func("/cluster/host/status/capacity", testStatusCapacity);
+    g_test_add_func("/cluster/host/evacuated", testEvacuated);
     return g_test_run();
 }

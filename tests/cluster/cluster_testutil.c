@@ -139,13 +139,8 @@ testClusterIsIdle(gpointer opaque, gconstpointer data)
     bool idle = true;
     guint i;
 
-    for (i = 0; idle && i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
-
-        g_mutex_lock(&host->lock);
-        idle = !host->draining && g_queue_is_empty(&host->jobs);
-        g_mutex_unlock(&host->lock);
-    }
+    for (i = 0; idle && i < hosts->len; i++)
+        idle = shoalHostIsIdle(hosts->pdata[i]);
     return idle;
 }
 
