@@ -44,11 +44,11 @@ shoalClusterDomainMoved(shoalCluster *cluster,
  * The owning host's handle on a domain. Returns: (transfer full): release
  * with virDomainFree(); @hostName gets the host's name.
  */
-virDomainPtr
-shoalClusterAcquireDomain(shoalCluster *cluster,
-                          const unsigned char *uuid,
-                          char **hostName,
-                          GError **error)
+static virDomainPtr
+callAcquireDomain(shoalCluster *cluster,
+                  const unsigned char *uuid,
+                  char **hostName,
+                  GError **error)
 {
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalHost) host = NULL;
@@ -72,7 +72,31 @@ shoalClusterAcquireDomain(shoalCluster *cluster,
     return dom;
 }
 
-/* One attempt: @func on the owner's handle, refreshed after if asked. */
+/* @func on @dom of @hostName, refreshed after as @opts ask. */
+static int
+callRun(shoalCluster *cluster,
+        virDomainPtr dom,
+        const char *hostName,
+        unsigned opts,
+        shoalClusterDomainFunc func,
+        gpointer opaque,
+        GError **error)
+{
+    int rc = func(dom, opaque);
+
+    /* before any other libvirt call, which resets the thread's error */
+    if (rc < 0)
+        shoalErrorFromLibvirt(error, hostName);
+    if ((opts & SHOAL_CALL_REFRESH) ||
+        (rc < 0 && (opts & SHOAL_CALL_REFRESH_FAILED))) {
+        if (rc >= 0)
+            shoalClusterStoreRefresh(cluster, dom, hostName);
+        shoalClusterRefreshDomain(cluster, dom, hostName);
+    }
+    return rc;
+}
+
+/* One attempt: @func on the owner's handle. */
 static int
 callOnce(shoalCluster *cluster,
          const unsigned char *uuid,
@@ -82,21 +106,12 @@ callOnce(shoalCluster *cluster,
          char **hostName,
          GError **error)
 {
-    virDomainPtr dom =
-        shoalClusterAcquireDomain(cluster, uuid, hostName, error);
+    virDomainPtr dom = callAcquireDomain(cluster, uuid, hostName, error);
     int rc;
 
     if (!dom)
         return -1;
-    rc = func(dom, opaque);
-    /* before any other libvirt call, which resets the thread's error */
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, *hostName);
-    if (opts & SHOAL_CALL_REFRESH) {
-        if (rc >= 0)
-            shoalClusterStoreRefresh(cluster, dom, *hostName);
-        shoalClusterRefreshDomain(cluster, dom, *hostName);
-    }
+    rc = callRun(cluster, dom, *hostName, opts, func, opaque, error);
     virDomainFree(dom);
     return rc;
 }
@@ -166,4 +181,42 @@ shoalClusterDomainCall(shoalCluster *cluster,
 {
     return shoalClusterDomainCallFull(cluster, uuid, opts, func, opaque, NULL,
                                       error);
+}
+
+/**
+ * shoalClusterHostDomainCall:
+ * @host: the host to ask, whatever the inventory says owns @uuid
+ * @opts: shoalClusterCallFlags but SHOAL_CALL_RETRY
+ *
+ * As shoalClusterDomainCall(), on @host's handle on the domain. For the
+ * moments the owner is not the host to ask: a migration's destination
+ * before the inventory names it, the host a re-home left, a host asked
+ * whether it lacks a domain. A host without the domain fails with
+ * VIR_ERR_NO_DOMAIN; no re-read is asked for then, as the caller knew
+ * the inventory may not match.
+ * Returns: @func's result, or -1 with @error set.
+ */
+int
+shoalClusterHostDomainCall(shoalCluster *cluster,
+                           shoalHost *host,
+                           const unsigned char *uuid,
+                           unsigned opts,
+                           shoalClusterDomainFunc func,
+                           gpointer opaque,
+                           GError **error)
+{
+    virDomainPtr dom;
+    int rc = -1;
+
+    g_return_val_if_fail(!(opts & SHOAL_CALL_RETRY), -1);
+    if ((opts & SHOAL_CALL_JOB) &&
+        !shoalDomainJobsBegin(cluster->jobs, uuid, error))
+        return -1;
+    if ((dom = shoalHostLookupDomain(host, uuid, error))) {
+        rc = callRun(cluster, dom, host->name, opts, func, opaque, error);
+        virDomainFree(dom);
+    }
+    if (opts & SHOAL_CALL_JOB)
+        shoalDomainJobsEnd(cluster->jobs, uuid);
+    return rc;
 }

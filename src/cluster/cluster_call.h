@@ -11,6 +11,7 @@
 #include <libvirt/libvirt.h>
 
 #include "cluster.h"
+#include "cluster_host.h"
 
 typedef enum {
     /* under the domain's job: for changes; a query takes none */
@@ -21,6 +22,9 @@ typedef enum {
     /* afterwards re-read the domain into the inventory and, when the
      * call succeeded, its definition into the store */
     SHOAL_CALL_REFRESH = 1 << 2,
+    /* after a failure only, re-read the domain into the inventory: a
+     * change that failed half way (a migration) leaves it changed */
+    SHOAL_CALL_REFRESH_FAILED = 1 << 3,
 } shoalClusterCallFlags;
 
 /*
@@ -43,6 +47,15 @@ int shoalClusterDomainCallFull(shoalCluster *cluster,
                                shoalClusterDomainFunc func,
                                gpointer opaque,
                                char **hostName,
+                               GError **error);
+
+/* The same on a given host's handle, not the owner's; see cluster_call.c. */
+int shoalClusterHostDomainCall(shoalCluster *cluster,
+                               shoalHost *host,
+                               const unsigned char *uuid,
+                               unsigned opts,
+                               shoalClusterDomainFunc func,
+                               gpointer opaque,
                                GError **error);
 
 bool shoalClusterDomainMoved(shoalCluster *cluster,

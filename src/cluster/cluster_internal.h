@@ -124,11 +124,6 @@ bool shoalClusterEventsRegister(shoalCluster *cluster,
 
 void shoalClusterEventsDeregister(virConnectPtr conn, const int *callbackIds);
 
-virDomainPtr shoalClusterAcquireDomain(shoalCluster *cluster,
-                                       const unsigned char *uuid,
-                                       char **hostName,
-                                       GError **error);
-
 void shoalClusterRefreshDomain(shoalCluster *cluster,
                                virDomainPtr dom,
                                const char *hostName);

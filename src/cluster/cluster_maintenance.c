@@ -26,6 +26,12 @@ shoalMaintenanceResultFree(shoalMaintenanceResult *result)
     g_free(result);
 }
 
+static int
+maintenanceCallUndefine(virDomainPtr dom, gpointer opaque)
+{
+    return virDomainUndefine(dom);
+}
+
 /*
  * Defines a shut-off domain on @to from the store's copy and removes it
  * from @from. If @from does not answer, its copy is removed when it comes
@@ -65,17 +71,14 @@ shoalClusterRehome(shoalCluster *cluster,
     if (rec)
         shoalInventoryMove(cluster->inventory, entry->hostName, to->name, rec);
 
+    /* asked by name: the inventory names @to the owner now */
     from = shoalClusterLookupHost(cluster, entry->hostName, NULL);
-    conn = from ? shoalHostGetConnection(from, NULL) : NULL;
-    if (conn) {
-        dom = virDomainLookupByUUID(conn, entry->rec.uuid);
-        if (dom) {
-            removed = virDomainUndefine(dom) == 0;
-            virDomainFree(dom);
-        }
-        virResetLastError();
-        virConnectClose(conn);
-    }
+    if (from)
+        removed = shoalClusterHostDomainCall(cluster, from, entry->rec.uuid, 0,
+                                             maintenanceCallUndefine, NULL,
+                                             NULL) == 0;
+    if (removed)
+        shoalHostForgetDomain(from, entry->rec.uuid);
     /* the copy left behind is Shoal's to remove when its host is back */
     if (!removed)
         shoalReconcileNoteLeftover(cluster->reconcile, entry->hostName,

@@ -304,7 +304,32 @@ migrateReadCompleted(virDomainPtr dom, shoalExecRecord *rec)
     virTypedParamsFree(params, nparams);
 }
 
-/* After a move: the store and the inventory follow the domain. */
+/* What the destination says after a move. */
+typedef struct _migrateSettleRead {
+    shoalCluster *cluster;
+    const char *hostName;
+    shoalExecRecord *rec;         /* nullable */
+    shoalInventoryRecord *record; /* out */
+} migrateSettleRead;
+
+static int
+migrateCallSettle(virDomainPtr dom, gpointer opaque)
+{
+    migrateSettleRead *s = opaque;
+
+    if (s->rec)
+        migrateReadCompleted(dom, s->rec);
+    shoalClusterStoreRefresh(s->cluster, dom, s->hostName);
+    s->record = shoalSyncReadDomain(dom, s->hostName, NULL);
+    virResetLastError();
+    return 0;
+}
+
+/*
+ * After a move: the store and the inventory follow the domain. The
+ * destination is asked by name: the inventory names it the owner only
+ * once this has read it.
+ */
 static void
 migrateSettle(shoalCluster *cluster,
               const shoalExecStep *step,
@@ -314,19 +339,12 @@ migrateSettle(shoalCluster *cluster,
         shoalClusterLookupHost(cluster, step->plan->to, NULL);
     g_autoptr(shoalInventoryRecord) record = NULL;
     g_autoptr(shoalHost) source = NULL;
-    virConnectPtr conn = dest ? shoalHostGetConnection(dest, NULL) : NULL;
-    virDomainPtr dom = conn ? virDomainLookupByUUID(conn, step->uuid) : NULL;
+    migrateSettleRead settle = { cluster, step->plan->to, rec, NULL };
 
-    if (dom) {
-        if (rec)
-            migrateReadCompleted(dom, rec);
-        shoalClusterStoreRefresh(cluster, dom, step->plan->to);
-        record = shoalSyncReadDomain(dom, step->plan->to, NULL);
-        virDomainFree(dom);
-    }
-    virResetLastError();
-    if (conn)
-        virConnectClose(conn);
+    if (dest &&
+        shoalClusterHostDomainCall(cluster, dest, step->uuid, 0,
+                                   migrateCallSettle, &settle, NULL) == 0)
+        record = g_steal_pointer(&settle.record);
     if (record)
         shoalInventoryMove(cluster->inventory, step->plan->from, step->plan->to,
                            record);
@@ -336,6 +354,53 @@ migrateSettle(shoalCluster *cluster,
         shoalHostForgetDomain(source, step->uuid);
 }
 
+/* One migration, on the source's handle. */
+typedef struct _migrateCall {
+    const shoalClusterStepCtx *ctx;
+    shoalHost *dest;              /* borrowed */
+    shoalExecRecord *rec;         /* borrowed */
+    unsigned long long cpuTimeNs; /* out: the guest's on the source */
+} migrateCall;
+
+static int
+migrateCallRun(virDomainPtr dom, gpointer opaque)
+{
+    migrateCall *call = opaque;
+    const shoalClusterStepCtx *ctx = call->ctx;
+    migrateWatch watch = { 0 };
+    GThread *watcher;
+    unsigned flags = ctx->flags | VIR_MIGRATE_PEER2PEER;
+    int rc;
+
+    /* the definition moves with the domain: defined on exactly one host */
+    if (virDomainIsPersistent(dom) == 1)
+        flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+    virResetLastError();
+
+    watch.dom = dom;
+    watch.rec = call->rec;
+    g_mutex_init(&watch.lock);
+    g_cond_init(&watch.cond);
+    watcher = g_thread_new("migration-watch", migrateWatchRun, &watch);
+    rc = virDomainMigrateToURI3(dom, call->dest->migrationUri, ctx->params,
+                                ctx->nparams, flags);
+    /* no libvirt call on this thread from here: the caller converts the
+     * migration's error (the watcher's calls run on its own thread) */
+    g_mutex_lock(&watch.lock);
+    watch.done = true;
+    g_cond_signal(&watch.cond);
+    g_mutex_unlock(&watch.lock);
+    g_thread_join(watcher);
+    g_mutex_clear(&watch.lock);
+    g_cond_clear(&watch.cond);
+    call->cpuTimeNs = watch.cpuTimeNs;
+    return rc;
+}
+
+/*
+ * The step holds the domain's job (stepBegin), so the call takes none. A
+ * failed migration leaves the guest on the source, where it is re-read.
+ */
 static bool
 stepMigrate(gpointer opaque,
             const shoalExecStep *step,
@@ -344,50 +409,20 @@ stepMigrate(gpointer opaque,
 {
     shoalClusterStepCtx *ctx = opaque;
     g_autoptr(shoalHost) dest = NULL;
-    g_autofree char *hostName = NULL;
-    migrateWatch watch = { 0 };
-    GThread *watcher;
-    virDomainPtr dom;
-    unsigned flags = ctx->flags | VIR_MIGRATE_PEER2PEER;
-    int rc;
+    migrateCall call = { ctx, NULL, rec, 0 };
 
-    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)) ||
-        !(dom = shoalClusterAcquireDomain(ctx->cluster, step->uuid, &hostName,
-                                          error)))
+    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)))
         return false;
-    /* the definition moves with the domain: defined on exactly one host */
-    if (virDomainIsPersistent(dom) == 1)
-        flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
-    virResetLastError();
-
-    watch.dom = dom;
-    watch.rec = rec;
-    g_mutex_init(&watch.lock);
-    g_cond_init(&watch.cond);
-    watcher = g_thread_new("migration-watch", migrateWatchRun, &watch);
-    rc = virDomainMigrateToURI3(dom, dest->migrationUri, ctx->params,
-                                ctx->nparams, flags);
-    if (rc < 0)
-        shoalErrorFromLibvirt(error, hostName);
-    g_mutex_lock(&watch.lock);
-    watch.done = true;
-    g_cond_signal(&watch.cond);
-    g_mutex_unlock(&watch.lock);
-    g_thread_join(watcher);
-    g_mutex_clear(&watch.lock);
-    g_cond_clear(&watch.cond);
-
-    if (rc == 0) {
-        /* before the inventory points at the destination */
-        shoalInventoryAddCPUTime(ctx->cluster->inventory, step->uuid,
-                                 watch.cpuTimeNs);
-        migrateSettle(ctx->cluster, step, rec);
-    } else {
-        /* libvirt leaves the guest running on the source: re-read it */
-        shoalClusterRefreshDomain(ctx->cluster, dom, hostName);
-    }
-    virDomainFree(dom);
-    return rc == 0;
+    call.dest = dest;
+    if (shoalClusterDomainCall(ctx->cluster, step->uuid,
+                               SHOAL_CALL_REFRESH_FAILED, migrateCallRun, &call,
+                               error) < 0)
+        return false;
+    /* before the inventory points at the destination */
+    shoalInventoryAddCPUTime(ctx->cluster->inventory, step->uuid,
+                             call.cpuTimeNs);
+    migrateSettle(ctx->cluster, step, rec);
+    return true;
 }
 
 static const shoalExecOps stepOps = {

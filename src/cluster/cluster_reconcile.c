@@ -493,23 +493,30 @@ reconcileStoreHost(shoalCluster *cluster,
     virResetLastError();
 }
 
-/* Whether @host says it has no domain @uuid; false when it cannot say. */
-static bool
-reconcileHostLacks(shoalHost *host, const unsigned char *uuid)
+static int
+reconcileCallIsPersistent(virDomainPtr dom, gpointer opaque)
 {
-    virConnectPtr conn = shoalHostGetConnection(host, NULL);
-    virDomainPtr dom;
-    bool lacks;
+    return virDomainIsPersistent(dom);
+}
 
-    if (!conn)
-        return false;
-    dom = virDomainLookupByUUID(conn, uuid);
-    lacks = !dom && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
-    if (dom)
-        virDomainFree(dom);
-    virResetLastError();
-    virConnectClose(conn);
-    return lacks;
+/*
+ * Whether @host says it has no domain @uuid; false when it cannot say.
+ * (The reads below that take a virConnectPtr run inside a host's re-read
+ * and use the connection that read came from, so that what they decide
+ * matches what was read; they reach no owner the inventory names.)
+ */
+static bool
+reconcileHostLacks(shoalCluster *cluster,
+                   shoalHost *host,
+                   const unsigned char *uuid)
+{
+    g_autoptr(GError) error = NULL;
+
+    /* a round trip: a cached handle alone does not say the host has it */
+    return shoalClusterHostDomainCall(cluster, host, uuid, 0,
+                                      reconcileCallIsPersistent, NULL,
+                                      &error) < 0 &&
+           g_error_matches(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
 }
 
 /*
@@ -530,7 +537,7 @@ reconcileMayRestore(shoalCluster *cluster,
         if (hosts->pdata[i] == reading)
             continue;
         if (shoalHostGetState(hosts->pdata[i]) != SHOAL_HOST_STATE_ONLINE ||
-            !reconcileHostLacks(hosts->pdata[i], uuid))
+            !reconcileHostLacks(cluster, hosts->pdata[i], uuid))
             return false;
     }
     return true;
@@ -869,7 +876,7 @@ shoalClusterForgetMissing(shoalCluster *cluster, const unsigned char *uuid)
         !(sd = shoalStoreLookup(cluster->store, uuid, NULL)) || !sd->hostName ||
         !shoalReconcileIsMissing(cluster->reconcile, sd->hostName, uuid) ||
         !(host = shoalClusterLookupHost(cluster, sd->hostName, NULL)) ||
-        !reconcileHostLacks(host, uuid))
+        !reconcileHostLacks(cluster, host, uuid))
         return false;
     if (!shoalStoreRemove(cluster->store, uuid, &error)) {
         reconcileLog(sd->hostName, sd->name, error->message);

@@ -254,6 +254,73 @@ testCallRetry(callFixture *fixture, gconstpointer data)
     g_free(move.lastHost);
 }
 
+/* shoalClusterHostDomainCall(): the host asked, not the owner. */
+static void
+testCallHost(callFixture *fixture, gconstpointer data)
+{
+    shoalCluster *cluster = fixture->tc->cluster;
+    callSeen seen = { cluster, 0, false, NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalHost) host1 = shoalClusterLookupHost(cluster, "host1", NULL);
+    g_autoptr(shoalHost) host2 = shoalClusterLookupHost(cluster, "host2", NULL);
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    testClusterUUID(ALPHA_UUID, uuid);
+    /* host2 has no alpha: libvirt's answer, and @func never runs */
+    g_assert_cmpint(shoalClusterHostDomainCall(cluster, host2, uuid,
+                                               SHOAL_CALL_JOB, callName, &seen,
+                                               &error),
+                    ==, -1);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+    g_assert_cmpuint(seen.calls, ==, 0);
+    g_assert_false(shoalDomainJobsIsActive(cluster->jobs, uuid));
+    g_clear_error(&error);
+
+    g_assert_cmpint(shoalClusterHostDomainCall(cluster, host1, uuid,
+                                               SHOAL_CALL_JOB, callName, &seen,
+                                               &error),
+                    ==, 7);
+    g_assert_no_error(error);
+    g_assert_cmpuint(seen.calls, ==, 1);
+    g_assert_true(seen.jobHeld);
+    g_assert_cmpstr(seen.name, ==, "alpha");
+    g_assert_false(shoalDomainJobsIsActive(cluster->jobs, uuid));
+    g_free(seen.name);
+}
+
+static int
+callSuspendThenFail(virDomainPtr dom, gpointer opaque)
+{
+    if (virDomainSuspend(dom) < 0)
+        return -1;
+    /* already defined and running: the test driver refuses */
+    return virDomainCreate(dom);
+}
+
+/* SHOAL_CALL_REFRESH_FAILED: a change that failed half way is re-read,
+ * and the caller still gets the host's error. */
+static void
+testCallRefreshFailed(callFixture *fixture, gconstpointer data)
+{
+    shoalCluster *cluster = fixture->tc->cluster;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) stateError = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int state = -1;
+    int reason = -1;
+
+    testClusterUUID(ALPHA_UUID, uuid);
+    g_assert_cmpint(shoalClusterDomainCall(cluster, uuid,
+                                           SHOAL_CALL_JOB |
+                                               SHOAL_CALL_REFRESH_FAILED,
+                                           callSuspendThenFail, NULL, &error),
+                    ==, -1);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR);
+    g_assert_true(shoalClusterDomainGetState(cluster, uuid, &state, &reason,
+                                             &stateError));
+    g_assert_cmpint(state, ==, VIR_DOMAIN_PAUSED);
+}
+
 static void
 callAdd(const char *path,
         gconstpointer data,
@@ -271,6 +338,8 @@ main(int argc, char **argv)
     callAdd("/cluster/call/unknown", NULL, testCallUnknown);
     callAdd("/cluster/call/host-error", NULL, testCallHostError);
     callAdd("/cluster/call/refresh", NULL, testCallRefresh);
+    callAdd("/cluster/call/refresh-failed", NULL, testCallRefreshFailed);
+    callAdd("/cluster/call/host", NULL, testCallHost);
     callAdd("/cluster/call/retry", GINT_TO_POINTER(TRUE), testCallRetry);
     callAdd("/cluster/call/no-retry", GINT_TO_POINTER(FALSE), testCallRetry);
     return g_test_run();
