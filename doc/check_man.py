@@ -39,7 +39,7 @@ def commands(text):
 
 
 def config_keys(srcroot):
-    with open(os.path.join(srcroot, "src", "virtshoald.c"),
+    with open(os.path.join(srcroot, "src", "conf", "daemon_config.c"),
               encoding="utf-8") as f:
         daemon = f.read()
     with open(os.path.join(srcroot, "src", "sched", "sched_config.c"),

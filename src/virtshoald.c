@@ -118,146 +118,35 @@ daemonParseArgs(shoalOptions *opts, int *argc, char ***argv, GError **error)
 }
 
 /* The configuration file; none at the default place is an empty one. */
-static GKeyFile *
+static shoalDaemonConfig *
 daemonReadConfig(const shoalOptions *opts, GError **error)
 {
-    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(shoalDaemonConfig) config = shoalDaemonConfigNew();
     const char *path = opts->configFile ? opts->configFile : DEFAULT_CONFIG;
 
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
-        if (!opts->configFile &&
-            g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            g_clear_error(error);
-        } else {
-            shoalErrorConvert(error);
-            g_prefix_error(error, _("cannot read configuration '%1$s': "),
-                           path);
-            return NULL;
-        }
-    }
-    return g_steal_pointer(&kf);
-}
-
-typedef struct {
-    const char *group;
-    const char *key;
-    size_t offset; /* in shoalClusterConfig */
-    bool isDouble;
-} daemonConfigKey;
-
-/* The tunables of the [placement] and [migration] groups. */
-static const daemonConfigKey daemonConfigKeys[] = {
-    { "placement", "memory_overcommit",
-      G_STRUCT_OFFSET(shoalClusterConfig, memoryOvercommit), true },
-    { "placement", "vcpu_ratio", G_STRUCT_OFFSET(shoalClusterConfig, vcpuRatio),
-      true },
-    { "statistics", "interval_ms",
-      G_STRUCT_OFFSET(shoalClusterConfig, statsIntervalMs), false },
-    { "migration", "max_per_source",
-      G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxPerSource), false },
-    { "migration", "max_per_destination",
-      G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxPerDestination), false },
-    { "migration", "max_total",
-      G_STRUCT_OFFSET(shoalClusterConfig, migrateMaxTotal), false },
-    { "migration", "timeout_base",
-      G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutBaseS), false },
-    { "migration", "timeout_per_gib",
-      G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutPerGiBS), false },
-};
-
-static bool
-daemonApplyConfig(GKeyFile *kf, shoalClusterConfig *config, GError **error)
-{
-    size_t i;
-
-    for (i = 0; i < G_N_ELEMENTS(daemonConfigKeys); i++) {
-        const daemonConfigKey *k = &daemonConfigKeys[i];
-        guint8 *field = (guint8 *) config + k->offset;
-        g_autoptr(GError) err = NULL;
-        double d;
-        int n;
-
-        if (!g_key_file_has_key(kf, k->group, k->key, NULL))
-            continue;
-        if (k->isDouble) {
-            d = g_key_file_get_double(kf, k->group, k->key, &err);
-            if (!err && d > 0)
-                *(double *) field = d;
-        } else {
-            n = g_key_file_get_integer(kf, k->group, k->key, &err);
-            if (!err && n > 0)
-                *(unsigned *) field = n;
-        }
-        if (err || (k->isDouble ? !(d > 0) : n <= 0)) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                        _("configuration file syntax error: [%1$s] %2$s must be a positive number"),
-                        k->group, k->key);
-            return false;
-        }
-    }
-    /* 0 is meaningful here: answer at once, as hosts come */
-    if (g_key_file_has_key(kf, "daemon", "first_read_wait_ms", NULL)) {
-        g_autoptr(GError) err = NULL;
-        int n =
-            g_key_file_get_integer(kf, "daemon", "first_read_wait_ms", &err);
-
-        if (err || n < 0) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                        _("configuration file syntax error: [%1$s] %2$s must be a number of 0 or more"),
-                        "daemon", "first_read_wait_ms");
-            return false;
-        }
-        config->firstReadWaitMs = n;
-    }
-    /* for the migrations Shoal starts itself (maintenance, rebalancing);
-     * clients pass their own flags */
-    if (g_key_file_get_boolean(kf, "migration", "unsafe", NULL))
-        config->migrateExtraFlags |= VIR_MIGRATE_UNSAFE;
-    if (g_key_file_get_boolean(kf, "migration", "auto_converge", NULL))
-        config->migrateExtraFlags |= VIR_MIGRATE_AUTO_CONVERGE;
-    /* off by default: what a host lost is defined again only on request */
-    config->restoreMissing =
-        g_key_file_get_boolean(kf, "reconcile", "restore_missing", NULL);
-    return true;
+    if (!shoalDaemonConfigLoadFile(config, path, !opts->configFile, error))
+        return NULL;
+    if (opts->firstReadWaitMs >= 0)
+        config->cluster.firstReadWaitMs = opts->firstReadWaitMs;
+    return g_steal_pointer(&config);
 }
 
 /* Hosts from [host NAME] groups of the config and from --host options. */
 static bool
-daemonAddHosts(GKeyFile *kf,
+daemonAddHosts(const shoalDaemonConfig *config,
                const shoalOptions *opts,
                shoalCluster *cluster,
                GError **error)
 {
-    const char *path = opts->configFile ? opts->configFile : DEFAULT_CONFIG;
-    g_auto(GStrv) groups = NULL;
     size_t i;
 
-    groups = g_key_file_get_groups(kf, NULL);
-    for (i = 0; groups[i]; i++) {
-        g_autofree char *uri = NULL;
-        g_autofree char *migrationUri = NULL;
-        const char *name;
-        int cpus;
-        guint64 memoryMiB;
+    for (i = 0; i < config->hosts->len; i++) {
+        const shoalDaemonConfigHost *host = config->hosts->pdata[i];
 
-        if (!g_str_has_prefix(groups[i], "host "))
-            continue;
-        uri = g_key_file_get_string(kf, groups[i], "uri", error);
-        if (!uri) {
-            shoalErrorConvert(error);
-            g_prefix_error(error, _("cannot read configuration '%1$s': "),
-                           path);
-            return false;
-        }
-        migrationUri =
-            g_key_file_get_string(kf, groups[i], "migration_uri", NULL);
-        name = g_strstrip(groups[i] + 5);
-        /* a configured capacity models a bigger or smaller host */
-        cpus = g_key_file_get_integer(kf, groups[i], "cpus", NULL);
-        memoryMiB = g_key_file_get_uint64(kf, groups[i], "memory_mib", NULL);
-        if (!shoalClusterAddHost(cluster, name, uri, migrationUri, error) ||
-            !shoalClusterSetHostCapacity(cluster, name, MAX(cpus, 0),
-                                         memoryMiB * 1024, error))
+        if (!shoalClusterAddHost(cluster, host->name, host->uri,
+                                 host->migrationUri, error) ||
+            !shoalClusterSetHostCapacity(cluster, host->name, host->cpus,
+                                         host->memoryMiB * 1024, error))
             return false;
     }
     for (i = 0; opts->hosts && opts->hosts[i]; i++) {
@@ -441,11 +330,10 @@ static int
 daemonRun(shoalOptions *opts)
 {
     shoalDaemon daemon = { .pidFd = -1 };
-    shoalClusterConfig clusterConfig;
     shoalDriverServerConfig serverConfig;
     g_autoptr(GError) error = NULL;
     g_autofree char *socketDir = g_strdup(opts->socketDir);
-    g_autoptr(GKeyFile) kf = NULL;
+    g_autoptr(shoalDaemonConfig) config = NULL;
     g_autofree char *autostartMarker = NULL;
     g_autofree char *defaultSocketDir = g_strdup("/run/libvirt");
     g_autofree char *adminPath = NULL;
@@ -455,7 +343,6 @@ daemonRun(shoalOptions *opts)
     int readyFd = -1;
     int ret = EXIT_FAILURE;
 
-    shoalClusterConfigInit(&clusterConfig);
     shoalDriverServerConfigInit(&serverConfig);
     shoalSocketConfigInit(&daemon.sockets);
     daemon.timeoutS = opts->timeout;
@@ -472,21 +359,18 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     if (!(daemon.events = shoalEventLoopNew(&error)))
         goto cleanup;
-    if (!(kf = daemonReadConfig(opts, &error)) ||
-        !daemonApplyConfig(kf, &clusterConfig, &error))
+    if (!(config = daemonReadConfig(opts, &error)))
         goto cleanup;
-    if (opts->firstReadWaitMs >= 0)
-        clusterConfig.firstReadWaitMs = opts->firstReadWaitMs;
     if (!socketDir)
-        socketDir = g_key_file_get_string(kf, "daemon", "socket_dir", NULL);
+        socketDir = g_strdup(config->socketDir);
     if (!accessGroup)
-        accessGroup = g_key_file_get_string(kf, "daemon", "access_group", NULL);
+        accessGroup = g_strdup(config->accessGroup);
     if (accessGroup &&
         !shoalSocketConfigSetGroup(&daemon.sockets, accessGroup, &error))
         goto cleanup;
-    daemon.cluster = shoalClusterNew(&clusterConfig, daemon.context);
-    if (!daemonAddHosts(kf, opts, daemon.cluster, &error) ||
-        !shoalClusterLoadSchedConfig(daemon.cluster, kf, &error))
+    daemon.cluster = shoalClusterNew(&config->cluster, daemon.context);
+    if (!daemonAddHosts(config, opts, daemon.cluster, &error) ||
+        !shoalClusterLoadSchedConfig(daemon.cluster, config->keyFile, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     serverConfig.sockets = &daemon.sockets;

@@ -60,27 +60,6 @@ shoalClusterCallbackCtxFree(void *opaque)
     g_mutex_unlock(&cluster->ctxLock);
 }
 
-void
-shoalClusterConfigInit(shoalClusterConfig *config)
-{
-    memset(config, 0, sizeof(*config));
-    config->resyncIntervalMs = 30000;
-    config->reconnectMinMs = 1000;
-    config->reconnectMaxMs = 30000;
-    config->keepaliveIntervalS = 5;
-    config->keepaliveCount = 3;
-    config->hostCallTimeoutMs = 10000;
-    config->firstReadWaitMs = 10000;
-    config->memoryOvercommit = 1.0;
-    config->vcpuRatio = 4.0;
-    config->statsIntervalMs = 10000;
-    config->migrateMaxPerSource = 2;
-    config->migrateMaxPerDestination = 1;
-    config->migrateMaxTotal = 4;
-    config->migrateTimeoutBaseS = 60;
-    config->migrateTimeoutPerGiBS = 120;
-}
-
 /*
  * Any thread: queues @job (transfer full) on its host, or drops it once
  * stopping. A host's jobs run one at a time, in the order they came: an

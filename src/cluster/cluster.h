@@ -16,34 +16,11 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "daemon_config.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"
 
 typedef struct _shoalCluster shoalCluster;
-
-typedef struct _shoalClusterConfig {
-    unsigned resyncIntervalMs; /* full re-read of every host */
-    unsigned statsIntervalMs;  /* one statistics sample per host */
-    unsigned reconnectMinMs;   /* first back-off after a failure */
-    unsigned reconnectMaxMs;   /* back-off cap */
-    int keepaliveIntervalS;    /* host connections, libvirt keepalive */
-    unsigned keepaliveCount;
-    unsigned hostCallTimeoutMs; /* fan-out queries skip slower hosts */
-    unsigned firstReadWaitMs;   /* at start, lists and lookups wait this
-                                   long for every host's first read */
-    double memoryOvercommit;    /* placement: committed/physical memory */
-    double vcpuRatio;           /* placement: vCPUs per physical CPU */
-    unsigned migrateMaxPerSource;
-    unsigned migrateMaxPerDestination;
-    unsigned migrateMaxTotal;
-    unsigned migrateTimeoutBaseS; /* abort after base + per GiB */
-    unsigned migrateTimeoutPerGiBS;
-    unsigned migrateExtraFlags; /* for migrations Shoal starts itself,
-                                       e.g. VIR_MIGRATE_UNSAFE */
-    bool restoreMissing;        /* define again, unasked, what a host lost */
-} shoalClusterConfig;
-
-void shoalClusterConfigInit(shoalClusterConfig *config);
 
 shoalCluster *shoalClusterNew(const shoalClusterConfig *config,
                               GMainContext *context);
