@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_error.h"
+#define SHOAL_CLUSTER_HOST_PRIV_H_ALLOW
 #include "cluster_host_priv.h"
 #include "util_error.h"
 

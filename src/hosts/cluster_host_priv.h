@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#ifndef SHOAL_CLUSTER_HOST_PRIV_H_ALLOW
+#error "cluster_host_priv.h may only be included by cluster_host.c or tests"
+#endif
+
 /*
  * shoalHost's mutable state, for cluster_host.c and its unit test only:
  * everyone else goes through cluster_host.h.

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#define SHOAL_CLUSTER_HOST_PRIV_H_ALLOW
 #include "cluster_host_priv.h"
 
 #define HOST_TEST_MIN_MS 1000
