@@ -38,6 +38,8 @@ struct _shoalSchedState {
     char *inputDir;           /* protected by lock: NULL, none saved */
     unsigned inputKeep;       /* protected by lock */
     guint64 inputNext;        /* protected by lock: 0, dir not yet read */
+    gint64 quietInputMs;      /* protected by lock: last quiet round saved */
+    shoalPlacementCache *placement; /* immutable, self-locking */
 };
 
 static void
@@ -66,6 +68,7 @@ shoalSchedStateNew(shoalSchedStateRoundFunc round, gpointer opaque)
     state->moves = g_array_new(FALSE, FALSE, sizeof(gint64));
     state->inputKeep = SHOAL_SCHED_STATE_SAVED_INPUTS;
     state->pool = g_thread_pool_new(schedStateRun, state, 1, FALSE, NULL);
+    state->placement = shoalPlacementCacheNew();
     return state;
 }
 
@@ -91,6 +94,7 @@ shoalSchedStateFree(shoalSchedState *state)
     g_hash_table_unref(state->lastResize);
     g_array_unref(state->moves);
     g_free(state->inputDir);
+    shoalPlacementCacheFree(state->placement);
     g_mutex_clear(&state->lock);
     g_free(state);
 }
@@ -271,6 +275,40 @@ schedStateRotate(const char *path, unsigned keep, GError **error)
     return numbers->len > 0
                ? g_array_index(numbers, guint64, numbers->len - 1) + 1
                : 1;
+}
+
+/* Returns: (transfer none): the domains' parsed placement metadata. */
+shoalPlacementCache *
+shoalSchedStateGetPlacementCache(shoalSchedState *state)
+{
+    return state->placement;
+}
+
+/*
+ * A round that plans nothing is saved once per this long: on an idle
+ * cluster every round is alike, and writing each one's input (megabytes
+ * at 1 000 hosts) was a third of an idle daemon's work.
+ */
+#define SCHEDSTATE_QUIET_INPUT_MS (5 * 60 * 1000)
+
+/**
+ * shoalSchedStateQuietInputDue:
+ * @nowMs: the round's time
+ *
+ * Whether a periodic round that planned nothing saves its input: the
+ * first one does, and then one every five minutes. Answering true counts
+ * as saving.
+ */
+bool
+shoalSchedStateQuietInputDue(shoalSchedState *state, gint64 nowMs)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+
+    if (state->quietInputMs != 0 &&
+        nowMs - state->quietInputMs < SCHEDSTATE_QUIET_INPUT_MS)
+        return false;
+    state->quietInputMs = nowMs;
+    return true;
 }
 
 /**

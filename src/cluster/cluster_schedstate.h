@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "cluster_placementcache.h"
 #include "sched.h"
 
 /*
@@ -51,6 +52,10 @@ void shoalSchedStateFillRecentMoves(shoalSchedState *state,
 
 /* The saved inputs of the last this many rounds, by default. */
 #define SHOAL_SCHED_STATE_SAVED_INPUTS 50
+
+shoalPlacementCache *shoalSchedStateGetPlacementCache(shoalSchedState *state);
+
+bool shoalSchedStateQuietInputDue(shoalSchedState *state, gint64 nowMs);
 
 void shoalSchedStateSetInputDir(shoalSchedState *state, const char *dir);
 

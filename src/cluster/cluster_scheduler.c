@@ -12,7 +12,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_internal.h"
-#include "cluster_metadata.h"
+#include "cluster_placementcache.h"
 #include "sched.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -25,34 +25,6 @@ static gint64
 schedulerNowMs(void)
 {
     return g_get_monotonic_time() / 1000;
-}
-
-/* What placement metadata says of a stored domain. */
-static void
-schedulerReadMetadata(shoalCluster *cluster,
-                      const unsigned char *uuid,
-                      shoalSchedDomain *dom)
-{
-    g_autoptr(shoalStoreDomain) sd = NULL;
-    g_autoptr(shoalPlacementMetadata) meta = NULL;
-    g_autoptr(GError) error = NULL;
-
-    if (!cluster->store || !(sd = shoalStoreLookup(cluster->store, uuid, NULL)))
-        return;
-    if (!(meta = shoalPlacementMetadataParse(sd->xml, &error))) {
-        /* an unknown mode: leave the domain alone rather than guess */
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                         SHOAL_LOG_DOMAIN(sd->name), "MESSAGE",
-                         "placement metadata of '%s' ignored: %s", sd->name,
-                         error->message);
-        dom->mode = g_strdup("off");
-        return;
-    }
-    dom->mode = g_strdup(meta->mode);
-    dom->affinity = g_strdupv(meta->affinity);
-    dom->antiAffinity = g_strdupv(meta->antiAffinity);
-    dom->pinned =
-        meta->pinned && meta->pinned[0] ? g_strdupv(meta->pinned) : NULL;
 }
 
 static void
@@ -82,6 +54,8 @@ schedulerAddNodes(shoalCluster *cluster, shoalSchedSnapshot *snap)
 static void
 schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
 {
+    shoalPlacementCache *placement =
+        shoalSchedStateGetPlacementCache(cluster->sched);
     g_autoptr(GPtrArray) entries = shoalInventoryListAll(cluster->inventory);
     g_autoptr(GPtrArray) stats = shoalStatsListDomains(cluster->stats);
     g_autoptr(GHashTable) byUUID =
@@ -127,9 +101,12 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
             }
         }
         shoalSchedStateFillDomain(cluster->sched, e->rec.uuid, dom);
-        schedulerReadMetadata(cluster, e->rec.uuid, dom);
+        if (cluster->store)
+            shoalPlacementCacheFill(placement, cluster->store, e->rec.uuid,
+                                    dom);
         g_ptr_array_add(snap->domains, dom);
     }
+    shoalPlacementCacheSweep(placement);
     shoalSchedStateFillRecentMoves(cluster->sched, snap);
 }
 
@@ -217,36 +194,48 @@ schedulerExecute(shoalCluster *cluster,
     return failures + shoalExecBatchWait(batch);
 }
 
-/**
- * shoalClusterRebalance:
- * @execute: carry out the steps whose mode is automatic
- * @failed: (out) (optional): how many steps failed
- *
- * One round: snapshot, plan, and (in automatic mode) execution. The plan
- * is kept for shoalClusterGetPlan(). Worker thread.
- * Returns: (transfer full): the plan.
+/* Saves the round's input; a failure to is only logged. */
+static char *
+schedulerSaveInput(shoalCluster *cluster,
+                   const shoalSchedSnapshot *snap,
+                   const shoalSchedConfig *config)
+{
+    g_autoptr(GError) error = NULL;
+    char *saved =
+        shoalSchedStateSaveInput(cluster->sched, snap, config, &error);
+
+    if (error)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                         "cannot save the scheduler's input: %s",
+                         error->message);
+    return saved;
+}
+
+/*
+ * One round. A requested round saves its input always; a periodic one
+ * when it plans steps or fails, and a quiet one only now and then
+ * (shoalSchedStateQuietInputDue()).
  */
-shoalSchedPlan *
-shoalClusterRebalance(shoalCluster *cluster,
-                      bool execute,
-                      unsigned *failed,
-                      GError **error)
+static shoalSchedPlan *
+schedulerRebalance(shoalCluster *cluster,
+                   bool execute,
+                   bool periodic,
+                   unsigned *failed,
+                   GError **error)
 {
     g_autoptr(shoalSchedSnapshot) snap = shoalClusterSnapshot(cluster);
     g_autoptr(shoalSchedConfig) config = NULL;
     g_autoptr(shoalSchedPlan) plan = NULL;
-    g_autoptr(GError) saveError = NULL;
     g_autofree char *saved = NULL;
     unsigned failures = 0;
 
     config = shoalSchedStateGetConfig(cluster->sched);
     /* the input first: a round that fails is worth replaying too */
-    saved = shoalSchedStateSaveInput(cluster->sched, snap, config, &saveError);
-    if (saveError)
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "cannot save the scheduler's input: %s",
-                         saveError->message);
+    if (!periodic || shoalSchedStateQuietInputDue(cluster->sched, snap->nowMs))
+        saved = schedulerSaveInput(cluster, snap, config);
     plan = shoalSchedPlanCompute(snap, config, error);
+    if (!saved && (!plan || plan->steps->len > 0))
+        saved = schedulerSaveInput(cluster, snap, config);
     if (!plan) {
         shoalClusterSchedErrorConvert(error);
         return NULL;
@@ -261,6 +250,24 @@ shoalClusterRebalance(shoalCluster *cluster,
     if (failed)
         *failed = failures;
     return g_steal_pointer(&plan);
+}
+
+/**
+ * shoalClusterRebalance:
+ * @execute: carry out the steps whose mode is automatic
+ * @failed: (out) (optional): how many steps failed
+ *
+ * One round: snapshot, plan, and (in automatic mode) execution. The plan
+ * is kept for shoalClusterGetPlan(), the input saved. Worker thread.
+ * Returns: (transfer full): the plan.
+ */
+shoalSchedPlan *
+shoalClusterRebalance(shoalCluster *cluster,
+                      bool execute,
+                      unsigned *failed,
+                      GError **error)
+{
+    return schedulerRebalance(cluster, execute, false, failed, error);
 }
 
 /**
@@ -334,7 +341,7 @@ schedulerRound(gpointer opaque)
     g_autoptr(GError) error = NULL;
     g_autoptr(shoalSchedPlan) plan = NULL;
 
-    plan = shoalClusterRebalance(cluster, true, NULL, &error);
+    plan = schedulerRebalance(cluster, true, true, NULL, &error);
     if (!plan)
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
                          "scheduler round failed: %s", error->message);

@@ -11,9 +11,10 @@
  * on stable storage before shoalStorePut() returns, so a restart of the
  * daemon loses nothing.
  *
- * The interface names no backend. Today shoalStoreOpen() gives the
- * embedded local store, one JSON file per domain; an etcd backend would
- * add its own constructor and keep every other function.
+ * The interface names no backend. shoalStoreOpen() gives the embedded
+ * local store, one JSON file per domain (cluster_store_file.c); another
+ * backend (etcd, say) implements cluster_store_backend.h and is opened
+ * with shoalStoreNew(), and every other function stays.
  */
 
 /* One stored definition: plain data, owned by whoever holds it. */
@@ -23,6 +24,9 @@ typedef struct _shoalStoreDomain {
     char *hostName; /* the member host it belongs to, NULL: to be placed */
     char *xml;      /* the inactive domain XML, byte for byte as given */
     bool autostart;
+    /* set by the store: changes whenever the stored record does, 0 in a
+     * record the store has not seen (shoalStoreGetGeneration()) */
+    guint64 generation;
 } shoalStoreDomain;
 
 shoalStoreDomain *shoalStoreDomainNew(const char *name,
@@ -54,6 +58,8 @@ bool shoalStoreRemove(shoalStore *store,
 shoalStoreDomain *shoalStoreLookup(shoalStore *store,
                                    const unsigned char *uuid,
                                    GError **error);
+
+guint64 shoalStoreGetGeneration(shoalStore *store, const unsigned char *uuid);
 
 GPtrArray *shoalStoreList(shoalStore *store);
 

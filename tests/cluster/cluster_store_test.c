@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /*
- * Tests for cluster_store.c on a real directory: records survive a reopen
+ * Tests for the store (cluster_store.c) through its backend interface.
+ * The cases under /cluster/store/ run on the local backend
+ * (cluster_store_file.c) on a real directory: records survive a reopen
  * byte for byte, updates and removals are durable, leftovers of an
  * interrupted write are cleaned, damaged records (tests/data/cluster/store)
  * are moved aside and reported, and I/O errors are VIR_ERR_SYSTEM_ERROR.
+ * The backend-neutral ones run again under /cluster/store/memory/ on an
+ * in-memory backend written here from cluster_store_backend.h alone,
+ * which also fails on demand.
  */
 
 #include <config.h>
@@ -22,6 +27,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_store.h"
+#include "cluster_store_backend.h"
 #include "util_error.h"
 #include "util_uuid.h"
 
@@ -85,14 +91,168 @@ static const storeTestCase storeTestCases[] = {
 typedef struct {
     storeTestLog *log;       /* borrowed */
     const storeTestCase *tc; /* borrowed, or NULL */
+    bool memory;             /* on the in-memory backend */
 } storeTestData;
 
+/*
+ * What the in-memory backend keeps, shared by every store opened on it as
+ * a directory is: each record as the text the codec gives, under the
+ * file name the local backend would use, so both list alike.
+ */
 typedef struct {
-    char *dir;          /* the store's directory */
-    char *domainsDir;   /* where its records are */
-    shoalStore *forked; /* or NULL: a store a child process inherits */
-    storeTestLog *log;  /* borrowed */
+    GMutex lock;
+    GHashTable *records; /* protected by lock: "<uuid>.json" → text */
+    GHashTable *writes;  /* protected by lock: name → GUINT (puts of it) */
+    char *hosts;         /* protected by lock */
+    unsigned writeCount; /* protected by lock */
+    /* protected by lock: the next put fails with VIR_ERR_SYSTEM_ERROR,
+     * after holding the record if failApplied, before if not */
+    bool failNext;
+    bool failApplied;
+} storeTestMemory;
+
+typedef struct {
+    shoalStoreBackend parent;
+    storeTestMemory *mem; /* borrowed: outlives the store */
+} storeTestMemoryBackend;
+
+typedef struct {
+    char *dir;               /* the store's directory */
+    char *domainsDir;        /* where its records are */
+    shoalStore *forked;      /* or NULL: a store a child process inherits */
+    storeTestLog *log;       /* borrowed */
+    storeTestMemory *memory; /* the in-memory backend's data, or NULL */
 } storeTestFixture;
+
+static char *
+storeTestMemoryName(const unsigned char *uuid)
+{
+    char str[VIR_UUID_STRING_BUFLEN];
+
+    shoalUUIDFormat(uuid, str);
+    return g_strdup_printf("%s.json", str);
+}
+
+static bool
+storeTestMemoryLoad(shoalStoreBackend *backend,
+                    GPtrArray *domains,
+                    char **hosts,
+                    GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, mem->records);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        shoalStoreDomain *dom =
+            shoalStoreDomainParse(value, strlen(value), error);
+
+        if (!dom)
+            return false;
+        g_ptr_array_add(domains, dom);
+    }
+    *hosts = g_strdup(mem->hosts);
+    return true;
+}
+
+static bool
+storeTestMemoryPut(shoalStoreBackend *backend,
+                   const shoalStoreDomain *dom,
+                   bool *applied,
+                   GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+    char *name = storeTestMemoryName(dom->uuid);
+    bool fail = mem->failNext;
+
+    *applied = false;
+    mem->failNext = false;
+    if (fail && !mem->failApplied) {
+        g_free(name);
+        g_set_error_literal(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                            "cannot write: injected");
+        return false;
+    }
+    g_hash_table_insert(mem->writes, g_strdup(name),
+                        GUINT_TO_POINTER(++mem->writeCount));
+    g_hash_table_insert(mem->records, name, shoalStoreDomainFormat(dom));
+    *applied = true;
+    if (fail) {
+        g_set_error_literal(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                            "cannot sync: injected");
+        return false;
+    }
+    return true;
+}
+
+static bool
+storeTestMemoryRemove(shoalStoreBackend *backend,
+                      const unsigned char *uuid,
+                      bool *applied,
+                      GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+    g_autofree char *name = storeTestMemoryName(uuid);
+
+    g_hash_table_remove(mem->records, name);
+    *applied = true;
+    return true;
+}
+
+static bool
+storeTestMemoryPutHosts(shoalStoreBackend *backend,
+                        const char *json,
+                        bool *applied,
+                        GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+
+    g_free(mem->hosts);
+    mem->hosts = g_strdup(json);
+    *applied = true;
+    return true;
+}
+
+static void
+storeTestMemoryFree(shoalStoreBackend *backend)
+{
+    g_free(backend);
+}
+
+static const shoalStoreBackendOps storeTestMemoryOps = {
+    .load = storeTestMemoryLoad,
+    .put = storeTestMemoryPut,
+    .remove = storeTestMemoryRemove,
+    .putHosts = storeTestMemoryPutHosts,
+    .free = storeTestMemoryFree,
+};
+
+static storeTestMemory *
+storeTestMemoryNew(void)
+{
+    storeTestMemory *mem = g_new0(storeTestMemory, 1);
+
+    g_mutex_init(&mem->lock);
+    mem->records =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    mem->writes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return mem;
+}
+
+static void
+storeTestMemoryFreeData(storeTestMemory *mem)
+{
+    g_hash_table_unref(mem->records);
+    g_hash_table_unref(mem->writes);
+    g_free(mem->hosts);
+    g_mutex_clear(&mem->lock);
+    g_free(mem);
+}
 
 static GLogWriterOutput
 storeTestLogWriter(GLogLevelFlags level,
@@ -184,6 +344,8 @@ storeTestSetup(storeTestFixture *fixture, gconstpointer data)
     fixture->dir = g_build_filename(tmp, "state", "shoal", NULL);
     fixture->domainsDir = g_build_filename(fixture->dir, "domains", NULL);
     fixture->log = td->log;
+    if (td->memory)
+        fixture->memory = storeTestMemoryNew();
 }
 
 static void
@@ -196,7 +358,10 @@ storeTestTeardown(storeTestFixture *fixture, gconstpointer data)
     /* every expected warning was checked and taken by its test */
     g_assert_cmpstr(warnings, ==, "");
     g_clear_pointer(&fixture->forked, shoalStoreFree);
-    storeTestRemoveTree(tmp);
+    g_clear_pointer(&fixture->memory, storeTestMemoryFreeData);
+    /* the memory backend never creates the directory */
+    if (g_file_test(tmp, G_FILE_TEST_EXISTS))
+        storeTestRemoveTree(tmp);
     g_free(fixture->domainsDir);
     g_free(fixture->dir);
 }
@@ -228,7 +393,17 @@ static shoalStore *
 storeTestOpen(storeTestFixture *fixture)
 {
     g_autoptr(GError) error = NULL;
-    shoalStore *store = shoalStoreOpen(fixture->dir, &error);
+    shoalStore *store = NULL;
+
+    if (fixture->memory) {
+        storeTestMemoryBackend *backend = g_new0(storeTestMemoryBackend, 1);
+
+        backend->parent.ops = &storeTestMemoryOps;
+        backend->mem = fixture->memory;
+        store = shoalStoreNew(&backend->parent, &error);
+    } else {
+        store = shoalStoreOpen(fixture->dir, &error);
+    }
 
     g_assert_no_error(error);
     g_assert_nonnull(store);
@@ -304,19 +479,32 @@ storeTestCompareStrings(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The entries of the domains directory, sorted, space-separated. */
+/* The entries of the domains directory, or the in-memory backend's
+ * records, sorted, space-separated. */
 static char *
 storeTestListFiles(storeTestFixture *fixture)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) error = NULL;
-    GDir *dir = g_dir_open(fixture->domainsDir, 0, &error);
+    GDir *dir;
     const char *name;
 
-    g_assert_no_error(error);
-    while ((name = g_dir_read_name(dir)))
-        g_ptr_array_add(names, g_strdup(name));
-    g_dir_close(dir);
+    if (fixture->memory) {
+        GHashTableIter iter;
+        gpointer key;
+
+        g_mutex_lock(&fixture->memory->lock);
+        g_hash_table_iter_init(&iter, fixture->memory->records);
+        while (g_hash_table_iter_next(&iter, &key, NULL))
+            g_ptr_array_add(names, g_strdup(key));
+        g_mutex_unlock(&fixture->memory->lock);
+    } else {
+        dir = g_dir_open(fixture->domainsDir, 0, &error);
+        g_assert_no_error(error);
+        while ((name = g_dir_read_name(dir)))
+            g_ptr_array_add(names, g_strdup(name));
+        g_dir_close(dir);
+    }
     g_ptr_array_sort(names, storeTestCompareStrings);
     g_ptr_array_add(names, NULL);
     return g_strjoinv(" ", (char **) names->pdata);
@@ -403,17 +591,24 @@ testUpdate(storeTestFixture *fixture, gconstpointer data)
     g_assert_cmpstr(names, ==, "web");
 }
 
-/* The inode of @dom's record file: a write replaces the file. */
+/* The inode of @dom's record file: a write replaces the file. In
+ * memory, the number of the backend's last write of it. */
 static ino_t
 storeTestInode(storeTestFixture *fixture, const shoalStoreDomain *dom)
 {
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    g_autofree char *name = NULL;
+    g_autofree char *name = storeTestMemoryName(dom->uuid);
     g_autofree char *path = NULL;
     struct stat sb;
+    ino_t ino;
 
-    shoalUUIDFormat(dom->uuid, uuid);
-    name = g_strdup_printf("%s.json", uuid);
+    if (fixture->memory) {
+        g_mutex_lock(&fixture->memory->lock);
+        ino = GPOINTER_TO_UINT(
+            g_hash_table_lookup(fixture->memory->writes, name));
+        g_mutex_unlock(&fixture->memory->lock);
+        g_assert_cmpuint(ino, >, 0);
+        return ino;
+    }
     path = g_build_filename(fixture->domainsDir, name, NULL);
     g_assert_cmpint(stat(path, &sb), ==, 0);
     return sb.st_ino;
@@ -1102,6 +1297,106 @@ testCrashAfterPut(storeTestFixture *fixture, gconstpointer data)
     g_assert_cmpstr(files, ==, "5a000000-0000-4000-8000-000000000001.json");
 }
 
+/*
+ * A record's generation changes with every change of the record and
+ * only then, is never reused (not after a removal, nor by another
+ * record), and is 0 for a UUID the store does not hold.
+ */
+static void
+testGeneration(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(shoalStoreDomain) web = storeTestDomain("web", 1, "h1");
+    g_autoptr(shoalStoreDomain) db = storeTestDomain("db", 2, "h1");
+    g_autoptr(shoalStoreDomain) found = NULL;
+    g_autoptr(GError) error = NULL;
+    guint64 first;
+    guint64 second;
+
+    g_assert_cmpuint(shoalStoreGetGeneration(store, web->uuid), ==, 0);
+    storeTestPut(store, web);
+    storeTestPut(store, db);
+    first = shoalStoreGetGeneration(store, web->uuid);
+    g_assert_cmpuint(first, >, 0);
+    g_assert_cmpuint(shoalStoreGetGeneration(store, db->uuid), !=, first);
+    found = shoalStoreLookup(store, web->uuid, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(found->generation, ==, first);
+
+    /* the same record again: no change */
+    storeTestPut(store, web);
+    g_assert_cmpuint(shoalStoreGetGeneration(store, web->uuid), ==, first);
+
+    g_free(web->xml);
+    web->xml = g_strdup("<domain><name>web</name><vcpu>2</vcpu></domain>");
+    storeTestPut(store, web);
+    second = shoalStoreGetGeneration(store, web->uuid);
+    g_assert_cmpuint(second, >, first);
+
+    g_assert_true(shoalStoreRemove(store, web->uuid, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(shoalStoreGetGeneration(store, web->uuid), ==, 0);
+    storeTestPut(store, web);
+    g_assert_cmpuint(shoalStoreGetGeneration(store, web->uuid), >, second);
+}
+
+/*
+ * A backend that fails before it holds the record leaves the old one in
+ * the table; one that holds it and then fails to make it durable leaves
+ * the new one: the table follows the backend either way.
+ */
+static void
+testBackendFails(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(shoalStoreDomain) web = storeTestDomain("web", 1, "h1");
+    g_autoptr(shoalStoreDomain) moved = storeTestDomain("web", 1, "h2");
+    g_autoptr(shoalStoreDomain) found = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *names = NULL;
+
+    storeTestPut(store, web);
+    fixture->memory->failNext = true;
+    fixture->memory->failApplied = false;
+    g_assert_false(shoalStorePut(store, moved, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR);
+    g_clear_error(&error);
+    found = storeTestAssertStored(store, web);
+    g_clear_pointer(&found, shoalStoreDomainFree);
+    names = storeTestListHostNames(store, "h2");
+    g_assert_cmpstr(names, ==, "");
+    g_clear_pointer(&names, g_free);
+
+    fixture->memory->failNext = true;
+    fixture->memory->failApplied = true;
+    g_assert_false(shoalStorePut(store, moved, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR);
+    found = storeTestAssertStored(store, moved);
+    names = storeTestListHostNames(store, "h2");
+    g_assert_cmpstr(names, ==, "web");
+    g_clear_pointer(&names, g_free);
+    names = storeTestListHostNames(store, "h1");
+    g_assert_cmpstr(names, ==, "");
+}
+
+/* The host records go through the backend too. */
+static void
+testHosts(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *hosts = shoalStoreGetHosts(store);
+
+    g_assert_null(hosts);
+    g_assert_true(
+        shoalStorePutHosts(store, "[ { \"name\": \"h1\" } ]", &error));
+    g_assert_no_error(error);
+    g_clear_pointer(&store, shoalStoreFree);
+    store = storeTestOpen(fixture);
+    hosts = shoalStoreGetHosts(store);
+    g_assert_cmpstr(hosts, ==, "[ { \"name\": \"h1\" } ]");
+}
+
 #define STORE_TEST_THREADS 4
 #define STORE_TEST_PUTS 16
 
@@ -1168,11 +1463,31 @@ testThreads(storeTestFixture *fixture, gconstpointer data)
     g_assert_null(strstr(files, ".tmp"));
 }
 
+/* The cases that hold for any backend: each runs on both. */
+static const struct {
+    const char *path;
+    void (*func)(storeTestFixture *fixture, gconstpointer data);
+} storeTestNeutral[] = {
+    { "put/reopen", testPutReopen },
+    { "put/update", testUpdate },
+    { "put/same", testPutSame },
+    { "put/invalid", testPutInvalid },
+    { "remove/present", testRemove },
+    { "remove/absent", testRemoveAbsent },
+    { "lookup/absent", testLookupAbsent },
+    { "list/sorted", testListSorted },
+    { "list/host", testListHost },
+    { "generation", testGeneration },
+    { "hosts", testHosts },
+    { "threads", testThreads },
+};
+
 int
 main(int argc, char **argv)
 {
     storeTestLog log = { 0 };
-    storeTestData plain = { &log, NULL };
+    storeTestData plain = { &log, NULL, false };
+    storeTestData memory = { &log, NULL, true };
     storeTestData cases[G_N_ELEMENTS(storeTestCases)];
     int ret;
     size_t i;
@@ -1186,15 +1501,15 @@ main(int argc, char **argv)
     g_test_add(path, storeTestFixture, data, storeTestSetup, func, \
                storeTestTeardown)
     STORE_TEST_ADD("/cluster/store/open/creates", &plain, testOpenCreates);
-    STORE_TEST_ADD("/cluster/store/put/reopen", &plain, testPutReopen);
-    STORE_TEST_ADD("/cluster/store/put/update", &plain, testUpdate);
-    STORE_TEST_ADD("/cluster/store/put/same", &plain, testPutSame);
-    STORE_TEST_ADD("/cluster/store/put/invalid", &plain, testPutInvalid);
-    STORE_TEST_ADD("/cluster/store/remove/present", &plain, testRemove);
-    STORE_TEST_ADD("/cluster/store/remove/absent", &plain, testRemoveAbsent);
-    STORE_TEST_ADD("/cluster/store/lookup/absent", &plain, testLookupAbsent);
-    STORE_TEST_ADD("/cluster/store/list/sorted", &plain, testListSorted);
-    STORE_TEST_ADD("/cluster/store/list/host", &plain, testListHost);
+    for (i = 0; i < G_N_ELEMENTS(storeTestNeutral); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/cluster/store/%s", storeTestNeutral[i].path);
+        g_autofree char *inMemory = g_strdup_printf("/cluster/store/memory/%s",
+                                                    storeTestNeutral[i].path);
+
+        STORE_TEST_ADD(path, &plain, storeTestNeutral[i].func);
+        STORE_TEST_ADD(inMemory, &memory, storeTestNeutral[i].func);
+    }
     STORE_TEST_ADD("/cluster/store/crash/tmp-leftover", &plain,
                    testTmpLeftover);
     STORE_TEST_ADD("/cluster/store/crash/after-put", &plain, testCrashAfterPut);
@@ -1207,7 +1522,8 @@ main(int argc, char **argv)
     STORE_TEST_ADD("/cluster/store/error/rename", &plain, testErrorRename);
     STORE_TEST_ADD("/cluster/store/error/remove", &plain, testErrorRemove);
     STORE_TEST_ADD("/cluster/store/error/open", &plain, testErrorOpen);
-    STORE_TEST_ADD("/cluster/store/threads", &plain, testThreads);
+    STORE_TEST_ADD("/cluster/store/memory/backend-fails", &memory,
+                   testBackendFails);
     g_test_add_func("/cluster/store/data/all-used", testDataAllUsed);
     for (i = 0; i < G_N_ELEMENTS(storeTestCases); i++) {
         g_autofree char *path =
@@ -1215,6 +1531,7 @@ main(int argc, char **argv)
 
         cases[i].log = &log;
         cases[i].tc = &storeTestCases[i];
+        cases[i].memory = false;
         STORE_TEST_ADD(path, &cases[i], testDataCase);
     }
 
