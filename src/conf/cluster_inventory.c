@@ -604,10 +604,7 @@ inventoryMatchFlags(shoalInventory *inv,
                     unsigned flags)
 {
     bool active = dom->id > 0;
-    /* as shoalInventoryLookup*() report it: no state while unreachable */
-    int st = g_hash_table_contains(inv->unreachable, dom->hosts->pdata[0])
-                 ? VIR_DOMAIN_NOSTATE
-                 : dom->rec.state;
+    int st;
 
 #define FILTER(a, b, cond)                                   \
     if ((flags & (a | b)) && (flags & (a | b)) != (a | b)) { \
@@ -634,9 +631,19 @@ inventoryMatchFlags(shoalInventory *inv,
     if (flags &
         (VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
          VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER)) {
-        bool running = st == VIR_DOMAIN_RUNNING;
-        bool paused = st == VIR_DOMAIN_PAUSED;
-        bool shutoff = st == VIR_DOMAIN_SHUTOFF;
+        bool running;
+        bool paused;
+        bool shutoff;
+
+        /* as shoalInventoryLookup*() report it: no state while
+         * unreachable; looked up only here, as a plain list of 16 000
+         * domains must not pay a host lookup for each */
+        st = g_hash_table_contains(inv->unreachable, dom->hosts->pdata[0])
+                 ? VIR_DOMAIN_NOSTATE
+                 : dom->rec.state;
+        running = st == VIR_DOMAIN_RUNNING;
+        paused = st == VIR_DOMAIN_PAUSED;
+        shutoff = st == VIR_DOMAIN_SHUTOFF;
 
         if (!((flags & VIR_CONNECT_LIST_DOMAINS_RUNNING && running) ||
               (flags & VIR_CONNECT_LIST_DOMAINS_PAUSED && paused) ||
