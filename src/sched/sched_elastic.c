@@ -75,6 +75,19 @@ elasticBlocks(unsigned long long kib, unsigned long long block)
     return block > 0 ? kib / block * block : kib;
 }
 
+/* One virtio-mem step for @dom: virtioMemStepMiB in whole blocks, at
+ * least one block. */
+static unsigned long long
+elasticStepKiB(const shoalSchedDomain *dom, const shoalSchedConfig *config)
+{
+    unsigned long long block = MAX(dom->virtioMemBlockKiB, 1);
+
+    return MAX(elasticBlocks((unsigned long long) config->virtioMemStepMiB *
+                                 1024,
+                             block),
+               block);
+}
+
 static bool
 elasticMemoryUp(const shoalSchedDomain *dom,
                 const shoalSchedConfig *config,
@@ -83,8 +96,6 @@ elasticMemoryUp(const shoalSchedDomain *dom,
                 char **note)
 {
     unsigned long long block = MAX(dom->virtioMemBlockKiB, 1);
-    unsigned long long step =
-        (unsigned long long) config->virtioMemStepMiB * 1024;
     unsigned long long delta;
     double low;
     double peak = elasticMemoryPeak(dom, config->memoryHoldIntervals, &low);
@@ -92,8 +103,8 @@ elasticMemoryUp(const shoalSchedDomain *dom,
 
     if (!pressure || dom->virtioMemRequestedKiB >= dom->virtioMemMaxKiB)
         return false;
-    step = MAX(elasticBlocks(step, block), block);
-    delta = MIN(step, dom->virtioMemMaxKiB - dom->virtioMemRequestedKiB);
+    delta = MIN(elasticStepKiB(dom, config),
+                dom->virtioMemMaxKiB - dom->virtioMemRequestedKiB);
     if (roomKiB < (double) delta)
         delta = roomKiB > 0 ? elasticBlocks((unsigned long long) roomKiB, block)
                             : 0;
@@ -124,8 +135,6 @@ elasticMemoryDown(const shoalSchedDomain *dom,
                   shoalSchedElasticChange *change)
 {
     unsigned long long block = MAX(dom->virtioMemBlockKiB, 1);
-    unsigned long long step =
-        (unsigned long long) config->virtioMemStepMiB * 1024;
     double baseKiB = dom->memoryKiB > dom->virtioMemMaxKiB
                          ? (double) (dom->memoryKiB - dom->virtioMemMaxKiB)
                          : 0;
@@ -143,8 +152,7 @@ elasticMemoryDown(const shoalSchedDomain *dom,
     spare = totalKiB - peak * totalKiB / mid;
     if (spare <= 0)
         return false;
-    step = MAX(elasticBlocks(step, block), block);
-    delta = MIN(step, dom->virtioMemRequestedKiB);
+    delta = MIN(elasticStepKiB(dom, config), dom->virtioMemRequestedKiB);
     delta = MIN(delta, elasticBlocks((unsigned long long) spare, block));
     if (delta == 0)
         return false;
