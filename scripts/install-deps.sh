@@ -13,6 +13,8 @@ packages=(
     # testbed: member hosts are real libvirtd + QEMU
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
     qemu-system-x86 qemu-utils util-linux procps tini
+    # the testbed's Linux guest (tests/testbed/linux-guest): kernel, busybox
+    linux-image-amd64 busybox-static cpio
     # stock clients the end-to-end tests drive
     python3-libvirt libsys-virt-perl
     # virt-manager under a virtual X server; the test reads its windows

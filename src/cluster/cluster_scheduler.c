@@ -94,8 +94,8 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
             for (j = 0; j < sd->samples->len; j++) {
                 const shoalStatsSample *s =
                     &g_array_index(sd->samples, shoalStatsSample, j);
-                shoalSchedSample out = { s->cpuCores, s->vcpuBusy,
-                                         s->vcpuDelay };
+                shoalSchedSample out = { s->cpuCores, s->vcpuBusy, s->vcpuDelay,
+                                         s->memoryUsed };
 
                 g_array_append_val(dom->samples, out);
             }

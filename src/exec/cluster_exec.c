@@ -442,10 +442,18 @@ execRunStep(shoalExec *exec, shoalExecRecord *rec, GError **error)
                 ops->migrate(opaque, step, rec, error);
             break;
         case SHOAL_SCHED_ACTION_ADD_VCPU:
+        case SHOAL_SCHED_ACTION_REMOVE_VCPU:
             ops->setVcpus(opaque, step, error);
             break;
         case SHOAL_SCHED_ACTION_SET_BALLOON:
             ops->setBalloon(opaque, step, error);
+            break;
+        case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+            if (ops->setVirtioMem)
+                ops->setVirtioMem(opaque, step, error);
+            else
+                g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_SUPPORT,
+                            _("this function is not supported by the connection driver: resizing a virtio-mem device"));
             break;
         case SHOAL_SCHED_ACTION_LAST:
         default:

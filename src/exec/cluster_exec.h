@@ -92,6 +92,11 @@ typedef struct _shoalExecOps {
     bool (*setBalloon)(gpointer opaque,
                        const shoalExecStep *step,
                        GError **error);
+    /* Requests step->plan->value KiB of the domain's virtio-mem device;
+     * NULL: not supported (the step fails). */
+    bool (*setVirtioMem)(gpointer opaque,
+                         const shoalExecStep *step,
+                         GError **error);
 } shoalExecOps;
 
 typedef struct _shoalExec shoalExec;

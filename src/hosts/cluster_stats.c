@@ -110,7 +110,8 @@ statsReadRaw(virDomainStatsRecordPtr rec,
              unsigned *vcpus,
              unsigned *maxVcpus,
              unsigned long long *balloonKiB,
-             bool *pressure)
+             bool *pressure,
+             double *memoryUsed)
 {
     unsigned long long usable = 0;
     unsigned long long available = 0;
@@ -145,6 +146,9 @@ statsReadRaw(virDomainStatsRecordPtr rec,
                 virTypedParamsGetULLong(rec->params, rec->nparams,
                                         "balloon.available", &available) == 1 &&
                 available > 0 && usable * 10 < available;
+    *memoryUsed = available > 0 && usable <= available
+                      ? 1.0 - (double) usable / (double) available
+                      : 0;
 }
 
 static double
@@ -193,7 +197,8 @@ statsUpdateLocked(shoalStats *stats,
         e->dom.host = g_strdup(hostName);
         e->hasRaw = false;
     }
-    statsReadRaw(rec, &raw, &vcpus, &maxVcpus, &balloon, &pressure);
+    statsReadRaw(rec, &raw, &vcpus, &maxVcpus, &balloon, &pressure,
+                 &s.memoryUsed);
     raw.atUs = nowUs;
     e->seen = true;
     e->dom.vcpus = vcpus;

@@ -18,6 +18,9 @@ typedef struct _shoalStatsSample {
     double cpuCores;  /* cores used: cpu.time delta / interval */
     double vcpuBusy;  /* sum vcpu.N.time delta / (vCPUs × interval) */
     double vcpuDelay; /* sum vcpu.N.delay delta / (vCPUs × interval) */
+    /* of the guest's memory in use, 1 - balloon.usable / balloon.available
+     * at the end of the interval; 0 = not reported */
+    double memoryUsed;
 } shoalStatsSample;
 
 /* A copy of what is known of one domain. */

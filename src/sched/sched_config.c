@@ -103,6 +103,20 @@ static const configKey configKeys[] = {
       1048576, false },
     { "search_budget", CONFIG_UNSIGNED, CONFIG_FIELD(searchBudget), 0,
       1000000000, false },
+    { "memory_high", CONFIG_DOUBLE, CONFIG_FIELD(memoryHigh), 0, 1, true },
+    { "memory_low", CONFIG_DOUBLE, CONFIG_FIELD(memoryLow), 0, 1, false },
+    { "memory_hold_intervals", CONFIG_UNSIGNED,
+      CONFIG_FIELD(memoryHoldIntervals), 1, 1000, false },
+    { "idle_intervals", CONFIG_UNSIGNED, CONFIG_FIELD(idleIntervals), 1, 100000,
+      false },
+    { "vcpu_idle_busy", CONFIG_DOUBLE, CONFIG_FIELD(vcpuIdleBusy), 0, 1,
+      false },
+    { "virtio_mem_step_mib", CONFIG_UNSIGNED, CONFIG_FIELD(virtioMemStepMiB), 1,
+      1048576, false },
+    { "max_resizes_per_hour", CONFIG_UNSIGNED, CONFIG_FIELD(maxResizesPerHour),
+      0, 1000000, false },
+    { "refused_hold_seconds", CONFIG_SECONDS, CONFIG_FIELD(refusedHoldMs), 0,
+      1e9, false },
 };
 
 /**
@@ -120,7 +134,11 @@ static const configKey configKeys[] = {
  * vCPUs are 90 % busy for 3 intervals while waiting at most 5 % for a host
  * CPU (20 % or more means the host is the problem); balloon steps of
  * 512 MiB; 2 000 000 evaluations for the search after the greedy plan
- * (a few tens of milliseconds).
+ * (a few tens of milliseconds). Vertical scaling: memory under pressure
+ * above 85 % used for 3 intervals, idle below 40 % for 30 intervals,
+ * vCPUs idle below 10 % busy for those 30; virtio-mem steps of 256 MiB;
+ * 20 resizes an hour; a resize the guest did not carry out is not tried
+ * again for an hour.
  */
 void
 shoalSchedConfigInit(shoalSchedConfig *config)
@@ -151,6 +169,14 @@ shoalSchedConfigInit(shoalSchedConfig *config)
     config->highDelay = 0.2;
     config->balloonStepMiB = 512;
     config->searchBudget = 2000000;
+    config->memoryHigh = 0.85;
+    config->memoryLow = 0.4;
+    config->memoryHoldIntervals = 3;
+    config->idleIntervals = 30;
+    config->vcpuIdleBusy = 0.1;
+    config->virtioMemStepMiB = 256;
+    config->maxResizesPerHour = 20;
+    config->refusedHoldMs = 60 * 60 * 1000;
 }
 
 /* Returns: a new reference to a configuration with the defaults. */
@@ -322,6 +348,13 @@ configCheckTogether(const shoalSchedConfig *config, GError **error)
         g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
                     _("'low_delay' (%1$g) must not be greater than 'high_delay' (%2$g)"),
                     config->lowDelay, config->highDelay);
+        return false;
+    }
+    /* a gap between the two keeps a guest's memory from flapping */
+    if (config->memoryLow >= config->memoryHigh) {
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                    _("'memory_low' (%1$g) must be less than 'memory_high' (%2$g)"),
+                    config->memoryLow, config->memoryHigh);
         return false;
     }
     return true;

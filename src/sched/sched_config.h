@@ -73,6 +73,24 @@ typedef struct _shoalSchedConfig {
 
     unsigned balloonStepMiB; /* balloon_step_mib */
 
+    /* vertical scaling both ways (sched_elastic.c): a guest's memory is
+     * under pressure when it uses more than memoryHigh of it (or says so)
+     * in each of the latest memoryHoldIntervals samples, and idle when it
+     * uses less than memoryLow in each of the latest idleIntervals; its
+     * vCPUs are idle when less than vcpuIdleBusy busy in each of those */
+    double memoryHigh;            /* memory_high */
+    double memoryLow;             /* memory_low */
+    unsigned memoryHoldIntervals; /* memory_hold_intervals */
+    unsigned idleIntervals;       /* idle_intervals */
+    double vcpuIdleBusy;          /* vcpu_idle_busy */
+    unsigned virtioMemStepMiB;    /* virtio_mem_step_mib */
+    /* resizes (vCPUs, virtio-mem, balloon) in the cluster per hour;
+     * 0 = unlimited */
+    unsigned maxResizesPerHour; /* max_resizes_per_hour */
+    /* refused_hold_seconds: a domain whose guest did not carry out a
+     * resize is not resized again for this long */
+    gint64 refusedHoldMs;
+
     /* search_budget: candidate evaluations the search that improves on
      * the greedy plan may spend (fewer moves for the same balance); a
      * count, not a time, so that one snapshot always gives one plan;

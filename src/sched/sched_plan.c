@@ -17,12 +17,15 @@
  *   "format": "shoal-plan/1", "now_ms": integer,
  *   "imbalance_before", "imbalance_after": numbers (6 decimals),
  *   "moves", "vcpus_added", "balloons": integers,
+ *   "resizes": integer, left out when 0,
  *   "memory_moved_mib", "predicted_seconds": numbers,
  *   "steps": array, in execution order, of
- *     "action": "migrate" | "add-vcpu" | "set-balloon"
+ *     "action": "migrate" | "add-vcpu" | "set-balloon" | "set-virtio-mem"
+ *       | "remove-vcpu"
  *     "domain", optional "uuid"
  *     migrate: "from", "to"; others: "host"
- *     add-vcpu: "vcpus" (the new count); set-balloon: "balloon_kib"
+ *     add-vcpu, remove-vcpu: "vcpus" (the new count); set-balloon:
+ *     "balloon_kib"; set-virtio-mem: "requested_kib"
  *     "mode": "advise" | "automatic", "rule", "reason"
  *     "score_before", "score_after": {"from": {"cpu", "memory"}, "to":
  *         {...}, "imbalance"} for migrate, {"host": {...}, "imbalance"}
@@ -41,15 +44,13 @@
 #define PLAN_FORMAT "shoal-plan/1"
 
 static const char *const planActionNames[] = {
-    "migrate",
-    "add-vcpu",
-    "set-balloon",
+    "migrate", "add-vcpu", "set-balloon", "set-virtio-mem", "remove-vcpu",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(planActionNames) == SHOAL_SCHED_ACTION_LAST);
 
 static const char *const planCheckNames[] = {
-    "domain-on-host", "domain-running", "domain-idle",
-    "host-available", "domain-vcpus",   "balloon-below",
+    "domain-on-host", "domain-running", "domain-idle",     "host-available",
+    "domain-vcpus",   "balloon-below",  "virtio-mem-size",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(planCheckNames) == SHOAL_SCHED_CHECK_LAST);
 
@@ -233,6 +234,10 @@ shoalSchedPlanAppendStep(shoalSchedPlan *plan, shoalSchedStep *step)
     case SHOAL_SCHED_ACTION_SET_BALLOON:
         plan->balloons++;
         break;
+    case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+    case SHOAL_SCHED_ACTION_REMOVE_VCPU:
+        plan->resizes++;
+        break;
     case SHOAL_SCHED_ACTION_LAST:
     default:
         break;
@@ -327,11 +332,15 @@ planFormatStep(const shoalSchedStep *step)
     } else {
         json_object_object_add(obj, "host", json_object_new_string(step->from));
     }
-    if (step->action == SHOAL_SCHED_ACTION_ADD_VCPU)
+    if (step->action == SHOAL_SCHED_ACTION_ADD_VCPU ||
+        step->action == SHOAL_SCHED_ACTION_REMOVE_VCPU)
         json_object_object_add(obj, "vcpus",
                                json_object_new_int64((gint64) step->value));
     if (step->action == SHOAL_SCHED_ACTION_SET_BALLOON)
         json_object_object_add(obj, "balloon_kib",
+                               json_object_new_int64((gint64) step->value));
+    if (step->action == SHOAL_SCHED_ACTION_SET_VIRTIO_MEM)
+        json_object_object_add(obj, "requested_kib",
                                json_object_new_int64((gint64) step->value));
     json_object_object_add(obj, "mode",
                            json_object_new_string(
@@ -389,6 +398,9 @@ shoalSchedPlanFormatJSON(const shoalSchedPlan *plan)
                            json_object_new_int64(plan->vcpusAdded));
     json_object_object_add(root, "balloons",
                            json_object_new_int64(plan->balloons));
+    if (plan->resizes > 0)
+        json_object_object_add(root, "resizes",
+                               json_object_new_int64(plan->resizes));
     json_object_object_add(root, "memory_moved_mib",
                            shoalSchedJsonNewDouble(plan->memoryMovedKiB /
                                                    1024.0));
@@ -520,12 +532,17 @@ planParseStepAction(json_object *obj,
                                         error)) {
         return false;
     }
-    if (step->action == SHOAL_SCHED_ACTION_ADD_VCPU &&
+    if ((step->action == SHOAL_SCHED_ACTION_ADD_VCPU ||
+         step->action == SHOAL_SCHED_ACTION_REMOVE_VCPU) &&
         !shoalSchedJsonGetUInt64(obj, path, "vcpus", true,
                                  SHOAL_SCHED_SNAPSHOT_MAX_CPUS, &u, error))
         return false;
     if (step->action == SHOAL_SCHED_ACTION_SET_BALLOON &&
         !shoalSchedJsonGetUInt64(obj, path, "balloon_kib", true,
+                                 SHOAL_SCHED_SNAPSHOT_MAX_KIB, &u, error))
+        return false;
+    if (step->action == SHOAL_SCHED_ACTION_SET_VIRTIO_MEM &&
+        !shoalSchedJsonGetUInt64(obj, path, "requested_kib", true,
                                  SHOAL_SCHED_SNAPSHOT_MAX_KIB, &u, error))
         return false;
     step->value = u;
@@ -547,11 +564,11 @@ planParseStep(json_object *obj,
               GError **error)
 {
     static const char *const keys[] = {
-        "action",      "domain",        "uuid",   "from",
-        "to",          "host",          "vcpus",  "balloon_kib",
-        "mode",        "rule",          "reason", "score_before",
-        "score_after", "gain",          "cost",   "predicted_seconds",
-        "memory_mib",  "preconditions", NULL,
+        "action",      "domain",        "uuid",          "from",
+        "to",          "host",          "vcpus",         "balloon_kib",
+        "mode",        "rule",          "reason",        "score_before",
+        "score_after", "gain",          "cost",          "predicted_seconds",
+        "memory_mib",  "preconditions", "requested_kib", NULL,
     };
     g_autofree char *action = NULL;
     g_autofree char *mode = NULL;
@@ -609,6 +626,7 @@ planParseRoot(json_object *root, shoalSchedPlan *plan, GError **error)
         "moves",
         "vcpus_added",
         "balloons",
+        "resizes",
         "memory_moved_mib",
         "predicted_seconds",
         "steps",
@@ -703,6 +721,18 @@ planTextStep(GString *out, size_t n, const shoalSchedStep *step)
                                n, step->domain, step->from, step->value,
                                step->rule, mode);
         break;
+    case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+        g_string_append_printf(out,
+                               _("%1$zu. request %2$llu MiB of the virtio-mem device of '%3$s' on '%4$s' [%5$s, %6$s]\n"),
+                               n, step->value / 1024, step->domain, step->from,
+                               step->rule, mode);
+        break;
+    case SHOAL_SCHED_ACTION_REMOVE_VCPU:
+        g_string_append_printf(out,
+                               _("%1$zu. remove a vCPU from '%2$s' on '%3$s', %4$llu vCPUs in all [%5$s, %6$s]\n"),
+                               n, step->domain, step->from, step->value,
+                               step->rule, mode);
+        break;
     case SHOAL_SCHED_ACTION_SET_BALLOON:
     case SHOAL_SCHED_ACTION_LAST:
     default:
@@ -747,6 +777,10 @@ shoalSchedPlanFormatText(const shoalSchedPlan *plan)
                            plan->predictedSeconds);
     g_string_append_printf(out, _("vCPU hot-adds: %1$u\n"), plan->vcpusAdded);
     g_string_append_printf(out, _("Balloon changes: %1$u\n"), plan->balloons);
+    if (plan->resizes > 0)
+        g_string_append_printf(out,
+                               _("virtio-mem changes and vCPU removals: %1$u\n"),
+                               plan->resizes);
     if (plan->steps->len == 0)
         g_string_append(out, _("No steps.\n"));
     for (i = 0; i < plan->steps->len; i++)

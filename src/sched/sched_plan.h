@@ -12,6 +12,9 @@ typedef enum {
     SHOAL_SCHED_ACTION_MIGRATE,     /* live-migrate domain from -> to */
     SHOAL_SCHED_ACTION_ADD_VCPU,    /* set its vCPUs to value (one more) */
     SHOAL_SCHED_ACTION_SET_BALLOON, /* set its balloon to value KiB */
+    /* request value KiB of its virtio-mem device (up or down) */
+    SHOAL_SCHED_ACTION_SET_VIRTIO_MEM,
+    SHOAL_SCHED_ACTION_REMOVE_VCPU, /* set its vCPUs to value (one fewer) */
     SHOAL_SCHED_ACTION_LAST
 } shoalSchedAction;
 
@@ -29,6 +32,8 @@ typedef enum {
     SHOAL_SCHED_CHECK_HOST_AVAILABLE, /* host online, not in maintenance */
     SHOAL_SCHED_CHECK_DOMAIN_VCPUS,   /* domain has exactly value vCPUs */
     SHOAL_SCHED_CHECK_BALLOON_BELOW,  /* domain's balloon < value KiB */
+    /* domain's virtio-mem device has value KiB requested and plugged */
+    SHOAL_SCHED_CHECK_VIRTIO_MEM_SIZE,
     SHOAL_SCHED_CHECK_LAST
 } shoalSchedCheck;
 
@@ -39,7 +44,7 @@ typedef struct _shoalSchedPrecondition {
     shoalSchedCheck check;
     char *domain;             /* NULL for host checks */
     char *host;               /* NULL for domain-only checks */
-    unsigned long long value; /* DOMAIN_VCPUS, BALLOON_BELOW */
+    unsigned long long value; /* DOMAIN_VCPUS, BALLOON_BELOW, VIRTIO_MEM_SIZE */
 } shoalSchedPrecondition;
 
 void shoalSchedPreconditionFree(shoalSchedPrecondition *pre);
@@ -52,12 +57,14 @@ typedef struct _shoalSchedStep {
     char *uuid; /* may be NULL */
     char *from; /* migrate: the source; others: the host it runs on */
     char *to;   /* migrate: the destination; others: NULL */
-    /* add-vcpu: the new vCPU count; set-balloon: the new balloon in KiB;
+    /* add-vcpu, remove-vcpu: the new vCPU count; set-balloon: the new
+     * balloon in KiB; set-virtio-mem: the new requested size in KiB;
      * migrate: 0 */
     unsigned long long value;
     shoalSchedMode mode; /* advise or automatic: the domain's or the default */
     char *rule;          /* machine id: cpu-pressure, memory-pressure,
-                            cpu-contention, balance, vcpu-saturation, balloon */
+                            cpu-contention, balance, vcpu-saturation, balloon,
+                            memory-pressure, memory-idle, vcpu-idle */
     char *reason;        /* one translated sentence */
     /* host pressures before and after the step; to* only for migrate */
     shoalSchedPressure fromBefore;
@@ -97,6 +104,7 @@ typedef struct _shoalSchedPlan {
     unsigned moves;      /* migrate steps */
     unsigned vcpusAdded; /* add-vcpu steps */
     unsigned balloons;   /* set-balloon steps */
+    unsigned resizes;    /* set-virtio-mem and remove-vcpu steps */
     unsigned long long memoryMovedKiB;
     double predictedSeconds; /* of all migrations, one after another */
 } shoalSchedPlan;

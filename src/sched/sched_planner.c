@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sched_elastic.h"
 #include "sched_error.h"
 #include "sched_pressure.h"
 
@@ -24,8 +25,12 @@
  * applying one updates two hosts and the sums.
  *
  * 1. In-place steps, in domain name order: a vCPU for a domain whose vCPUs
- *    are saturated without waiting for the host, a larger balloon for a
- *    guest under memory pressure.
+ *    are saturated without waiting for the host, or one fewer for one
+ *    whose vCPUs idled for long; memory through virtio-mem, up under the
+ *    guest's memory pressure or down after a long idle
+ *    (sched_elastic.c), or else a larger balloon for a guest under
+ *    memory pressure. All within maxResizesPerHour, and none for a domain
+ *    resting after a change or whose guest ignored one.
  * 2. Pressure moves: from hosts whose CPU pressure has exceeded
  *    cpuThreshold in each of the last holdIntervals intervals (and still
  *    does) or whose committed memory exceeds memoryThreshold, and of
@@ -129,8 +134,9 @@ typedef struct {
     GArray *antiGroups;
     shoalSchedSpread spread;
     double score;
-    unsigned movesLeft; /* G_MAXUINT: unlimited */
-    bool limitByBudget; /* movesLeft comes from the hourly budget */
+    unsigned movesLeft;   /* G_MAXUINT: unlimited */
+    unsigned resizesLeft; /* in-place steps; G_MAXUINT: unlimited */
+    bool limitByBudget;   /* movesLeft comes from the hourly budget */
     /* scratch for candidate lists */
     unsigned *dests;
     unsigned ndests;
@@ -562,12 +568,37 @@ plannerSetupDomains(planner *p, GHashTable *nodeIndex)
     }
 }
 
+/* How many of @times lie within the hour before now. */
+static unsigned
+plannerLastHour(const planner *p, const GArray *times)
+{
+    unsigned recent = 0;
+    size_t i;
+
+    for (i = 0; i < times->len; i++) {
+        gint64 t = g_array_index(times, gint64, i);
+
+        if (t <= p->snap->nowMs && p->snap->nowMs - t < PLANNER_HOUR_MS)
+            recent++;
+    }
+    return recent;
+}
+
 static void
 plannerSetupBudget(planner *p)
 {
     const shoalSchedConfig *config = p->config;
     unsigned recent = 0;
     size_t i;
+
+    p->resizesLeft = G_MAXUINT;
+    if (config->maxResizesPerHour > 0) {
+        unsigned done = plannerLastHour(p, p->snap->recentResizesMs);
+
+        p->resizesLeft = done < config->maxResizesPerHour
+                             ? config->maxResizesPerHour - done
+                             : 0;
+    }
 
     p->movesLeft =
         config->maxMovesPerRound ? config->maxMovesPerRound : G_MAXUINT;
@@ -718,6 +749,68 @@ plannerTryBalloon(planner *p, unsigned di)
     return true;
 }
 
+/* A step of sched_elastic.c for @d: @change becomes a step of the plan. */
+static void
+plannerElasticStep(planner *p, unsigned di, shoalSchedElasticChange *change)
+{
+    plannerDomain *d = &p->domains[di];
+    plannerNode *n = &p->nodes[d->node];
+    const shoalSchedDomain *dom = d->dom;
+    g_autoptr(shoalSchedStep) step =
+        shoalSchedStepNew(change->action, dom->name);
+
+    plannerStepCommon(p, step, d, n, change->rule);
+    step->value = change->value;
+    step->reason = g_steal_pointer(&change->reason);
+    shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_IDLE,
+                                  dom->name, NULL, 0);
+    if (change->action == SHOAL_SCHED_ACTION_REMOVE_VCPU) {
+        shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_DOMAIN_VCPUS,
+                                      dom->name, NULL, dom->vcpus);
+        n->vcpus -= 1;
+    } else {
+        shoalSchedStepAddPrecondition(step, SHOAL_SCHED_CHECK_VIRTIO_MEM_SIZE,
+                                      dom->name, NULL,
+                                      dom->virtioMemRequestedKiB);
+        n->actualKiB +=
+            (double) change->value - (double) dom->virtioMemRequestedKiB;
+    }
+    shoalSchedPlanAppendStep(p->plan, g_steal_pointer(&step));
+}
+
+/* Returns: whether @d gave back a vCPU. */
+static bool
+plannerTryRemoveVcpu(planner *p, unsigned di)
+{
+    g_auto(shoalSchedElasticChange) change = { 0 };
+
+    if (!shoalSchedElasticVcpuDown(p->domains[di].dom, p->config, &change))
+        return false;
+    plannerElasticStep(p, di, &change);
+    return true;
+}
+
+/* Returns: whether @d got a virtio-mem step; *@device: it has a device. */
+static bool
+plannerTryVirtioMem(planner *p, unsigned di, bool *device)
+{
+    const plannerDomain *d = &p->domains[di];
+    const plannerNode *n = &p->nodes[d->node];
+    g_auto(shoalSchedElasticChange) change = { 0 };
+    char *note = NULL;
+
+    *device = d->dom->virtioMemMaxKiB > 0;
+    if (!shoalSchedElasticMemory(d->dom, p->config,
+                                 n->memoryLimitKiB - n->actualKiB, &change,
+                                 &note)) {
+        if (note)
+            shoalSchedPlanAppendNote(p->plan, note);
+        return false;
+    }
+    plannerElasticStep(p, di, &change);
+    return true;
+}
+
 static void
 plannerInPlace(planner *p)
 {
@@ -729,7 +822,9 @@ plannerInPlace(planner *p)
         plannerDomain *d = &p->domains[i];
         const shoalSchedDomain *dom = d->dom;
         const plannerNode *n;
+        unsigned before = p->plan->steps->len;
         bool changed = false;
+        bool device = false;
 
         if (d->node < 0 || !dom->running || dom->migrating ||
             d->mode == SHOAL_SCHED_MODE_OFF)
@@ -740,11 +835,28 @@ plannerInPlace(planner *p)
         if (dom->lastResizeMs != 0 &&
             now - dom->lastResizeMs < config->cooldownMs)
             continue;
+        if (shoalSchedElasticRefused(dom, config, now)) {
+            shoalSchedPlanAppendNote(p->plan,
+                                     g_strdup_printf(_("the guest of domain '%1$s' did not carry out its last resize; it is not resized again for now"),
+                                                     dom->name));
+            continue;
+        }
+        if (p->resizesLeft == 0)
+            continue;
         /* a domain that waits for a host CPU needs another host, not vCPUs */
         if (!d->contended && plannerTryAddVcpu(p, (unsigned) i))
             changed = true;
-        if (plannerTryBalloon(p, (unsigned) i))
+        else if (plannerTryRemoveVcpu(p, (unsigned) i))
             changed = true;
+        if (p->resizesLeft > p->plan->steps->len - before) {
+            if (plannerTryVirtioMem(p, (unsigned) i, &device))
+                changed = true;
+            else if (!device && plannerTryBalloon(p, (unsigned) i))
+                changed = true;
+        }
+        p->resizesLeft = p->resizesLeft == G_MAXUINT
+                             ? G_MAXUINT
+                             : p->resizesLeft - (p->plan->steps->len - before);
         if (changed && d->movable)
             plannerRemoveMovable(p, (unsigned) i);
     }

@@ -137,6 +137,15 @@ shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
                     _("the balloon of domain '%1$s' is no longer below %2$llu KiB"),
                     domain, pre->value);
         return false;
+    case SHOAL_SCHED_CHECK_VIRTIO_MEM_SIZE:
+        if (dom && dom->virtioMemMaxKiB > 0 &&
+            dom->virtioMemRequestedKiB == pre->value &&
+            dom->virtioMemPluggedKiB == pre->value)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("the virtio-mem device of domain '%1$s' no longer holds %2$llu KiB"),
+                    domain, pre->value);
+        return false;
     case SHOAL_SCHED_CHECK_LAST:
     default:
         break;
@@ -191,6 +200,30 @@ simulateRescale(shoalSchedDomain *dom, unsigned vcpus)
     dom->vcpus = vcpus;
 }
 
+/*
+ * Gives @dom's virtio-mem device @kib, requested and plugged. Its memory
+ * samples are fractions of the memory it had, so they are rescaled like
+ * vCPU samples.
+ */
+static void
+simulateResizeMemory(shoalSchedDomain *dom, unsigned long long kib)
+{
+    double base = dom->memoryKiB > dom->virtioMemMaxKiB
+                      ? (double) (dom->memoryKiB - dom->virtioMemMaxKiB)
+                      : 0;
+    double before = base + (double) dom->virtioMemPluggedKiB;
+    double after = base + (double) kib;
+    size_t i;
+
+    for (i = 0; after > 0 && i < dom->samples->len; i++) {
+        shoalSchedSample *s = &g_array_index(dom->samples, shoalSchedSample, i);
+
+        s->memoryUsed = MIN(1.0, s->memoryUsed * before / after);
+    }
+    dom->virtioMemRequestedKiB = kib;
+    dom->virtioMemPluggedKiB = kib;
+}
+
 /**
  * shoalSchedSimulateApply:
  * @snap: a snapshot
@@ -204,8 +237,9 @@ simulateRescale(shoalSchedDomain *dom, unsigned vcpus)
  * appends nowMs to
  * recentMovesMs; it also drops the samples of both hosts, which no longer
  * describe them (their history is then derived from their domains). A
- * vCPU or balloon step changes the domain and sets lastResizeMs; a vCPU
- * step rescales its samples to the new count. Because
+ * vCPU, balloon or virtio-mem step changes the domain, sets lastResizeMs
+ * and appends nowMs to recentResizesMs; a vCPU or virtio-mem step
+ * rescales its samples to the new size. Because
  * 0 means "never", a change at time 0 is recorded at 1 ms.
  *
  * Returns: a new reference to the changed copy.
@@ -247,13 +281,21 @@ shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
             g_array_append_val(out->recentMovesMs, when);
             break;
         case SHOAL_SCHED_ACTION_ADD_VCPU:
+        case SHOAL_SCHED_ACTION_REMOVE_VCPU:
             simulateRescale(dom, (unsigned) step->value);
             dom->maxVcpus = MAX(dom->maxVcpus, dom->vcpus);
             dom->lastResizeMs = when;
+            g_array_append_val(out->recentResizesMs, when);
             break;
         case SHOAL_SCHED_ACTION_SET_BALLOON:
             dom->balloonKiB = step->value;
             dom->lastResizeMs = when;
+            g_array_append_val(out->recentResizesMs, when);
+            break;
+        case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+            simulateResizeMemory(dom, step->value);
+            dom->lastResizeMs = when;
+            g_array_append_val(out->recentResizesMs, when);
             break;
         case SHOAL_SCHED_ACTION_LAST:
         default:
@@ -263,6 +305,21 @@ shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
     if (stale)
         *stale = skipped;
     return out;
+}
+
+/* @to becomes the times of @from within the hour before @nowMs. */
+static void
+simulateCarryTimes(GArray *to, const GArray *from, gint64 nowMs)
+{
+    size_t i;
+
+    g_array_set_size(to, 0);
+    for (i = 0; i < from->len; i++) {
+        gint64 t = g_array_index(from, gint64, i);
+
+        if (t <= nowMs && nowMs - t < SIMULATE_HOUR_MS)
+            g_array_append_val(to, t);
+    }
 }
 
 /*
@@ -301,6 +358,9 @@ simulateCarry(const shoalSchedSnapshot *prev, const shoalSchedSnapshot *input)
             simulateRescale(dom, old->vcpus);
         dom->maxVcpus = MAX(dom->maxVcpus, dom->vcpus);
         dom->balloonKiB = old->balloonKiB;
+        if (dom->virtioMemMaxKiB > 0 &&
+            old->virtioMemPluggedKiB != dom->virtioMemPluggedKiB)
+            simulateResizeMemory(dom, old->virtioMemPluggedKiB);
         if (old->lastMoveMs > dom->lastMoveMs) {
             dom->lastMoveMs = old->lastMoveMs;
             g_free(dom->lastHost);
@@ -319,13 +379,9 @@ simulateCarry(const shoalSchedSnapshot *prev, const shoalSchedSnapshot *input)
             dom->migrating = false;
         g_ptr_array_remove_index(next->migrations, i - 1);
     }
-    g_array_set_size(next->recentMovesMs, 0);
-    for (i = 0; i < prev->recentMovesMs->len; i++) {
-        gint64 t = g_array_index(prev->recentMovesMs, gint64, i);
-
-        if (t <= next->nowMs && next->nowMs - t < SIMULATE_HOUR_MS)
-            g_array_append_val(next->recentMovesMs, t);
-    }
+    simulateCarryTimes(next->recentMovesMs, prev->recentMovesMs, next->nowMs);
+    simulateCarryTimes(next->recentResizesMs, prev->recentResizesMs,
+                       next->nowMs);
     return g_steal_pointer(&next);
 }
 
@@ -359,6 +415,57 @@ simulateReversals(GHashTable *left, const shoalSchedPlan *plan)
         if (g_hash_table_contains(left, back))
             n++;
         g_hash_table_add(left, g_steal_pointer(&away));
+    }
+    return n;
+}
+
+/* The direction of an in-place step: +1 grows the domain, -1 shrinks it. */
+static int
+simulateResizeDirection(const shoalSchedStep *step, const char **resource)
+{
+    switch (step->action) {
+    case SHOAL_SCHED_ACTION_ADD_VCPU:
+        *resource = "vcpus";
+        return 1;
+    case SHOAL_SCHED_ACTION_REMOVE_VCPU:
+        *resource = "vcpus";
+        return -1;
+    case SHOAL_SCHED_ACTION_SET_BALLOON:
+        *resource = "memory";
+        return 1;
+    case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+        /* the step does not say the size before; its rule says which way */
+        *resource = "memory";
+        return g_strcmp0(step->rule, "memory-idle") == 0 ? -1 : 1;
+    case SHOAL_SCHED_ACTION_MIGRATE:
+    case SHOAL_SCHED_ACTION_LAST:
+    default:
+        return 0;
+    }
+}
+
+/* Counts the in-place steps of @plan that reverse the domain's previous
+ * change of the same resource; @last: "domain\nresource" -> direction. */
+static unsigned
+simulateResizeReversals(GHashTable *last, const shoalSchedPlan *plan)
+{
+    unsigned n = 0;
+    size_t i;
+
+    for (i = 0; i < plan->steps->len; i++) {
+        const shoalSchedStep *step = g_ptr_array_index(plan->steps, i);
+        const char *resource = NULL;
+        int dir = simulateResizeDirection(step, &resource);
+        char *key;
+        gpointer before;
+
+        if (dir == 0)
+            continue;
+        key = g_strdup_printf("%s\n%s", step->domain, resource);
+        before = g_hash_table_lookup(last, key);
+        if (before && GPOINTER_TO_INT(before) != dir)
+            n++;
+        g_hash_table_replace(last, key, GINT_TO_POINTER(dir));
     }
     return n;
 }
@@ -405,6 +512,8 @@ shoalSchedSimulate(GPtrArray *snapshots,
     g_autoptr(shoalSchedSimulation) sim = g_new0(shoalSchedSimulation, 1);
     g_autoptr(GHashTable) left =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) resized =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(shoalSchedSnapshot) prev = NULL;
     const shoalSchedSnapshot *first;
@@ -449,6 +558,8 @@ shoalSchedSimulate(GPtrArray *snapshots,
         round.balloons = plan->balloons;
         round.memoryMovedKiB = plan->memoryMovedKiB;
         round.reversals = simulateReversals(left, plan);
+        round.resizes = plan->resizes;
+        round.resizeReversals = simulateResizeReversals(resized, plan);
         for (j = 0; j < plan->moves; j++)
             g_array_append_val(times, snap->nowMs);
         g_array_append_val(sim->rounds, round);
@@ -458,6 +569,8 @@ shoalSchedSimulate(GPtrArray *snapshots,
         sim->balloons += round.balloons;
         sim->stale += round.stale;
         sim->reversals += round.reversals;
+        sim->resizes += round.resizes;
+        sim->resizeReversals += round.resizeReversals;
         sim->memoryMovedKiB += round.memoryMovedKiB;
     }
     first = g_ptr_array_index(snapshots, 0);
@@ -506,6 +619,12 @@ shoalSchedSimulationFormatText(const shoalSchedSimulation *sim)
                            sim->reversals);
     g_string_append_printf(out, _("vCPU hot-adds: %1$u\n"), sim->vcpusAdded);
     g_string_append_printf(out, _("Balloon changes: %1$u\n"), sim->balloons);
+    g_string_append_printf(out,
+                           _("virtio-mem changes and vCPU removals: %1$u\n"),
+                           sim->resizes);
+    g_string_append_printf(out,
+                           _("Resizes that reversed the one before: %1$u\n"),
+                           sim->resizeReversals);
     g_string_append_printf(out, _("Stale steps: %1$u\n"), sim->stale);
     return g_string_free(out, FALSE);
 }
@@ -516,8 +635,10 @@ shoalSchedSimulationFormatText(const shoalSchedSimulation *sim)
  *
  * Returns: (transfer full): {"rounds": [{"now_ms", "imbalance_before",
  * "imbalance_after", "cpu_max_after", "memory_max_after", "moves",
- * "vcpus_added", "balloons", "stale", "reversals", "memory_moved_mib"}],
- * "moves", "vcpus_added", "balloons", "stale", "reversals",
+ * "vcpus_added", "balloons", "stale", "reversals", "resizes",
+ * "resize_reversals", "memory_moved_mib"}],
+ * "moves", "vcpus_added", "balloons", "stale", "reversals", "resizes",
+ * "resize_reversals",
  * "memory_moved_mib", "hours", "moves_per_hour", "max_moves_in_hour"}.
  */
 char *
@@ -549,6 +670,10 @@ shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
         json_object_object_add(obj, "stale", json_object_new_int64(r->stale));
         json_object_object_add(obj, "reversals",
                                json_object_new_int64(r->reversals));
+        json_object_object_add(obj, "resizes",
+                               json_object_new_int64(r->resizes));
+        json_object_object_add(obj, "resize_reversals",
+                               json_object_new_int64(r->resizeReversals));
         json_object_object_add(obj, "memory_moved_mib",
                                shoalSchedJsonNewDouble(r->memoryMovedKiB /
                                                        1024.0));
@@ -563,6 +688,10 @@ shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
     json_object_object_add(root, "stale", json_object_new_int64(sim->stale));
     json_object_object_add(root, "reversals",
                            json_object_new_int64(sim->reversals));
+    json_object_object_add(root, "resizes",
+                           json_object_new_int64(sim->resizes));
+    json_object_object_add(root, "resize_reversals",
+                           json_object_new_int64(sim->resizeReversals));
     json_object_object_add(root, "memory_moved_mib",
                            shoalSchedJsonNewDouble(sim->memoryMovedKiB /
                                                    1024.0));

@@ -28,6 +28,10 @@ typedef struct _shoalSchedRound {
     unsigned balloons;
     unsigned stale;     /* steps whose preconditions no longer held */
     unsigned reversals; /* moves back to a host the domain left earlier */
+    unsigned resizes;   /* set-virtio-mem and remove-vcpu steps */
+    /* in-place steps that undo the direction of the domain's previous
+     * one of the same resource (memory up then down, or the reverse) */
+    unsigned resizeReversals;
     unsigned long long memoryMovedKiB;
 } shoalSchedRound;
 
@@ -37,8 +41,10 @@ typedef struct _shoalSchedSimulation {
     unsigned vcpusAdded;
     unsigned balloons;
     unsigned stale;
-    unsigned reversals;      /* ping-pong: should stay 0 */
-    unsigned maxMovesInHour; /* the most moves in any hour-long window */
+    unsigned reversals; /* ping-pong: should stay 0 */
+    unsigned resizes;
+    unsigned resizeReversals; /* resizes that flap: should stay low */
+    unsigned maxMovesInHour;  /* the most moves in any hour-long window */
     unsigned long long memoryMovedKiB;
     double hours;        /* from the first snapshot to the end of the last */
     double movesPerHour; /* moves / hours */

@@ -44,14 +44,23 @@
  *       "balloon_kib":     integer, default 0 (unknown)
  *       "memory_pressure": bool, default false
  *       "samples":         optional array of [cpu_cores, vcpu_busy,
- *                          vcpu_delay] triples, oldest first
+ *                          vcpu_delay] triples, oldest first, each with
+ *                          an optional fourth number: the fraction of
+ *                          the guest's memory in use (missing or 0:
+ *                          unknown)
  *       "mode":            optional "off", "advise" or "automatic"
  *       "affinity", "anti_affinity": optional arrays of group names
  *       "pinned":          optional array of node names (missing: any)
  *       "last_move_ms", "last_resize_ms": integers, default 0 (never)
  *       "last_host":       optional string, the host it left at last_move_ms
+ *       "vcpu_floor":      integer, default 0 (never remove vCPUs)
+ *       "virtio_mem_max_kib", "virtio_mem_block_kib",
+ *       "virtio_mem_requested_kib", "virtio_mem_plugged_kib": integers,
+ *                          default 0 (no virtio-mem device)
+ *       "resize_refused_ms": integer, default 0 (never)
  *   "migrations":      optional array of {"domain", "from", "to"}, in flight
  *   "recent_moves_ms": optional array of integers, start times of moves
+ *   "recent_resizes_ms": optional array of integers, times of resizes
  *
  * Every number is a JSON number; an unknown key is an error. The
  * formatter writes keys in this order and leaves out optional ones that
@@ -171,6 +180,7 @@ snapshotClear(shoalSchedSnapshot *snap)
     g_ptr_array_unref(snap->domains);
     g_ptr_array_unref(snap->migrations);
     g_array_unref(snap->recentMovesMs);
+    g_array_unref(snap->recentResizesMs);
 }
 
 /**
@@ -193,6 +203,7 @@ shoalSchedSnapshotNew(void)
     snap->migrations = g_ptr_array_new_with_free_func(
         (GDestroyNotify) shoalSchedMigrationFree);
     snap->recentMovesMs = g_array_new(FALSE, TRUE, sizeof(gint64));
+    snap->recentResizesMs = g_array_new(FALSE, TRUE, sizeof(gint64));
     shoalSchedConfigInit(&snap->config);
     return snap;
 }
@@ -224,6 +235,8 @@ shoalSchedSnapshotCopy(const shoalSchedSnapshot *snap)
     }
     g_array_append_vals(copy->recentMovesMs, snap->recentMovesMs->data,
                         snap->recentMovesMs->len);
+    g_array_append_vals(copy->recentResizesMs, snap->recentResizesMs->data,
+                        snap->recentResizesMs->len);
     return copy;
 }
 
@@ -351,8 +364,16 @@ snapshotValidateDomain(const shoalSchedDomain *dom,
 
         if (!snapshotCheckNumber(s->cpuCores, what, error) ||
             !snapshotCheckNumber(s->vcpuBusy, what, error) ||
-            !snapshotCheckNumber(s->vcpuDelay, what, error))
+            !snapshotCheckNumber(s->vcpuDelay, what, error) ||
+            !snapshotCheckNumber(s->memoryUsed, what, error))
             return false;
+    }
+    if (dom->virtioMemRequestedKiB > dom->virtioMemMaxKiB ||
+        dom->virtioMemPluggedKiB > dom->virtioMemMaxKiB) {
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                    _("domain '%1$s' has more virtio-mem memory requested or plugged than its device holds"),
+                    dom->name);
+        return false;
     }
     return true;
 }
@@ -489,10 +510,12 @@ snapshotParseSample(json_object *val,
                     GArray *samples,
                     GError **error)
 {
-    shoalSchedSample sample;
+    shoalSchedSample sample = { 0 };
+    size_t len = json_object_is_type(val, json_type_array)
+                     ? json_object_array_length(val)
+                     : 0;
 
-    if (!json_object_is_type(val, json_type_array) ||
-        json_object_array_length(val) != 3) {
+    if (len != 3 && len != 4) {
         g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
                     _("'%1$s' must be an array of three numbers: CPU cores, vCPU busy and vCPU delay"),
                     path);
@@ -505,7 +528,42 @@ snapshotParseSample(json_object *val,
         !shoalSchedJsonToDouble(json_object_array_get_idx(val, 2), path,
                                 &sample.vcpuDelay, error))
         return false;
+    if (len == 4 && !shoalSchedJsonToDouble(json_object_array_get_idx(val, 3),
+                                            path, &sample.memoryUsed, error))
+        return false;
     g_array_append_val(samples, sample);
+    return true;
+}
+
+/* A domain's virtio-mem device, from flat keys (all missing: none). */
+static bool
+snapshotParseVirtioMem(json_object *obj,
+                       const char *path,
+                       shoalSchedDomain *dom,
+                       GError **error)
+{
+    static const char *const keys[] = {
+        "virtio_mem_max_kib",
+        "virtio_mem_block_kib",
+        "virtio_mem_requested_kib",
+        "virtio_mem_plugged_kib",
+    };
+    unsigned long long *fields[] = {
+        &dom->virtioMemMaxKiB,
+        &dom->virtioMemBlockKiB,
+        &dom->virtioMemRequestedKiB,
+        &dom->virtioMemPluggedKiB,
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(keys); i++) {
+        guint64 u;
+
+        if (!shoalSchedJsonGetUInt64(obj, path, keys[i], false,
+                                     SHOAL_SCHED_SNAPSHOT_MAX_KIB, &u, error))
+            return false;
+        *fields[i] = u;
+    }
     return true;
 }
 
@@ -543,10 +601,17 @@ snapshotParseDomainNumbers(json_object *obj,
                                  SHOAL_SCHED_SNAPSHOT_MAX_KIB, &u, error))
         return false;
     dom->balloonKiB = u;
-    return shoalSchedJsonGetInt64(obj, path, "last_move_ms", &dom->lastMoveMs,
+    if (!shoalSchedJsonGetUInt64(obj, path, "vcpu_floor", false,
+                                 SHOAL_SCHED_SNAPSHOT_MAX_CPUS, &u, error))
+        return false;
+    dom->vcpuFloor = (unsigned) u;
+    return snapshotParseVirtioMem(obj, path, dom, error) &&
+           shoalSchedJsonGetInt64(obj, path, "last_move_ms", &dom->lastMoveMs,
                                   error) &&
            shoalSchedJsonGetInt64(obj, path, "last_resize_ms",
-                                  &dom->lastResizeMs, error);
+                                  &dom->lastResizeMs, error) &&
+           shoalSchedJsonGetInt64(obj, path, "resize_refused_ms",
+                                  &dom->resizeRefusedMs, error);
 }
 
 static bool
@@ -556,15 +621,30 @@ snapshotParseDomain(json_object *obj,
                     GError **error)
 {
     static const char *const keys[] = {
-        "name",        "uuid",
-        "host",        "running",
-        "migrating",   "vcpus",
-        "max_vcpus",   "memory_kib",
-        "balloon_kib", "memory_pressure",
-        "samples",     "mode",
-        "affinity",    "anti_affinity",
-        "pinned",      "last_move_ms",
-        "last_host",   "last_resize_ms",
+        "name",
+        "uuid",
+        "host",
+        "running",
+        "migrating",
+        "vcpus",
+        "max_vcpus",
+        "memory_kib",
+        "balloon_kib",
+        "memory_pressure",
+        "samples",
+        "mode",
+        "affinity",
+        "anti_affinity",
+        "pinned",
+        "last_move_ms",
+        "last_host",
+        "last_resize_ms",
+        "vcpu_floor",
+        "virtio_mem_max_kib",
+        "virtio_mem_block_kib",
+        "virtio_mem_requested_kib",
+        "virtio_mem_plugged_kib",
+        "resize_refused_ms",
         NULL,
     };
     g_autoptr(shoalSchedDomain) dom = shoalSchedDomainNew(NULL);
@@ -612,15 +692,16 @@ snapshotParseMigration(json_object *obj,
 }
 
 static bool
-snapshotParseRecentMoves(json_object *root,
-                         shoalSchedSnapshot *snap,
-                         GError **error)
+snapshotParseTimes(json_object *root,
+                   const char *key,
+                   GArray *times,
+                   GError **error)
 {
     json_object *arr = NULL;
     size_t i;
 
-    if (!shoalSchedJsonLookupMember(root, "", "recent_moves_ms",
-                                    json_type_array, false, &arr, error))
+    if (!shoalSchedJsonLookupMember(root, "", key, json_type_array, false, &arr,
+                                    error))
         return false;
     for (i = 0; arr && i < json_object_array_length(arr); i++) {
         json_object *val = json_object_array_get_idx(arr, i);
@@ -628,11 +709,11 @@ snapshotParseRecentMoves(json_object *root,
 
         if (!json_object_is_type(val, json_type_int)) {
             g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
-                        _("'%1$s' must be an integer"), "recent_moves_ms");
+                        _("'%1$s' must be an integer"), key);
             return false;
         }
         t = json_object_get_int64(val);
-        g_array_append_val(snap->recentMovesMs, t);
+        g_array_append_val(times, t);
     }
     return true;
 }
@@ -642,8 +723,10 @@ static shoalSchedSnapshot *
 snapshotParseShoal(json_object *root, GError **error)
 {
     static const char *const keys[] = {
-        "format",  "now_ms",     "interval_ms",     "config", "nodes",
-        "domains", "migrations", "recent_moves_ms", NULL,
+        "format",     "now_ms",          "interval_ms",
+        "config",     "nodes",           "domains",
+        "migrations", "recent_moves_ms", "recent_resizes_ms",
+        NULL,
     };
     g_autoptr(shoalSchedSnapshot) snap = shoalSchedSnapshotNew();
     json_object *config = NULL;
@@ -680,7 +763,10 @@ snapshotParseShoal(json_object *root, GError **error)
                                  (shoalSchedJsonItemParser)
                                      snapshotParseMigration,
                                  snap->migrations, error) ||
-        !snapshotParseRecentMoves(root, snap, error))
+        !snapshotParseTimes(root, "recent_moves_ms", snap->recentMovesMs,
+                            error) ||
+        !snapshotParseTimes(root, "recent_resizes_ms", snap->recentResizesMs,
+                            error))
         return NULL;
     if (!snapshotValidate(snap, error))
         return NULL;
@@ -774,6 +860,29 @@ snapshotAddString(json_object *obj, const char *key, const char *value)
         json_object_object_add(obj, key, json_object_new_string(value));
 }
 
+/* An optional integer that defaults to 0: left out when 0. */
+static void
+snapshotAddCount(json_object *obj, const char *key, unsigned long long value)
+{
+    if (value)
+        json_object_object_add(obj, key, json_object_new_int64((gint64) value));
+}
+
+static void
+snapshotAddTimes(json_object *root, const char *key, const GArray *times)
+{
+    json_object *arr;
+    size_t i;
+
+    if (times->len == 0)
+        return;
+    arr = shoalSchedJsonNewCompactArray();
+    for (i = 0; i < times->len; i++)
+        json_object_array_add(arr, json_object_new_int64(
+                                       g_array_index(times, gint64, i)));
+    json_object_object_add(root, key, arr);
+}
+
 static json_object *
 snapshotFormatDomain(const shoalSchedDomain *dom)
 {
@@ -810,6 +919,9 @@ snapshotFormatDomain(const shoalSchedDomain *dom)
             json_object_array_add(triple, shoalSchedJsonNewDouble(s->vcpuBusy));
             json_object_array_add(triple,
                                   shoalSchedJsonNewDouble(s->vcpuDelay));
+            if (s->memoryUsed != 0)
+                json_object_array_add(triple,
+                                      shoalSchedJsonNewDouble(s->memoryUsed));
             json_object_array_add(arr, triple);
         }
         json_object_object_add(obj, "samples", arr);
@@ -834,6 +946,15 @@ snapshotFormatDomain(const shoalSchedDomain *dom)
     if (dom->lastResizeMs)
         json_object_object_add(obj, "last_resize_ms",
                                json_object_new_int64(dom->lastResizeMs));
+    snapshotAddCount(obj, "vcpu_floor", dom->vcpuFloor);
+    snapshotAddCount(obj, "virtio_mem_max_kib", dom->virtioMemMaxKiB);
+    snapshotAddCount(obj, "virtio_mem_block_kib", dom->virtioMemBlockKiB);
+    snapshotAddCount(obj, "virtio_mem_requested_kib",
+                     dom->virtioMemRequestedKiB);
+    snapshotAddCount(obj, "virtio_mem_plugged_kib", dom->virtioMemPluggedKiB);
+    if (dom->resizeRefusedMs)
+        json_object_object_add(obj, "resize_refused_ms",
+                               json_object_new_int64(dom->resizeRefusedMs));
     return obj;
 }
 
@@ -890,14 +1011,8 @@ shoalSchedSnapshotFormatJSON(const shoalSchedSnapshot *snap)
         }
         json_object_object_add(root, "migrations", arr);
     }
-    if (snap->recentMovesMs->len > 0) {
-        arr = shoalSchedJsonNewCompactArray();
-        for (i = 0; i < snap->recentMovesMs->len; i++)
-            json_object_array_add(arr, json_object_new_int64(
-                                           g_array_index(snap->recentMovesMs,
-                                                         gint64, i)));
-        json_object_object_add(root, "recent_moves_ms", arr);
-    }
+    snapshotAddTimes(root, "recent_moves_ms", snap->recentMovesMs);
+    snapshotAddTimes(root, "recent_resizes_ms", snap->recentResizesMs);
     return shoalSchedJsonFormat(root);
 }
 

@@ -22,6 +22,9 @@ typedef struct _shoalSchedSample {
     /* fraction of time its vCPUs waited for a host CPU:
      * sum vcpu.N.delay delta / (vcpus * interval), 0..1 */
     double vcpuDelay;
+    /* fraction of the guest's memory in use, from its balloon driver's
+     * statistics (1 - usable / available), 0..1; 0 = unknown */
+    double memoryUsed;
 } shoalSchedSample;
 
 typedef struct _shoalSchedDomain {
@@ -44,6 +47,19 @@ typedef struct _shoalSchedDomain {
     gint64 lastMoveMs; /* when it last moved (same clock as nowMs), 0 = never */
     char *lastHost;    /* the host it left at lastMoveMs; NULL = unknown */
     gint64 lastResizeMs; /* when its vCPUs or balloon last changed, 0 = never */
+    /* vertical scaling down stops at this many vCPUs: the placement
+     * metadata's floor, else the vCPUs it was defined with; 0 = never
+     * remove vCPUs */
+    unsigned vcpuFloor;
+    /* its virtio-mem device, all 0 if it has none: size (the most it can
+     * plug), block size, the size requested and the size the guest has
+     * plugged */
+    unsigned long long virtioMemMaxKiB;
+    unsigned long long virtioMemBlockKiB;
+    unsigned long long virtioMemRequestedKiB;
+    unsigned long long virtioMemPluggedKiB;
+    /* when its guest last did not carry out a resize, 0 = never */
+    gint64 resizeRefusedMs;
 } shoalSchedDomain;
 
 shoalSchedDomain *shoalSchedDomainNew(const char *name);
@@ -94,6 +110,7 @@ typedef struct _shoalSchedSnapshot {
     GPtrArray *domains;    /* of shoalSchedDomain, names unique */
     GPtrArray *migrations; /* of shoalSchedMigration */
     GArray *recentMovesMs; /* of gint64: start times of moves in the last hour */
+    GArray *recentResizesMs; /* of gint64: times of resizes in the last hour */
     /* the configuration recorded with it (a replayed snapshot, or the
      * limits of a benchmark file); hasConfig false: none recorded */
     bool hasConfig;

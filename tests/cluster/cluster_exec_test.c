@@ -408,6 +408,13 @@ execTestStep(shoalSchedAction action,
                                       SHOAL_SCHED_CHECK_DOMAIN_VCPUS, domain,
                                       NULL, value - 1);
         break;
+    case SHOAL_SCHED_ACTION_REMOVE_VCPU:
+        shoalSchedStepAddPrecondition(step->plan,
+                                      SHOAL_SCHED_CHECK_DOMAIN_VCPUS, domain,
+                                      NULL, value + 1);
+        break;
+    case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+        break;
     case SHOAL_SCHED_ACTION_SET_BALLOON:
         shoalSchedStepAddPrecondition(step->plan,
                                       SHOAL_SCHED_CHECK_BALLOON_BELOW, domain,

@@ -207,6 +207,90 @@ testSimulateCarry(void)
     g_assert_cmpuint(sim->maxMovesInHour, ==, 1);
 }
 
+/* Round @i of the flapping trace: 6 busy intervals, 6 idle, until round
+ * @calmFrom, then idle; each snapshot holds the latest 12 intervals. */
+static shoalSchedSnapshot *
+simulateFlapRound(unsigned i, unsigned calmFrom)
+{
+    shoalSchedSnapshot *snap = shoalSchedSnapshotNew();
+    shoalSchedNode *node = shoalSchedNodeNew("h1");
+    shoalSchedDomain *dom = shoalSchedDomainNew("vm-flap");
+    unsigned j;
+
+    snap->intervalMs = 20000;
+    snap->nowMs = 1700000000000 + (gint64) i * snap->intervalMs;
+    node->cpus = 16;
+    node->memoryKiB = G_GUINT64_CONSTANT(64) << 20;
+    g_ptr_array_add(snap->nodes, node);
+    dom->host = g_strdup("h1");
+    dom->vcpus = 2;
+    dom->maxVcpus = 4;
+    dom->vcpuFloor = 2;
+    dom->memoryKiB = (G_GUINT64_CONSTANT(1) << 20) + (2048 << 10);
+    dom->virtioMemMaxKiB = 2048 << 10;
+    dom->virtioMemBlockKiB = 2048;
+    for (j = i < 11 ? 0 : i - 11; j <= i; j++) {
+        bool busy = j < calmFrom && (j / 6) % 2 == 0;
+        shoalSchedSample s = { 0 };
+
+        s.vcpuBusy = busy ? 0.95 : 0.02;
+        s.cpuCores = s.vcpuBusy * dom->vcpus;
+        s.memoryUsed = busy ? 0.95 : 0.2;
+        g_array_append_val(dom->samples, s);
+    }
+    g_ptr_array_add(snap->domains, dom);
+    return snap;
+}
+
+/*
+ * A load that flaps faster than the idle hold: the guest gets vCPUs and
+ * memory while it flaps and keeps them (nothing goes up and down), then
+ * gives them back once the load has gone for good.
+ */
+static void
+testSimulateFlapping(void)
+{
+    g_autoptr(GPtrArray) trace = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) shoalSchedSnapshotUnref);
+    g_autoptr(GPtrArray) calm = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) shoalSchedSnapshotUnref);
+    g_autoptr(shoalSchedSimulation) flapping = NULL;
+    g_autoptr(shoalSchedSimulation) sim = NULL;
+    g_autoptr(GError) error = NULL;
+    const shoalSchedDomain *peak;
+    const shoalSchedDomain *last;
+    shoalSchedConfig config;
+    unsigned i;
+
+    shoalSchedConfigInit(&config);
+    config.mode = SHOAL_SCHED_MODE_AUTOMATIC;
+    config.cooldownMs = 120000;
+    config.idleIntervals = 10;
+    for (i = 0; i < 200; i++) {
+        g_ptr_array_add(trace, simulateFlapRound(i, 120));
+        if (i < 120)
+            g_ptr_array_add(calm, simulateFlapRound(i, 120));
+    }
+    flapping = shoalSchedSimulate(calm, &config, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(flapping->vcpusAdded, >=, 1);
+    g_assert_cmpuint(flapping->resizes, >=, 1);
+    g_assert_cmpuint(flapping->resizeReversals, ==, 0);
+    peak = shoalSchedSnapshotFindDomain(flapping->final, "vm-flap");
+    g_assert_cmpuint(peak->virtioMemRequestedKiB, >, 0);
+    g_assert_cmpuint(peak->vcpus, >, 2);
+
+    sim = shoalSchedSimulate(trace, &config, &error);
+    g_assert_no_error(error);
+    last = shoalSchedSnapshotFindDomain(sim->final, "vm-flap");
+    g_assert_cmpuint(last->vcpus, ==, 2);
+    g_assert_cmpuint(last->virtioMemRequestedKiB, <,
+                     peak->virtioMemRequestedKiB);
+    /* once each way per resource: up while it flapped, down when calm */
+    g_assert_cmpuint(sim->resizeReversals, <=, 2);
+    g_assert_cmpuint(sim->stale, ==, 0);
+}
+
 static void
 testSimulateInvalid(void)
 {
@@ -249,6 +333,7 @@ main(int argc, char **argv)
     g_test_add_func("/sched/simulate/stale", testSimulateStale);
     g_test_add_func("/sched/simulate/carry", testSimulateCarry);
     g_test_add_func("/sched/simulate/invalid", testSimulateInvalid);
+    g_test_add_func("/sched/simulate/flapping", testSimulateFlapping);
     for (i = 0; simulateCases[i]; i++) {
         g_autofree char *path =
             g_strdup_printf("/sched/simulate/case/%s", simulateCases[i]);

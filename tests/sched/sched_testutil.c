@@ -482,6 +482,9 @@ testVcpus(const testChecker *c, const char *node, const char *skip)
         if (GPOINTER_TO_UINT(g_hash_table_lookup(c->touched, key)) ==
             SHOAL_SCHED_ACTION_ADD_VCPU + 1)
             vcpus++;
+        else if (GPOINTER_TO_UINT(g_hash_table_lookup(c->touched, key)) ==
+                 SHOAL_SCHED_ACTION_REMOVE_VCPU + 1)
+            vcpus--;
         if (g_str_equal(val, node) && g_strcmp0(skip, key) != 0)
             sum += vcpus;
     }
@@ -644,10 +647,33 @@ testCheckStep(testChecker *c, const shoalSchedStep *step)
         g_hash_table_insert(c->touched, dom->name,
                             GUINT_TO_POINTER(SHOAL_SCHED_ACTION_ADD_VCPU + 1));
         break;
+    case SHOAL_SCHED_ACTION_REMOVE_VCPU:
+        /* never below the floor, never with another step on its vCPUs */
+        g_assert_cmpstr(dom->host, ==, step->from);
+        g_assert_cmpuint(step->value, ==, dom->vcpus - 1);
+        g_assert_cmpuint(step->value, >=, MAX(dom->vcpuFloor, 1));
+        g_assert_false(g_hash_table_contains(c->touched, dom->name));
+        g_hash_table_insert(c->touched, dom->name,
+                            GUINT_TO_POINTER(SHOAL_SCHED_ACTION_REMOVE_VCPU +
+                                             1));
+        break;
+    case SHOAL_SCHED_ACTION_SET_VIRTIO_MEM:
+        /* whole blocks within the device; the balloon is left alone */
+        g_assert_cmpstr(dom->host, ==, step->from);
+        g_assert_cmpuint(dom->virtioMemMaxKiB, >, 0);
+        g_assert_cmpuint(step->value, <=, dom->virtioMemMaxKiB);
+        g_assert_cmpuint(step->value, !=, dom->virtioMemRequestedKiB);
+        g_assert_cmpuint(step->value % MAX(dom->virtioMemBlockKiB, 1), ==, 0);
+        if (!g_hash_table_contains(c->touched, dom->name))
+            g_hash_table_insert(c->touched, dom->name,
+                                GUINT_TO_POINTER(
+                                    SHOAL_SCHED_ACTION_SET_VIRTIO_MEM + 1));
+        break;
     case SHOAL_SCHED_ACTION_SET_BALLOON:
     case SHOAL_SCHED_ACTION_LAST:
     default:
         g_assert_cmpint(step->action, ==, SHOAL_SCHED_ACTION_SET_BALLOON);
+        g_assert_cmpuint(dom->virtioMemMaxKiB, ==, 0);
         g_assert_cmpuint(step->value, >, dom->balloonKiB);
         g_assert_cmpuint(step->value, <=, dom->memoryKiB);
         if (!g_hash_table_contains(c->touched, dom->name))
