@@ -163,6 +163,8 @@ static const daemonConfigKey daemonConfigKeys[] = {
       G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutBaseS), false },
     { "migration", "timeout_per_gib",
       G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutPerGiBS), false },
+    { "reconcile", "follow_poll_ms",
+      G_STRUCT_OFFSET(shoalClusterConfig, followPollMs), false },
 };
 
 static bool

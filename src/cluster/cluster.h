@@ -41,6 +41,7 @@ typedef struct _shoalClusterConfig {
     unsigned migrateExtraFlags; /* for migrations Shoal starts itself,
                                        e.g. VIR_MIGRATE_UNSAFE */
     bool restoreMissing;        /* define again, unasked, what a host lost */
+    unsigned followPollMs;      /* poll of hosts' inactive domains, 0: none */
 } shoalClusterConfig;
 
 void shoalClusterConfigInit(shoalClusterConfig *config);

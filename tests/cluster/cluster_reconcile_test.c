@@ -63,6 +63,9 @@ static const char *const reconcileTestCases[] = {
     "forget-missing-on-request",
     "autostart-skips-missing",
     "leaving-source-waits",
+    "left-without-event",
+    "leftover-after-restart",
+    "conflict-event-once",
 };
 
 typedef struct {
@@ -74,6 +77,8 @@ typedef struct {
     shoalClusterConfig config;
     GPtrArray *hostNames;  /* in the order of "host" steps */
     char *autostartMarker; /* NULL: no autostart at start */
+    GMutex eventsLock;
+    GPtrArray *events; /* under eventsLock: "NAME KIND" clients were sent */
 } reconcileTestFixture;
 
 static char *
@@ -105,6 +110,24 @@ reconcileTestHostFile(reconcileTestFixture *fixture, const char *host)
 
 /* Loop thread helpers */
 
+/* What a client would be sent, as "NAME lifecycle EVENT DETAIL" or
+ * "NAME metadata TYPE NSURI". */
+static void
+reconcileTestOnEvent(const shoalClusterEvent *ev, gpointer opaque)
+{
+    reconcileTestFixture *fixture = opaque;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&fixture->eventsLock);
+
+    if (ev->eventId == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+        g_ptr_array_add(fixture->events,
+                        g_strdup_printf("%s lifecycle %d %d", ev->dom->name,
+                                        ev->event, ev->detail));
+    else if (ev->eventId == VIR_DOMAIN_EVENT_ID_METADATA_CHANGE)
+        g_ptr_array_add(fixture->events,
+                        g_strdup_printf("%s metadata %d %s", ev->dom->name,
+                                        ev->event, ev->str));
+}
+
 static void
 reconcileTestStartCluster(gpointer opaque)
 {
@@ -130,6 +153,27 @@ typedef struct {
     reconcileTestFixture *fixture;
     const char *host;
 } reconcileTestHostCall;
+
+/* The host's events no longer reach Shoal; the connection stays. */
+static void
+reconcileTestQuiet(gpointer opaque)
+{
+    reconcileTestHostCall *call = opaque;
+    g_autoptr(shoalHost) host =
+        shoalClusterLookupHost(call->fixture->cluster, call->host, NULL);
+    virConnectPtr conn;
+    size_t i;
+
+    g_assert_nonnull(host);
+    conn = shoalHostGetConnection(host, NULL);
+    g_assert_nonnull(conn);
+    g_mutex_lock(&host->lock);
+    shoalClusterEventsDeregister(conn, host->eventCallbackIds);
+    for (i = 0; i < SHOAL_HOST_EVENT_IDS; i++)
+        host->eventCallbackIds[i] = -1;
+    g_mutex_unlock(&host->lock);
+    virConnectClose(conn);
+}
 
 static void
 reconcileTestDisconnect(gpointer opaque)
@@ -261,6 +305,10 @@ reconcileTestConflicts(reconcileTestFixture *fixture)
  *   on HOST NAME none | on HOST NAME persistent|transient STATE
  *   conflicts [kind name hosts]...     (the whole list; - for none)
  *   log TEXT...                        (a message containing TEXT)
+ *   logged N TEXT...                   (N messages of this case contain
+ *                                       TEXT)
+ *   sent N TEXT...                     (N events to clients were TEXT,
+ *                                       see reconcileTestOnEvent())
  */
 static bool
 reconcileTestHolds(gpointer opaque, gconstpointer data)
@@ -320,6 +368,23 @@ reconcileTestHolds(gpointer opaque, gconstpointer data)
                                    argv[i + 2]);
         return g_str_equal(has, want->str);
     }
+    if (g_str_equal(what, "sent")) {
+        g_autofree char *text = g_strjoinv(" ", (char **) argv + 2);
+        g_autoptr(GMutexLocker) locker =
+            g_mutex_locker_new(&fixture->eventsLock);
+        guint n = 0;
+        guint i;
+
+        for (i = 0; i < fixture->events->len; i++)
+            n += g_str_equal(fixture->events->pdata[i], text);
+        return n == g_ascii_strtoull(argv[1], NULL, 10);
+    }
+    if (g_str_equal(what, "logged")) {
+        g_autofree char *text = g_strjoinv(" ", (char **) argv + 2);
+
+        return testLogCaptureCount(fixture->log, text) ==
+               g_ascii_strtoull(argv[1], NULL, 10);
+    }
     if (g_str_equal(what, "log")) {
         g_autofree char *text = g_strjoinv(" ", (char **) argv + 1);
 
@@ -357,6 +422,8 @@ reconcileTestStart(reconcileTestFixture *fixture)
         g_assert_no_error(error);
     }
     shoalClusterSetAutostartMarker(fixture->cluster, fixture->autostartMarker);
+    shoalClusterAddEventHandler(fixture->cluster, reconcileTestOnEvent,
+                                fixture);
     testLoopInvoke(fixture->loop, reconcileTestStartCluster, fixture);
     for (i = 0; i < fixture->hostNames->len; i++)
         reconcileTestWaitOnline(fixture, fixture->hostNames->pdata[i]);
@@ -519,6 +586,8 @@ reconcileTestShoalDo(reconcileTestFixture *fixture, char **argv)
  *   autostart                 the next start runs autostart
  *   start | stop              the daemon, with the same store
  *   disconnect NAME           the connection is lost (events with it)
+ *   quiet NAME                the host's events stop reaching Shoal, as
+ *                             an offline migration's source sends none
  *   connect NAME              Shoal connects again, a full read
  *   reread NAME               the periodic re-read, now
  *   on NAME define|create FILE, on NAME undefine|start|destroy|autostart
@@ -560,6 +629,10 @@ reconcileTestStep(reconcileTestFixture *fixture, char **argv)
         reconcileTestStart(fixture);
     } else if (g_str_equal(step, "stop")) {
         reconcileTestStop(fixture);
+    } else if (g_str_equal(step, "quiet")) {
+        reconcileTestHostCall call = { fixture, argv[1] };
+
+        testLoopInvoke(fixture->loop, reconcileTestQuiet, &call);
     } else if (g_str_equal(step, "disconnect")) {
         reconcileTestHostCall call = { fixture, argv[1] };
 
@@ -599,6 +672,8 @@ reconcileTestSetUp(reconcileTestFixture *fixture, testLogCapture *log)
     g_assert_no_error(error);
     fixture->storeDir = g_build_filename(fixture->dir, "store", NULL);
     fixture->hostNames = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&fixture->eventsLock);
+    fixture->events = g_ptr_array_new_with_free_func(g_free);
     fixture->loop = testLoopNew();
     testLoopStart(fixture->loop, "reconcile-test-loop");
     shoalClusterConfigInit(&fixture->config);
@@ -618,6 +693,8 @@ reconcileTestTearDown(reconcileTestFixture *fixture)
     g_free(fixture->storeDir);
     g_free(fixture->autostartMarker);
     g_ptr_array_unref(fixture->hostNames);
+    g_ptr_array_unref(fixture->events);
+    g_mutex_clear(&fixture->eventsLock);
 }
 
 static GStrv
@@ -638,6 +715,8 @@ reconcileTestRun(const char *caseName, testLogCapture *log)
     guint i;
 
     reconcileTestSetUp(&fixture, log);
+    /* a case's "log" expectations see its own messages only */
+    testLogCaptureReset(log);
 
     for (i = 0; lines[i]; i++) {
         g_auto(GStrv) argv = NULL;
