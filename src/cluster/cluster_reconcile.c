@@ -704,10 +704,43 @@ typedef struct {
     GHashTable *knownMissing;        /* nullable: reported before */
 } reconcileObservation;
 
+/* Which row of the table @obs of @uuid on @host is, as of now. */
+static const reconcileRule *
+reconcileClassify(shoalCluster *cluster,
+                  shoalHost *host,
+                  const unsigned char *uuid,
+                  const reconcileObservation *obs,
+                  shoalStoreDomain **stored,
+                  char **other)
+{
+    reconcileHostHas has = RECONCILE_HOST_NONE;
+    reconcileStored where = RECONCILE_STORED_ABSENT;
+    reconcileOther otherHas;
+
+    g_clear_pointer(stored, shoalStoreDomainFree);
+    g_clear_pointer(other, g_free);
+    if (obs->rec)
+        has = obs->rec->persistent ? RECONCILE_HOST_PERSISTENT
+                                   : RECONCILE_HOST_TRANSIENT;
+    *stored = shoalStoreLookup(cluster->store, uuid, NULL);
+    if (*stored)
+        where = g_strcmp0((*stored)->hostName, host->name) == 0
+                    ? RECONCILE_STORED_HERE
+                    : RECONCILE_STORED_THERE;
+    otherHas = reconcileOtherHas(cluster, host->name, uuid, *stored, other);
+    return reconcileRuleLookup(obs->seen, has, where, otherHas);
+}
+
+/* How long Shoal's own leftover waits for the domain's job: another
+ * host's read of it holds it briefly. */
+#define RECONCILE_LEFTOVER_WAIT_US (2 * G_USEC_PER_SEC)
+
 /*
  * Applies the rule for one domain. Under the domain's job: a change Shoal
  * itself makes keeps the store in step and is never overtaken; a busy
- * domain waits for the next read. Returns whether the host changed.
+ * domain waits for the next read, but for Shoal's own leftover, which
+ * waits (bounded) for the job, as its removal checks the host's copy
+ * again. Returns whether the host changed.
  */
 static bool
 reconcileApply(shoalCluster *cluster,
@@ -722,25 +755,23 @@ reconcileApply(shoalCluster *cluster,
     g_autofree char *other = NULL;
     g_autofree char *key = reconcileKey(host->name, uuid);
     const reconcileRule *rule;
-    reconcileHostHas has = RECONCILE_HOST_NONE;
-    reconcileStored where = RECONCILE_STORED_ABSENT;
-    reconcileOther otherHas;
     const char *name;
     bool changed = false;
 
-    if (obs->rec)
-        has = obs->rec->persistent ? RECONCILE_HOST_PERSISTENT
-                                   : RECONCILE_HOST_TRANSIENT;
-    stored = shoalStoreLookup(cluster->store, uuid, NULL);
-    if (stored)
-        where = g_strcmp0(stored->hostName, host->name) == 0
-                    ? RECONCILE_STORED_HERE
-                    : RECONCILE_STORED_THERE;
-    otherHas = reconcileOtherHas(cluster, host->name, uuid, stored, &other);
-    rule = reconcileRuleLookup(obs->seen, has, where, otherHas);
-    if (rule->action == RECONCILE_DO_NOTHING ||
-        !shoalDomainJobsTryBegin(cluster->jobs, uuid))
+    rule = reconcileClassify(cluster, host, uuid, obs, &stored, &other);
+    if (rule->action == RECONCILE_DO_NOTHING)
         return false;
+    if (!shoalDomainJobsTryBegin(cluster->jobs, uuid)) {
+        if (rule->action != RECONCILE_DO_LEFTOVER ||
+            !shoalDomainJobsBeginTimeout(cluster->jobs, uuid,
+                                         RECONCILE_LEFTOVER_WAIT_US, NULL))
+            return false;
+        rule = reconcileClassify(cluster, host, uuid, obs, &stored, &other);
+        if (rule->action != RECONCILE_DO_LEFTOVER) {
+            shoalDomainJobsEnd(cluster->jobs, uuid);
+            return false;
+        }
+    }
     name = obs->rec ? obs->rec->name : stored->name;
     if (rule->action != RECONCILE_DO_MISSING)
         reconcileMark(cluster->reconcile, cluster->reconcile->missing,

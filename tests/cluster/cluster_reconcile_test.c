@@ -175,6 +175,33 @@ reconcileTestQuiet(gpointer opaque)
     virConnectClose(conn);
 }
 
+/* How long a host's queued jobs may take to run out. */
+#define RECONCILE_TEST_IDLE_WAIT_US (30 * G_USEC_PER_SEC)
+
+/*
+ * Loop thread: waits until no job of @host runs or waits. A real lost
+ * connection is handled in the host's queue, after the jobs before it;
+ * the test's disconnect comes from outside, so it lets them end first:
+ * a re-read still running would publish the host's domains as reachable
+ * after the disconnect (the flaky leftover-of-rehome).
+ */
+static void
+reconcileTestWaitIdle(shoalHost *host)
+{
+    gint64 deadline = g_get_monotonic_time() + RECONCILE_TEST_IDLE_WAIT_US;
+    bool busy = true;
+
+    while (busy) {
+        g_mutex_lock(&host->lock);
+        busy = host->draining || !g_queue_is_empty(&host->jobs);
+        g_mutex_unlock(&host->lock);
+        if (busy && g_get_monotonic_time() >= deadline)
+            g_error("the jobs of host '%s' do not end", host->name);
+        if (busy)
+            g_usleep(10 * 1000);
+    }
+}
+
 static void
 reconcileTestDisconnect(gpointer opaque)
 {
@@ -183,6 +210,7 @@ reconcileTestDisconnect(gpointer opaque)
         shoalClusterLookupHost(call->fixture->cluster, call->host, NULL);
 
     g_assert_nonnull(host);
+    reconcileTestWaitIdle(host);
     /* as a lost connection: its domains stay listed, unreachable */
     shoalClusterDisconnectHost(call->fixture->cluster, host);
     shoalInventorySetHostReachable(call->fixture->cluster->inventory,
