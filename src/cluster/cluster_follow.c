@@ -4,10 +4,14 @@
  * the source of an offline migration (virsh migrate --offline --persistent
  * --undefinesource): qemuMigrationSrcConfirm() deletes the definition of
  * the shut-off domain quietly (doc/internals/reconcile.md lists every
- * migration's events). Every follow_poll_ms each online host is asked for
- * its persistent inactive domains, one call; when that list changed, or
- * an event came in between, a shut-off domain Shoal lists there that the
- * host no longer has is re-read like after an event, as one that left.
+ * migration's events). Every follow_poll_ms each online host is asked how
+ * many persistent inactive domains it has, one small call. When that
+ * number changed, or an event of the host came in between, or the
+ * connection is new, the host's list of them is read, and a shut-off
+ * domain Shoal lists there that the host no longer has is re-read like
+ * after an event, as one that left. A quiet removal always changes the
+ * number unless something else on the host happened too, and that sent
+ * an event.
  */
 #include <config.h>
 
@@ -21,26 +25,16 @@
 #include "util_uuid.h"
 
 typedef struct {
-    unsigned generation;  /* of the connection @inactive was read on */
-    GHashTable *inactive; /* UUIDs (owned keys), NULL before a first poll */
-    bool changed;         /* an event came since the last poll */
-    bool queued;          /* a poll job waits in the host's queue */
+    unsigned generation; /* of the connection @count was read on */
+    int count;           /* persistent inactive domains; -1: not read */
+    bool changed;        /* an event came since the last poll */
+    bool queued;         /* a poll job waits in the host's queue */
 } followHost;
 
 struct _shoalFollow {
     GMutex lock;
     GHashTable *hosts; /* protected by lock: name → followHost */
 };
-
-static void
-followHostFree(gpointer opaque)
-{
-    followHost *fh = opaque;
-
-    if (fh->inactive)
-        g_hash_table_unref(fh->inactive);
-    g_free(fh);
-}
 
 shoalFollow *
 shoalFollowNew(void)
@@ -49,7 +43,7 @@ shoalFollowNew(void)
 
     g_mutex_init(&follow->lock);
     follow->hosts =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, followHostFree);
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return follow;
 }
 
@@ -71,6 +65,7 @@ followHostGet(shoalFollow *follow, const char *hostName)
 
     if (!fh) {
         fh = g_new0(followHost, 1);
+        fh->count = -1;
         g_hash_table_insert(follow->hosts, g_strdup(hostName), fh);
     }
     return fh;
@@ -133,22 +128,6 @@ followReadInactive(virConnectPtr conn)
     return set;
 }
 
-static bool
-followSameSet(GHashTable *a, GHashTable *b)
-{
-    GHashTableIter iter;
-    gpointer key;
-
-    if (g_hash_table_size(a) != g_hash_table_size(b))
-        return false;
-    g_hash_table_iter_init(&iter, a);
-    while (g_hash_table_iter_next(&iter, &key, NULL)) {
-        if (!g_hash_table_contains(b, key))
-            return false;
-    }
-    return true;
-}
-
 /**
  * shoalClusterFollowHost:
  *
@@ -159,36 +138,36 @@ void
 shoalClusterFollowHost(shoalCluster *cluster, shoalHost *host)
 {
     g_autoptr(GHashTable) now = NULL;
-    g_autoptr(GHashTable) before = NULL;
     g_autoptr(GPtrArray) entries = NULL;
     virConnectPtr conn = shoalHostGetConnection(host, NULL);
     unsigned generation;
     bool look = false;
     followHost *fh;
+    int count = -1;
     guint i;
 
-    if (conn) {
-        now = followReadInactive(conn);
-        virConnectClose(conn);
-    }
     g_mutex_lock(&host->lock);
     generation = host->generation;
     g_mutex_unlock(&host->lock);
+    if (conn && (count = virConnectNumOfDefinedDomains(conn)) < 0)
+        virResetLastError();
 
     g_mutex_lock(&cluster->follow->lock);
     fh = followHostGet(cluster->follow, host->name);
     fh->queued = false;
-    if (now) {
-        /* the first poll of a connection compares with its full read */
-        look = !fh->inactive || fh->generation != generation || fh->changed ||
-               !followSameSet(fh->inactive, now);
-        before = g_steal_pointer(&fh->inactive);
-        fh->inactive = g_hash_table_ref(now);
+    if (count >= 0) {
+        look =
+            fh->count != count || fh->generation != generation || fh->changed;
+        fh->count = count;
         fh->generation = generation;
         fh->changed = false;
     }
     g_mutex_unlock(&cluster->follow->lock);
-    if (!look)
+    if (look)
+        now = followReadInactive(conn);
+    if (conn)
+        virConnectClose(conn);
+    if (!now)
         return;
 
     entries = shoalInventoryListHost(cluster->inventory, host->name);
