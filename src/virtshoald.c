@@ -165,6 +165,8 @@ static const daemonConfigKey daemonConfigKeys[] = {
       G_STRUCT_OFFSET(shoalClusterConfig, migrateTimeoutPerGiBS), false },
     { "reconcile", "follow_poll_ms",
       G_STRUCT_OFFSET(shoalClusterConfig, followPollMs), false },
+    { "reconcile", "follow_polls_per_s",
+      G_STRUCT_OFFSET(shoalClusterConfig, followPollsPerS), false },
 };
 
 static bool

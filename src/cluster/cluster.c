@@ -82,6 +82,7 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->migrateTimeoutBaseS = 60;
     config->migrateTimeoutPerGiBS = 120;
     config->followPollMs = 1000;
+    config->followPollsPerS = 250;
 }
 
 /*
@@ -782,22 +783,30 @@ shoalClusterRemoveEventHandler(shoalCluster *cluster,
     }
 }
 
-/* Main thread: queues a job of @type on every online host; a follow
- * poll only where none still waits. */
+/*
+ * Main thread: queues a job of @type on at most @max online hosts, from
+ * the @start-th of the list on; a follow poll only where none still
+ * waits.
+ */
 static void
-clusterPushOnline(shoalCluster *cluster, clusterJobType type)
+clusterPushOnline(shoalCluster *cluster,
+                  clusterJobType type,
+                  guint start,
+                  guint max)
 {
     g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    guint pushed = 0;
     guint i;
 
-    for (i = 0; i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
+    for (i = 0; i < hosts->len && pushed < max; i++) {
+        shoalHost *host = hosts->pdata[(start + i) % hosts->len];
 
         if (shoalHostGetState(host) != SHOAL_HOST_STATE_ONLINE ||
             (type == CLUSTER_JOB_FOLLOW &&
              !shoalFollowClaim(cluster->follow, host->name)))
             continue;
         clusterPush(cluster, type, host, 0);
+        pushed++;
     }
 }
 
@@ -805,7 +814,7 @@ clusterPushOnline(shoalCluster *cluster, clusterJobType type)
 static gboolean
 clusterResyncTick(gpointer opaque)
 {
-    clusterPushOnline(opaque, CLUSTER_JOB_RESYNC);
+    clusterPushOnline(opaque, CLUSTER_JOB_RESYNC, 0, G_MAXUINT);
     return G_SOURCE_CONTINUE;
 }
 
@@ -813,15 +822,22 @@ clusterResyncTick(gpointer opaque)
 static gboolean
 clusterStatsTick(gpointer opaque)
 {
-    clusterPushOnline(opaque, CLUSTER_JOB_STATS);
+    clusterPushOnline(opaque, CLUSTER_JOB_STATS, 0, G_MAXUINT);
     return G_SOURCE_CONTINUE;
 }
 
-/* Main thread timer: the follow poll of every online host. */
+/* Main thread timer: the follow poll of online hosts, at most
+ * follow_polls_per_s a second, taking turns. */
 static gboolean
 clusterFollowTick(gpointer opaque)
 {
-    clusterPushOnline(opaque, CLUSTER_JOB_FOLLOW);
+    shoalCluster *cluster = opaque;
+    guint max = MAX(1, (guint64) cluster->config.followPollsPerS *
+                           cluster->config.followPollMs / 1000);
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    guint start = shoalFollowNextStart(cluster->follow, hosts->len, max);
+
+    clusterPushOnline(cluster, CLUSTER_JOB_FOLLOW, start, max);
     return G_SOURCE_CONTINUE;
 }
 

@@ -42,6 +42,7 @@ typedef struct _shoalClusterConfig {
                                        e.g. VIR_MIGRATE_UNSAFE */
     bool restoreMissing;        /* define again, unasked, what a host lost */
     unsigned followPollMs;      /* poll of hosts' inactive domains, 0: none */
+    unsigned followPollsPerS;   /* at most this many polls a second */
 } shoalClusterConfig;
 
 void shoalClusterConfigInit(shoalClusterConfig *config);

@@ -34,6 +34,7 @@ typedef struct {
 struct _shoalFollow {
     GMutex lock;
     GHashTable *hosts; /* protected by lock: name → followHost */
+    guint cursor;      /* protected by lock: where the next tick starts */
 };
 
 shoalFollow *
@@ -87,6 +88,29 @@ shoalFollowClaim(shoalFollow *follow, const char *hostName)
         return false;
     fh->queued = true;
     return true;
+}
+
+/**
+ * shoalFollowNextStart:
+ * @nhosts: how many hosts the tick looks at
+ * @max: how many it may poll
+ *
+ * Main thread, each poll tick: the index in the list of hosts where this
+ * tick starts; the next one starts @max further. With more hosts than a
+ * tick may poll, they take turns: the polls a second stay bounded
+ * (follow_polls_per_s), and each host's interval grows instead.
+ */
+guint
+shoalFollowNextStart(shoalFollow *follow, guint nhosts, guint max)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&follow->lock);
+    guint start;
+
+    if (nhosts == 0)
+        return 0;
+    start = follow->cursor % nhosts;
+    follow->cursor = (start + max) % nhosts;
+    return start;
 }
 
 /* Event thread: a domain event of @hostName; the next poll looks closer. */

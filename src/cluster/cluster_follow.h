@@ -19,6 +19,8 @@ shoalFollow *shoalFollowNew(void);
 void shoalFollowFree(shoalFollow *follow);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalFollow, shoalFollowFree)
 
+guint shoalFollowNextStart(shoalFollow *follow, guint nhosts, guint max);
+
 bool shoalFollowClaim(shoalFollow *follow, const char *hostName);
 
 void shoalFollowMarkChanged(shoalFollow *follow, const char *hostName);

@@ -868,6 +868,29 @@ reconcileTestDocTable(void)
     g_assert_cmpuint(rule, ==, shoalReconcileRuleCount());
 }
 
+/* With more hosts than a tick may poll, hosts take turns, all of them. */
+static void
+reconcileTestFollowTurns(void)
+{
+    g_autoptr(shoalFollow) follow = shoalFollowNew();
+    guint seen[5] = { 0 };
+    guint tick;
+    guint i;
+
+    for (tick = 0; tick < 5; tick++) {
+        guint start = shoalFollowNextStart(follow, 5, 2);
+
+        for (i = 0; i < 2; i++)
+            seen[(start + i) % 5]++;
+    }
+    /* 5 ticks of 2 polls: each of the 5 hosts twice */
+    for (i = 0; i < 5; i++)
+        g_assert_cmpuint(seen[i], ==, 2);
+    g_assert_cmpuint(shoalFollowNextStart(follow, 0, 2), ==, 0);
+    g_assert_true(shoalFollowClaim(follow, "h1"));
+    g_assert_false(shoalFollowClaim(follow, "h1"));
+}
+
 /* Differential: Shoal against a host */
 
 /* A host's error, as code and message. */
@@ -1017,6 +1040,8 @@ main(int argc, char **argv)
                          reconcileTestDifferential);
     g_test_add_func("/cluster/reconcile/data-files", reconcileTestDataFiles);
     g_test_add_func("/cluster/reconcile/doc-table", reconcileTestDocTable);
+    g_test_add_func("/cluster/reconcile/follow-turns",
+                    reconcileTestFollowTurns);
 
     ret = g_test_run();
     shoalEventLoopFree(events);
