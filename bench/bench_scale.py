@@ -64,7 +64,7 @@ def domain_xml(host, i):
             f"<os><type>hvm</type></os>{runstate}</domain>")
 
 
-def generate(workdir, hosts, domains):
+def generate(workdir, hosts, domains, follow_poll_ms=None):
     """One test driver file per host, and the daemon's configuration."""
     hostdir = os.path.join(workdir, "hosts")
     os.makedirs(hostdir, exist_ok=True)
@@ -80,6 +80,8 @@ def generate(workdir, hosts, domains):
                 f.write(domain_xml(h, i) + "\n")
             f.write("</node>\n")
         conf.append(f"[host h{h}]\nuri=test://{path}\n")
+    if follow_poll_ms:
+        conf.append(f"[reconcile]\nfollow_poll_ms={follow_poll_ms}\n")
     confpath = os.path.join(workdir, "virtshoald.conf")
     with open(confpath, "w") as f:
         f.write("\n".join(conf))
@@ -219,7 +221,7 @@ def measure(args, hosts):
         return None
     workdir = tempfile.mkdtemp(prefix=f"bench-scale-{hosts}-",
                                dir=args.workdir)
-    conf = generate(workdir, hosts, args.domains)
+    conf = generate(workdir, hosts, args.domains, args.follow_poll_ms)
     state = os.path.join(workdir, "state")
     r = {"hosts": hosts, "domains": want}
     try:
@@ -321,6 +323,9 @@ def main():
     ap.add_argument("--idle", type=float, default=60.0,
                     help="seconds over which idle CPU is measured")
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--follow-poll-ms", type=int, default=None,
+                    help="[reconcile] follow_poll_ms (issue 15's poll of "
+                    "each host's inactive domains; default: the daemon's)")
     ap.add_argument("--dominfo-seconds", type=float, default=5.0)
     ap.add_argument("--timeout", type=float, default=300.0,
                     help="seconds a start may take to list every domain")

@@ -20,6 +20,7 @@ typedef enum {
     CLUSTER_JOB_LOST,
     CLUSTER_JOB_STATS,
     CLUSTER_JOB_AUTOSTART,
+    CLUSTER_JOB_FOLLOW,
 } clusterJobType;
 
 /* Work for the host pool; posted from timers and libvirt callbacks. */
@@ -31,6 +32,7 @@ typedef struct _clusterJob {
     unsigned char uuid[VIR_UUID_BUFLEN];
     int event;
     int detail;
+    bool vanished; /* REFRESH: the follow poll found it gone, no event */
 } clusterJob;
 
 static void
@@ -168,6 +170,31 @@ shoalClusterQueueRefresh(shoalClusterCallbackCtx *ctx,
     job->event = event;
     job->detail = detail;
     clusterPushJob(ctx->cluster, job);
+}
+
+/**
+ * shoalClusterQueueVanished:
+ *
+ * Host pool: the follow poll found @uuid gone from @host with no event
+ * (an offline migration's source): re-read it as after an undefine.
+ */
+void
+shoalClusterQueueVanished(shoalCluster *cluster,
+                          shoalHost *host,
+                          const char *name,
+                          const unsigned char *uuid)
+{
+    clusterJob *job = g_new0(clusterJob, 1);
+
+    job->type = CLUSTER_JOB_REFRESH;
+    job->host = shoalHostRef(host);
+    job->domainName = g_strdup(name);
+    memcpy(job->uuid, uuid, VIR_UUID_BUFLEN);
+    /* what clients see: the domain is gone */
+    job->event = VIR_DOMAIN_EVENT_UNDEFINED;
+    job->detail = VIR_DOMAIN_EVENT_UNDEFINED_REMOVED;
+    job->vanished = true;
+    clusterPushJob(cluster, job);
 }
 
 shoalClusterCallbackCtx *
@@ -453,6 +480,13 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
     if (!conn)
         return;
     rec = clusterReadDomain(conn, job, &gone);
+    if (job->vanished && !gone) {
+        /* still there (started meanwhile): only the list is refreshed */
+        if (rec)
+            shoalInventoryUpdate(cluster->inventory, job->host->name, rec);
+        virConnectClose(conn);
+        return;
+    }
     if (rec && rec->state == VIR_DOMAIN_SHUTOFF &&
         job->event == VIR_DOMAIN_EVENT_STOPPED &&
         job->detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED) {
@@ -476,8 +510,14 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
         shoalInventoryRemove(cluster->inventory, job->host->name, job->uuid);
         clusterRefreshNewOwner(cluster, job);
     }
-    /* what was done on the host is followed, within this event's time */
-    if (job->event >= 0)
+    /* what was done on the host is followed, within this event's time;
+     * a domain gone with no event left as by an offline migration */
+    if (job->vanished)
+        shoalClusterReconcileEvent(cluster, job->host, conn, job->uuid,
+                                   VIR_DOMAIN_EVENT_STOPPED,
+                                   VIR_DOMAIN_EVENT_STOPPED_MIGRATED, NULL,
+                                   true);
+    else if (job->event >= 0)
         shoalClusterReconcileEvent(cluster, job->host, conn, job->uuid,
                                    job->event, job->detail, rec, gone);
     virConnectClose(conn);
@@ -531,6 +571,9 @@ clusterJobRun(shoalCluster *cluster, clusterJob *job)
     case CLUSTER_JOB_AUTOSTART:
         shoalClusterAutostartRun(cluster);
         break;
+    case CLUSTER_JOB_FOLLOW:
+        shoalClusterFollowHost(cluster, job->host);
+        break;
     }
 }
 
@@ -583,6 +626,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->hostList = shoalHostListNew();
     cluster->jobs = shoalDomainJobsNew();
     cluster->reconcile = shoalReconcileNew();
+    cluster->follow = shoalFollowNew();
     g_mutex_init(&cluster->ctxLock);
     g_cond_init(&cluster->ctxCond);
     return cluster;
@@ -597,7 +641,8 @@ bool
 shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
 {
     cluster->store = shoalStoreOpen(dir, error);
-    return cluster->store && shoalClusterLoadHosts(cluster, error);
+    return cluster->store && shoalClusterLoadHosts(cluster, error) &&
+           shoalReconcileOpen(cluster->reconcile, dir, error);
 }
 
 /**
@@ -655,20 +700,38 @@ shoalClusterRemoveEventHandler(shoalCluster *cluster,
     }
 }
 
-/* Main thread timer: re-reads online hosts, retries the others. */
+/*
+ * Main thread: queues a job of @type on at most @max online hosts, from
+ * the @start-th of the list on; a follow poll only where none still
+ * waits.
+ */
+static void
+clusterPushOnline(shoalCluster *cluster,
+                  clusterJobType type,
+                  guint start,
+                  guint max)
+{
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    guint pushed = 0;
+    guint i;
+
+    for (i = 0; i < hosts->len && pushed < max; i++) {
+        shoalHost *host = hosts->pdata[(start + i) % hosts->len];
+
+        if (shoalHostGetState(host) != SHOAL_HOST_STATE_ONLINE ||
+            (type == CLUSTER_JOB_FOLLOW &&
+             !shoalFollowClaim(cluster->follow, host->name)))
+            continue;
+        clusterPush(cluster, type, host, 0);
+        pushed++;
+    }
+}
+
+/* Main thread timer: re-reads online hosts. */
 static gboolean
 clusterResyncTick(gpointer opaque)
 {
-    shoalCluster *cluster = opaque;
-    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
-    guint i;
-
-    for (i = 0; i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
-
-        if (shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE)
-            clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
-    }
+    clusterPushOnline(opaque, CLUSTER_JOB_RESYNC, 0, G_MAXUINT);
     return G_SOURCE_CONTINUE;
 }
 
@@ -676,16 +739,22 @@ clusterResyncTick(gpointer opaque)
 static gboolean
 clusterStatsTick(gpointer opaque)
 {
+    clusterPushOnline(opaque, CLUSTER_JOB_STATS, 0, G_MAXUINT);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Main thread timer: the follow poll of online hosts, at most
+ * follow_polls_per_s a second, taking turns. */
+static gboolean
+clusterFollowTick(gpointer opaque)
+{
     shoalCluster *cluster = opaque;
+    guint max = MAX(1, (guint64) cluster->config.followPollsPerS *
+                           cluster->config.followPollMs / 1000);
     g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
-    guint i;
+    guint start = shoalFollowNextStart(cluster->follow, hosts->len, max);
 
-    for (i = 0; i < hosts->len; i++) {
-        shoalHost *host = hosts->pdata[i];
-
-        if (shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE)
-            clusterPush(cluster, CLUSTER_JOB_STATS, host, 0);
-    }
+    clusterPushOnline(cluster, CLUSTER_JOB_FOLLOW, start, max);
     return G_SOURCE_CONTINUE;
 }
 
@@ -713,6 +782,13 @@ shoalClusterStart(shoalCluster *cluster)
     cluster->resyncSource = g_source_attach(source, cluster->context);
     cluster->statsSource = g_source_attach(statsSource, cluster->context);
     cluster->schedSource = g_source_attach(schedSource, cluster->context);
+    if (cluster->config.followPollMs > 0) {
+        g_autoptr(GSource) followSource =
+            g_timeout_source_new(cluster->config.followPollMs);
+
+        g_source_set_callback(followSource, clusterFollowTick, cluster, NULL);
+        cluster->followSource = g_source_attach(followSource, cluster->context);
+    }
     shoalHostListBeginFirstReads(cluster->hostList,
                                  (gint64) cluster->config.firstReadWaitMs *
                                      1000);
@@ -772,6 +848,19 @@ clusterWaitCallbacks(shoalCluster *cluster)
                          (int) (CLUSTER_CALLBACKS_WAIT_US / G_USEC_PER_SEC));
 }
 
+/* Main thread: removes the timer @id names, if any. */
+static void
+clusterDropSource(shoalCluster *cluster, guint *id)
+{
+    GSource *s;
+
+    if (!*id)
+        return;
+    if ((s = g_main_context_find_source_by_id(cluster->context, *id)))
+        g_source_destroy(s);
+    *id = 0;
+}
+
 /**
  * shoalClusterStop:
  * Main thread: waits for host jobs, then closes every connection; once it
@@ -785,30 +874,10 @@ shoalClusterStop(shoalCluster *cluster)
 
     if (!shoalHostListClose(cluster->hostList))
         return;
-    if (cluster->resyncSource) {
-        GSource *s = g_main_context_find_source_by_id(cluster->context,
-                                                      cluster->resyncSource);
-
-        if (s)
-            g_source_destroy(s);
-        cluster->resyncSource = 0;
-    }
-    if (cluster->schedSource) {
-        GSource *s = g_main_context_find_source_by_id(cluster->context,
-                                                      cluster->schedSource);
-
-        if (s)
-            g_source_destroy(s);
-        cluster->schedSource = 0;
-    }
-    if (cluster->statsSource) {
-        GSource *s = g_main_context_find_source_by_id(cluster->context,
-                                                      cluster->statsSource);
-
-        if (s)
-            g_source_destroy(s);
-        cluster->statsSource = 0;
-    }
+    clusterDropSource(cluster, &cluster->resyncSource);
+    clusterDropSource(cluster, &cluster->schedSource);
+    clusterDropSource(cluster, &cluster->followSource);
+    clusterDropSource(cluster, &cluster->statsSource);
 
     /* a round may wait for its migrations, which need the host pool */
     shoalClusterSchedulerStop(cluster);
@@ -848,6 +917,7 @@ shoalClusterFree(shoalCluster *cluster)
     shoalClusterSchedulerClear(cluster);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
+    g_clear_pointer(&cluster->follow, shoalFollowFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_cond_clear(&cluster->ctxCond);

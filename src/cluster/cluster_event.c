@@ -98,7 +98,10 @@ static int
 eventOnLifecycle(
     virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
-    shoalClusterQueueRefresh(opaque, dom, event, detail);
+    shoalClusterCallbackCtx *ctx = opaque;
+
+    shoalFollowMarkChanged(ctx->cluster->follow, ctx->host->name);
+    shoalClusterQueueRefresh(ctx, dom, event, detail);
     return 0;
 }
 

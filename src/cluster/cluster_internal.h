@@ -7,6 +7,7 @@
 #include "cluster_call.h"
 #include "cluster_domainxml.h"
 #include "cluster_exec.h"
+#include "cluster_follow.h"
 #include "cluster_host.h"
 #include "cluster_hostlist.h"
 #include "cluster_inventory.h"
@@ -47,6 +48,8 @@ struct _shoalCluster {
     guint schedSource;      /* main thread only */
 
     shoalReconcile *reconcile; /* has its own lock */
+    shoalFollow *follow;       /* has its own lock */
+    guint followSource;        /* main thread only */
 
     char *autostartMarker; /* immutable once started */
 
@@ -94,6 +97,13 @@ void shoalClusterQueueRefresh(shoalClusterCallbackCtx *ctx,
                               virDomainPtr dom,
                               int event,
                               int detail);
+
+void shoalClusterQueueVanished(shoalCluster *cluster,
+                               shoalHost *host,
+                               const char *name,
+                               const unsigned char *uuid);
+
+void shoalClusterFollowHost(shoalCluster *cluster, shoalHost *host);
 
 /* An event on its way to the handlers, posted from any thread. */
 typedef struct _shoalClusterEmit {

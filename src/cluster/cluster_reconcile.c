@@ -16,6 +16,7 @@
 
 #include "cluster_error.h"
 #include "cluster_internal.h"
+#include "cluster_leftover.h"
 #include "cluster_sync.h"
 #define SHOAL_CLUSTER_RECONCILE_PRIV_H_ALLOW
 #include "cluster_reconcile_priv.h"
@@ -28,11 +29,11 @@
 
 struct _shoalReconcile {
     GMutex lock;
-    GHashTable *missing;   /* protected by lock: "host/uuid" → name */
-    GHashTable *conflicts; /* protected by lock: "host/uuid" → name,
+    GHashTable *missing;       /* protected by lock: "host/uuid" → name */
+    GHashTable *conflicts;     /* protected by lock: "host/uuid" → name,
                               reported already */
-    GHashTable *leftovers; /* protected by lock: "host/uuid" → the XML
-                              of the copy Shoal's re-home left there */
+    shoalLeftovers *leftovers; /* own lock: the copies Shoal's re-homes
+                                  left, durable */
 };
 
 /* How Shoal learnt of the domain. */
@@ -178,8 +179,7 @@ shoalReconcileNew(void)
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     rec->conflicts =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    rec->leftovers =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    rec->leftovers = shoalLeftoversNew();
     return rec;
 }
 
@@ -190,7 +190,7 @@ shoalReconcileFree(shoalReconcile *rec)
         return;
     g_hash_table_unref(rec->missing);
     g_hash_table_unref(rec->conflicts);
-    g_hash_table_unref(rec->leftovers);
+    shoalLeftoversFree(rec->leftovers);
     g_mutex_clear(&rec->lock);
     g_free(rec);
 }
@@ -246,14 +246,27 @@ reconcileTakeHost(shoalReconcile *rec, GHashTable *table, const char *hostName)
 }
 
 /**
+ * shoalReconcileOpen:
+ * @dir: the state directory
+ *
+ * Main thread, before start: what reconciling keeps across restarts (the
+ * leftovers of re-homes) is read from and kept in @dir.
+ */
+bool
+shoalReconcileOpen(shoalReconcile *rec, const char *dir, GError **error)
+{
+    return shoalLeftoversOpen(rec->leftovers, dir, error);
+}
+
+/**
  * shoalReconcileNoteLeftover:
  * @xml: the definition Shoal moved away, as @hostName had it
  *
  * Any thread: Shoal re-homed the domain away from @hostName but could not
  * remove its copy there. That copy, if it is still this definition and
  * shut off, is removed when the host is read again: the end of Shoal's own
- * migration. Kept in memory only: after a restart such a copy is
- * reported as a conflict, never removed unasked.
+ * migration. Kept in the state directory: a restart in between changes
+ * nothing.
  */
 void
 shoalReconcileNoteLeftover(shoalReconcile *rec,
@@ -261,7 +274,19 @@ shoalReconcileNoteLeftover(shoalReconcile *rec,
                            const unsigned char *uuid,
                            const char *xml)
 {
-    reconcileMark(rec, rec->leftovers, hostName, uuid, xml);
+    g_autofree char *key = reconcileKey(hostName, uuid);
+
+    shoalLeftoversNote(rec->leftovers, key, xml);
+}
+
+static bool
+reconcileIsLeftover(shoalReconcile *rec,
+                    const char *hostName,
+                    const unsigned char *uuid)
+{
+    g_autofree char *key = reconcileKey(hostName, uuid);
+
+    return shoalLeftoversHas(rec->leftovers, key);
 }
 
 static char *
@@ -270,14 +295,8 @@ reconcileTakeLeftover(shoalReconcile *rec,
                       const unsigned char *uuid)
 {
     g_autofree char *key = reconcileKey(hostName, uuid);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&rec->lock);
-    g_autofree char *stolenKey = NULL;
-    gpointer xml = NULL;
 
-    if (!g_hash_table_steal_extended(rec->leftovers, key,
-                                     (gpointer *) &stolenKey, &xml))
-        return NULL;
-    return xml;
+    return shoalLeftoversTake(rec->leftovers, key);
 }
 
 /* Whether a read found the store's domain missing on @hostName. */
@@ -595,7 +614,71 @@ reconcileRemoveLeftover(shoalCluster *cluster,
     return removed;
 }
 
-/* Reports a conflict once per host and domain. */
+/* Whether a conflict of @uuid is marked on any host; call with the lock. */
+static bool
+reconcileConflictMarkedLocked(shoalReconcile *rec, const char *uuidStr)
+{
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, rec->conflicts);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        const char *slash = strrchr(key, '/');
+
+        if (slash && g_str_equal(slash + 1, uuidStr))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Marks a conflict of @uuid seen from @hostName; returns whether it is
+ * new: no host had it marked, and @known (the marks a re-read of
+ * @hostName took to recompute) did not have it either.
+ */
+static bool
+reconcileConflictMark(shoalReconcile *rec,
+                      const char *hostName,
+                      const unsigned char *uuid,
+                      const char *name,
+                      GHashTable *known)
+{
+    g_autofree char *key = reconcileKey(hostName, uuid);
+    char str[VIR_UUID_STRING_BUFLEN];
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&rec->lock);
+    bool isNew;
+
+    shoalUUIDFormat(uuid, str);
+    isNew = !reconcileConflictMarkedLocked(rec, str) &&
+            !(known && g_hash_table_contains(known, key));
+    g_hash_table_replace(rec->conflicts, g_steal_pointer(&key), g_strdup(name));
+    return isNew;
+}
+
+/* The conflict of @uuid is over: every host's mark goes. */
+static void
+reconcileConflictClear(shoalReconcile *rec, const unsigned char *uuid)
+{
+    char str[VIR_UUID_STRING_BUFLEN];
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&rec->lock);
+    GHashTableIter iter;
+    gpointer key;
+
+    shoalUUIDFormat(uuid, str);
+    g_hash_table_iter_init(&iter, rec->conflicts);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        const char *slash = strrchr(key, '/');
+
+        if (slash && g_str_equal(slash + 1, str))
+            g_hash_table_iter_remove(&iter);
+    }
+}
+
+/*
+ * Reports a conflict once per domain, however many hosts see it: logged,
+ * and a metadata-change event in Shoal's conflict namespace to clients
+ * (libvirt has no conflict event; doc/internals/reconcile.md).
+ */
 static void
 reconcileConflict(shoalCluster *cluster,
                   const char *hostName,
@@ -604,17 +687,20 @@ reconcileConflict(shoalCluster *cluster,
                   const char *name,
                   GHashTable *known)
 {
-    g_autofree char *key = reconcileKey(hostName, uuid);
     g_autofree char *what = NULL;
+    shoalClusterEmit *emit;
 
-    if (!reconcileMark(cluster->reconcile, cluster->reconcile->conflicts,
-                       hostName, uuid, name) ||
-        (known && g_hash_table_contains(known, key)))
+    if (!reconcileConflictMark(cluster->reconcile, hostName, uuid, name, known))
         return;
     what =
         g_strdup_printf("also defined on host '%s': a conflict, left for an operator to resolve",
                         other);
     reconcileLog(hostName, name, what);
+    emit = shoalClusterEmitNew(cluster, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                               name, uuid);
+    emit->event = VIR_DOMAIN_METADATA_ELEMENT;
+    emit->str = g_strdup(SHOAL_CONFLICT_NS);
+    shoalClusterEmitPost(emit);
 }
 
 /* What one observation of @uuid on @host is, in the table's terms. */
@@ -625,10 +711,43 @@ typedef struct {
     GHashTable *knownMissing;        /* nullable: reported before */
 } reconcileObservation;
 
+/* Which row of the table @obs of @uuid on @host is, as of now. */
+static const reconcileRule *
+reconcileClassify(shoalCluster *cluster,
+                  shoalHost *host,
+                  const unsigned char *uuid,
+                  const reconcileObservation *obs,
+                  shoalStoreDomain **stored,
+                  char **other)
+{
+    reconcileHostHas has = RECONCILE_HOST_NONE;
+    reconcileStored where = RECONCILE_STORED_ABSENT;
+    reconcileOther otherHas;
+
+    g_clear_pointer(stored, shoalStoreDomainFree);
+    g_clear_pointer(other, g_free);
+    if (obs->rec)
+        has = obs->rec->persistent ? RECONCILE_HOST_PERSISTENT
+                                   : RECONCILE_HOST_TRANSIENT;
+    *stored = shoalStoreLookup(cluster->store, uuid, NULL);
+    if (*stored)
+        where = g_strcmp0((*stored)->hostName, host->name) == 0
+                    ? RECONCILE_STORED_HERE
+                    : RECONCILE_STORED_THERE;
+    otherHas = reconcileOtherHas(cluster, host->name, uuid, *stored, other);
+    return reconcileRuleLookup(obs->seen, has, where, otherHas);
+}
+
+/* How long Shoal's own leftover waits for the domain's job: another
+ * host's read of it holds it briefly. */
+#define RECONCILE_LEFTOVER_WAIT_US (2 * G_USEC_PER_SEC)
+
 /*
  * Applies the rule for one domain. Under the domain's job: a change Shoal
  * itself makes keeps the store in step and is never overtaken; a busy
- * domain waits for the next read. Returns whether the host changed.
+ * domain waits for the next read, but for Shoal's own leftover, which
+ * waits (bounded) for the job, as its removal checks the host's copy
+ * again. Returns whether the host changed.
  */
 static bool
 reconcileApply(shoalCluster *cluster,
@@ -643,29 +762,31 @@ reconcileApply(shoalCluster *cluster,
     g_autofree char *other = NULL;
     g_autofree char *key = reconcileKey(host->name, uuid);
     const reconcileRule *rule;
-    reconcileHostHas has = RECONCILE_HOST_NONE;
-    reconcileStored where = RECONCILE_STORED_ABSENT;
-    reconcileOther otherHas;
     const char *name;
     bool changed = false;
 
-    if (obs->rec)
-        has = obs->rec->persistent ? RECONCILE_HOST_PERSISTENT
-                                   : RECONCILE_HOST_TRANSIENT;
-    stored = shoalStoreLookup(cluster->store, uuid, NULL);
-    if (stored)
-        where = g_strcmp0(stored->hostName, host->name) == 0
-                    ? RECONCILE_STORED_HERE
-                    : RECONCILE_STORED_THERE;
-    otherHas = reconcileOtherHas(cluster, host->name, uuid, stored, &other);
-    rule = reconcileRuleLookup(obs->seen, has, where, otherHas);
-    if (rule->action == RECONCILE_DO_NOTHING ||
-        !shoalDomainJobsTryBegin(cluster->jobs, uuid))
+    rule = reconcileClassify(cluster, host, uuid, obs, &stored, &other);
+    if (rule->action == RECONCILE_DO_NOTHING)
         return false;
+    if (!shoalDomainJobsTryBegin(cluster->jobs, uuid)) {
+        if (rule->action != RECONCILE_DO_LEFTOVER ||
+            !shoalDomainJobsBeginTimeout(cluster->jobs, uuid,
+                                         RECONCILE_LEFTOVER_WAIT_US, NULL))
+            return false;
+        rule = reconcileClassify(cluster, host, uuid, obs, &stored, &other);
+        if (rule->action != RECONCILE_DO_LEFTOVER) {
+            shoalDomainJobsEnd(cluster->jobs, uuid);
+            return false;
+        }
+    }
     name = obs->rec ? obs->rec->name : stored->name;
     if (rule->action != RECONCILE_DO_MISSING)
         reconcileMark(cluster->reconcile, cluster->reconcile->missing,
                       host->name, uuid, NULL);
+    /* one copy left: the next conflict of this domain is reported again */
+    if (rule->action != RECONCILE_DO_LEFTOVER &&
+        rule->action != RECONCILE_DO_CONFLICT)
+        reconcileConflictClear(cluster->reconcile, uuid);
 
     switch (rule->action) {
     case RECONCILE_DO_ADOPT:
@@ -722,14 +843,53 @@ reconcileApply(shoalCluster *cluster,
                           obs->knownConflicts);
         break;
     case RECONCILE_DO_CONFLICT:
-        reconcileConflict(cluster, host->name, other, uuid, name,
-                          obs->knownConflicts);
+        /* the other copy is Shoal's leftover: its host's read removes it */
+        if (!reconcileIsLeftover(cluster->reconcile, other, uuid))
+            reconcileConflict(cluster, host->name, other, uuid, name,
+                              obs->knownConflicts);
         break;
     case RECONCILE_DO_NOTHING:
         break;
     }
     shoalDomainJobsEnd(cluster->jobs, uuid);
     return changed;
+}
+
+/* How long a domain defined by a migration may stay on its source. */
+#define RECONCILE_SOURCE_WAIT_US (2 * G_USEC_PER_SEC)
+#define RECONCILE_SOURCE_POLL_US (100 * 1000)
+
+/*
+ * A domain defined on @host that another member lists shut off: an
+ * offline migration between members that Shoal did not run defines it on
+ * its destination first and removes it from its source only at the end
+ * (libvirt's confirm step), quietly. Waits, bounded, for the source to
+ * let go, so the move is followed and not reported as a conflict; a copy
+ * that stays is one.
+ */
+static void
+reconcileAwaitSource(shoalCluster *cluster,
+                     shoalHost *host,
+                     const unsigned char *uuid)
+{
+    g_autoptr(shoalInventoryEntry) entry =
+        shoalInventoryLookupByUUID(cluster->inventory, uuid, NULL);
+    g_autoptr(shoalHost) source = NULL;
+    gint64 deadline = g_get_monotonic_time() + RECONCILE_SOURCE_WAIT_US;
+
+    if (!entry || g_str_equal(entry->hostName, host->name) ||
+        entry->rec.state != VIR_DOMAIN_SHUTOFF ||
+        shoalDomainJobsIsActive(cluster->jobs, uuid) ||
+        !(source = shoalClusterLookupHost(cluster, entry->hostName, NULL)) ||
+        shoalHostGetState(source) != SHOAL_HOST_STATE_ONLINE)
+        return;
+    while (!reconcileHostLacks(cluster, source, uuid)) {
+        if (g_get_monotonic_time() >= deadline)
+            return;
+        g_usleep(RECONCILE_SOURCE_POLL_US);
+    }
+    shoalHostForgetDomain(source, uuid);
+    shoalInventoryRemove(cluster->inventory, source->name, uuid);
 }
 
 /**
@@ -755,6 +915,11 @@ shoalClusterReconcileEvent(shoalCluster *cluster,
 
     if (!cluster->store || (!rec && !gone))
         return;
+    /* a copy went: what is left of a conflict is reported anew */
+    if (gone)
+        reconcileConflictClear(cluster->reconcile, uuid);
+    if (event == VIR_DOMAIN_EVENT_DEFINED && rec && rec->persistent)
+        reconcileAwaitSource(cluster, host, uuid);
     if (event == VIR_DOMAIN_EVENT_UNDEFINED)
         obs.seen = RECONCILE_SEEN_UNDEFINED;
     else if (event == VIR_DOMAIN_EVENT_STOPPED &&

@@ -15,6 +15,12 @@
 #include "cluster_admin_types.h"
 
 /*
+ * The namespace of the metadata-change event (VIR_DOMAIN_METADATA_ELEMENT)
+ * sent once when a domain becomes a conflict: defined on two hosts.
+ */
+#define SHOAL_CONFLICT_NS "http://shoal.example.org/xmlns/conflict/1"
+
+/*
  * What reconciling remembers between reads, with its own lock: domains
  * missing on their host, conflicts already reported, and the shut-off
  * copies Shoal's own re-homes left behind.
@@ -25,6 +31,8 @@ shoalReconcile *shoalReconcileNew(void);
 
 void shoalReconcileFree(shoalReconcile *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalReconcile, shoalReconcileFree)
+
+bool shoalReconcileOpen(shoalReconcile *rec, const char *dir, GError **error);
 
 void shoalReconcileNoteLeftover(shoalReconcile *rec,
                                 const char *hostName,

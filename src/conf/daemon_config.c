@@ -32,6 +32,8 @@ shoalClusterConfigInit(shoalClusterConfig *config)
     config->migrateMaxTotal = 4;
     config->migrateTimeoutBaseS = 60;
     config->migrateTimeoutPerGiBS = 120;
+    config->followPollMs = 1000;
+    config->followPollsPerS = 250;
 }
 
 typedef enum {
@@ -83,6 +85,11 @@ static const configKey daemonKeys[] = {
     /* off by default: what a host lost is defined again only on request */
     { "reconcile", "restore_missing", CONFIG_KEY_BOOL,
       DAEMON_FIELD(cluster.restoreMissing) },
+    /* offline migrations away send no event: a cheap count per host */
+    { "reconcile", "follow_poll_ms", CONFIG_KEY_UINT,
+      DAEMON_FIELD(cluster.followPollMs) },
+    { "reconcile", "follow_polls_per_s", CONFIG_KEY_POSITIVE_UINT,
+      DAEMON_FIELD(cluster.followPollsPerS) },
 };
 
 static const configKey hostKeys[] = {

@@ -34,6 +34,8 @@ typedef struct _shoalClusterConfig {
     unsigned migrateExtraFlags; /* for migrations Shoal starts itself,
                                        e.g. VIR_MIGRATE_UNSAFE */
     bool restoreMissing;        /* define again, unasked, what a host lost */
+    unsigned followPollMs;      /* poll of hosts' inactive domains, 0: none */
+    unsigned followPollsPerS;   /* at most this many polls a second */
 } shoalClusterConfig;
 
 void shoalClusterConfigInit(shoalClusterConfig *config);

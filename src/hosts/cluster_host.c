@@ -514,6 +514,18 @@ shoalHostIsIdle(shoalHost *host)
     return idle;
 }
 
+/* The number of the current (or last) connection: a new one has a new number. */
+unsigned
+shoalHostGetGeneration(shoalHost *host)
+{
+    unsigned generation;
+
+    g_mutex_lock(&host->priv->lock);
+    generation = host->priv->generation;
+    g_mutex_unlock(&host->priv->lock);
+    return generation;
+}
+
 /**
  * shoalHostBeginConnect:
  * @generation: (out): the number the new connection will have
@@ -610,6 +622,24 @@ hostStealConnectionLocked(shoalHost *host,
            sizeof(host->priv->eventCallbackIds));
     *closeCtx = g_steal_pointer(&host->priv->closeCtx);
     return g_steal_pointer(&host->priv->conn);
+}
+
+/*
+ * Any thread: forgets the event callbacks of the online connection, which
+ * stays; @eventCallbackIds (SHOAL_HOST_EVENT_IDS entries) gets them, for
+ * the caller to deregister.
+ */
+void
+shoalHostTakeEventCallbacks(shoalHost *host, int *eventCallbackIds)
+{
+    size_t i;
+
+    g_mutex_lock(&host->priv->lock);
+    memcpy(eventCallbackIds, host->priv->eventCallbackIds,
+           sizeof(host->priv->eventCallbackIds));
+    for (i = 0; i < SHOAL_HOST_EVENT_IDS; i++)
+        host->priv->eventCallbackIds[i] = -1;
+    g_mutex_unlock(&host->priv->lock);
 }
 
 /**

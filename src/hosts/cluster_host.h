@@ -118,6 +118,8 @@ void shoalHostClearJobs(shoalHost *host, GDestroyNotify jobFree);
 bool shoalHostIsIdle(shoalHost *host);
 
 /* Its connection's life: connecting, online, lost, retried. */
+unsigned shoalHostGetGeneration(shoalHost *host);
+
 bool shoalHostBeginConnect(shoalHost *host, unsigned *generation);
 
 void shoalHostEndConnect(shoalHost *host);
@@ -130,6 +132,8 @@ void shoalHostSetOnline(shoalHost *host,
                         shoalHostFacts *facts);
 
 bool shoalHostSetUnreachable(shoalHost *host, const char *why);
+
+void shoalHostTakeEventCallbacks(shoalHost *host, int *eventCallbackIds);
 
 virConnectPtr shoalHostStealConnection(shoalHost *host,
                                        unsigned generation,

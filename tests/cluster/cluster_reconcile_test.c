@@ -63,6 +63,9 @@ static const char *const reconcileTestCases[] = {
     "forget-missing-on-request",
     "autostart-skips-missing",
     "leaving-source-waits",
+    "left-without-event",
+    "leftover-after-restart",
+    "conflict-event-once",
 };
 
 typedef struct {
@@ -74,6 +77,8 @@ typedef struct {
     shoalClusterConfig config;
     GPtrArray *hostNames;  /* in the order of "host" steps */
     char *autostartMarker; /* NULL: no autostart at start */
+    GMutex eventsLock;
+    GPtrArray *events; /* under eventsLock: "NAME KIND" clients were sent */
 } reconcileTestFixture;
 
 static char *
@@ -105,6 +110,24 @@ reconcileTestHostFile(reconcileTestFixture *fixture, const char *host)
 
 /* Loop thread helpers */
 
+/* What a client would be sent, as "NAME lifecycle EVENT DETAIL" or
+ * "NAME metadata TYPE NSURI". */
+static void
+reconcileTestOnEvent(const shoalClusterEvent *ev, gpointer opaque)
+{
+    reconcileTestFixture *fixture = opaque;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&fixture->eventsLock);
+
+    if (ev->eventId == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+        g_ptr_array_add(fixture->events,
+                        g_strdup_printf("%s lifecycle %d %d", ev->dom->name,
+                                        ev->event, ev->detail));
+    else if (ev->eventId == VIR_DOMAIN_EVENT_ID_METADATA_CHANGE)
+        g_ptr_array_add(fixture->events,
+                        g_strdup_printf("%s metadata %d %s", ev->dom->name,
+                                        ev->event, ev->str));
+}
+
 static void
 reconcileTestStartCluster(gpointer opaque)
 {
@@ -131,6 +154,49 @@ typedef struct {
     const char *host;
 } reconcileTestHostCall;
 
+/* The host's events no longer reach Shoal; the connection stays. */
+static void
+reconcileTestQuiet(gpointer opaque)
+{
+    reconcileTestHostCall *call = opaque;
+    g_autoptr(shoalHost) host =
+        shoalClusterLookupHost(call->fixture->cluster, call->host, NULL);
+    int ids[SHOAL_HOST_EVENT_IDS];
+    virConnectPtr conn;
+
+    g_assert_nonnull(host);
+    conn = shoalHostGetConnection(host, NULL);
+    g_assert_nonnull(conn);
+    shoalHostTakeEventCallbacks(host, ids);
+    shoalClusterEventsDeregister(conn, ids);
+    virConnectClose(conn);
+}
+
+/* How long a host's queued jobs may take to run out. */
+#define RECONCILE_TEST_IDLE_WAIT_US (30 * G_USEC_PER_SEC)
+
+/*
+ * Loop thread: waits until no job of @host runs or waits. A real lost
+ * connection is handled in the host's queue, after the jobs before it;
+ * the test's disconnect comes from outside, so it lets them end first:
+ * a re-read still running would publish the host's domains as reachable
+ * after the disconnect (the flaky leftover-of-rehome).
+ */
+static void
+reconcileTestWaitIdle(shoalHost *host)
+{
+    gint64 deadline = g_get_monotonic_time() + RECONCILE_TEST_IDLE_WAIT_US;
+    bool busy = true;
+
+    while (busy) {
+        busy = !shoalHostIsIdle(host);
+        if (busy && g_get_monotonic_time() >= deadline)
+            g_error("the jobs of host '%s' do not end", host->name);
+        if (busy)
+            g_usleep(10 * 1000);
+    }
+}
+
 static void
 reconcileTestDisconnect(gpointer opaque)
 {
@@ -139,6 +205,7 @@ reconcileTestDisconnect(gpointer opaque)
         shoalClusterLookupHost(call->fixture->cluster, call->host, NULL);
 
     g_assert_nonnull(host);
+    reconcileTestWaitIdle(host);
     /* as a lost connection: its domains stay listed, unreachable */
     shoalClusterDisconnectHost(call->fixture->cluster, host);
     shoalInventorySetHostReachable(call->fixture->cluster->inventory,
@@ -261,6 +328,10 @@ reconcileTestConflicts(reconcileTestFixture *fixture)
  *   on HOST NAME none | on HOST NAME persistent|transient STATE
  *   conflicts [kind name hosts]...     (the whole list; - for none)
  *   log TEXT...                        (a message containing TEXT)
+ *   logged N TEXT...                   (N messages of this case contain
+ *                                       TEXT)
+ *   sent N TEXT...                     (N events to clients were TEXT,
+ *                                       see reconcileTestOnEvent())
  */
 static bool
 reconcileTestHolds(gpointer opaque, gconstpointer data)
@@ -320,6 +391,23 @@ reconcileTestHolds(gpointer opaque, gconstpointer data)
                                    argv[i + 2]);
         return g_str_equal(has, want->str);
     }
+    if (g_str_equal(what, "sent")) {
+        g_autofree char *text = g_strjoinv(" ", (char **) argv + 2);
+        g_autoptr(GMutexLocker) locker =
+            g_mutex_locker_new(&fixture->eventsLock);
+        guint n = 0;
+        guint i;
+
+        for (i = 0; i < fixture->events->len; i++)
+            n += g_str_equal(fixture->events->pdata[i], text);
+        return n == g_ascii_strtoull(argv[1], NULL, 10);
+    }
+    if (g_str_equal(what, "logged")) {
+        g_autofree char *text = g_strjoinv(" ", (char **) argv + 2);
+
+        return testLogCaptureCount(fixture->log, text) ==
+               g_ascii_strtoull(argv[1], NULL, 10);
+    }
     if (g_str_equal(what, "log")) {
         g_autofree char *text = g_strjoinv(" ", (char **) argv + 1);
 
@@ -357,6 +445,8 @@ reconcileTestStart(reconcileTestFixture *fixture)
         g_assert_no_error(error);
     }
     shoalClusterSetAutostartMarker(fixture->cluster, fixture->autostartMarker);
+    shoalClusterAddEventHandler(fixture->cluster, reconcileTestOnEvent,
+                                fixture);
     testLoopInvoke(fixture->loop, reconcileTestStartCluster, fixture);
     for (i = 0; i < fixture->hostNames->len; i++)
         reconcileTestWaitOnline(fixture, fixture->hostNames->pdata[i]);
@@ -519,6 +609,8 @@ reconcileTestShoalDo(reconcileTestFixture *fixture, char **argv)
  *   autostart                 the next start runs autostart
  *   start | stop              the daemon, with the same store
  *   disconnect NAME           the connection is lost (events with it)
+ *   quiet NAME                the host's events stop reaching Shoal, as
+ *                             an offline migration's source sends none
  *   connect NAME              Shoal connects again, a full read
  *   reread NAME               the periodic re-read, now
  *   on NAME define|create FILE, on NAME undefine|start|destroy|autostart
@@ -560,6 +652,10 @@ reconcileTestStep(reconcileTestFixture *fixture, char **argv)
         reconcileTestStart(fixture);
     } else if (g_str_equal(step, "stop")) {
         reconcileTestStop(fixture);
+    } else if (g_str_equal(step, "quiet")) {
+        reconcileTestHostCall call = { fixture, argv[1] };
+
+        testLoopInvoke(fixture->loop, reconcileTestQuiet, &call);
     } else if (g_str_equal(step, "disconnect")) {
         reconcileTestHostCall call = { fixture, argv[1] };
 
@@ -599,6 +695,8 @@ reconcileTestSetUp(reconcileTestFixture *fixture, testLogCapture *log)
     g_assert_no_error(error);
     fixture->storeDir = g_build_filename(fixture->dir, "store", NULL);
     fixture->hostNames = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&fixture->eventsLock);
+    fixture->events = g_ptr_array_new_with_free_func(g_free);
     fixture->loop = testLoopNew();
     testLoopStart(fixture->loop, "reconcile-test-loop");
     shoalClusterConfigInit(&fixture->config);
@@ -618,6 +716,8 @@ reconcileTestTearDown(reconcileTestFixture *fixture)
     g_free(fixture->storeDir);
     g_free(fixture->autostartMarker);
     g_ptr_array_unref(fixture->hostNames);
+    g_ptr_array_unref(fixture->events);
+    g_mutex_clear(&fixture->eventsLock);
 }
 
 static GStrv
@@ -638,6 +738,8 @@ reconcileTestRun(const char *caseName, testLogCapture *log)
     guint i;
 
     reconcileTestSetUp(&fixture, log);
+    /* a case's "log" expectations see its own messages only */
+    testLogCaptureReset(log);
 
     for (i = 0; lines[i]; i++) {
         g_auto(GStrv) argv = NULL;
@@ -719,8 +821,8 @@ reconcileTestDataFiles(void)
 }
 
 /*
- * doc/internals/reconcile.md is the rule table: one row per rule, in the
- * code's order, ending in the rule's reason.
+ * doc/internals/reconcile.md's section "The rules" is the rule table: one
+ * row per rule, in the code's order, ending in the rule's reason.
  */
 static void
 reconcileTestDocTable(void)
@@ -732,6 +834,7 @@ reconcileTestDocTable(void)
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) lines = NULL;
     size_t rule = 0;
+    bool inRules = false;
     guint i;
 
     g_file_get_contents(path, &text, NULL, &error);
@@ -741,7 +844,10 @@ reconcileTestDocTable(void)
         g_autofree char *cell = NULL;
         const char *last;
 
-        if (!g_str_has_prefix(lines[i], "| ") ||
+        /* the rules' section only: other tables follow */
+        if (g_str_has_prefix(lines[i], "## "))
+            inRules = g_str_equal(lines[i], "## The rules");
+        if (!inRules || !g_str_has_prefix(lines[i], "| ") ||
             !g_str_has_suffix(lines[i], " |") ||
             g_str_has_prefix(lines[i], "| seen") ||
             g_str_has_prefix(lines[i], "| ---"))
@@ -755,6 +861,29 @@ reconcileTestDocTable(void)
         rule++;
     }
     g_assert_cmpuint(rule, ==, shoalReconcileRuleCount());
+}
+
+/* With more hosts than a tick may poll, hosts take turns, all of them. */
+static void
+reconcileTestFollowTurns(void)
+{
+    g_autoptr(shoalFollow) follow = shoalFollowNew();
+    guint seen[5] = { 0 };
+    guint tick;
+    guint i;
+
+    for (tick = 0; tick < 5; tick++) {
+        guint start = shoalFollowNextStart(follow, 5, 2);
+
+        for (i = 0; i < 2; i++)
+            seen[(start + i) % 5]++;
+    }
+    /* 5 ticks of 2 polls: each of the 5 hosts twice */
+    for (i = 0; i < 5; i++)
+        g_assert_cmpuint(seen[i], ==, 2);
+    g_assert_cmpuint(shoalFollowNextStart(follow, 0, 2), ==, 0);
+    g_assert_true(shoalFollowClaim(follow, "h1"));
+    g_assert_false(shoalFollowClaim(follow, "h1"));
 }
 
 /* Differential: Shoal against a host */
@@ -906,6 +1035,8 @@ main(int argc, char **argv)
                          reconcileTestDifferential);
     g_test_add_func("/cluster/reconcile/data-files", reconcileTestDataFiles);
     g_test_add_func("/cluster/reconcile/doc-table", reconcileTestDocTable);
+    g_test_add_func("/cluster/reconcile/follow-turns",
+                    reconcileTestFollowTurns);
 
     ret = g_test_run();
     shoalEventLoopFree(events);

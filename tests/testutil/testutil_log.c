@@ -70,16 +70,23 @@ testLogCaptureReset(testLogCapture *log)
     g_mutex_unlock(&log->lock);
 }
 
+/* How many messages captured so far contain @text. */
+guint
+testLogCaptureCount(testLogCapture *log, const char *text)
+{
+    guint n = 0;
+    guint i;
+
+    g_mutex_lock(&log->lock);
+    for (i = 0; i < log->messages->len; i++)
+        n += strstr(log->messages->pdata[i], text) != NULL;
+    g_mutex_unlock(&log->lock);
+    return n;
+}
+
 /* Whether a message captured so far contains @text. */
 bool
 testLogCaptureHas(testLogCapture *log, const char *text)
 {
-    bool found = false;
-    guint i;
-
-    g_mutex_lock(&log->lock);
-    for (i = 0; !found && i < log->messages->len; i++)
-        found = strstr(log->messages->pdata[i], text) != NULL;
-    g_mutex_unlock(&log->lock);
-    return found;
+    return testLogCaptureCount(log, text) > 0;
 }

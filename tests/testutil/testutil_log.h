@@ -24,3 +24,4 @@ void testLogCaptureInit(testLogCapture *log);
 void testLogCaptureClear(testLogCapture *log);
 void testLogCaptureReset(testLogCapture *log);
 bool testLogCaptureHas(testLogCapture *log, const char *text);
+guint testLogCaptureCount(testLogCapture *log, const char *text);
