@@ -228,13 +228,16 @@ schedulerRebalance(shoalCluster *cluster,
     g_autoptr(shoalSchedPlan) plan = NULL;
     g_autofree char *saved = NULL;
     unsigned failures = 0;
+    bool tried;
 
     config = shoalSchedStateGetConfig(cluster->sched);
     /* the input first: a round that fails is worth replaying too */
-    if (!periodic || shoalSchedStateQuietInputDue(cluster->sched, snap->nowMs))
+    tried =
+        !periodic || shoalSchedStateQuietInputDue(cluster->sched, snap->nowMs);
+    if (tried)
         saved = schedulerSaveInput(cluster, snap, config);
     plan = shoalSchedPlanCompute(snap, config, error);
-    if (!saved && (!plan || plan->steps->len > 0))
+    if (!tried && (!plan || plan->steps->len > 0))
         saved = schedulerSaveInput(cluster, snap, config);
     if (!plan) {
         shoalClusterSchedErrorConvert(error);
