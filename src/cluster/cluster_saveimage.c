@@ -113,9 +113,9 @@ shoalClusterSaveImageDefineXML(shoalCluster *cluster,
     virConnectPtr conn;
     int rc;
 
-    if (!(def = shoalDomainXMLParse(dxml, error)))
-        return false;
-    if (def->hasUUID)
+    /* XML we cannot read is the host's to refuse, with its own error */
+    def = shoalDomainXMLParse(dxml, NULL);
+    if (def && def->hasUUID)
         host = saveImageOwner(cluster, def->uuid, &err);
     if (err) {
         g_propagate_error(error, g_steal_pointer(&err));
