@@ -94,10 +94,12 @@ streamUnrefCb(void *opaque)
 static int
 streamEventsLocked(shoalClusterStream *stream)
 {
-    int events = VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
+    int events = VIR_STREAM_EVENT_ERROR;
 
+    /* local streams (fdstream) report a hang-up for as long as it lasts:
+     * only while reading, or it would wake us again and again */
     if (!stream->paused && !stream->eof)
-        events |= VIR_STREAM_EVENT_READABLE;
+        events |= VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP;
     if (stream->request != STREAM_REQUEST_NONE ||
         !g_queue_is_empty(&stream->sendQueue))
         events |= VIR_STREAM_EVENT_WRITABLE;
@@ -206,14 +208,18 @@ streamWrite(shoalClusterStream *stream)
     }
 }
 
-/* Event thread: reads what the host has while the owner takes it. */
+/*
+ * Event thread: reads what the host has while the owner takes it; @drain
+ * (a hang-up: nothing more comes) reads all there is and then gives the
+ * owner the end of data, as libvirtd does.
+ */
 static bool
-streamRead(shoalClusterStream *stream)
+streamRead(shoalClusterStream *stream, bool drain)
 {
     g_autofree char *buf = g_malloc(STREAM_RECV_CHUNK);
     unsigned i;
 
-    for (i = 0; i < STREAM_RECV_BURST; i++) {
+    for (i = 0; drain || i < STREAM_RECV_BURST; i++) {
         bool more;
         int rc;
 
@@ -223,8 +229,10 @@ streamRead(shoalClusterStream *stream)
         if (!more)
             return true;
         rc = virStreamRecv(stream->st, buf, STREAM_RECV_CHUNK);
-        if (rc == -2)
+        if (rc == -2 && !drain)
             return true;
+        if (rc == -2)
+            rc = 0;
         if (rc < 0) {
             GError *error = NULL;
 
@@ -267,16 +275,17 @@ streamEvent(virStreamPtr st, int events, void *opaque)
     }
     if ((events & VIR_STREAM_EVENT_WRITABLE) && !streamWrite(stream))
         return;
-    if ((events & VIR_STREAM_EVENT_READABLE) && !streamRead(stream))
-        return;
-    if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)) {
+    if (events & VIR_STREAM_EVENT_ERROR) {
         GError *error = NULL;
 
         g_set_error(&error, SHOAL_ERROR, VIR_ERR_RPC,
-                    _("stream had unexpected termination"));
+                    _("stream had I/O failure"));
         streamEnd(stream, STREAM_REQUEST_ABORT, error);
         return;
     }
+    if ((events & (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP)) &&
+        !streamRead(stream, events & VIR_STREAM_EVENT_HANGUP))
+        return;
     g_mutex_lock(&stream->reqLock);
     streamUpdateLocked(stream);
     g_mutex_unlock(&stream->reqLock);

@@ -358,6 +358,8 @@ shoalDriverStreamHostClosed(shoalDriverStream *stream, const GError *error)
                     _("stream had unexpected termination"));
         error = unexpected;
     }
+    g_debug("stream of serial %u closed (state %d): %s", stream->call.serial,
+            was, error ? error->message : "ok");
     if (!peerGone) {
         if (error)
             packet = shoalDriverErrorEncodeStream(&stream->call, error);

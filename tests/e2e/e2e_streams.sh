@@ -59,6 +59,24 @@ ok "the host itself gives a console session after Shoal's ended" \
 ok "an unknown console device is the host's error" \
     has 'cannot find character device' console_out "$URI" 30 '--devname nosuch'
 
+ok "console on the read-only socket is refused" \
+    has 'read only access prevents virDomainOpenConsole' console_out "$URI_RO" 30
+channel() {   # NAME: python3-libvirt opens the channel, as virt-manager would
+    /usr/bin/python3 - "$URI" "$1" <<'PY'
+import sys
+import libvirt
+conn = libvirt.open(sys.argv[1])
+st = conn.newStream(0)
+try:
+    conn.lookupByName('con1').openChannel(sys.argv[2], st, 0)
+except libvirt.libvirtError as e:
+    print(e)
+    sys.exit(1)
+PY
+}
+ok "a channel the guest lacks is the host's error" \
+    fails 'cannot find channel nosuch' channel nosuch
+
 ok "virsh screenshot saves the image with the host's MIME type" \
     has 'with type of image/(png|x-portable-pixmap)' \
     v screenshot con1 "$E2E_DIR/shot.img"
@@ -88,6 +106,21 @@ on_a_host() {
 }
 ok "a host runs it" on_a_host
 ok "its console works after the restore" eventually 120 sees_hello
+# the host ends the stream (the guest is destroyed): the client's ends too
+e2e_background timeout -s KILL 200 script -qefc "virsh -c '$URI' console con1" \
+    /dev/null </dev/null >"$E2E_DIR/held.out" 2>&1
+held=$e2e_bg_pid
+ok "a console session is open" eventually 120 has SHOAL-SERIAL-HELLO cat "$E2E_DIR/held.out"
+ok "destroy through Shoal" v destroy con1
+ended() {   # PID: exited (a zombie until reaped)
+    local st
+    st=$(ps -o stat= -p "$1")
+    [ -z "$st" ] || [[ $st == Z* ]]
+}
+ok "the client's console ends when the host's stream does" eventually 60 ended "$held"
+e2e_reap_background "$held"
+ok "start it again" v start con1
+
 ok "restore of a missing file is the host's error" \
     fails 'No such file|cannot|Failed' v restore "$shared/nosuch.save"
 ok "restore on the read-only socket is refused" \
