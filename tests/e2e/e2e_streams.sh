@@ -56,6 +56,27 @@ host_console_free() {
 }
 ok "the host itself gives a console session after Shoal's ended" \
     eventually 60 host_console_free
+typed() {   # python3-libvirt types into the console, reads, and finishes
+    timeout -s KILL 60 /usr/bin/python3 - "$URI" <<'PY'
+import sys
+import libvirt
+conn = libvirt.open(sys.argv[1])
+st = conn.newStream(0)
+conn.lookupByName('con1').openConsole(None, st, 0)
+for i in range(64):
+    st.send(b'typed into the console\r')
+data = b''
+while b'SHOAL-SERIAL-HELLO' not in data:
+    chunk = st.recv(4096)
+    if not isinstance(chunk, bytes) or not chunk:
+        sys.exit('the console ended early')
+    data += chunk
+st.finish()
+PY
+}
+ok "a client's keystrokes reach the host and its finish is confirmed" \
+    eventually 60 typed
+ok "and the console is free afterwards" eventually 60 sees_hello
 ok "an unknown console device is the host's error" \
     has 'cannot find character device' console_out "$URI" 30 '--devname nosuch'
 
