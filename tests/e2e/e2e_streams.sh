@@ -147,5 +147,13 @@ ok "restore of a missing file is the host's error" \
 ok "restore on the read-only socket is refused" \
     fails 'read only access prevents virDomainRestore' \
     virsh -r -c "$URI_RO" restore "$shared/con1.save"
-ok "destroy and undefine" eval "v destroy con1 && v undefine con1"
+# a restore of a domain Shoal does not know: placement picks the host
+ok "save it again" v save con1 "$shared/con1.save"
+ok "undefine it: Shoal forgets the domain" v undefine con1
+ok "restore of an unknown domain places it on a host" \
+    v restore "$shared/con1.save"
+ok "it runs there, transient" has 'Persistent: +no' v dominfo con1
+ok "a host runs the placed domain" on_a_host
+ok "destroy ends it" v destroy con1
+ok "and it is gone" eventually 60 lacks con1 v
 e2e_finish
