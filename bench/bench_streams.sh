@@ -15,7 +15,7 @@ n=${2:-20}
 e2e_args "$build/src/virtshoald" "$root/tests/testbed/testbed"
 e2e_start 1 'h1:bench-shot'
 HOST=$(e2e_host_uri h1)
-listed() { virsh -q -c "$URI" list --name | grep -qx bench-shot; }
+listed() { has '^bench-shot$' virsh -q -c "$URI" list --name; }
 eventually 120 listed || { echo "the guest was not listed" >&2; exit 1; }
 
 # median_ms URI: N screenshots, the median wall-clock time in ms
