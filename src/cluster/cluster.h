@@ -16,6 +16,7 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "cluster_stream.h"
 #include "daemon_config.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"
@@ -301,3 +302,23 @@ bool shoalClusterRestoreHost(shoalCluster *cluster,
                              const char *const *domains,
                              GPtrArray **restored,
                              GError **error);
+
+/* Save images on shared storage (cluster_saveimage.c) */
+bool shoalClusterDomainRestore(shoalCluster *cluster,
+                               const char *from,
+                               const char *dxml,
+                               virTypedParameterPtr params,
+                               int nparams,
+                               unsigned flags,
+                               GError **error);
+
+char *shoalClusterSaveImageGetXMLDesc(shoalCluster *cluster,
+                                      const char *file,
+                                      unsigned flags,
+                                      GError **error);
+
+bool shoalClusterSaveImageDefineXML(shoalCluster *cluster,
+                                    const char *file,
+                                    const char *dxml,
+                                    unsigned flags,
+                                    GError **error);
