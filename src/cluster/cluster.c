@@ -380,6 +380,7 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
         goto cleanup;
     }
     shoalClusterReconcileHost(cluster, host, conn, &records);
+    shoalClusterObjectsReplay(cluster, host->name, conn);
 
     /* online first, so a listed domain's host always answers */
     shoalHostForgetDomains(host);
@@ -664,6 +665,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->hostList = shoalHostListNew();
     cluster->jobs = shoalDomainJobsNew();
     cluster->reconcile = shoalReconcileNew();
+    cluster->objects = shoalObjectTableNew();
     g_mutex_init(&cluster->ctxLock);
     g_cond_init(&cluster->ctxCond);
     return cluster;
@@ -678,7 +680,8 @@ bool
 shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
 {
     cluster->store = shoalStoreOpen(dir, error);
-    return cluster->store && shoalClusterLoadHosts(cluster, error);
+    return cluster->store && shoalClusterLoadHosts(cluster, error) &&
+           shoalClusterObjectsLoad(cluster, error);
 }
 
 /**
@@ -948,6 +951,7 @@ shoalClusterFree(shoalCluster *cluster)
     shoalClusterSchedulerClear(cluster);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
+    g_clear_pointer(&cluster->objects, shoalObjectTableFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_cond_clear(&cluster->ctxCond);

@@ -16,6 +16,7 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "cluster_objects.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"
 

@@ -851,6 +851,53 @@ shoalStoreGetHosts(shoalStore *store)
 }
 
 /**
+ * shoalStorePutDocument:
+ * @name: the document, a plain file name ("objects"): DIR/NAME.json
+ * @json: stored as given
+ *
+ * One whole-cluster record of another layer (its cluster objects, say),
+ * opaque to the store. Durable on return, like shoalStorePut().
+ */
+bool
+shoalStorePutDocument(shoalStore *store,
+                      const char *name,
+                      const char *json,
+                      GError **error)
+{
+    g_autoptr(GMutexLocker) writer = g_mutex_locker_new(&store->writeLock);
+    g_autofree char *file = g_strdup_printf("%s.json", name);
+    g_autofree char *tmp = g_strdup_printf("%s.json.tmp", name);
+    bool renamed;
+
+    return storeFileReplace(store->dirFd, store->dir, tmp, file, json, true,
+                            &renamed, error);
+}
+
+/**
+ * shoalStoreGetDocument:
+ * Returns: (transfer full) (nullable): what shoalStorePutDocument() last
+ *   stored under @name; NULL with @error unset if it never did.
+ */
+char *
+shoalStoreGetDocument(shoalStore *store, const char *name, GError **error)
+{
+    g_autoptr(GMutexLocker) writer = g_mutex_locker_new(&store->writeLock);
+    g_autofree char *file = g_strdup_printf("%s.json", name);
+    g_autofree char *path = g_build_filename(store->dir, file, NULL);
+    g_autoptr(GError) err = NULL;
+    char *data = NULL;
+
+    if (!g_file_get_contents(path, &data, NULL, &err)) {
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return NULL;
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot read file '%1$s': %2$s"), path, err->message);
+        return NULL;
+    }
+    return data;
+}
+
+/**
  * shoalStoreOpen:
  * @dir: the store's directory, created (0700) with its parents if needed
  * @error: return location for an error
