@@ -17,6 +17,7 @@
 #include "cluster_domain.h"
 #include "cluster_forward.h"
 #include "cluster_objects.h"
+#include "cluster_storage.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"
 

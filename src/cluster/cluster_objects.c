@@ -445,10 +445,13 @@ objectPut(shoalCluster *cluster, const objectRecord *rec)
     g_ptr_array_add(table->records, objectRecordCopy(rec));
 }
 
-/* Returns: (transfer full) (nullable): the <name> of a definition; the
- * hosts judge the rest. */
-static char *
-objectXMLName(const char *xml)
+/**
+ * shoalClusterObjectXMLName:
+ * Returns: (transfer full) (nullable): the <name> of a definition (a
+ *   pool's, a network's, a volume's); the hosts judge the rest.
+ */
+char *
+shoalClusterObjectXMLName(const char *xml)
 {
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
@@ -532,7 +535,7 @@ shoalClusterObjectDefine(shoalCluster *cluster,
     g_autoptr(objectRecord) old = NULL;
     g_autofree char *canonical = NULL;
     g_autoptr(GError) err = NULL;
-    g_autofree char *name = objectXMLName(xml);
+    g_autofree char *name = shoalClusterObjectXMLName(xml);
     guint i;
 
     g_array_set_clear_func(undo, objectUndoClear);

@@ -46,3 +46,5 @@ bool shoalClusterObjectsLoad(shoalCluster *cluster, GError **error);
 void shoalClusterObjectsReplay(shoalCluster *cluster,
                                const char *hostName,
                                virConnectPtr conn);
+
+char *shoalClusterObjectXMLName(const char *xml);
