@@ -539,6 +539,8 @@ shoalClusterObjectDefine(shoalCluster *cluster,
     guint i;
 
     g_array_set_clear_func(undo, objectUndoClear);
+    if (kind == SHOAL_OBJECT_NETWORK && !shoalClusterNetworkCheck(xml, error))
+        return NULL;
     if (!objectClaim(cluster->objects, kind, error))
         return NULL;
     hosts = objectOnlineHosts(cluster);

@@ -126,3 +126,9 @@ int shoalClusterObjectCall(shoalCluster *cluster,
                            GError **error);
 
 GPtrArray *shoalClusterObjectListInfo(shoalCluster *cluster);
+
+bool shoalClusterNetworkCheck(const char *xml, GError **error);
+
+char *shoalClusterNetworkGetBridgeName(shoalCluster *cluster,
+                                       const unsigned char *uuid,
+                                       GError **error);

@@ -54,18 +54,35 @@ poolIsActive(void *obj)
     return virStoragePoolIsActive(obj);
 }
 
+/* The inactive XML, or the only one of drivers without the flag
+ * (test://): @flag is the kind's VIR_*_XML_INACTIVE. */
 static char *
-poolGetXML(void *obj, bool inactive)
+objectGetXMLFallback(char *(*getXML)(void *obj, unsigned flags),
+                     void *obj,
+                     bool inactive,
+                     unsigned flag)
 {
     char *xml = NULL;
 
     if (inactive) {
-        xml = virStoragePoolGetXMLDesc(obj, VIR_STORAGE_XML_INACTIVE);
-        /* drivers without the flag (test://) have one XML only */
+        xml = getXML(obj, flag);
         if (xml || virGetLastErrorCode() != VIR_ERR_INVALID_ARG)
             return xml;
     }
-    return virStoragePoolGetXMLDesc(obj, 0);
+    return getXML(obj, 0);
+}
+
+static char *
+poolGetXMLFlags(void *obj, unsigned flags)
+{
+    return virStoragePoolGetXMLDesc(obj, flags);
+}
+
+static char *
+poolGetXML(void *obj, bool inactive)
+{
+    return objectGetXMLFallback(poolGetXMLFlags, obj, inactive,
+                                VIR_STORAGE_XML_INACTIVE);
 }
 
 static int
@@ -141,9 +158,16 @@ netIsActive(void *obj)
 }
 
 static char *
+netGetXMLFlags(void *obj, unsigned flags)
+{
+    return virNetworkGetXMLDesc(obj, flags);
+}
+
+static char *
 netGetXML(void *obj, bool inactive)
 {
-    return virNetworkGetXMLDesc(obj, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
+    return objectGetXMLFallback(netGetXMLFlags, obj, inactive,
+                                VIR_NETWORK_XML_INACTIVE);
 }
 
 static int

@@ -293,6 +293,56 @@ testObjectsListHostOwn(objectsFixture *fixture, gconstpointer data)
     g_assert_cmpuint(list->len, ==, 0);
 }
 
+#define NET_NS "http://shoal.example.org/xmlns/network/1"
+
+/* A bridged network is a cluster network; a NAT one gives every host its
+ * own subnet and is refused unless marked host-local. */
+static void
+testObjectsNetworks(objectsFixture *fixture, gconstpointer data)
+{
+    shoalCluster *cluster = fixture->tc->cluster;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalObjectRef) bridged = NULL;
+    g_autoptr(shoalObjectRef) local = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+    g_autofree char *bridge = NULL;
+
+    g_assert_null(
+        shoalClusterObjectDefine(cluster, SHOAL_OBJECT_NETWORK,
+                                 "<network><name>nat</name><forward mode='nat'/>"
+                                 "<ip address='192.168.150.1' netmask='255.255.255.0'/></network>",
+                                 &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "'nat'"));
+    g_clear_error(&error);
+
+    bridged =
+        shoalClusterObjectDefine(cluster, SHOAL_OBJECT_NETWORK,
+                                 "<network><name>lan</name><forward mode='bridge'/>"
+                                 "<bridge name='br0'/></network>",
+                                 &error);
+    g_assert_no_error(error);
+    g_assert_true(shoalClusterObjectStart(cluster, SHOAL_OBJECT_NETWORK,
+                                          bridged->uuid, &error));
+    g_assert_no_error(error);
+    bridge = shoalClusterNetworkGetBridgeName(cluster, bridged->uuid, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(bridge, ==, "br0");
+
+    local =
+        shoalClusterObjectDefine(cluster, SHOAL_OBJECT_NETWORK,
+                                 "<network xmlns:shoal='" NET_NS
+                                 "' shoal:scope='host-local'>"
+                                 "<name>nat</name><forward mode='nat'/>"
+                                 "<ip address='192.168.150.1' netmask='255.255.255.0'/></network>",
+                                 &error);
+    g_assert_no_error(error);
+    list = shoalClusterObjectList(cluster, SHOAL_OBJECT_NETWORK,
+                                  VIR_CONNECT_LIST_NETWORKS_ACTIVE);
+    g_assert_cmpuint(list->len, ==, 1);
+    g_assert_cmpstr(((shoalObjectRef *) list->pdata[0])->name, ==, "lan");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -307,5 +357,7 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/objects/replay", testObjectsReplay);
     g_test_add("/cluster/objects/list-host-own", objectsFixture, NULL,
                objectsSetUp, testObjectsListHostOwn, objectsTearDown);
+    g_test_add("/cluster/objects/networks", objectsFixture, NULL, objectsSetUp,
+               testObjectsNetworks, objectsTearDown);
     return g_test_run();
 }

@@ -15,6 +15,13 @@ v() { timeout 60 virsh -c "$URI" "$@"; }
 hv() { local h=$1; shift; timeout 60 virsh -c "$(e2e_host_uri "$h")" "$@"; }
 ctl() { timeout 60 "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 pool_dir=$E2E_DIR/images
+# hasnt PATTERN COMMAND...: the command succeeds and does not print PATTERN
+hasnt() {
+    local pat=$1 out
+    shift
+    out=$("$@" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    ! grep -Eq -- "$pat" <<<"$out" || { printf '/%s/ in:\n%s\n' "$pat" "$out"; return 1; }
+}
 
 ok "the testbed's guest is listed" eventually 60 lists st-off v
 
@@ -79,7 +86,7 @@ ok "vol-delete of a volume in use is refused, naming the domain" \
     fails "in use by domain 'st-user'" v vol-delete disk1.qcow2 --pool images
 ok "the domain is undefined" v undefine st-user
 ok "vol-delete" v vol-delete disk1.qcow2 --pool images
-ok "vol-list no longer has it" eval "! v vol-list images | grep -q disk1"
+ok "vol-list no longer has it" hasnt disk1 v vol-list images
 ok "the file is gone" test ! -e "$pool_dir/disk1.qcow2"
 
 # --- teardown through Shoal -------------------------------------------------
@@ -88,7 +95,7 @@ ok "pool-destroy" v pool-destroy images
 ok "pool-info: inactive" has 'State: +inactive' v pool-info images
 ok "h3 stopped it too" has 'State: +inactive' hv h3 pool-info images
 ok "pool-undefine" v pool-undefine images
-ok "pool-list --all no longer has it" eval "! v pool-list --all | grep -q images"
+ok "pool-list --all no longer has it" hasnt images v pool-list --all
 for h in h1 h2 h3; do
     ok "$h no longer has it" fails 'not found|no storage pool' hv "$h" pool-info images
 done

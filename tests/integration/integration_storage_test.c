@@ -289,6 +289,52 @@ storageTestDeleteInUse(storageFixture *fixture, gconstpointer data)
     g_assert_cmpint(virStorageVolDelete(vol, 0), ==, 0);
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
+
+/* virsh net-define, net-start, net-autostart, net-list, net-dumpxml,
+ * net-info, net-destroy, net-undefine: networks are cluster objects too */
+static void
+storageTestNetwork(storageFixture *fixture, gconstpointer data)
+{
+    g_autoptr(virNetwork) net =
+        virNetworkDefineXML(fixture->shoal,
+                            "<network><name>lan</name><forward mode='bridge'/>"
+                            "<bridge name='br0'/></network>");
+    g_autoptr(virNetwork) byName = NULL;
+    virNetworkPtr *nets = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *bridge = NULL;
+    int autostart = 0;
+
+    g_assert_nonnull(net);
+    g_assert_cmpint(virNetworkCreate(net), ==, 0);
+    g_assert_cmpint(virNetworkSetAutostart(net, 1), ==, 0);
+    g_assert_cmpint(virNetworkGetAutostart(net, &autostart), ==, 0);
+    g_assert_cmpint(autostart, ==, 1);
+    g_assert_cmpint(virNetworkIsActive(net), ==, 1);
+    g_assert_cmpint(virConnectListAllNetworks(fixture->shoal, &nets, 0), ==, 1);
+    virNetworkFree(nets[0]);
+    free(nets);
+    g_assert_cmpint(virConnectNumOfNetworks(fixture->shoal), ==, 1);
+    byName = virNetworkLookupByName(fixture->shoal, "lan");
+    g_assert_nonnull(byName);
+    xml = virNetworkGetXMLDesc(byName, 0);
+    g_assert_nonnull(strstr(xml, "br0"));
+    bridge = virNetworkGetBridgeName(net);
+    g_assert_cmpstr(bridge, ==, "br0");
+
+    g_assert_null(
+        virNetworkDefineXML(fixture->shoal,
+                            "<network><name>nat</name><forward mode='nat'/>"
+                            "</network>"));
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_CONFIG_UNSUPPORTED);
+
+    g_assert_cmpint(virNetworkDestroy(net), ==, 0);
+    g_assert_cmpint(virNetworkUndefine(net), ==, 0);
+    g_assert_null(virNetworkLookupByName(fixture->shoal, "lan"));
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_NO_NETWORK);
+}
+
 static void
 storageAdd(const char *path,
            void (*test)(storageFixture *fixture, gconstpointer data))
@@ -311,5 +357,6 @@ main(int argc, char **argv)
     storageAdd("/integration/storage/capacity", storageTestCapacity);
     storageAdd("/integration/storage/volumes", storageTestVolumes);
     storageAdd("/integration/storage/delete-in-use", storageTestDeleteInUse);
+    storageAdd("/integration/storage/network", storageTestNetwork);
     return g_test_run();
 }
