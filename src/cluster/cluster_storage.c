@@ -169,16 +169,21 @@ shoalClusterPoolRefresh(shoalCluster *cluster,
                                   storageRefreshOne, NULL, NULL, error) >= 0;
 }
 
-/* After a shared pool's volumes changed through one host. */
+/*
+ * After a volume was created or deleted through one host: the others
+ * re-read the pool. A shared pool needs it; so does a local pool whose
+ * target is a directory every host sees (storage shared by path, which
+ * libvirt cannot tell), and for a truly local one it is harmless.
+ */
 static void
 storageRefreshOthers(shoalCluster *cluster, const unsigned char *uuid)
 {
     g_autoptr(GError) err = NULL;
 
-    if (shoalClusterPoolIsShared(cluster, uuid) &&
-        !shoalClusterPoolRefresh(cluster, uuid, &err))
+    if (!shoalClusterPoolRefresh(cluster, uuid, &err))
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "cannot refresh a shared pool: %s", err->message);
+                         "cannot refresh a pool after a volume changed: %s",
+                         err->message);
 }
 
 typedef struct {

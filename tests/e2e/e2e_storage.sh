@@ -89,6 +89,25 @@ ok "vol-delete" v vol-delete disk1.qcow2 --pool images
 ok "vol-list no longer has it" hasnt disk1 v vol-list images
 ok "the file is gone" test ! -e "$pool_dir/disk1.qcow2"
 
+# --- virt-install on the cluster pool --------------------------------------
+vi() {
+    timeout 240 virt-install --connect "$URI" --import --noautoconsole \
+        --wait 0 --osinfo generic --virt-type qemu --memory 64 --vcpus 1 \
+        --network none --graphics none "$@"
+}
+ok "vol-create-as for an imported disk" v vol-create-as images vi-a.qcow2 16M --format qcow2
+ok "virt-install --import --disk vol=images/vi-a.qcow2" vi --name vi-a --disk vol=images/vi-a.qcow2
+ok "... the domain runs" eventually 60 has 'running' v domstate vi-a
+ok "... its disk is the volume" has "$pool_dir/vi-a.qcow2" v domblklist vi-a
+ok "virt-install --disk size=1,pool=images" vi --name vi-b --disk size=1,pool=images,format=qcow2
+ok "... the domain runs" eventually 60 has 'running' v domstate vi-b
+ok "... its new volume is in the pool" eventually 30 has 'vi-b' v vol-list images
+for d in vi-a vi-b; do
+    ok "$d: destroy" v destroy "$d"
+    ok "$d: undefine with its storage" v undefine "$d" --remove-all-storage
+done
+ok "the volumes are gone" hasnt 'vi-' v vol-list images
+
 # --- teardown through Shoal -------------------------------------------------
 ok "pool-undefine of a running pool is refused" fails 'active|running' v pool-undefine images
 ok "pool-destroy" v pool-destroy images
