@@ -380,7 +380,6 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
         goto cleanup;
     }
     shoalClusterReconcileHost(cluster, host, conn, &records);
-    shoalClusterObjectsReplay(cluster, host->name, conn);
 
     /* online first, so a listed domain's host always answers */
     shoalHostForgetDomains(host);
@@ -396,6 +395,8 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     host->backoffMs = 0;
     g_mutex_unlock(&host->lock);
     shoalInventorySyncHost(cluster->inventory, host->name, records);
+    /* online first: a pool or network defined from now on reaches it */
+    shoalClusterObjectsReplay(cluster, host->name, conn);
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                      SHOAL_LOG_HOST(host->name), "MESSAGE",
                      "host '%s' is online with %u domains", host->name,

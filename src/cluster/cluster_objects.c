@@ -994,11 +994,32 @@ shoalClusterObjectCall(shoalCluster *cluster,
     return rc;
 }
 
+typedef struct {
+    const shoalObjectOps *ops;
+    bool inactive;
+    char *xml;
+} objectXMLRun;
+
+static int
+objectGetXMLOne(void *obj, const char *hostName, gpointer opaque)
+{
+    objectXMLRun *run = opaque;
+    char *xml = run->ops->getXML(obj, run->inactive);
+
+    if (!xml)
+        return -1;
+    run->xml = g_strdup(xml);
+    free(xml);
+    return 0;
+}
+
 /**
  * shoalClusterObjectGetXML:
- * @inactive: the stored definition; otherwise the live XML of a host
- *   that runs it (its allocation, say)
+ * @inactive: the persistent definition; otherwise the live XML (a pool's
+ *   allocation, say)
  *
+ * As a host that runs the object (or has it) gives it; the stored
+ * definition when no online host has it.
  * Returns: (transfer full): the XML.
  */
 char *
@@ -1008,30 +1029,21 @@ shoalClusterObjectGetXML(shoalCluster *cluster,
                          bool inactive,
                          GError **error)
 {
-    const shoalObjectOps *ops = shoalObjectOpsGet(kind);
     g_autoptr(objectRecord) rec = objectGet(cluster, kind, uuid, error);
-    g_autoptr(GPtrArray) hosts = NULL;
-    guint i;
+    objectXMLRun run = { shoalObjectOpsGet(kind), inactive, NULL };
+    g_autoptr(GError) err = NULL;
 
     if (!rec)
         return NULL;
-    if (inactive || !rec->active)
+    if (shoalClusterObjectCall(cluster, kind, uuid, false, objectGetXMLOne,
+                               &run, NULL, &err) < 0) {
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE",
+                         "%s '%s' XML from the store: %s",
+                         shoalObjectKindToString(kind), rec->name,
+                         err->message);
         return g_steal_pointer(&rec->xml);
-    hosts = objectOnlineHosts(cluster);
-    for (i = 0; i < hosts->len; i++) {
-        objectHost *h = hosts->pdata[i];
-        void *obj = objectLookup(ops, h->conn, uuid);
-        char *xml;
-
-        if (!obj)
-            continue;
-        xml = ops->getXML(obj, false);
-        virResetLastError();
-        ops->free(obj);
-        if (xml)
-            return xml;
     }
-    return g_steal_pointer(&rec->xml);
+    return run.xml;
 }
 
 /* Brings one kind on @conn to what the store says. */
@@ -1099,11 +1111,12 @@ objectReplayKind(shoalCluster *cluster,
 
 /**
  * shoalClusterObjectsReplay:
- * @conn: the host's new connection, before it is published online
+ * @conn: the host's new connection, just published online (so a change
+ *   that runs after this replay reaches the host itself)
  *
  * Gives a host that joins or returns the cluster objects it lacks, with
  * their state, and drops those undefined while it was away. Failures are
- * logged: the host still comes online.
+ * logged: the host stays online.
  */
 void
 shoalClusterObjectsReplay(shoalCluster *cluster,

@@ -65,6 +65,18 @@ ok "vol-key gives a key" test -n "$key"
 ok "vol-info by path" has 'Name: +disk1.qcow2' v vol-info "$pool_dir/disk1.qcow2"
 ok "vol-pool by key" has '^images$' v vol-pool "$key"
 ok "vol-dumpxml" has '<format type=.qcow2./>' v vol-dumpxml disk1.qcow2 --pool images
+# differential: Shoal answers as a member host does
+same() { [ "$(v "$@" 2>&1)" = "$(hv h2 "$@" 2>&1)" ]; }
+# a pool's sizes are those of a file system other processes write to
+sizeless() { grep -Ev '<(capacity|allocation|available)'; }
+same_pool() {
+    [ "$(v pool-dumpxml --inactive images | sizeless)" = \
+      "$(hv h2 pool-dumpxml --inactive images | sizeless)" ]
+}
+ok "pool-dumpxml --inactive: as h2 says, sizes aside" same_pool
+ok "vol-info: as h2 says" same vol-info disk1.qcow2 --pool images
+ok "vol-dumpxml: as h2 says" same vol-dumpxml disk1.qcow2 --pool images
+ok "a duplicate volume name: h2's error" same vol-create-as images disk1.qcow2 16M
 
 cat >"$E2E_DIR/st-user.xml" <<XML
 <domain type='qemu'>
