@@ -291,6 +291,35 @@ storageTestDeleteInUse(storageFixture *fixture, gconstpointer data)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 
+/* The read-only socket lists and reads pools, and changes none. */
+static void
+storageTestReadOnly(storageFixture *fixture, gconstpointer data)
+{
+    g_autoptr(virStoragePool) pool =
+        storageDefineStarted(fixture->shoal, STORAGE_DIR_POOL);
+    g_autofree char *uri =
+        g_strdup_printf("shoal+unix:///system?socket=%s/virtshoald-sock-ro",
+                        fixture->dir);
+    virConnectPtr ro = virConnectOpenReadOnly(uri);
+    virStoragePoolPtr roPool;
+    virStoragePoolInfo info;
+
+    g_assert_nonnull(ro);
+    g_assert_cmpint(virConnectNumOfStoragePools(ro), ==, 1);
+    roPool = virStoragePoolLookupByName(ro, "images");
+    g_assert_nonnull(roPool);
+    g_assert_cmpint(virStoragePoolGetInfo(roPool, &info), ==, 0);
+    g_assert_cmpint(virStoragePoolDestroy(roPool), ==, -1);
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_OPERATION_DENIED);
+    g_assert_null(virStoragePoolDefineXML(ro, STORAGE_NETFS_POOL, 0));
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_OPERATION_DENIED);
+    g_assert_null(virStorageVolCreateXML(roPool, STORAGE_VOL, 0));
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_OPERATION_DENIED);
+    g_assert_cmpint(virStoragePoolIsActive(pool), ==, 1);
+    virStoragePoolFree(roPool);
+    virConnectClose(ro);
+}
+
 /* virsh net-define, net-start, net-autostart, net-list, net-dumpxml,
  * net-info, net-destroy, net-undefine: networks are cluster objects too */
 static void
@@ -358,5 +387,6 @@ main(int argc, char **argv)
     storageAdd("/integration/storage/volumes", storageTestVolumes);
     storageAdd("/integration/storage/delete-in-use", storageTestDeleteInUse);
     storageAdd("/integration/storage/network", storageTestNetwork);
+    storageAdd("/integration/storage/read-only", storageTestReadOnly);
     return g_test_run();
 }
