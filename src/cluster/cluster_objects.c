@@ -994,6 +994,21 @@ shoalClusterObjectCall(shoalCluster *cluster,
     return rc;
 }
 
+/**
+ * shoalClusterObjectGetDefinition:
+ * Returns: (transfer full) (nullable): the stored definition, from
+ *   memory: for what the hosts do not change (a pool's type).
+ */
+char *
+shoalClusterObjectGetDefinition(shoalCluster *cluster,
+                                shoalObjectKind kind,
+                                const unsigned char *uuid)
+{
+    g_autoptr(objectRecord) rec = objectGet(cluster, kind, uuid, NULL);
+
+    return rec ? g_steal_pointer(&rec->xml) : NULL;
+}
+
 typedef struct {
     const shoalObjectOps *ops;
     bool inactive;

@@ -48,3 +48,7 @@ void shoalClusterObjectsReplay(shoalCluster *cluster,
                                virConnectPtr conn);
 
 char *shoalClusterObjectXMLName(const char *xml);
+
+char *shoalClusterObjectGetDefinition(shoalCluster *cluster,
+                                      shoalObjectKind kind,
+                                      const unsigned char *uuid);

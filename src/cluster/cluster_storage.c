@@ -59,7 +59,7 @@ bool
 shoalClusterPoolIsShared(shoalCluster *cluster, const unsigned char *uuid)
 {
     g_autofree char *xml =
-        shoalClusterObjectGetXML(cluster, SHOAL_OBJECT_POOL, uuid, true, NULL);
+        shoalClusterObjectGetDefinition(cluster, SHOAL_OBJECT_POOL, uuid);
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
     g_autoptr(xmlXPathObject) res = NULL;
