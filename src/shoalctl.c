@@ -261,6 +261,12 @@ static const char *const ctlConflictColumns[] = {
     N_("HOSTS"),
 };
 
+/* TRANSLATORS: column headers of 'shoalctl objects' */
+static const char *const ctlObjectColumns[] = {
+    N_("KIND"),      N_("NAME"),    N_("SCOPE"), N_("HOSTS"),
+    N_("ACTIVE ON"), N_("LACKING"), N_("UUID"),
+};
+
 /* TRANSLATORS: column headers of 'shoalctl migrations' */
 static const char *const ctlMigrationColumns[] = {
     N_("ID"),       N_("DOMAIN"),   N_("FROM"),
@@ -893,6 +899,60 @@ ctlCommandConflicts(shoalCtl *ctl,
     return true;
 }
 
+/* Returns: (transfer full): @key's array of strings, joined by commas. */
+static char *
+ctlJoinStrings(json_object *obj, const char *key)
+{
+    json_object *arr = ctlObjGet(obj, key);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    size_t j;
+
+    for (j = 0; arr && j < json_object_array_length(arr); j++)
+        g_ptr_array_add(names, (gpointer) json_object_get_string(
+                                   json_object_array_get_idx(arr, j)));
+    if (names->len == 0)
+        return g_strdup("-");
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(",", (char **) names->pdata);
+}
+
+static bool
+ctlCommandObjects(shoalCtl *ctl,
+                  const shoalCtlCommand *cmd,
+                  char ***args,
+                  GError **error)
+{
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    size_t n;
+    size_t i;
+
+    if (!ctlCallList(ctl, cmd, args, "objects",
+                     _("no storage pools or networks"), &result, &n, error))
+        return false;
+    if (n == 0)
+        return true;
+    rows = ctlTableNew(ctlObjectColumns, G_N_ELEMENTS(ctlObjectColumns));
+    for (i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(result, i);
+        char **row = ctlTableAddRow(rows);
+
+        row[0] = ctlFormatString(o, "kind", "-");
+        row[1] = ctlFormatString(o, "name", "-");
+        /* TRANSLATORS: scope of a pool or network: Shoal's on every host,
+         * or one host's own */
+        row[2] = g_strdup(json_object_get_boolean(ctlObjGet(o, "cluster"))
+                              ? _("cluster")
+                              : _("host"));
+        row[3] = ctlJoinStrings(o, "hosts");
+        row[4] = ctlJoinStrings(o, "running");
+        row[5] = ctlJoinStrings(o, "lacking");
+        row[6] = ctlFormatString(o, "uuid", "-");
+    }
+    ctlTablePrint(rows, "lllllll");
+    return true;
+}
+
 static bool
 ctlCommandMigrations(shoalCtl *ctl,
                      const shoalCtlCommand *cmd,
@@ -1120,6 +1180,10 @@ static const shoalCtlCommand ctlCommands[] = {
       N_("List what waits for an operator: duplicate and missing definitions"),
       N_("duplicate: the same UUID is defined on several hosts; calls on the domain fail until an operator removes a copy on a host. missing: a host lacks a domain virtshoald stores for it; 'shoalctl host restore' defines it again, 'virsh undefine' through shoal:///system forgets it."),
       ctlCommandConflicts },
+    { "objects", NULL, 0,
+      N_("List storage pools and networks with the hosts that have them"),
+      N_("cluster: virtshoald keeps it on every host (defined through shoal:///system); LACKING names the online hosts that do not have it yet. host: a host's own pool or network, listed with its host and never merged with another host's of the same name."),
+      ctlCommandObjects },
     { "migrations", NULL, 0,
       N_("List migrations in flight, with progress, and recent ones, with their outcome"),
       NULL, ctlCommandMigrations },

@@ -407,6 +407,52 @@ adminCommandConflicts(shoalCluster *cluster,
     return true;
 }
 
+static json_object *
+adminJsonStrv(GStrv strv)
+{
+    json_object *arr = json_object_new_array();
+    size_t i;
+
+    for (i = 0; strv && strv[i]; i++)
+        json_object_array_add(arr, adminJsonString(strv[i]));
+    return arr;
+}
+
+/* Pools and networks with the hosts that have them (cluster_objects.h). */
+static bool
+adminCommandObjects(shoalCluster *cluster,
+                    json_object *request,
+                    json_object **result,
+                    GError **error)
+{
+    g_autoptr(GPtrArray) infos = shoalClusterObjectListInfo(cluster);
+    json_object *out = json_object_new_array();
+    guint i;
+
+    for (i = 0; i < infos->len; i++) {
+        const shoalObjectInfo *info = infos->pdata[i];
+        json_object *obj = json_object_new_object();
+
+        json_object_object_add(obj, "kind",
+                               json_object_new_string(
+                                   shoalObjectKindToString(info->kind)));
+        json_object_object_add(obj, "name", adminJsonString(info->name));
+        json_object_object_add(obj, "uuid", adminJsonString(info->uuid));
+        json_object_object_add(obj, "cluster",
+                               json_object_new_boolean(info->managed));
+        json_object_object_add(obj, "active",
+                               json_object_new_boolean(info->active));
+        json_object_object_add(obj, "autostart",
+                               json_object_new_boolean(info->autostart));
+        json_object_object_add(obj, "hosts", adminJsonStrv(info->hosts));
+        json_object_object_add(obj, "running", adminJsonStrv(info->running));
+        json_object_object_add(obj, "lacking", adminJsonStrv(info->lacking));
+        json_object_array_add(out, obj);
+    }
+    *result = out;
+    return true;
+}
+
 /* Defines again, from the store, what a host lacks. */
 static bool
 adminCommandHostRestore(shoalCluster *cluster,
@@ -582,6 +628,7 @@ static const adminCommand adminCommands[] = {
       adminHostMaintenanceFields },
     { "host-restore", adminCommandHostRestore, false, adminHostRestoreFields },
     { "conflicts", adminCommandConflicts, true, adminNoFields },
+    { "objects", adminCommandObjects, true, adminNoFields },
     { "migrations", adminCommandMigrations, true, adminNoFields },
     { "status", adminCommandStatus, true, adminNoFields },
     { "plan", adminCommandPlan, false, adminNoFields },

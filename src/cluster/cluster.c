@@ -356,6 +356,8 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     shoalHostSetOnline(host, conn, gen, cbIds, closeCtx,
                        g_steal_pointer(&facts));
     shoalInventorySyncHost(cluster->inventory, host->name, records);
+    /* online first: a pool or network defined from now on reaches it */
+    shoalClusterObjectsReplay(cluster, host->name, conn);
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                      SHOAL_LOG_HOST(host->name), "MESSAGE",
                      "host '%s' is online with %u domains", host->name,
@@ -627,6 +629,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->jobs = shoalDomainJobsNew();
     cluster->reconcile = shoalReconcileNew();
     cluster->follow = shoalFollowNew();
+    cluster->objects = shoalObjectTableNew();
     g_mutex_init(&cluster->ctxLock);
     g_cond_init(&cluster->ctxCond);
     return cluster;
@@ -642,7 +645,8 @@ shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
 {
     cluster->store = shoalStoreOpen(dir, error);
     return cluster->store && shoalClusterLoadHosts(cluster, error) &&
-           shoalReconcileOpen(cluster->reconcile, dir, error);
+           shoalReconcileOpen(cluster->reconcile, dir, error) &&
+           shoalClusterObjectsLoad(cluster, error);
 }
 
 /**
@@ -918,6 +922,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->stats, shoalStatsFree);
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
     g_clear_pointer(&cluster->follow, shoalFollowFree);
+    g_clear_pointer(&cluster->objects, shoalObjectTableFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_cond_clear(&cluster->ctxCond);

@@ -16,6 +16,8 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "cluster_objects.h"
+#include "cluster_storage.h"
 #include "cluster_stream.h"
 #include "daemon_config.h"
 #include "sched_plan.h"

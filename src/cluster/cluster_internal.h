@@ -12,6 +12,7 @@
 #include "cluster_hostlist.h"
 #include "cluster_inventory.h"
 #include "cluster_jobs.h"
+#include "cluster_objects_ops.h"
 #include "cluster_reconcile.h"
 #include "cluster_schedstate.h"
 #include "cluster_stats.h"
@@ -52,6 +53,8 @@ struct _shoalCluster {
     guint followSource;        /* main thread only */
 
     char *autostartMarker; /* immutable once started */
+
+    shoalObjectTable *objects; /* immutable pointer, self-locking */
 
     /* callback contexts libvirt may still call with (ctxCount, under
      * ctxLock): libvirt's event thread can be inside a callback after it

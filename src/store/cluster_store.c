@@ -230,6 +230,39 @@ shoalStoreGetHosts(shoalStore *store)
 }
 
 /**
+/**
+ * shoalStorePutDocument:
+ * @name: the document, a plain name ("objects")
+ * @json: stored as given
+ *
+ * One whole-cluster record of another layer (its cluster objects, say),
+ * opaque to the store. Durable on return, like shoalStorePut().
+ */
+bool
+shoalStorePutDocument(shoalStore *store,
+                      const char *name,
+                      const char *json,
+                      GError **error)
+{
+    g_autoptr(GMutexLocker) writer = g_mutex_locker_new(&store->writeLock);
+
+    return store->backend->ops->putDocument(store->backend, name, json, error);
+}
+
+/**
+ * shoalStoreGetDocument:
+ * Returns: (transfer full) (nullable): what shoalStorePutDocument() last
+ *   stored under @name; NULL with @error unset if it never did.
+ */
+char *
+shoalStoreGetDocument(shoalStore *store, const char *name, GError **error)
+{
+    g_autoptr(GMutexLocker) writer = g_mutex_locker_new(&store->writeLock);
+
+    return store->backend->ops->getDocument(store->backend, name, error);
+}
+
+/**
  * shoalStorePut:
  * @store: the store
  * @dom: the record to add or replace, keyed by its UUID; copied

@@ -68,3 +68,12 @@ GPtrArray *shoalStoreListHost(shoalStore *store, const char *hostName);
 bool shoalStorePutHosts(shoalStore *store, const char *json, GError **error);
 
 char *shoalStoreGetHosts(shoalStore *store);
+
+bool shoalStorePutDocument(shoalStore *store,
+                           const char *name,
+                           const char *json,
+                           GError **error);
+
+char *shoalStoreGetDocument(shoalStore *store,
+                            const char *name,
+                            GError **error);

@@ -59,6 +59,19 @@ typedef struct {
                      const char *json,
                      bool *applied,
                      GError **error);
+    /*
+     * Replaces the document @name (another layer's whole-cluster record,
+     * opaque here) durably; called one at a time.
+     */
+    bool (*putDocument)(shoalStoreBackend *backend,
+                        const char *name,
+                        const char *json,
+                        GError **error);
+    /* Returns: (transfer full) (nullable): document @name; NULL with
+     * @error unset when there is none. */
+    char *(*getDocument)(shoalStoreBackend *backend,
+                         const char *name,
+                         GError **error);
     void (*free)(shoalStoreBackend *backend);
 } shoalStoreBackendOps;
 

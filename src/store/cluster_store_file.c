@@ -557,6 +557,43 @@ storeFilePutHosts(shoalStoreBackend *backend,
                             STORE_HOSTS_FILE, json, true, applied, error);
 }
 
+/* A document is DIR/NAME.json. */
+static bool
+storeFilePutDocument(shoalStoreBackend *backend,
+                     const char *name,
+                     const char *json,
+                     GError **error)
+{
+    storeFile *file = (storeFile *) backend;
+    g_autofree char *target = g_strdup_printf("%s.json", name);
+    g_autofree char *tmp = g_strdup_printf("%s.json.tmp", name);
+    bool applied;
+
+    return storeFileReplace(file->dirFd, file->dir, tmp, target, json, true,
+                            &applied, error);
+}
+
+static char *
+storeFileGetDocument(shoalStoreBackend *backend,
+                     const char *name,
+                     GError **error)
+{
+    storeFile *file = (storeFile *) backend;
+    g_autofree char *base = g_strdup_printf("%s.json", name);
+    g_autofree char *path = g_build_filename(file->dir, base, NULL);
+    g_autoptr(GError) err = NULL;
+    char *data = NULL;
+
+    if (!g_file_get_contents(path, &data, NULL, &err)) {
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return NULL;
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                    _("cannot read file '%1$s': %2$s"), path, err->message);
+        return NULL;
+    }
+    return data;
+}
+
 static void
 storeFileFree(shoalStoreBackend *backend)
 {
@@ -578,6 +615,8 @@ static const shoalStoreBackendOps storeFileOps = {
     .put = storeFilePut,
     .remove = storeFileRemove,
     .putHosts = storeFilePutHosts,
+    .putDocument = storeFilePutDocument,
+    .getDocument = storeFileGetDocument,
     .free = storeFileFree,
 };
 

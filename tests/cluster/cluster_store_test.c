@@ -101,10 +101,11 @@ typedef struct {
  */
 typedef struct {
     GMutex lock;
-    GHashTable *records; /* protected by lock: "<uuid>.json" → text */
-    GHashTable *writes;  /* protected by lock: name → GUINT (puts of it) */
-    char *hosts;         /* protected by lock */
-    unsigned writeCount; /* protected by lock */
+    GHashTable *records;   /* protected by lock: "<uuid>.json" → text */
+    GHashTable *writes;    /* protected by lock: name → GUINT (puts of it) */
+    char *hosts;           /* protected by lock */
+    GHashTable *documents; /* protected by lock: name → text */
+    unsigned writeCount;   /* protected by lock */
     /* protected by lock: the next put fails with VIR_ERR_SYSTEM_ERROR,
      * after holding the record if failApplied, before if not */
     bool failNext;
@@ -218,6 +219,30 @@ storeTestMemoryPutHosts(shoalStoreBackend *backend,
     return true;
 }
 
+static bool
+storeTestMemoryPutDocument(shoalStoreBackend *backend,
+                           const char *name,
+                           const char *json,
+                           GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+
+    g_hash_table_insert(mem->documents, g_strdup(name), g_strdup(json));
+    return true;
+}
+
+static char *
+storeTestMemoryGetDocument(shoalStoreBackend *backend,
+                           const char *name,
+                           GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+
+    return g_strdup(g_hash_table_lookup(mem->documents, name));
+}
+
 static void
 storeTestMemoryFree(shoalStoreBackend *backend)
 {
@@ -229,6 +254,8 @@ static const shoalStoreBackendOps storeTestMemoryOps = {
     .put = storeTestMemoryPut,
     .remove = storeTestMemoryRemove,
     .putHosts = storeTestMemoryPutHosts,
+    .putDocument = storeTestMemoryPutDocument,
+    .getDocument = storeTestMemoryGetDocument,
     .free = storeTestMemoryFree,
 };
 
@@ -241,6 +268,8 @@ storeTestMemoryNew(void)
     mem->records =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     mem->writes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    mem->documents =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return mem;
 }
 
@@ -249,6 +278,7 @@ storeTestMemoryFreeData(storeTestMemory *mem)
 {
     g_hash_table_unref(mem->records);
     g_hash_table_unref(mem->writes);
+    g_hash_table_unref(mem->documents);
     g_free(mem->hosts);
     g_mutex_clear(&mem->lock);
     g_free(mem);

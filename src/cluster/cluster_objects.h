@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Cluster objects: storage pools and networks that exist with the same
+ * name, UUID and XML on every member host. Shoal keeps their definitions
+ * in its store, applies each change to every online host (all or none
+ * for define and start) and replays them to a host that joins or
+ * returns. See doc/internals/objects.md.
+ */
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+typedef enum {
+    SHOAL_OBJECT_POOL = 0,
+    SHOAL_OBJECT_NETWORK,
+    SHOAL_OBJECT_KIND_LAST
+} shoalObjectKind;
+
+const char *shoalObjectKindToString(shoalObjectKind kind);
+
+/* A cluster object as a client names it. */
+typedef struct _shoalObjectRef {
+    shoalObjectKind kind;
+    char *name;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+} shoalObjectRef;
+
+shoalObjectRef *shoalObjectRefNew(shoalObjectKind kind,
+                                  const char *name,
+                                  const unsigned char *uuid);
+
+void shoalObjectRefFree(shoalObjectRef *ref);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalObjectRef, shoalObjectRefFree)
+
+/* Where one object (one name and UUID) exists, for the admin listing. */
+typedef struct _shoalObjectInfo {
+    shoalObjectKind kind;
+    char *name;
+    char *uuid;     /* the string form */
+    bool managed;   /* Shoal stores it: a cluster object */
+    bool active;    /* managed: should be running */
+    bool autostart; /* managed: its autostart flag */
+    GStrv hosts;    /* the online hosts that have it */
+    GStrv running;  /* those where it is active */
+    GStrv lacking;  /* managed: online hosts that lack it */
+} shoalObjectInfo;
+
+void shoalObjectInfoFree(shoalObjectInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalObjectInfo, shoalObjectInfoFree)
+
+typedef struct _shoalCluster shoalCluster;
+
+shoalObjectRef *shoalClusterObjectDefine(shoalCluster *cluster,
+                                         shoalObjectKind kind,
+                                         const char *xml,
+                                         GError **error);
+
+bool shoalClusterObjectUndefine(shoalCluster *cluster,
+                                shoalObjectKind kind,
+                                const unsigned char *uuid,
+                                GError **error);
+
+bool shoalClusterObjectStart(shoalCluster *cluster,
+                             shoalObjectKind kind,
+                             const unsigned char *uuid,
+                             GError **error);
+
+bool shoalClusterObjectDestroy(shoalCluster *cluster,
+                               shoalObjectKind kind,
+                               const unsigned char *uuid,
+                               GError **error);
+
+bool shoalClusterObjectSetAutostart(shoalCluster *cluster,
+                                    shoalObjectKind kind,
+                                    const unsigned char *uuid,
+                                    bool on,
+                                    GError **error);
+
+shoalObjectRef *shoalClusterObjectLookupByName(shoalCluster *cluster,
+                                               shoalObjectKind kind,
+                                               const char *name,
+                                               GError **error);
+
+shoalObjectRef *shoalClusterObjectLookupByUUID(shoalCluster *cluster,
+                                               shoalObjectKind kind,
+                                               const unsigned char *uuid,
+                                               GError **error);
+
+GPtrArray *shoalClusterObjectList(shoalCluster *cluster,
+                                  shoalObjectKind kind,
+                                  unsigned flags);
+
+bool shoalClusterObjectGetState(shoalCluster *cluster,
+                                shoalObjectKind kind,
+                                const unsigned char *uuid,
+                                bool *active,
+                                bool *autostart,
+                                GError **error);
+
+char *shoalClusterObjectGetXML(shoalCluster *cluster,
+                               shoalObjectKind kind,
+                               const unsigned char *uuid,
+                               bool inactive,
+                               GError **error);
+
+/*
+ * One libvirt call on an object's handle (virStoragePoolPtr,
+ * virNetworkPtr) on @hostName. Returns < 0 with libvirt's error of this
+ * thread set on failure, as libvirt's functions do.
+ */
+typedef int (*shoalClusterObjectFunc)(void *obj,
+                                      const char *hostName,
+                                      gpointer opaque);
+
+int shoalClusterObjectCall(shoalCluster *cluster,
+                           shoalObjectKind kind,
+                           const unsigned char *uuid,
+                           bool all,
+                           shoalClusterObjectFunc func,
+                           gpointer opaque,
+                           char **hostName,
+                           GError **error);
+
+GPtrArray *shoalClusterObjectListInfo(shoalCluster *cluster);
+
+bool shoalClusterNetworkCheck(const char *xml, GError **error);
+
+char *shoalClusterNetworkGetBridgeName(shoalCluster *cluster,
+                                       const unsigned char *uuid,
+                                       GError **error);
