@@ -486,7 +486,8 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     daemon.cluster = shoalClusterNew(&clusterConfig, daemon.context);
     if (!daemonAddHosts(kf, opts, daemon.cluster, &error) ||
-        !shoalClusterLoadSchedConfig(daemon.cluster, kf, &error))
+        !shoalClusterLoadSchedConfig(daemon.cluster, kf, &error) ||
+        !shoalClusterLoadHaConfig(daemon.cluster, kf, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     serverConfig.sockets = &daemon.sockets;

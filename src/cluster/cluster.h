@@ -16,6 +16,7 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "cluster_ha_types.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"
 
@@ -324,3 +325,15 @@ bool shoalClusterRestoreHost(shoalCluster *cluster,
                              const char *const *domains,
                              GPtrArray **restored,
                              GError **error);
+
+/* HA restart (cluster_ha.c): [ha] configuration, what it did, and what
+ * each host is configured for */
+bool shoalClusterLoadHaConfig(shoalCluster *cluster,
+                              GKeyFile *kf,
+                              GError **error);
+
+shoalClusterHaStatus *shoalClusterGetHaStatus(shoalCluster *cluster);
+
+GPtrArray *shoalClusterCheckHosts(shoalCluster *cluster,
+                                  const char *name,
+                                  GError **error);

@@ -7,6 +7,7 @@
 #include "cluster_call.h"
 #include "cluster_domainxml.h"
 #include "cluster_exec.h"
+#include "cluster_ha.h"
 #include "cluster_host.h"
 #include "cluster_hostlist.h"
 #include "cluster_inventory.h"
@@ -47,6 +48,8 @@ struct _shoalCluster {
     guint schedSource;      /* main thread only */
 
     shoalReconcile *reconcile; /* has its own lock */
+
+    shoalClusterHa *ha; /* has its own lock */
 
     char *autostartMarker; /* immutable once started */
 
