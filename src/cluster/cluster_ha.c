@@ -441,7 +441,8 @@ haRestartOne(shoalCluster *cluster,
         shoalExecStepNew(SHOAL_SCHED_ACTION_MIGRATE, in->entry->rec.uuid,
                          in->dom.name, in->entry->hostName, to->name, reason);
     shoalClusterStepCtxInit(&ctx, cluster);
-    if (shoalExecRun(cluster->exec, &ha->ops, &ctx, step, &error)) {
+    if (shoalExecRun(cluster->exec, &ha->ops, &ctx, g_steal_pointer(&step),
+                     &error)) {
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                          SHOAL_LOG_DOMAIN(in->dom.name),
                          SHOAL_LOG_HOST(to->name), "MESSAGE",
