@@ -412,47 +412,102 @@ haStepRestart(gpointer opaque,
     return shoalClusterRehome(cluster, entry, to, error);
 }
 
-/* One domain: where placement puts it, then the executor's step. */
-static void
-haRestartOne(shoalCluster *cluster,
-             shoalClusterHa *ha,
-             const haInput *in,
-             const shoalSchedHaDecision *d,
-             gint64 nowMs)
+/* Where placement puts a domain of a failed host, avoiding @avoid (the
+ * host the wave's previous domain goes to) if another has room. */
+static shoalHost *
+haPick(shoalCluster *cluster,
+       const shoalInventoryEntry *entry,
+       const char *avoid,
+       GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(shoalHost) to = NULL;
-    g_autoptr(shoalExecStep) step = NULL;
-    g_autofree char *reason = NULL;
-    shoalClusterStepCtx ctx;
+    shoalDomainXML def = { 0 };
+    shoalHost *to;
 
-    if (!(to = shoalClusterPickDestination(cluster, in->entry, &error))) {
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                         SHOAL_LOG_DOMAIN(in->dom.name), "MESSAGE",
-                         "HA restart of '%s': no host can take it: %s",
-                         in->dom.name, error->message);
-        haNote(ha, in, d, "waiting", NULL, error, true, nowMs);
-        return;
+    if (avoid) {
+        def.name = entry->rec.name;
+        def.memoryKiB = MAX(entry->rec.memoryKiB, 1);
+        def.vcpus = MAX(entry->rec.vcpus, 1);
+        /* the failed host is offline: placement never picks it */
+        to = shoalClusterPlace(cluster, &def, NULL, entry->rec.uuid, avoid,
+                               NULL);
+        if (to)
+            return to;
     }
-    haNote(ha, in, d, "trying", to->name, NULL, false, nowMs);
-    reason =
-        g_strdup_printf("HA restart: host '%s' failed", in->entry->hostName);
-    step =
-        shoalExecStepNew(SHOAL_SCHED_ACTION_MIGRATE, in->entry->rec.uuid,
-                         in->dom.name, in->entry->hostName, to->name, reason);
+    return shoalClusterPickDestination(cluster, entry, error);
+}
+
+/*
+ * One wave of domains, in priority order: each gets its destination from
+ * placement (consecutive ones on different hosts where there is room,
+ * since placement cannot see the starts still to come), then the
+ * executor runs them together, within its migration limits.
+ */
+static void
+haRestartWave(shoalCluster *cluster,
+              shoalClusterHa *ha,
+              GPtrArray *ins,
+              GPtrArray *ds)
+{
+    g_autoptr(shoalExecBatch) batch = NULL;
+    g_autoptr(GPtrArray) tos = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) queued = g_array_new(FALSE, FALSE, sizeof(guint));
+    gint64 nowMs = g_get_monotonic_time() / 1000;
+    shoalClusterStepCtx ctx;
+    const char *prev = NULL;
+    guint i;
+
     shoalClusterStepCtxInit(&ctx, cluster);
-    if (shoalExecRun(cluster->exec, &ha->ops, &ctx, g_steal_pointer(&step),
-                     &error)) {
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                         SHOAL_LOG_DOMAIN(in->dom.name),
-                         SHOAL_LOG_HOST(to->name), "MESSAGE",
-                         "HA restart: domain '%s' of failed host '%s' started on '%s'",
-                         in->dom.name, in->entry->hostName, to->name);
-        haNote(ha, in, d, "restarted", to->name, NULL, true, nowMs);
-        return;
+    batch = shoalExecBatchNew(cluster->exec, &ha->ops, &ctx, false);
+    for (i = 0; i < ins->len; i++) {
+        const haInput *in = ins->pdata[i];
+        g_autoptr(GError) error = NULL;
+        g_autoptr(shoalHost) to = haPick(cluster, in->entry, prev, &error);
+        g_autofree char *reason = NULL;
+
+        if (!to) {
+            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                             SHOAL_LOG_DOMAIN(in->dom.name), "MESSAGE",
+                             "HA restart of '%s': no host can take it: %s",
+                             in->dom.name, error->message);
+            haNote(ha, in, ds->pdata[i], "waiting", NULL, error, true, nowMs);
+            g_ptr_array_add(tos, NULL);
+            continue;
+        }
+        g_ptr_array_add(tos, g_strdup(to->name));
+        prev = tos->pdata[i];
+        haNote(ha, in, ds->pdata[i], "trying", to->name, NULL, false, nowMs);
+        reason = g_strdup_printf("HA restart: host '%s' failed",
+                                 in->entry->hostName);
+        shoalExecBatchAdd(batch,
+                          shoalExecStepNew(SHOAL_SCHED_ACTION_MIGRATE,
+                                           in->entry->rec.uuid, in->dom.name,
+                                           in->entry->hostName, to->name,
+                                           reason));
+        g_array_append_val(queued, i);
     }
-    /* the executor logged the failure */
-    haNote(ha, in, d, "waiting", to->name, error, true, nowMs);
+    shoalExecBatchWait(batch);
+    nowMs = g_get_monotonic_time() / 1000;
+    for (i = 0; i < queued->len; i++) {
+        guint k = g_array_index(queued, guint, i);
+        const haInput *in = ins->pdata[k];
+        const GError *error = shoalExecBatchGetError(batch, i);
+
+        if (!error) {
+            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                             SHOAL_LOG_DOMAIN(in->dom.name),
+                             SHOAL_LOG_HOST((const char *) tos->pdata[k]),
+                             "MESSAGE",
+                             "HA restart: domain '%s' of failed host '%s' started on '%s'",
+                             in->dom.name, in->entry->hostName,
+                             (const char *) tos->pdata[k]);
+            haNote(ha, in, ds->pdata[k], "restarted", tos->pdata[k], NULL, true,
+                   nowMs);
+        } else {
+            /* the executor logged the failure */
+            haNote(ha, in, ds->pdata[k], "waiting", tos->pdata[k], error, true,
+                   nowMs);
+        }
+    }
 }
 
 /* A failed host is back: what waited for it is moot. Call with the
@@ -542,6 +597,10 @@ haRound(gpointer data, gpointer opaque)
         g_array_new(FALSE, TRUE, sizeof(shoalSchedHaDomain));
     g_autoptr(GArray) decisions = NULL;
     g_autofree haInput *in = NULL;
+    /* restarts in waves as wide as the executor lets one source go */
+    guint waveMax = MAX(cluster->config.migrateMaxPerSource, 1);
+    g_autoptr(GPtrArray) waveIn = g_ptr_array_new();
+    g_autoptr(GPtrArray) waveD = g_ptr_array_new();
     guint n = 0;
     guint i;
 
@@ -570,7 +629,13 @@ haRound(gpointer data, gpointer opaque)
 
         switch (d->reason) {
         case SHOAL_SCHED_HA_REASON_NONE:
-            haRestartOne(cluster, ha, one, d, g_get_monotonic_time() / 1000);
+            g_ptr_array_add(waveIn, (gpointer) one);
+            g_ptr_array_add(waveD, (gpointer) d);
+            if (waveIn->len >= waveMax) {
+                haRestartWave(cluster, ha, waveIn, waveD);
+                g_ptr_array_set_size(waveIn, 0);
+                g_ptr_array_set_size(waveD, 0);
+            }
             break;
         case SHOAL_SCHED_HA_REASON_BACKOFF:
             haNote(ha, one, d, "waiting", NULL, NULL, false, nowMs);
@@ -590,6 +655,8 @@ haRound(gpointer data, gpointer opaque)
             break;
         }
     }
+    if (waveIn->len > 0 && !haStopping(ha))
+        haRestartWave(cluster, ha, waveIn, waveD);
     for (i = 0; i < n; i++)
         g_free(in[i].uuid);
     g_mutex_lock(&ha->lock);
