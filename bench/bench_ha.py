@@ -74,9 +74,11 @@ def trial(args, work, n):
     daemon = None
     try:
         log(f"testbed up: 3 hosts, {args.domains} guests on h1")
-        subprocess.run([TESTBED, "up", "3", "--dir", tb, "--guests",
-                        "h1:" + ",".join(names)], env=env, check=True,
-                       capture_output=True, text=True, timeout=900)
+        up = subprocess.run([TESTBED, "up", "3", "--dir", tb, "--guests",
+                             "h1:" + ",".join(names)], env=env,
+                            capture_output=True, text=True, timeout=900)
+        if up.returncode != 0:
+            raise SetupError(f"testbed up: {up.stderr.strip()[-2000:]}")
         conf = os.path.join(tb, "virtshoald.conf")
         with open(conf) as f:
             text = f.read()
