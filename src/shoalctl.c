@@ -244,6 +244,24 @@ static const shoalCtlWord ctlStates[] = {
     { "duplicate", N_("duplicate") },
     /* TRANSLATORS: a conflict's kind: a stored domain its host lacks */
     { "missing", N_("missing") },
+    /* TRANSLATORS: HA restart of a domain: started on another host */
+    { "restarted", N_("restarted") },
+    /* TRANSLATORS: HA restart of a domain: refused, tried again later */
+    { "waiting", N_("waiting") },
+    /* TRANSLATORS: HA restart of a domain: being started now */
+    { "trying", N_("starting") },
+    /* TRANSLATORS: HA restart of a domain: refused too often */
+    { "gave-up", N_("gave up") },
+    /* TRANSLATORS: HA restart of a domain: not started, see the reason */
+    { "skipped", N_("not restarted") },
+    /* TRANSLATORS: why HA restart did not start a domain */
+    { "not-marked", N_("not marked for HA restart") },
+    /* TRANSLATORS: why HA restart did not start a domain */
+    { "transient", N_("transient: no stored definition") },
+    /* TRANSLATORS: why HA restart did not start a domain */
+    { "no-lease", N_("no disk a lease protects, so a second copy could run") },
+    /* TRANSLATORS: why HA restart did not start a domain */
+    { "backoff", N_("refused; waiting to try again") },
 };
 
 /* TRANSLATORS: column headers of 'shoalctl host list' */
@@ -265,6 +283,17 @@ static const char *const ctlConflictColumns[] = {
 static const char *const ctlObjectColumns[] = {
     N_("KIND"),      N_("NAME"),    N_("SCOPE"), N_("HOSTS"),
     N_("ACTIVE ON"), N_("LACKING"), N_("UUID"),
+};
+
+/* TRANSLATORS: column headers of 'shoalctl ha' */
+static const char *const ctlHaColumns[] = {
+    N_("DOMAIN"),   N_("FROM"),  N_("TO"),   N_("STATUS"),
+    N_("PRIORITY"), N_("TRIES"), N_("TIME"), N_("DETAIL"),
+};
+
+/* TRANSLATORS: column headers of 'shoalctl host check' */
+static const char *const ctlHostCheckColumns[] = {
+    N_("NAME"), N_("STATE"), N_("MAINT"), N_("LEASES"), N_("FAILED"),
 };
 
 /* TRANSLATORS: column headers of 'shoalctl migrations' */
@@ -995,6 +1024,144 @@ ctlCommandMigrations(shoalCtl *ctl,
     return true;
 }
 
+/* 'shoalctl ha': on or off, failed hosts, one row per domain. */
+static bool
+ctlCommandHa(shoalCtl *ctl,
+             const shoalCtlCommand *cmd,
+             char ***args,
+             GError **error)
+{
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    json_object *failed;
+    json_object *domains;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    size_t n;
+    size_t i;
+
+    if (!ctlCommandCall(ctl, cmd, args, "ha", &result, error))
+        return false;
+    if (ctl->json)
+        return true;
+    if (json_object_get_boolean(ctlObjGet(result, "enabled")))
+        ctlSay(_("HA restart: on (disk leases: %1$s; a host has failed after %2$lu s without an answer)"),
+               ctlOr(ctlObjString(result, "leases"), "-"),
+               (unsigned long) ctlObjUint(result, "failure_timeout_s"));
+    else
+        ctlSay(_("HA restart: off: %1$s"),
+               ctlOr(ctlObjString(result, "disabled_reason"), "-"));
+    failed = ctlObjGet(result, "failed_hosts");
+    for (i = 0; failed && i < json_object_array_length(failed); i++)
+        g_ptr_array_add(names, (gpointer) json_object_get_string(
+                                   json_object_array_get_idx(failed, i)));
+    g_ptr_array_add(names, NULL);
+    if (names->len > 1) {
+        g_autofree char *list = g_strjoinv(", ", (char **) names->pdata);
+
+        ctlSay(_("Failed hosts: %1$s"), list);
+    } else {
+        ctlSay(_("Failed hosts: none"));
+    }
+    domains = ctlObjGet(result, "domains");
+    n = domains ? json_object_array_length(domains) : 0;
+    if (n == 0)
+        return true;
+    rows = ctlTableNew(ctlHaColumns, G_N_ELEMENTS(ctlHaColumns));
+    for (i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(domains, i);
+        const char *reason = ctlObjString(d, "reason");
+        const char *err = ctlObjString(d, "error");
+        guint64 nextMs = ctlObjUint(d, "next_try_ms");
+        g_autoptr(GString) detail = g_string_new(NULL);
+        char **row = ctlTableAddRow(rows);
+
+        if (reason)
+            g_string_append(detail, ctlStateLabel(reason));
+        if (err) {
+            if (detail->len > 0)
+                g_string_append(detail, ": ");
+            g_string_append(detail, err);
+        }
+        if (nextMs > 0) {
+            g_autofree char *in = ctlFormatDuration(nextMs);
+
+            if (detail->len > 0)
+                g_string_append(detail, " ");
+            g_string_append_printf(detail, _("(next try in %1$s)"), in);
+        }
+        row[0] = ctlFormatString(d, "domain", "-");
+        row[1] = ctlFormatString(d, "from", "-");
+        row[2] = ctlFormatString(d, "to", "-");
+        row[3] = g_strdup(ctlStateLabel(ctlObjString(d, "status")));
+        row[4] = g_strdup_printf("%d",
+                                 json_object_get_int(ctlObjGet(d, "priority")));
+        row[5] = ctlFormatUint(d, "attempts");
+        row[6] = ctlFormatString(d, "time", "-");
+        row[7] = g_string_free(g_steal_pointer(&detail), FALSE);
+    }
+    ctlTablePrint(rows, "llllrrll");
+    return true;
+}
+
+/* 'shoalctl host check [HOST]': what HA needs of each host. */
+static bool
+ctlCommandHostCheck(shoalCtl *ctl,
+                    const shoalCtlCommand *cmd,
+                    char ***args,
+                    GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("host-check");
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    size_t n;
+    size_t i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error))
+        return false;
+    if (g_strv_length(*args) > 2) {
+        ctlSetUsageError(error, "host check [NAME]");
+        return false;
+    }
+    if ((*args)[1])
+        json_object_object_add(request, "name",
+                               json_object_new_string((*args)[1]));
+    if (!ctlCallPrintJson(ctl, request, &result, error))
+        return false;
+    if (ctl->json)
+        return true;
+    n = json_object_array_length(result);
+    if (n == 0) {
+        ctlSay("%s", _("no member hosts"));
+        return true;
+    }
+    rows = ctlTableNew(ctlHostCheckColumns, G_N_ELEMENTS(ctlHostCheckColumns));
+    for (i = 0; i < n; i++) {
+        json_object *h = json_object_array_get_idx(result, i);
+        const char *leases = ctlObjString(h, "leases");
+        char **row = ctlTableAddRow(rows);
+
+        row[0] = ctlFormatString(h, "name", "-");
+        row[1] = g_strdup(ctlStateLabel(ctlObjString(h, "state")));
+        row[2] = g_strdup(json_object_get_boolean(ctlObjGet(h, "maintenance"))
+                              ? _("yes")
+                              : _("no"));
+        /* TRANSLATORS: %1$s is a lock manager: lockd or sanlock */
+        row[3] = leases ? g_strdup_printf(_("%1$s (declared)"), leases)
+                        : g_strdup(_("unknown"));
+        if (json_object_get_boolean(ctlObjGet(h, "failed"))) {
+            g_autofree char *down = ctlFormatDuration(ctlObjUint(h, "down_ms"));
+
+            row[4] = g_strdup_printf(_("yes, for %1$s"), down);
+        } else {
+            row[4] = g_strdup(_("no"));
+        }
+    }
+    ctlTablePrint(rows, "lllll");
+    ctlSay("%s",
+           _("Leases are as the configuration declares ([ha] leases): libvirt's remote API does not show a host's lock manager."));
+    return true;
+}
+
 static bool
 ctlCommandStatus(shoalCtl *ctl,
                  const shoalCtlCommand *cmd,
@@ -1176,6 +1343,15 @@ static const shoalCtlCommand ctlCommands[] = {
       N_("Define again on a host the stored domains it lacks"),
       N_("A host that lost its definitions (reinstalled, or a domain removed while virtshoald did not see it) shows them as missing in 'shoalctl conflicts'. This defines them again from virtshoald's store: the named domains, or all the host lacks. A domain another member host has is not defined twice."),
       ctlCommandHostRestore },
+    /* TRANSLATORS: placeholder; keep it in capitals */
+    { "host check", N_("[NAME]"), -1,
+      N_("Show what HA restart needs of each host: disk leases, failure"),
+      N_("LEASES is the lock manager the hosts run as virtshoald's configuration declares it ([ha] leases): libvirt's remote API shows no host's lock manager, so Shoal cannot verify it and says 'unknown' when nothing is declared. FAILED: the host has not answered for [ha] failure_timeout and is not in maintenance."),
+      ctlCommandHostCheck },
+    { "ha", NULL, 0,
+      N_("Show HA restart: on or off, failed hosts, what was restarted where and what not, and why"),
+      N_("A domain of a failed host marked <ha restart='yes'/> in its placement metadata starts on another host; the disk lease decides, and a refused start is tried again with back-off, a bounded number of times."),
+      ctlCommandHa },
     { "conflicts", NULL, 0,
       N_("List what waits for an operator: duplicate and missing definitions"),
       N_("duplicate: the same UUID is defined on several hosts; calls on the domain fail until an operator removes a copy on a host. missing: a host lacks a domain virtshoald stores for it; 'shoalctl host restore' defines it again, 'virsh undefine' through shoal:///system forgets it."),

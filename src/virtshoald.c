@@ -370,7 +370,8 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     daemon.cluster = shoalClusterNew(&config->cluster, daemon.context);
     if (!daemonAddHosts(config, opts, daemon.cluster, &error) ||
-        !shoalClusterLoadSchedConfig(daemon.cluster, config->keyFile, &error))
+        !shoalClusterLoadSchedConfig(daemon.cluster, config->keyFile, &error) ||
+        !shoalClusterLoadHaConfig(daemon.cluster, config->keyFile, &error))
         goto cleanup;
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     serverConfig.sockets = &daemon.sockets;

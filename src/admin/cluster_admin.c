@@ -487,6 +487,94 @@ adminCommandHostRestore(shoalCluster *cluster,
     return true;
 }
 
+/* HA restart: on or off and why, failed hosts, what became of their
+ * domains. */
+static bool
+adminCommandHa(shoalCluster *cluster,
+               json_object *request,
+               json_object **result,
+               GError **error)
+{
+    g_autoptr(shoalClusterHaStatus) status = shoalClusterGetHaStatus(cluster);
+    json_object *out = json_object_new_object();
+    json_object *failed = json_object_new_array();
+    json_object *domains = json_object_new_array();
+    guint i;
+
+    for (i = 0; status->failedHosts[i]; i++)
+        json_object_array_add(failed, adminJsonString(status->failedHosts[i]));
+    for (i = 0; i < status->records->len; i++) {
+        const shoalClusterHaRecord *r = status->records->pdata[i];
+        json_object *obj = json_object_new_object();
+
+        json_object_object_add(obj, "domain", adminJsonString(r->domain));
+        json_object_object_add(obj, "uuid", adminJsonString(r->uuid));
+        json_object_object_add(obj, "from", adminJsonString(r->from));
+        json_object_object_add(obj, "to", adminJsonString(r->to));
+        json_object_object_add(obj, "status", adminJsonString(r->status));
+        json_object_object_add(obj, "reason", adminJsonString(r->reason));
+        json_object_object_add(obj, "error", adminJsonString(r->error));
+        json_object_object_add(obj, "attempts",
+                               json_object_new_uint64(r->attempts));
+        json_object_object_add(obj, "priority",
+                               json_object_new_int(r->priority));
+        json_object_object_add(obj, "time", adminTimeFormat(r->timeUs));
+        json_object_object_add(obj, "next_try_ms",
+                               json_object_new_int64(r->nextTryInMs));
+        json_object_array_add(domains, obj);
+    }
+    json_object_object_add(out, "enabled",
+                           json_object_new_boolean(status->enabled));
+    json_object_object_add(out, "disabled_reason",
+                           adminJsonString(status->disabledReason));
+    json_object_object_add(out, "leases", adminJsonString(status->leases));
+    json_object_object_add(out, "failure_timeout_s",
+                           json_object_new_uint64(status->failureTimeoutS));
+    json_object_object_add(out, "failed_hosts", failed);
+    json_object_object_add(out, "domains", domains);
+    *result = out;
+    return true;
+}
+
+/* Per host: state, the lock manager it declares, whether HA sees it
+ * failed. */
+static bool
+adminCommandHostCheck(shoalCluster *cluster,
+                      json_object *request,
+                      json_object **result,
+                      GError **error)
+{
+    g_autoptr(GPtrArray) checks =
+        shoalClusterCheckHosts(cluster, adminRequestGetString(request, "name"),
+                               error);
+    json_object *out;
+    guint i;
+
+    if (!checks)
+        return false;
+    out = json_object_new_array();
+    for (i = 0; i < checks->len; i++) {
+        const shoalClusterHostCheck *c = checks->pdata[i];
+        json_object *obj = json_object_new_object();
+
+        json_object_object_add(obj, "name", adminJsonString(c->name));
+        json_object_object_add(obj, "state", adminJsonString(c->state));
+        json_object_object_add(obj, "maintenance",
+                               json_object_new_boolean(c->maintenance));
+        json_object_object_add(obj, "leases", adminJsonString(c->leases));
+        json_object_object_add(obj, "leases_source",
+                               json_object_new_string(c->leases ? "declared"
+                                                                : "unknown"));
+        json_object_object_add(obj, "failed",
+                               json_object_new_boolean(c->failed));
+        json_object_object_add(obj, "down_ms",
+                               json_object_new_int64(c->downMs));
+        json_object_array_add(out, obj);
+    }
+    *result = out;
+    return true;
+}
+
 static bool
 adminCommandMigrations(shoalCluster *cluster,
                        json_object *request,
@@ -613,6 +701,11 @@ static const adminField adminHostMaintenanceFields[] = {
     { NULL, 0, false },
 };
 
+static const adminField adminHostCheckFields[] = {
+    { "name", ADMIN_FIELD_STRING, false },
+    { NULL, 0, false },
+};
+
 static const adminField adminHostRestoreFields[] = {
     { "name", ADMIN_FIELD_STRING, true },
     { "domains", ADMIN_FIELD_STRINGS, false },
@@ -634,6 +727,8 @@ static const adminCommand adminCommands[] = {
     { "plan", adminCommandPlan, false, adminNoFields },
     { "rebalance", adminCommandRebalance, false, adminNoFields },
     { "snapshot", adminCommandSnapshot, true, adminNoFields },
+    { "ha", adminCommandHa, true, adminNoFields },
+    { "host-check", adminCommandHostCheck, true, adminHostCheckFields },
 };
 
 static const adminCommand *

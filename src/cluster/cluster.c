@@ -630,6 +630,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->reconcile = shoalReconcileNew();
     cluster->follow = shoalFollowNew();
     cluster->objects = shoalObjectTableNew();
+    cluster->ha = shoalClusterHaNew();
     g_mutex_init(&cluster->ctxLock);
     g_cond_init(&cluster->ctxCond);
     return cluster;
@@ -798,6 +799,7 @@ shoalClusterStart(shoalCluster *cluster)
                                      1000);
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
+    shoalClusterHaStart(cluster);
 }
 
 void
@@ -885,6 +887,8 @@ shoalClusterStop(shoalCluster *cluster)
 
     /* a round may wait for its migrations, which need the host pool */
     shoalClusterSchedulerStop(cluster);
+    /* likewise a round of HA restarts */
+    shoalClusterHaStop(cluster);
 
     /* Jobs not started yet are dropped here, not by stopping the pool
      * "immediately": a pool thread that took a task after
@@ -923,6 +927,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
     g_clear_pointer(&cluster->follow, shoalFollowFree);
     g_clear_pointer(&cluster->objects, shoalObjectTableFree);
+    g_clear_pointer(&cluster->ha, shoalClusterHaFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_cond_clear(&cluster->ctxCond);

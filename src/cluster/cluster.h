@@ -16,6 +16,7 @@
 #include "cluster_admin_types.h"
 #include "cluster_domain.h"
 #include "cluster_forward.h"
+#include "cluster_ha_types.h"
 #include "cluster_objects.h"
 #include "cluster_storage.h"
 #include "cluster_stream.h"
@@ -324,3 +325,15 @@ bool shoalClusterSaveImageDefineXML(shoalCluster *cluster,
                                     const char *dxml,
                                     unsigned flags,
                                     GError **error);
+
+/* HA restart (cluster_ha.c): [ha] configuration, what it did, and what
+ * each host is configured for */
+bool shoalClusterLoadHaConfig(shoalCluster *cluster,
+                              GKeyFile *kf,
+                              GError **error);
+
+shoalClusterHaStatus *shoalClusterGetHaStatus(shoalCluster *cluster);
+
+GPtrArray *shoalClusterCheckHosts(shoalCluster *cluster,
+                                  const char *name,
+                                  GError **error);

@@ -401,13 +401,17 @@ shoalClusterDomainDefine(shoalCluster *cluster,
                          GError **error)
 {
     g_autoptr(shoalDomainXML) def = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
     g_autoptr(shoalInventoryEntry) existing = NULL;
     g_autoptr(shoalHost) host = NULL;
     g_auto(defineClaim) claim = { cluster, NULL, false, { 0 } };
     g_autoptr(GError) err = NULL;
 
+    /* Shoal's own metadata is Shoal's to validate: an error now, not a
+     * domain the scheduler or HA restart quietly ignores later */
     if (!defineCheckStore(cluster, error) ||
-        !(def = shoalDomainXMLParse(xml, error)))
+        !(def = shoalDomainXMLParse(xml, error)) ||
+        !(meta = shoalPlacementMetadataParse(xml, error)))
         return NULL;
     existing = defineClaimTake(&claim, def, &err);
     if (err) {

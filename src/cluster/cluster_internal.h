@@ -8,6 +8,7 @@
 #include "cluster_domainxml.h"
 #include "cluster_exec.h"
 #include "cluster_follow.h"
+#include "cluster_ha.h"
 #include "cluster_host.h"
 #include "cluster_hostlist.h"
 #include "cluster_inventory.h"
@@ -51,6 +52,8 @@ struct _shoalCluster {
     shoalReconcile *reconcile; /* has its own lock */
     shoalFollow *follow;       /* has its own lock */
     guint followSource;        /* main thread only */
+
+    shoalClusterHa *ha; /* has its own lock */
 
     char *autostartMarker; /* immutable once started */
 

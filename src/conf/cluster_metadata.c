@@ -45,6 +45,58 @@ metadataList(xmlXPathContext *ctx, const char *expr, const char *attr)
     return g_strv_builder_end(out);
 }
 
+/* The <ha> element: restart="yes|no", priority="N". */
+static bool
+metadataParseHa(xmlXPathContext *ctx,
+                shoalPlacementMetadata *meta,
+                GError **error)
+{
+    g_autoptr(xmlXPathObject) restart =
+        xmlXPathEvalExpression((const xmlChar
+                                    *) "string(/domain/metadata/s:placement/*[local-name()='ha']/@restart)",
+                               ctx);
+    g_autoptr(xmlXPathObject) priority =
+        xmlXPathEvalExpression((const xmlChar
+                                    *) "/domain/metadata/s:placement/*[local-name()='ha']/@priority",
+                               ctx);
+    g_autoptr(xmlXPathObject) disks =
+        xmlXPathEvalExpression((const xmlChar
+                                    *) "count(/domain/devices/disk[(@type='file' and source/@file) or (@type='block' and source/@dev)][not(readonly)][not(shareable)])",
+                               ctx);
+
+    meta->haRestart = -1;
+    if (restart && restart->stringval && *restart->stringval) {
+        const char *r = (const char *) restart->stringval;
+
+        if (!g_str_equal(r, "yes") && !g_str_equal(r, "no")) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                        _("XML error: invalid HA restart '%1$s', expected 'yes' or 'no'"),
+                        r);
+            return false;
+        }
+        meta->haRestart = g_str_equal(r, "yes");
+    }
+    if (priority && priority->nodesetval && priority->nodesetval->nodeNr > 0) {
+        g_autofree char *p =
+            (char *) xmlNodeGetContent(priority->nodesetval->nodeTab[0]);
+        gint64 n = 0;
+
+        if (!p || !g_ascii_string_to_signed(p, 10, SHOAL_HA_PRIORITY_MIN,
+                                            SHOAL_HA_PRIORITY_MAX, &n, NULL)) {
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                        _("XML error: invalid HA priority '%1$s', expected an integer from %2$d to %3$d"),
+                        p ? p : "", SHOAL_HA_PRIORITY_MIN,
+                        SHOAL_HA_PRIORITY_MAX);
+            return false;
+        }
+        meta->haHasPriority = true;
+        meta->haPriority = (int) n;
+    }
+    if (disks && disks->type == XPATH_NUMBER && disks->floatval > 0)
+        meta->leasedDisks = (unsigned) disks->floatval;
+    return true;
+}
+
 /**
  * shoalPlacementMetadataParse:
  *
@@ -99,5 +151,7 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
     meta->pinned =
         metadataList(ctx, "/domain/metadata/s:placement/*[local-name()='pin']",
                      "host");
+    if (!metadataParseHa(ctx, meta, error))
+        return NULL;
     return g_steal_pointer(&meta);
 }

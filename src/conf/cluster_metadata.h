@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include <glib.h>
 
 /* Shoal's placement metadata in a domain's <metadata>, version 1. */
@@ -11,7 +13,17 @@ typedef struct _shoalPlacementMetadata {
     GStrv affinity; /* NULL-terminated, possibly empty */
     GStrv antiAffinity;
     GStrv pinned;
+    /* <ha restart= priority=/>: HA restart when the host fails */
+    int haRestart; /* -1: the cluster's default, 0: no, 1: yes */
+    bool haHasPriority;
+    int haPriority;
+    /* not metadata, read alongside: disks the lock manager leases
+     * exclusively (local, writable, not shareable) */
+    unsigned leasedDisks;
 } shoalPlacementMetadata;
+
+#define SHOAL_HA_PRIORITY_MIN (-1000)
+#define SHOAL_HA_PRIORITY_MAX 1000
 
 void shoalPlacementMetadataFree(shoalPlacementMetadata *meta);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalPlacementMetadata,

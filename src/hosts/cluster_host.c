@@ -367,6 +367,7 @@ shoalHostGetStatus(shoalHost *host, shoalHostStatus *status)
     status->state = priv->state;
     status->maintenance = priv->maintenance;
     status->lastError = g_strdup(priv->lastError);
+    status->lostUs = priv->lostUs;
     if (priv->facts) {
         status->hasFacts = true;
         status->nodeCpus = priv->facts->nodeInfo.cpus;

@@ -58,6 +58,7 @@ typedef struct _shoalHostStatus {
     unsigned long long nodeMemoryKiB;
     unsigned cpus; /* the configured capacity, else what the host says */
     unsigned long long memoryKiB; /* likewise */
+    gint64 lostUs; /* monotonic time it was last seen online, 0 if never */
 } shoalHostStatus;
 
 void shoalHostStatusClear(shoalHostStatus *status);

@@ -10,6 +10,7 @@
 #include "sched_cli.h"
 #include "sched_config.h"
 #include "sched_error.h"
+#include "sched_ha.h"
 #include "sched_place.h"
 #include "sched_placement.h"
 #include "sched_plan.h"

@@ -83,6 +83,49 @@ metadataTestBadMode(void)
     g_assert_nonnull(strstr(error->message, "'automatc'"));
 }
 
+/* <ha>, and the disks a lease protects: local, writable, exclusive */
+static void
+metadataTestHa(void)
+{
+    g_autofree char *xml = metadataTestLoad("ha.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(meta->haRestart, ==, 1);
+    g_assert_true(meta->haHasPriority);
+    g_assert_cmpint(meta->haPriority, ==, -7);
+    g_assert_cmpuint(meta->leasedDisks, ==, 2);
+}
+
+/* without <ha>: the cluster's defaults */
+static void
+metadataTestHaDefault(void)
+{
+    g_autofree char *xml = metadataTestLoad("full.xml");
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+
+    meta = shoalPlacementMetadataParse(xml, NULL);
+    g_assert_cmpint(meta->haRestart, ==, -1);
+    g_assert_false(meta->haHasPriority);
+    g_assert_cmpuint(meta->leasedDisks, ==, 0);
+}
+
+static void
+metadataTestHaBad(gconstpointer data)
+{
+    const char *const *c = data;
+    g_autofree char *xml = metadataTestLoad(c[0]);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_null(meta);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+    g_assert_nonnull(strstr(error->message, c[1]));
+}
+
 static void
 metadataTestGarbage(void)
 {
@@ -93,6 +136,11 @@ metadataTestGarbage(void)
     g_assert_null(meta);
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
 }
+
+static const char *const badRestart[] = { "bad-ha-restart.xml",
+                                          "invalid HA restart 'always'" };
+static const char *const badPriority[] = { "bad-ha-priority.xml",
+                                           "invalid HA priority '1001'" };
 
 int
 main(int argc, char **argv)
@@ -106,5 +154,11 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/metadata/virsh-set", metadataTestVirshSet);
     g_test_add_func("/cluster/metadata/bad-mode", metadataTestBadMode);
     g_test_add_func("/cluster/metadata/garbage", metadataTestGarbage);
+    g_test_add_func("/cluster/metadata/ha", metadataTestHa);
+    g_test_add_func("/cluster/metadata/ha-default", metadataTestHaDefault);
+    g_test_add_data_func("/cluster/metadata/bad-ha-restart", badRestart,
+                         metadataTestHaBad);
+    g_test_add_data_func("/cluster/metadata/bad-ha-priority", badPriority,
+                         metadataTestHaBad);
     return g_test_run();
 }
