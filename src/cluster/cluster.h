@@ -324,3 +324,67 @@ bool shoalClusterRestoreHost(shoalCluster *cluster,
                              const char *const *domains,
                              GPtrArray **restored,
                              GError **error);
+
+/* Node calls with cluster meaning (cluster_node.c). */
+bool shoalClusterNodeGetCPUStats(shoalCluster *cluster,
+                                 int cpuNum,
+                                 virNodeCPUStatsPtr params,
+                                 int *nparams,
+                                 unsigned flags,
+                                 GError **error);
+
+bool shoalClusterNodeGetMemoryStats(shoalCluster *cluster,
+                                    int cellNum,
+                                    virNodeMemoryStatsPtr params,
+                                    int *nparams,
+                                    unsigned flags,
+                                    GError **error);
+
+int shoalClusterNodeGetCellsFreeMemory(shoalCluster *cluster,
+                                       unsigned long long *freeMems,
+                                       int startCell,
+                                       int maxCells,
+                                       GError **error);
+
+bool shoalClusterNodeGetFreeMemory(shoalCluster *cluster,
+                                   unsigned long long *freeMem,
+                                   GError **error);
+
+int shoalClusterNodeGetCPUMap(shoalCluster *cluster,
+                              unsigned char **cpumap,
+                              unsigned *online,
+                              unsigned flags,
+                              GError **error);
+
+char *shoalClusterGetDomainCapabilities(shoalCluster *cluster,
+                                        const char *emulatorbin,
+                                        const char *arch,
+                                        const char *machine,
+                                        const char *virttype,
+                                        unsigned flags,
+                                        GError **error);
+
+int shoalClusterGetCPUModelNames(shoalCluster *cluster,
+                                 const char *arch,
+                                 GStrv *models,
+                                 unsigned flags,
+                                 GError **error);
+
+int shoalClusterCompareHypervisorCPU(shoalCluster *cluster,
+                                     const char *emulator,
+                                     const char *arch,
+                                     const char *machine,
+                                     const char *virttype,
+                                     const char *xmlCPU,
+                                     unsigned flags,
+                                     GError **error);
+
+char *shoalClusterBaselineHypervisorCPU(shoalCluster *cluster,
+                                        const char *emulator,
+                                        const char *arch,
+                                        const char *machine,
+                                        const char *virttype,
+                                        const char *const *xmlCPUs,
+                                        unsigned ncpus,
+                                        unsigned flags,
+                                        GError **error);
