@@ -325,6 +325,12 @@ bool shoalClusterRestoreHost(shoalCluster *cluster,
                              GPtrArray **restored,
                              GError **error);
 
+bool shoalClusterDomainRename(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              const char *newName,
+                              unsigned flags,
+                              GError **error);
+
 /* Node calls with cluster meaning (cluster_node.c). */
 bool shoalClusterNodeGetCPUStats(shoalCluster *cluster,
                                  int cpuNum,

@@ -213,3 +213,7 @@ void shoalClusterStoreRefresh(shoalCluster *cluster,
 void shoalClusterWaitFirstReads(shoalCluster *cluster);
 
 void shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host);
+
+void shoalClusterFollowDomain(shoalCluster *cluster,
+                              virDomainPtr dom,
+                              const char *hostName);

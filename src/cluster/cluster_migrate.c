@@ -327,6 +327,8 @@ migrateSettle(shoalCluster *cluster,
     if (dom) {
         if (rec)
             migrateReadCompleted(dom, rec);
+        /* before the store reads the destination's copy back */
+        shoalClusterFollowDomain(cluster, dom, step->plan->to);
         shoalClusterStoreRefresh(cluster, dom, step->plan->to);
         record = shoalSyncReadDomain(dom, step->plan->to, NULL);
         virDomainFree(dom);
