@@ -136,6 +136,10 @@ typedef struct _shoalClusterEvent {
     unsigned long long value;  /* balloon change: actual KiB */
     const char *str;           /* device alias; metadata namespace URI */
     GPtrArray *params;         /* job completed, tunable: shoalTypedParam */
+    /* the events of driver_events.txt: their fields in the table's order */
+    const unsigned long long *nums;
+    const char *const *strs;    /* [6], NULL allowed */
+    const char *const *subject; /* graphics: type, name, ...; NULL-ended */
 } shoalClusterEvent;
 
 typedef void (*shoalClusterEventFunc)(const shoalClusterEvent *event,

@@ -106,7 +106,17 @@ typedef struct _shoalClusterEmit {
     unsigned long long value;
     char *str;
     GPtrArray *params; /* shoalTypedParam, or NULL */
+    /* the generated events' payload (driver_events.txt), in the table's
+     * order: numbers, strings (NULL allowed), graphics' subject as
+     * type, name pairs (NULL-terminated) */
+    unsigned long long nums[4];
+    char *strs[6];
+    char **subject;
 } shoalClusterEmit;
+
+shoalClusterEmit *shoalClusterEmitFor(void *opaque,
+                                      virDomainPtr dom,
+                                      int eventId);
 
 shoalClusterEmit *shoalClusterEmitNew(shoalCluster *cluster,
                                       int eventId,

@@ -24,36 +24,63 @@ nodeCheckCount(int n, int max, GError **error)
     return true;
 }
 
+/* The two statistics replies are the same pair of field and value. */
+G_STATIC_ASSERT(sizeof(remote_node_get_cpu_stats) ==
+                sizeof(remote_node_get_memory_stats));
+
+/*
+ * Both statistics calls: @num is a CPU (@cpus) or a cell; nparams 0 asks
+ * how many fields there are, which comes back in *@outN alone.
+ */
+static bool
+nodeGetStats(shoalDriverClient *client,
+             bool cpus,
+             int num,
+             int nparams,
+             unsigned flags,
+             u_int *outLen,
+             remote_node_get_cpu_stats **outVal,
+             int *outN,
+             GError **error)
+{
+    shoalCluster *cluster = shoalDriverClientGetCluster(client);
+    g_autofree virNodeCPUStats *params = NULL;
+    int n = nparams;
+    int i;
+
+    if (!nodeCheckCount(nparams,
+                        cpus ? REMOTE_NODE_CPU_STATS_MAX
+                             : REMOTE_NODE_MEMORY_STATS_MAX,
+                        error))
+        return false;
+    params = g_new0(virNodeCPUStats, MAX(nparams, 1));
+    if (cpus ? !shoalClusterNodeGetCPUStats(cluster, num, params, &n, flags,
+                                            error)
+             : !shoalClusterNodeGetMemoryStats(cluster, num,
+                                               (virNodeMemoryStats *) params,
+                                               &n, flags, error))
+        return false;
+    *outN = n;
+    if (nparams == 0)
+        return true;
+    *outLen = n;
+    *outVal = g_new0(remote_node_get_cpu_stats, n);
+    for (i = 0; i < n; i++) {
+        (*outVal)[i].field = g_strdup(params[i].field);
+        (*outVal)[i].value = params[i].value;
+    }
+    return true;
+}
+
 bool
 shoalDispatchNodeGetCpuStats(shoalDriverClient *client,
                              const remote_node_get_cpu_stats_args *args,
                              remote_node_get_cpu_stats_ret *ret,
                              GError **error)
 {
-    g_autofree virNodeCPUStats *params = NULL;
-    int nparams = args->nparams;
-    int i;
-
-    if (!nodeCheckCount(args->nparams, REMOTE_NODE_CPU_STATS_MAX, error))
-        return false;
-    params = g_new0(virNodeCPUStats, MAX(nparams, 1));
-    if (!shoalClusterNodeGetCPUStats(shoalDriverClientGetCluster(client),
-                                     args->cpuNum, params, &nparams,
-                                     args->flags, error))
-        return false;
-    /* nparams 0 asks how many there are */
-    if (args->nparams == 0) {
-        ret->nparams = nparams;
-        return true;
-    }
-    ret->params.params_len = nparams;
-    ret->params.params_val = g_new0(remote_node_get_cpu_stats, nparams);
-    for (i = 0; i < nparams; i++) {
-        ret->params.params_val[i].field = g_strdup(params[i].field);
-        ret->params.params_val[i].value = params[i].value;
-    }
-    ret->nparams = nparams;
-    return true;
+    return nodeGetStats(client, true, args->cpuNum, args->nparams, args->flags,
+                        &ret->params.params_len, &ret->params.params_val,
+                        &ret->nparams, error);
 }
 
 bool
@@ -62,29 +89,10 @@ shoalDispatchNodeGetMemoryStats(shoalDriverClient *client,
                                 remote_node_get_memory_stats_ret *ret,
                                 GError **error)
 {
-    g_autofree virNodeMemoryStats *params = NULL;
-    int nparams = args->nparams;
-    int i;
-
-    if (!nodeCheckCount(args->nparams, REMOTE_NODE_MEMORY_STATS_MAX, error))
-        return false;
-    params = g_new0(virNodeMemoryStats, MAX(nparams, 1));
-    if (!shoalClusterNodeGetMemoryStats(shoalDriverClientGetCluster(client),
-                                        args->cellNum, params, &nparams,
-                                        args->flags, error))
-        return false;
-    if (args->nparams == 0) {
-        ret->nparams = nparams;
-        return true;
-    }
-    ret->params.params_len = nparams;
-    ret->params.params_val = g_new0(remote_node_get_memory_stats, nparams);
-    for (i = 0; i < nparams; i++) {
-        ret->params.params_val[i].field = g_strdup(params[i].field);
-        ret->params.params_val[i].value = params[i].value;
-    }
-    ret->nparams = nparams;
-    return true;
+    return nodeGetStats(client, false, args->cellNum, args->nparams,
+                        args->flags, &ret->params.params_len,
+                        (remote_node_get_cpu_stats **) &ret->params.params_val,
+                        &ret->nparams, error);
 }
 
 bool
