@@ -227,3 +227,23 @@ void shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host);
 void shoalClusterFollowDomain(shoalCluster *cluster,
                               virDomainPtr dom,
                               const char *hostName);
+
+/* Snapshot and checkpoint metadata on its way to a domain's new host
+ * (cluster_snapshot_move.c). */
+typedef struct _shoalSnapshotMove shoalSnapshotMove;
+
+void shoalSnapshotMoveFree(shoalSnapshotMove *move);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalSnapshotMove, shoalSnapshotMoveFree)
+
+shoalSnapshotMove *shoalSnapshotMoveTake(virDomainPtr dom,
+                                         const char *hostName,
+                                         GError **error);
+
+void shoalSnapshotMovePut(const shoalSnapshotMove *move,
+                          virDomainPtr dom,
+                          const char *hostName);
+
+void shoalClusterSnapshotMoveFinish(shoalCluster *cluster,
+                                    shoalSnapshotMove *move,
+                                    const unsigned char *uuid,
+                                    const char *hostName);

@@ -354,6 +354,7 @@ stepMigrate(gpointer opaque,
     shoalClusterStepCtx *ctx = opaque;
     g_autoptr(shoalHost) dest = NULL;
     g_autofree char *hostName = NULL;
+    shoalSnapshotMove *snapshots;
     migrateWatch watch = { 0 };
     GThread *watcher;
     virDomainPtr dom;
@@ -364,6 +365,11 @@ stepMigrate(gpointer opaque,
         !(dom = shoalClusterAcquireDomain(ctx->cluster, step->uuid, &hostName,
                                           error)))
         return false;
+    /* snapshot metadata stays behind in libvirt: it follows here */
+    if (!(snapshots = shoalSnapshotMoveTake(dom, hostName, error))) {
+        virDomainFree(dom);
+        return false;
+    }
     /* the definition moves with the domain: defined on exactly one host */
     if (virDomainIsPersistent(dom) == 1)
         flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
@@ -395,6 +401,8 @@ stepMigrate(gpointer opaque,
         /* libvirt leaves the guest running on the source: re-read it */
         shoalClusterRefreshDomain(ctx->cluster, dom, hostName);
     }
+    shoalClusterSnapshotMoveFinish(ctx->cluster, snapshots, step->uuid,
+                                   rc == 0 ? step->plan->to : hostName);
     virDomainFree(dom);
     return rc == 0;
 }

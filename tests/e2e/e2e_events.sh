@@ -25,7 +25,8 @@ listeners=()
 for who in shoal h1 h2; do
     uri=$URI
     [ $who = shoal ] || uri=$(e2e_host_uri $who)
-    e2e_background py listen "$uri" "$EV/$who" "$EV/$who.ready" "$EV/stop"
+    e2e_background py listen "$uri" "$EV/$who" "$EV/$who.ready" "$EV/stop" \
+        2>"$EV/$who.err"
     listeners+=("$e2e_bg_pid")
 done
 ready() { [ -f "$EV/shoal.ready" ] && [ -f "$EV/h1.ready" ] && [ -f "$EV/h2.ready" ]; }
@@ -57,8 +58,17 @@ for id in 19 15 8 16 5 20; do
 done
 
 touch "$EV/stop"
-for pid in "${listeners[@]}"; do
-    ok "a listener ended cleanly" e2e_reap_background "$pid"
+# ended N PID: listener N (shoal, h1, h2) exited 0
+ended() {
+    local rc
+    e2e_reap_background "$2"
+    rc=$?
+    [ $rc -eq 0 ] || { echo "exit status $rc"; cat "$EV/$1.err"; return 1; }
+}
+i=0
+for who in shoal h1 h2; do
+    ok "the $who listener ended cleanly" ended $who "${listeners[$i]}"
+    i=$((i + 1))
 done
 v destroy hog-ev1 >/dev/null 2>&1
 v destroy hog-ev2 >/dev/null 2>&1
