@@ -243,6 +243,10 @@ void shoalSnapshotMovePut(const shoalSnapshotMove *move,
                           virDomainPtr dom,
                           const char *hostName);
 
+bool shoalClusterSnapshotMoveCheck(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   GError **error);
+
 void shoalClusterSnapshotMoveFinish(shoalCluster *cluster,
                                     shoalSnapshotMove *move,
                                     const unsigned char *uuid,

@@ -211,7 +211,8 @@ stepCheck(gpointer opaque, const shoalExecStep *step, GError **error)
                     step->plan->domain, step->plan->to);
         return false;
     }
-    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)))
+    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)) ||
+        !shoalClusterSnapshotMoveCheck(ctx->cluster, step->uuid, error))
         return false;
     return migrateCheckRoom(ctx->cluster, dest, step, error);
 }

@@ -44,6 +44,17 @@ shoalSnapshotMoveFree(shoalSnapshotMove *move)
     g_free(move);
 }
 
+static shoalSnapshotMove *
+snapshotMoveNew(virDomainPtr dom)
+{
+    shoalSnapshotMove *move = g_new0(shoalSnapshotMove, 1);
+
+    move->domain = g_strdup(virDomainGetName(dom));
+    move->snapshots = g_ptr_array_new_with_free_func(g_free);
+    move->checkpoints = g_ptr_array_new_with_free_func(g_free);
+    return move;
+}
+
 /* The file an external memory snapshot keeps the guest's memory in. */
 static char *
 snapshotMemoryFile(const char *xml)
@@ -205,12 +216,9 @@ snapshotMoveDrop(virDomainPtr dom, const char *hostName, GError **error)
 shoalSnapshotMove *
 shoalSnapshotMoveTake(virDomainPtr dom, const char *hostName, GError **error)
 {
-    g_autoptr(shoalSnapshotMove) move = g_new0(shoalSnapshotMove, 1);
+    g_autoptr(shoalSnapshotMove) move = snapshotMoveNew(dom);
     g_autoptr(GError) err = NULL;
 
-    move->domain = g_strdup(virDomainGetName(dom));
-    move->snapshots = g_ptr_array_new_with_free_func(g_free);
-    move->checkpoints = g_ptr_array_new_with_free_func(g_free);
     if (!snapshotMoveReadSnapshots(move, dom, hostName, error) ||
         !snapshotMoveReadCheckpoints(move, dom, hostName, error))
         return NULL;
@@ -223,6 +231,31 @@ shoalSnapshotMoveTake(virDomainPtr dom, const char *hostName, GError **error)
         return NULL;
     }
     return g_steal_pointer(&move);
+}
+
+/**
+ * shoalClusterSnapshotMoveCheck:
+ *
+ * Whether the snapshots of @uuid could follow it to another host: a move
+ * the scheduler planned is dropped, before it starts, when they cannot.
+ */
+bool
+shoalClusterSnapshotMoveCheck(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              GError **error)
+{
+    g_autoptr(shoalSnapshotMove) move = NULL;
+    g_autofree char *hostName = NULL;
+    virDomainPtr dom =
+        shoalClusterAcquireDomain(cluster, uuid, &hostName, error);
+    bool ok;
+
+    if (!dom)
+        return false;
+    move = snapshotMoveNew(dom);
+    ok = snapshotMoveReadSnapshots(move, dom, hostName, error);
+    virDomainFree(dom);
+    return ok;
 }
 
 /**

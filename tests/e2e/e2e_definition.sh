@@ -19,7 +19,7 @@ cat >"$DIR/disk.xml" <<XML
   <source file='$DIR/extra.img'/><target dev='sdb' bus='usb'/></disk>
 XML
 
-listed() { v list --all --name | grep -qx "$1"; }
+listed() { v list --all --name | grep -x "$1" >/dev/null; }
 ok "the cluster lists defkeep" eventually 60 listed defkeep
 
 ok "attach-device --config" v attach-device defkeep "$DIR/disk.xml" --config
@@ -54,14 +54,14 @@ ok "autostart survived the restart" eventually 60 autostarted v
 
 ok "start defkept" v start defkept
 ok "migrate defkept live to h2" v migrate --live --p2p --unsafe defkept shoal://h2/
-on_h2() { hv h2 list --name | grep -qx defkept; }
+on_h2() { hv h2 list --name | grep -x defkept >/dev/null; }
 ok "defkept runs on h2" eventually 120 on_h2
 h2() { hv h2 "$@"; }
 ok "h2 holds the changed definition" kept h2
 ok "h2 autostarts defkept" autostarted h2
 ok "Shoal still says so" kept v
 ok "Shoal still autostarts defkept" autostarted v
-gone_h1() { ! hv h1 list --all --name | grep -qx defkept; }
+gone_h1() { ! hv h1 list --all --name | grep -x defkept >/dev/null; }
 ok "h1 no longer defines it" eventually 60 gone_h1
 
 v destroy defkept >/dev/null 2>&1

@@ -14,7 +14,7 @@ v() { timeout 120 virsh -c "$URI" "$@"; }
 hv() { local h=$1; shift; timeout 30 virsh -c "$(e2e_host_uri "$h")" "$@"; }
 ctl() { timeout 180 "$E2E_SHOALCTL" --socket "$E2E_ADMIN" "$@"; }
 
-runs() { v list --name | grep -qx hog-snap; }
+runs() { v list --name | grep -x hog-snap >/dev/null; }
 ok "the cluster runs hog-snap" eventually 120 runs
 
 ok "snapshot s1 (disk only)" v snapshot-create-as hog-snap s1 --disk-only --atomic
@@ -30,7 +30,7 @@ follow() {
     parent=$("$@" snapshot-parent hog-snap s2) || return 1
     [ "$parent" = s1 ] || { echo "parent of s2: '$parent'"; return 1; }
 }
-on() { hv "$1" list --name | grep -qx hog-snap; }
+on() { hv "$1" list --name | grep -x hog-snap >/dev/null; }
 none_on() {
     local n
     n=$(hv "$1" snapshot-list hog-snap --name 2>/dev/null | sed '/^$/d' | wc -l)
