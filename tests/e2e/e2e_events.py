@@ -5,7 +5,7 @@
   e2e_events.py listen URI OUT READY STOP
       registers for every domain event ID of libvirt, writes READY, and
       appends one line per event to OUT until STOP exists:
-      EVENT_ID DOMAIN ARGS (the callback's arguments, repr)
+      EVENT_ID DOMAIN ARGS (the callback's arguments, repr); then OUT.done
   e2e_events.py compare SHOAL HOST... -- IDS...
       whether SHOAL's lines of the event IDs IDS are those of the hosts
       together (as multisets); prints the difference otherwise
@@ -53,6 +53,7 @@ def listen(uri, out, ready, stop):
         time.sleep(0.1)
     with lock:
         f.close()
+    open(out + ".done", "w").close()
     # the event loop thread is still in libvirt: no interpreter teardown
     # under it
     os._exit(0 if len(ids) == 27 else 1)
