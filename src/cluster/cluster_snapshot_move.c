@@ -78,6 +78,34 @@ snapshotMemoryFile(const char *xml)
     return g_strdup((const char *) obj->stringval);
 }
 
+/* One snapshot's metadata, unless its state cannot follow the domain. */
+static bool
+snapshotMoveReadOne(shoalSnapshotMove *move,
+                    virDomainSnapshotPtr snap,
+                    const char *hostName,
+                    GError **error)
+{
+    g_autofree char *xml =
+        virDomainSnapshotGetXMLDesc(snap, VIR_DOMAIN_XML_SECURE);
+    g_autofree char *memory = NULL;
+
+    if (!xml) {
+        shoalErrorFromLibvirt(error, hostName);
+        return false;
+    }
+    if ((memory = snapshotMemoryFile(xml))) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
+                    _("Operation not supported: snapshot '%1$s' of domain '%2$s' keeps its memory state in '%3$s' on host '%4$s', which cannot follow the domain"),
+                    virDomainSnapshotGetName(snap), move->domain, memory,
+                    hostName);
+        return false;
+    }
+    if (virDomainSnapshotIsCurrent(snap, 0) == 1)
+        move->currentSnapshot = g_strdup(virDomainSnapshotGetName(snap));
+    g_ptr_array_add(move->snapshots, g_steal_pointer(&xml));
+    return true;
+}
+
 static bool
 snapshotMoveReadSnapshots(shoalSnapshotMove *move,
                           virDomainPtr dom,
@@ -95,32 +123,8 @@ snapshotMoveReadSnapshots(shoalSnapshotMove *move,
         return false;
     }
     for (i = 0; i < n; i++) {
-        g_autofree char *memory = NULL;
-        char *xml;
-
-        if (!ok)
-            goto next;
-        xml = virDomainSnapshotGetXMLDesc(snaps[i], VIR_DOMAIN_XML_SECURE);
-        if (!xml) {
-            shoalErrorFromLibvirt(error, hostName);
-            ok = false;
-            goto next;
-        }
-        g_ptr_array_add(move->snapshots, g_strdup(xml));
-        memory = snapshotMemoryFile(xml);
-        free(xml);
-        if (memory) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
-                        _("Operation not supported: snapshot '%1$s' of domain '%2$s' keeps its memory state in '%3$s' on host '%4$s', which cannot follow the domain"),
-                        virDomainSnapshotGetName(snaps[i]), move->domain,
-                        memory, hostName);
-            ok = false;
-            goto next;
-        }
-        if (virDomainSnapshotIsCurrent(snaps[i], 0) == 1)
-            move->currentSnapshot =
-                g_strdup(virDomainSnapshotGetName(snaps[i]));
-next:
+        if (ok)
+            ok = snapshotMoveReadOne(move, snaps[i], hostName, error);
         virDomainSnapshotFree(snaps[i]);
     }
     free(snaps);
