@@ -14,6 +14,9 @@
 #include "driver_dispatch_procs.h"
 #include "util_error.h"
 
+/* An optional string argument, NULL when the client sent none. */
+#define NODE_OPT(s) ((s) ? *(s) : NULL)
+
 static bool
 nodeCheckCount(int n, int max, GError **error)
 {
@@ -175,13 +178,11 @@ shoalDispatchConnectGetDomainCapabilities(
 {
     ret->capabilities =
         shoalClusterGetDomainCapabilities(shoalDriverClientGetCluster(client),
-                                          args->emulatorbin ? *args->emulatorbin
-                                                            : NULL,
-                                          args->arch ? *args->arch : NULL,
-                                          args->machine ? *args->machine : NULL,
-                                          args->virttype ? *args->virttype
-                                                         : NULL,
-                                          args->flags, error);
+                                          NODE_OPT(args->emulatorbin),
+                                          NODE_OPT(args->arch),
+                                          NODE_OPT(args->machine),
+                                          NODE_OPT(args->virttype), args->flags,
+                                          error);
     return ret->capabilities != NULL;
 }
 
@@ -223,13 +224,11 @@ shoalDispatchConnectCompareHypervisorCpu(
 {
     int r =
         shoalClusterCompareHypervisorCPU(shoalDriverClientGetCluster(client),
-                                         args->emulator ? *args->emulator
-                                                        : NULL,
-                                         args->arch ? *args->arch : NULL,
-                                         args->machine ? *args->machine : NULL,
-                                         args->virttype ? *args->virttype
-                                                        : NULL,
-                                         args->xmlCPU, args->flags, error);
+                                         NODE_OPT(args->emulator),
+                                         NODE_OPT(args->arch),
+                                         NODE_OPT(args->machine),
+                                         NODE_OPT(args->virttype), args->xmlCPU,
+                                         args->flags, error);
 
     if (r == VIR_CPU_COMPARE_ERROR)
         return false;
@@ -246,12 +245,10 @@ shoalDispatchConnectBaselineHypervisorCpu(
 {
     ret->cpu =
         shoalClusterBaselineHypervisorCPU(shoalDriverClientGetCluster(client),
-                                          args->emulator ? *args->emulator
-                                                         : NULL,
-                                          args->arch ? *args->arch : NULL,
-                                          args->machine ? *args->machine : NULL,
-                                          args->virttype ? *args->virttype
-                                                         : NULL,
+                                          NODE_OPT(args->emulator),
+                                          NODE_OPT(args->arch),
+                                          NODE_OPT(args->machine),
+                                          NODE_OPT(args->virttype),
                                           (const char *const *)
                                               args->xmlCPUs.xmlCPUs_val,
                                           args->xmlCPUs.xmlCPUs_len,
