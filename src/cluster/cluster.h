@@ -117,6 +117,10 @@ typedef struct _shoalClusterEvent {
     unsigned long long value;  /* balloon change: actual KiB */
     const char *str;           /* device alias; metadata namespace URI */
     GPtrArray *params;         /* job completed, tunable: shoalTypedParam */
+    /* the events of driver_events.txt: their fields in the table's order */
+    const unsigned long long *nums;
+    const char *const *strs;    /* [6], NULL allowed */
+    const char *const *subject; /* graphics: type, name, ...; NULL-ended */
 } shoalClusterEvent;
 
 typedef void (*shoalClusterEventFunc)(const shoalClusterEvent *event,
@@ -337,3 +341,73 @@ shoalClusterHaStatus *shoalClusterGetHaStatus(shoalCluster *cluster);
 GPtrArray *shoalClusterCheckHosts(shoalCluster *cluster,
                                   const char *name,
                                   GError **error);
+
+bool shoalClusterDomainRename(shoalCluster *cluster,
+                              const unsigned char *uuid,
+                              const char *newName,
+                              unsigned flags,
+                              GError **error);
+
+/* Node calls with cluster meaning (cluster_node.c). */
+bool shoalClusterNodeGetCPUStats(shoalCluster *cluster,
+                                 int cpuNum,
+                                 virNodeCPUStatsPtr params,
+                                 int *nparams,
+                                 unsigned flags,
+                                 GError **error);
+
+bool shoalClusterNodeGetMemoryStats(shoalCluster *cluster,
+                                    int cellNum,
+                                    virNodeMemoryStatsPtr params,
+                                    int *nparams,
+                                    unsigned flags,
+                                    GError **error);
+
+int shoalClusterNodeGetCellsFreeMemory(shoalCluster *cluster,
+                                       unsigned long long *freeMems,
+                                       int startCell,
+                                       int maxCells,
+                                       GError **error);
+
+bool shoalClusterNodeGetFreeMemory(shoalCluster *cluster,
+                                   unsigned long long *freeMem,
+                                   GError **error);
+
+int shoalClusterNodeGetCPUMap(shoalCluster *cluster,
+                              unsigned char **cpumap,
+                              unsigned *online,
+                              unsigned flags,
+                              GError **error);
+
+char *shoalClusterGetDomainCapabilities(shoalCluster *cluster,
+                                        const char *emulatorbin,
+                                        const char *arch,
+                                        const char *machine,
+                                        const char *virttype,
+                                        unsigned flags,
+                                        GError **error);
+
+int shoalClusterGetCPUModelNames(shoalCluster *cluster,
+                                 const char *arch,
+                                 GStrv *models,
+                                 unsigned flags,
+                                 GError **error);
+
+int shoalClusterCompareHypervisorCPU(shoalCluster *cluster,
+                                     const char *emulator,
+                                     const char *arch,
+                                     const char *machine,
+                                     const char *virttype,
+                                     const char *xmlCPU,
+                                     unsigned flags,
+                                     GError **error);
+
+char *shoalClusterBaselineHypervisorCPU(shoalCluster *cluster,
+                                        const char *emulator,
+                                        const char *arch,
+                                        const char *machine,
+                                        const char *virttype,
+                                        const char *const *xmlCPUs,
+                                        unsigned ncpus,
+                                        unsigned flags,
+                                        GError **error);

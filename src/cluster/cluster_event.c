@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_error.h"
+#include "cluster_event_relays.h"
 #include "cluster_internal.h"
 
 shoalClusterEmit *
@@ -29,8 +30,13 @@ eventEmitFree(gpointer opaque)
 {
     shoalClusterEmit *emit = opaque;
 
+    size_t i;
+
     g_free(emit->name);
     g_free(emit->str);
+    for (i = 0; i < G_N_ELEMENTS(emit->strs); i++)
+        g_free(emit->strs[i]);
+    g_strfreev(emit->subject);
     if (emit->params)
         g_ptr_array_unref(emit->params);
     g_free(emit);
@@ -57,6 +63,9 @@ eventEmitRun(gpointer opaque)
     ev.value = emit->value;
     ev.str = emit->str;
     ev.params = emit->params;
+    ev.nums = emit->nums;
+    ev.strs = (const char *const *) emit->strs;
+    ev.subject = (const char *const *) emit->subject;
     for (i = 0; i < emit->cluster->handlers->len; i++) {
         clusterEventHandler *h =
             &g_array_index(emit->cluster->handlers, clusterEventHandler, i);
@@ -79,8 +88,10 @@ shoalClusterEmitPost(shoalClusterEmit *emit)
                                eventEmitRun, emit, eventEmitFree);
 }
 
-static shoalClusterEmit *
-eventNew(void *opaque, virDomainPtr dom, int eventId)
+/* Libvirt's event thread: a new event of @dom, for the callbacks'
+ * @opaque (a shoalClusterCallbackCtx). */
+shoalClusterEmit *
+shoalClusterEmitFor(void *opaque, virDomainPtr dom, int eventId)
 {
     shoalClusterCallbackCtx *ctx = opaque;
     unsigned char uuid[VIR_UUID_BUFLEN] = { 0 };
@@ -108,7 +119,8 @@ eventOnLifecycle(
 static void
 eventOnReboot(virConnectPtr conn, virDomainPtr dom, void *opaque)
 {
-    shoalClusterEmitPost(eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_REBOOT));
+    shoalClusterEmitPost(
+        shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_REBOOT));
 }
 
 static void
@@ -118,7 +130,7 @@ eventOnBalloonChange(virConnectPtr conn,
                      void *opaque)
 {
     shoalClusterEmit *emit =
-        eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE);
+        shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE);
 
     emit->value = actual;
     shoalClusterEmitPost(emit);
@@ -131,7 +143,7 @@ eventOnDeviceRemoved(virConnectPtr conn,
                      void *opaque)
 {
     shoalClusterEmit *emit =
-        eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED);
+        shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED);
 
     emit->str = g_strdup(devAlias);
     shoalClusterEmitPost(emit);
@@ -144,7 +156,7 @@ eventOnDeviceAdded(virConnectPtr conn,
                    void *opaque)
 {
     shoalClusterEmit *emit =
-        eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED);
+        shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED);
 
     emit->str = g_strdup(devAlias);
     shoalClusterEmitPost(emit);
@@ -155,7 +167,7 @@ eventOnAgentLifecycle(
     virConnectPtr conn, virDomainPtr dom, int state, int reason, void *opaque)
 {
     shoalClusterEmit *emit =
-        eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE);
+        shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE);
 
     emit->event = state;
     emit->detail = reason;
@@ -170,7 +182,7 @@ eventOnMetadataChange(virConnectPtr conn,
                       void *opaque)
 {
     shoalClusterEmit *emit =
-        eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE);
+        shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE);
 
     emit->event = type;
     emit->str = g_strdup(nsuri);
@@ -191,7 +203,8 @@ eventOnJobCompleted(virConnectPtr conn,
                     int nparams,
                     void *opaque)
 {
-    eventOnParams(eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED),
+    eventOnParams(shoalClusterEmitFor(opaque, dom,
+                                      VIR_DOMAIN_EVENT_ID_JOB_COMPLETED),
                   params, nparams);
 }
 
@@ -202,17 +215,17 @@ eventOnTunable(virConnectPtr conn,
                int nparams,
                void *opaque)
 {
-    eventOnParams(eventNew(opaque, dom, VIR_DOMAIN_EVENT_ID_TUNABLE), params,
-                  nparams);
+    eventOnParams(shoalClusterEmitFor(opaque, dom, VIR_DOMAIN_EVENT_ID_TUNABLE),
+                  params, nparams);
 }
 
-typedef struct {
-    int eventId;
-    virConnectDomainEventGenericCallback callback;
-} eventRelay;
+/* What Shoal relays by hand, lifecycle first (the inventory depends on
+ * it); then the generated ones (driver_events.txt). */
+#define EVENT_RELAYS_HAND 9
+G_STATIC_ASSERT(EVENT_RELAYS_HAND + SHOAL_CLUSTER_EVENT_RELAYS_GEN ==
+                SHOAL_HOST_EVENT_IDS);
 
-/* What Shoal relays; lifecycle first: the inventory depends on it. */
-static const eventRelay eventRelays[SHOAL_HOST_EVENT_IDS] = {
+static const shoalClusterEventRelay eventRelays[EVENT_RELAYS_HAND] = {
     { VIR_DOMAIN_EVENT_ID_LIFECYCLE,
       VIR_DOMAIN_EVENT_CALLBACK(eventOnLifecycle) },
     { VIR_DOMAIN_EVENT_ID_REBOOT, VIR_DOMAIN_EVENT_CALLBACK(eventOnReboot) },
@@ -248,13 +261,17 @@ shoalClusterEventsRegister(shoalCluster *cluster,
 {
     size_t i;
 
-    for (i = 0; i < G_N_ELEMENTS(eventRelays); i++) {
+    for (i = 0; i < SHOAL_HOST_EVENT_IDS; i++) {
+        const shoalClusterEventRelay *relay =
+            i < EVENT_RELAYS_HAND
+                ? &eventRelays[i]
+                : &shoalClusterEventRelaysGen[i - EVENT_RELAYS_HAND];
         shoalClusterCallbackCtx *ctx =
             shoalClusterCallbackCtxNew(cluster, host, generation);
 
         callbackIds[i] =
-            virConnectDomainEventRegisterAny(conn, NULL, eventRelays[i].eventId,
-                                             eventRelays[i].callback, ctx,
+            virConnectDomainEventRegisterAny(conn, NULL, relay->eventId,
+                                             relay->callback, ctx,
                                              shoalClusterCallbackCtxFree);
         if (callbackIds[i] >= 0)
             continue;

@@ -122,7 +122,17 @@ typedef struct _shoalClusterEmit {
     unsigned long long value;
     char *str;
     GPtrArray *params; /* shoalTypedParam, or NULL */
+    /* the generated events' payload (driver_events.txt), in the table's
+     * order: numbers, strings (NULL allowed), graphics' subject as
+     * type, name pairs (NULL-terminated) */
+    unsigned long long nums[4];
+    char *strs[6];
+    char **subject;
 } shoalClusterEmit;
+
+shoalClusterEmit *shoalClusterEmitFor(void *opaque,
+                                      virDomainPtr dom,
+                                      int eventId);
 
 shoalClusterEmit *shoalClusterEmitNew(shoalCluster *cluster,
                                       int eventId,
@@ -224,3 +234,32 @@ void shoalClusterStoreRefresh(shoalCluster *cluster,
 void shoalClusterWaitFirstReads(shoalCluster *cluster);
 
 void shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host);
+
+void shoalClusterFollowDomain(shoalCluster *cluster,
+                              virDomainPtr dom,
+                              const char *hostName);
+
+/* Snapshot and checkpoint metadata on its way to a domain's new host
+ * (cluster_snapshot_move.c). */
+typedef struct _shoalSnapshotMove shoalSnapshotMove;
+
+void shoalSnapshotMoveFree(shoalSnapshotMove *move);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalSnapshotMove, shoalSnapshotMoveFree)
+
+shoalSnapshotMove *shoalSnapshotMoveTake(virDomainPtr dom,
+                                         const char *hostName,
+                                         GError **error);
+
+void shoalSnapshotMovePut(const shoalSnapshotMove *move,
+                          virDomainPtr dom,
+                          const char *hostName);
+
+bool shoalClusterSnapshotMoveCheck(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   const char *hostName,
+                                   GError **error);
+
+void shoalClusterSnapshotMoveFinish(shoalCluster *cluster,
+                                    shoalSnapshotMove *move,
+                                    const unsigned char *uuid,
+                                    const char *hostName);

@@ -204,7 +204,9 @@ stepCheck(gpointer opaque, const shoalExecStep *step, GError **error)
                     step->plan->domain, step->plan->to);
         return false;
     }
-    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)))
+    if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)) ||
+        !shoalClusterSnapshotMoveCheck(ctx->cluster, step->uuid,
+                                       entry->hostName, error))
         return false;
     return migrateCheckRoom(ctx->cluster, dest, step, error);
 }
@@ -319,6 +321,8 @@ migrateCallSettle(virDomainPtr dom, gpointer opaque)
 
     if (s->rec)
         migrateReadCompleted(dom, s->rec);
+    /* before the store reads the destination's copy back */
+    shoalClusterFollowDomain(s->cluster, dom, s->hostName);
     shoalClusterStoreRefresh(s->cluster, dom, s->hostName);
     s->record = shoalSyncReadDomain(dom, s->hostName, NULL);
     virResetLastError();
@@ -359,7 +363,10 @@ typedef struct _migrateCall {
     const shoalClusterStepCtx *ctx;
     shoalHost *dest;              /* borrowed */
     shoalExecRecord *rec;         /* borrowed */
+    const char *source;           /* the plan's source host, for errors */
     unsigned long long cpuTimeNs; /* out: the guest's on the source */
+    shoalSnapshotMove *snapshots; /* out: taken from the source */
+    GError *error;                /* out: why the snapshots cannot move */
 } migrateCall;
 
 static int
@@ -372,6 +379,10 @@ migrateCallRun(virDomainPtr dom, gpointer opaque)
     unsigned flags = ctx->flags | VIR_MIGRATE_PEER2PEER;
     int rc;
 
+    /* snapshot metadata stays behind in libvirt: it follows here */
+    if (!(call->snapshots =
+              shoalSnapshotMoveTake(dom, call->source, &call->error)))
+        return -1;
     /* the definition moves with the domain: defined on exactly one host */
     if (virDomainIsPersistent(dom) == 1)
         flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
@@ -409,19 +420,35 @@ stepMigrate(gpointer opaque,
 {
     shoalClusterStepCtx *ctx = opaque;
     g_autoptr(shoalHost) dest = NULL;
-    migrateCall call = { ctx, NULL, rec, 0 };
+    migrateCall call = { ctx, NULL, rec, step->plan->from, 0, NULL, NULL };
+    g_autoptr(GError) callError = NULL;
+    g_autofree char *hostName = NULL;
+    int rc;
 
     if (!(dest = shoalClusterLookupHost(ctx->cluster, step->plan->to, error)))
         return false;
     call.dest = dest;
-    if (shoalClusterDomainCall(ctx->cluster, step->uuid,
-                               SHOAL_CALL_REFRESH_FAILED, migrateCallRun, &call,
-                               error) < 0)
+    rc = shoalClusterDomainCallFull(ctx->cluster, step->uuid,
+                                    SHOAL_CALL_REFRESH_FAILED, migrateCallRun,
+                                    &call, &hostName, &callError);
+    if (rc >= 0) {
+        /* before the inventory points at the destination */
+        shoalInventoryAddCPUTime(ctx->cluster->inventory, step->uuid,
+                                 call.cpuTimeNs);
+        migrateSettle(ctx->cluster, step, rec);
+    }
+    /* the snapshot metadata goes where the domain is, moved or not */
+    shoalClusterSnapshotMoveFinish(ctx->cluster,
+                                   g_steal_pointer(&call.snapshots), step->uuid,
+                                   rc >= 0    ? step->plan->to
+                                   : hostName ? hostName
+                                              : step->plan->from);
+    if (rc < 0) {
+        /* the snapshots' own refusal, else the migration's error */
+        g_propagate_error(error, call.error ? g_steal_pointer(&call.error)
+                                            : g_steal_pointer(&callError));
         return false;
-    /* before the inventory points at the destination */
-    shoalInventoryAddCPUTime(ctx->cluster->inventory, step->uuid,
-                             call.cpuTimeNs);
-    migrateSettle(ctx->cluster, step, rec);
+    }
     return true;
 }
 

@@ -56,13 +56,20 @@ shoalDispatchConnectDomainEventCallbackDeregisterAny(
     return true;
 }
 
-static void
-eventFillDom(remote_nonnull_domain *out, const shoalDomainRef *dom)
+void
+shoalDriverEventFillDom(remote_nonnull_domain *out, const shoalDomainRef *dom)
 {
     /* borrowed: the message is encoded before @dom goes away */
     out->name = dom->name;
     memcpy(out->uuid, dom->uuid, VIR_UUID_BUFLEN);
     out->id = dom->id;
+}
+
+/* String field @i of a generated event, borrowed; "" for none. */
+char *
+shoalDriverEventStr(const shoalClusterEvent *event, unsigned i)
+{
+    return (char *) (event->strs && event->strs[i] ? event->strs[i] : "");
 }
 
 /* The wire message of one event for one client callback. */
@@ -100,7 +107,7 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE;
         filter = (xdrproc_t) xdr_remote_domain_event_callback_lifecycle_msg;
         m.lifecycle.callbackID = callbackId;
-        eventFillDom(&m.lifecycle.msg.dom, event->dom);
+        shoalDriverEventFillDom(&m.lifecycle.msg.dom, event->dom);
         m.lifecycle.msg.event = event->event;
         m.lifecycle.msg.detail = event->detail;
         break;
@@ -108,14 +115,14 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT;
         filter = (xdrproc_t) xdr_remote_domain_event_callback_reboot_msg;
         m.reboot.callbackID = callbackId;
-        eventFillDom(&m.reboot.msg.dom, event->dom);
+        shoalDriverEventFillDom(&m.reboot.msg.dom, event->dom);
         break;
     case VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE:
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE;
         filter =
             (xdrproc_t) xdr_remote_domain_event_callback_balloon_change_msg;
         m.balloon.callbackID = callbackId;
-        eventFillDom(&m.balloon.msg.dom, event->dom);
+        shoalDriverEventFillDom(&m.balloon.msg.dom, event->dom);
         m.balloon.msg.actual = event->value;
         break;
     case VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED:
@@ -123,14 +130,14 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         filter =
             (xdrproc_t) xdr_remote_domain_event_callback_device_removed_msg;
         m.removed.callbackID = callbackId;
-        eventFillDom(&m.removed.msg.dom, event->dom);
+        shoalDriverEventFillDom(&m.removed.msg.dom, event->dom);
         m.removed.msg.devAlias = str ? str : (char *) "";
         break;
     case VIR_DOMAIN_EVENT_ID_DEVICE_ADDED:
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED;
         filter = (xdrproc_t) xdr_remote_domain_event_callback_device_added_msg;
         m.added.callbackID = callbackId;
-        eventFillDom(&m.added.dom, event->dom);
+        shoalDriverEventFillDom(&m.added.dom, event->dom);
         m.added.devAlias = str ? str : (char *) "";
         break;
     case VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE:
@@ -138,7 +145,7 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         filter =
             (xdrproc_t) xdr_remote_domain_event_callback_agent_lifecycle_msg;
         m.agent.callbackID = callbackId;
-        eventFillDom(&m.agent.dom, event->dom);
+        shoalDriverEventFillDom(&m.agent.dom, event->dom);
         m.agent.state = event->event;
         m.agent.reason = event->detail;
         break;
@@ -147,7 +154,7 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         filter =
             (xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg;
         m.metadata.callbackID = callbackId;
-        eventFillDom(&m.metadata.dom, event->dom);
+        shoalDriverEventFillDom(&m.metadata.dom, event->dom);
         m.metadata.type = event->event;
         m.metadata.nsuri = str ? &str : NULL;
         break;
@@ -155,7 +162,7 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED;
         filter = (xdrproc_t) xdr_remote_domain_event_callback_job_completed_msg;
         m.job.callbackID = callbackId;
-        eventFillDom(&m.job.dom, event->dom);
+        shoalDriverEventFillDom(&m.job.dom, event->dom);
         shoalDriverParamsFill(event->params, &m.job.params.params_val,
                               &m.job.params.params_len);
         break;
@@ -163,12 +170,12 @@ eventEncode(int callbackId, const shoalClusterEvent *event)
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE;
         filter = (xdrproc_t) xdr_remote_domain_event_callback_tunable_msg;
         m.tunable.callbackID = callbackId;
-        eventFillDom(&m.tunable.dom, event->dom);
+        shoalDriverEventFillDom(&m.tunable.dom, event->dom);
         shoalDriverParamsFill(event->params, &m.tunable.params.params_val,
                               &m.tunable.params.params_len);
         break;
     default:
-        return NULL;
+        return shoalDriverEventEncodeGen(callbackId, event, &hdr);
     }
     packet = shoalMessageEncode(&hdr, filter, &m, NULL);
     /* of the message, only the typed parameters were allocated here */

@@ -4,3 +4,15 @@
 #include "cluster.h"
 
 void shoalDriverEventRelay(const shoalClusterEvent *event, gpointer server);
+
+#include "driver_message.h"
+#include "driver_protocol.h"
+
+void shoalDriverEventFillDom(remote_nonnull_domain *out,
+                             const shoalDomainRef *dom);
+
+char *shoalDriverEventStr(const shoalClusterEvent *event, unsigned i);
+
+GBytes *shoalDriverEventEncodeGen(int callbackId,
+                                  const shoalClusterEvent *event,
+                                  shoalMessageHeader *hdr);

@@ -4,10 +4,12 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
 #include "driver_client.h"
 #include "driver_dispatch_procs.h"
+#include "util_error.h"
 
 #define DOM_UUID(d) ((const unsigned char *) (d).uuid)
 
@@ -223,4 +225,23 @@ shoalDispatchDomainGetMetadata(shoalDriverClient *client,
                                       args->uri ? *args->uri : NULL,
                                       args->flags, error);
     return ret->metadata != NULL;
+}
+
+bool
+shoalDispatchDomainRename(shoalDriverClient *client,
+                          const remote_domain_rename_args *args,
+                          remote_domain_rename_ret *ret,
+                          GError **error)
+{
+    if (!args->new_name) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: new_name in virDomainRename must not be NULL"));
+        return false;
+    }
+    if (!shoalClusterDomainRename(shoalDriverClientGetCluster(client),
+                                  DOM_UUID(args->dom), *args->new_name,
+                                  args->flags, error))
+        return false;
+    ret->retcode = 0;
+    return true;
 }

@@ -28,8 +28,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalHostFacts, shoalHostFactsFree)
 
 typedef struct _shoalHost shoalHost;
 
-/* How many event IDs Shoal relays from each host (cluster_event.c). */
-#define SHOAL_HOST_EVENT_IDS 9
+/* How many event IDs Shoal relays from each host (cluster_event.c): all
+ * of libvirt 9.0's. */
+#define SHOAL_HOST_EVENT_IDS 27
 
 /*
  * One member host: one libvirt connection. Reference counted, because

@@ -21,6 +21,7 @@ XML
 # (USB: a SeaBIOS guest cannot acknowledge a PCI unplug, a USB one needs
 # nothing from the guest)
 echo '<disk type=' >"$DIR/bad.xml"
+echo "<cpu mode='custom' match='exact'><model>qemu64</model></cpu>" >"$DIR/cpu.xml"
 truncate -s 1M "$DIR/extra.img"
 
 listed() { virsh -q -c "$URI" list --all --name | grep -c '^hog-conf$\|^conf-off$\|^conf-idle$'; }
