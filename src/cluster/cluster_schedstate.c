@@ -35,6 +35,7 @@ struct _shoalSchedState {
     GHashTable *lastMove;     /* protected by lock: uuid → ms */
     GHashTable *lastResize;   /* protected by lock: uuid → ms */
     GArray *moves;            /* protected by lock: ms of the last hour's */
+    GArray *resizes;          /* protected by lock: ms of the last hour's */
     char *inputDir;           /* protected by lock: NULL, none saved */
     unsigned inputKeep;       /* protected by lock */
     guint64 inputNext;        /* protected by lock: 0, dir not yet read */
@@ -64,6 +65,7 @@ shoalSchedStateNew(shoalSchedStateRoundFunc round, gpointer opaque)
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                               (GDestroyNotify) g_bytes_unref, g_free);
     state->moves = g_array_new(FALSE, FALSE, sizeof(gint64));
+    state->resizes = g_array_new(FALSE, FALSE, sizeof(gint64));
     state->inputKeep = SHOAL_SCHED_STATE_SAVED_INPUTS;
     state->pool = g_thread_pool_new(schedStateRun, state, 1, FALSE, NULL);
     return state;
@@ -90,6 +92,7 @@ shoalSchedStateFree(shoalSchedState *state)
     g_hash_table_unref(state->lastMove);
     g_hash_table_unref(state->lastResize);
     g_array_unref(state->moves);
+    g_array_unref(state->resizes);
     g_free(state->inputDir);
     g_mutex_clear(&state->lock);
     g_free(state);
@@ -141,7 +144,8 @@ shoalSchedStateSetPlan(shoalSchedState *state, shoalSchedPlan *plan)
 }
 
 /* Remembers a move or resize at @nowMs: the planner rests domains that
- * just changed, and counts moves against the hourly budget. */
+ * just changed, and counts moves and resizes against their hourly
+ * budgets. */
 void
 shoalSchedStateNoteChange(shoalSchedState *state,
                           const unsigned char *uuid,
@@ -150,18 +154,17 @@ shoalSchedStateNoteChange(shoalSchedState *state,
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
     GHashTable *table = moved ? state->lastMove : state->lastResize;
+    GArray *times = moved ? state->moves : state->resizes;
     guint i;
 
     g_hash_table_insert(table, g_bytes_new(uuid, 16),
                         g_memdup2(&nowMs, sizeof(nowMs)));
-    if (!moved)
-        return;
-    g_array_append_val(state->moves, nowMs);
-    for (i = 0; i < state->moves->len; i++) {
-        if (nowMs - g_array_index(state->moves, gint64, i) < SCHEDSTATE_HOUR_MS)
+    g_array_append_val(times, nowMs);
+    for (i = 0; i < times->len; i++) {
+        if (nowMs - g_array_index(times, gint64, i) < SCHEDSTATE_HOUR_MS)
             break;
     }
-    g_array_remove_range(state->moves, 0, i);
+    g_array_remove_range(times, 0, i);
 }
 
 /* Sets @dom's lastMoveMs and lastResizeMs. */
@@ -180,19 +183,28 @@ shoalSchedStateFillDomain(shoalSchedState *state,
         dom->lastResizeMs = *(gint64 *) when;
 }
 
-/* Adds the moves of the hour before @snap's nowMs. */
+/* Appends to @to the times of @from within the hour before @nowMs. */
+static void
+schedStateRecent(GArray *to, const GArray *from, gint64 nowMs)
+{
+    guint i;
+
+    for (i = 0; i < from->len; i++) {
+        gint64 at = g_array_index(from, gint64, i);
+
+        if (nowMs - at < SCHEDSTATE_HOUR_MS)
+            g_array_append_val(to, at);
+    }
+}
+
+/* Adds the moves and resizes of the hour before @snap's nowMs. */
 void
 shoalSchedStateFillRecentMoves(shoalSchedState *state, shoalSchedSnapshot *snap)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
-    guint i;
 
-    for (i = 0; i < state->moves->len; i++) {
-        gint64 at = g_array_index(state->moves, gint64, i);
-
-        if (snap->nowMs - at < SCHEDSTATE_HOUR_MS)
-            g_array_append_val(snap->recentMovesMs, at);
-    }
+    schedStateRecent(snap->recentMovesMs, state->moves, snap->nowMs);
+    schedStateRecent(snap->recentResizesMs, state->resizes, snap->nowMs);
 }
 
 /* @dir: (nullable): where rounds' inputs go; NULL saves none. */
