@@ -34,11 +34,16 @@ struct _shoalSchedState {
     shoalSchedPlan *plan;     /* protected by lock: last round's */
     GHashTable *lastMove;     /* protected by lock: uuid → ms */
     GHashTable *lastResize;   /* protected by lock: uuid → ms */
-    GArray *moves;            /* protected by lock: ms of the last hour's */
-    GArray *resizes;          /* protected by lock: ms of the last hour's */
-    char *inputDir;           /* protected by lock: NULL, none saved */
-    unsigned inputKeep;       /* protected by lock */
-    guint64 inputNext;        /* protected by lock: 0, dir not yet read */
+    /* protected by lock: uuid → the vCPUs it was last defined with, the
+     * default vCPU floor (hot-add rewrites the persistent count) */
+    GHashTable *definedVcpus;
+    GHashTable *refused; /* protected by lock: uuid → ms of a resize not
+                          * carried out by the guest */
+    GArray *moves;       /* protected by lock: ms of the last hour's */
+    GArray *resizes;     /* protected by lock: ms of the last hour's */
+    char *inputDir;      /* protected by lock: NULL, none saved */
+    unsigned inputKeep;  /* protected by lock */
+    guint64 inputNext;   /* protected by lock: 0, dir not yet read */
 };
 
 static void
@@ -62,6 +67,12 @@ shoalSchedStateNew(shoalSchedStateRoundFunc round, gpointer opaque)
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                               (GDestroyNotify) g_bytes_unref, g_free);
     state->lastResize =
+        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                              (GDestroyNotify) g_bytes_unref, g_free);
+    state->definedVcpus =
+        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                              (GDestroyNotify) g_bytes_unref, NULL);
+    state->refused =
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                               (GDestroyNotify) g_bytes_unref, g_free);
     state->moves = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -91,6 +102,8 @@ shoalSchedStateFree(shoalSchedState *state)
     g_clear_pointer(&state->config, shoalSchedConfigUnref);
     g_hash_table_unref(state->lastMove);
     g_hash_table_unref(state->lastResize);
+    g_hash_table_unref(state->definedVcpus);
+    g_hash_table_unref(state->refused);
     g_array_unref(state->moves);
     g_array_unref(state->resizes);
     g_free(state->inputDir);
@@ -167,7 +180,32 @@ shoalSchedStateNoteChange(shoalSchedState *state,
     g_array_remove_range(times, 0, i);
 }
 
-/* Sets @dom's lastMoveMs and lastResizeMs. */
+/* Remembers the vCPUs @uuid was defined with: its default floor. */
+void
+shoalSchedStateNoteDefined(shoalSchedState *state,
+                           const unsigned char *uuid,
+                           unsigned vcpus)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+
+    g_hash_table_insert(state->definedVcpus, g_bytes_new(uuid, 16),
+                        GUINT_TO_POINTER(vcpus));
+}
+
+/* Remembers that @uuid's guest did not carry out a resize. */
+void
+shoalSchedStateNoteRefused(shoalSchedState *state,
+                           const unsigned char *uuid,
+                           gint64 nowMs)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+
+    g_hash_table_insert(state->refused, g_bytes_new(uuid, 16),
+                        g_memdup2(&nowMs, sizeof(nowMs)));
+}
+
+/* Sets @dom's lastMoveMs, lastResizeMs, resizeRefusedMs and the vCPU
+ * floor it was defined with. */
 void
 shoalSchedStateFillDomain(shoalSchedState *state,
                           const unsigned char *uuid,
@@ -181,6 +219,10 @@ shoalSchedStateFillDomain(shoalSchedState *state,
         dom->lastMoveMs = *(gint64 *) when;
     if ((when = g_hash_table_lookup(state->lastResize, key)))
         dom->lastResizeMs = *(gint64 *) when;
+    if ((when = g_hash_table_lookup(state->refused, key)))
+        dom->resizeRefusedMs = *(gint64 *) when;
+    dom->vcpuFloor =
+        GPOINTER_TO_UINT(g_hash_table_lookup(state->definedVcpus, key));
 }
 
 /* Appends to @to the times of @from within the hour before @nowMs. */

@@ -53,6 +53,9 @@ schedulerReadMetadata(shoalCluster *cluster,
     dom->antiAffinity = g_strdupv(meta->antiAffinity);
     dom->pinned =
         meta->pinned && meta->pinned[0] ? g_strdupv(meta->pinned) : NULL;
+    /* an explicit floor wins over the vCPUs it was defined with */
+    if (meta->vcpuFloor)
+        dom->vcpuFloor = meta->vcpuFloor;
 }
 
 static void
@@ -122,6 +125,10 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
             dom->maxVcpus = MAX(sd->maxVcpus, dom->vcpus);
             dom->balloonKiB = sd->balloonKiB;
             dom->memoryPressure = sd->memoryPressure;
+            dom->virtioMemMaxKiB = sd->virtioMemMaxKiB;
+            dom->virtioMemBlockKiB = sd->virtioMemBlockKiB;
+            dom->virtioMemRequestedKiB = sd->virtioMemRequestedKiB;
+            dom->virtioMemPluggedKiB = sd->virtioMemPluggedKiB;
             for (j = 0; j < sd->samples->len; j++) {
                 const shoalStatsSample *s =
                     &g_array_index(sd->samples, shoalStatsSample, j);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include <glib.h>
 
 /* Shoal's placement metadata in a domain's <metadata>, version 1. */
@@ -11,6 +13,7 @@ typedef struct _shoalPlacementMetadata {
     GStrv affinity; /* NULL-terminated, possibly empty */
     GStrv antiAffinity;
     GStrv pinned;
+    unsigned vcpuFloor; /* vcpu-floor: fewest vCPUs to scale down to, 0 unset */
 } shoalPlacementMetadata;
 
 void shoalPlacementMetadataFree(shoalPlacementMetadata *meta);
@@ -19,3 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalPlacementMetadata,
 
 shoalPlacementMetadata *shoalPlacementMetadataParse(const char *domainXml,
                                                     GError **error);
+
+bool shoalPlacementVcpuFloorParse(const char *domainXml,
+                                  unsigned *floor,
+                                  GError **error);

@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_metadata.h"
+#include "cluster_virtiomem.h"
 #include "util_error.h"
 
 static char *
@@ -83,6 +84,40 @@ metadataTestBadMode(void)
     g_assert_nonnull(strstr(error->message, "'automatc'"));
 }
 
+/* vcpu-floor: the domain's, and a clear error for a bad one */
+static void
+metadataTestVcpuFloor(void)
+{
+    g_autofree char *xml = metadataTestLoad("vcpu-floor.xml");
+    g_autofree char *none = metadataTestLoad("none.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+    unsigned floor = 7;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(meta->vcpuFloor, ==, 2);
+    g_assert_true(shoalPlacementVcpuFloorParse(none, &floor, &error));
+    g_assert_cmpuint(floor, ==, 0);
+}
+
+static void
+metadataTestBadVcpuFloor(void)
+{
+    g_autofree char *xml = metadataTestLoad("bad-vcpu-floor.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+    unsigned floor = 0;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_null(meta);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+    g_assert_nonnull(strstr(error->message, "vcpu-floor 'two'"));
+    g_clear_error(&error);
+    g_assert_false(shoalPlacementVcpuFloorParse(xml, &floor, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+}
+
 static void
 metadataTestGarbage(void)
 {
@@ -92,6 +127,37 @@ metadataTestGarbage(void)
     meta = shoalPlacementMetadataParse("<domain><metadata>", &error);
     g_assert_null(meta);
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+}
+
+/* the live XML of the testbed's Linux guest, a DIMM before it */
+static void
+virtioMemTestLive(void)
+{
+    g_autofree char *xml = metadataTestLoad("virtiomem-live.xml");
+    shoalVirtioMem mem = { 0 };
+
+    g_assert_true(shoalVirtioMemParse(xml, &mem));
+    g_assert_cmpuint(mem.sizeKiB, ==, 524288);
+    g_assert_cmpuint(mem.blockKiB, ==, 2048);
+    g_assert_cmpuint(mem.requestedKiB, ==, 131072);
+    g_assert_cmpuint(mem.pluggedKiB, ==, 65536);
+    g_assert_cmpstr(mem.alias, ==, "virtiomem0");
+    shoalVirtioMemClear(&mem);
+    g_assert_null(mem.alias);
+}
+
+/* more requested than the device holds, no device, no XML: none */
+static void
+virtioMemTestNone(void)
+{
+    g_autofree char *xml = metadataTestLoad("virtiomem-too-much.xml");
+    shoalVirtioMem mem = { 0 };
+
+    g_assert_false(shoalVirtioMemParse(xml, &mem));
+    g_assert_cmpuint(mem.sizeKiB, ==, 0);
+    g_assert_false(shoalVirtioMemParse("<domain><devices/></domain>", &mem));
+    g_assert_false(shoalVirtioMemParse("<domain><dev", &mem));
+    g_assert_cmpuint(mem.requestedKiB, ==, 0);
 }
 
 int
@@ -106,5 +172,10 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/metadata/virsh-set", metadataTestVirshSet);
     g_test_add_func("/cluster/metadata/bad-mode", metadataTestBadMode);
     g_test_add_func("/cluster/metadata/garbage", metadataTestGarbage);
+    g_test_add_func("/cluster/metadata/vcpu-floor", metadataTestVcpuFloor);
+    g_test_add_func("/cluster/metadata/bad-vcpu-floor",
+                    metadataTestBadVcpuFloor);
+    g_test_add_func("/cluster/virtiomem/live", virtioMemTestLive);
+    g_test_add_func("/cluster/virtiomem/none", virtioMemTestNone);
     return g_test_run();
 }
