@@ -241,6 +241,16 @@ stepSetBalloon(gpointer opaque, const shoalExecStep *step, GError **error)
                                    error);
 }
 
+static bool
+stepSetVirtioMem(gpointer opaque, const shoalExecStep *step, GError **error)
+{
+    shoalClusterStepCtx *ctx = opaque;
+
+    return shoalClusterResizeVirtioMem(ctx->cluster, step->uuid,
+                                       step->plan->domain, step->plan->value, 0,
+                                       error);
+}
+
 /* Watches a migration: progress for the record, abort when overdue. */
 typedef struct _migrateWatch {
     virDomainPtr dom;     /* borrowed: outlives the watch */
@@ -406,6 +416,7 @@ static const shoalExecOps stepOps = {
     .migrate = stepMigrate,
     .setVcpus = stepSetVcpus,
     .setBalloon = stepSetBalloon,
+    .setVirtioMem = stepSetVirtioMem,
 };
 
 /* The step functions against the cluster's hosts, with the context

@@ -183,6 +183,14 @@ shoalClusterNoteChange(shoalCluster *cluster,
     shoalSchedStateNoteChange(cluster->sched, uuid, moved, schedulerNowMs());
 }
 
+/* Remembers that the guest of @uuid did not carry out a resize: the
+ * planner's refused hold. Any thread. */
+void
+shoalClusterNoteRefused(shoalCluster *cluster, const unsigned char *uuid)
+{
+    shoalSchedStateNoteRefused(cluster->sched, uuid, schedulerNowMs());
+}
+
 /* Queues the plan's automatic steps, in order, and waits for them. A
  * stale step fails its preconditions in the executor and is dropped;
  * the executor logs each failure. Returns: how many failed. */

@@ -62,6 +62,69 @@ virtioMemSize(xmlXPathContext *ctx, xmlNode *target, const char *name)
     return shift >= 10 ? value << (shift - 10) : value >> 10;
 }
 
+static xmlDoc *
+virtioMemReadDoc(const char *domainXml)
+{
+    return xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR |
+                             XML_PARSE_NOWARNING);
+}
+
+/* The first virtio-mem device of @doc, or NULL. */
+static xmlNode *
+virtioMemFind(xmlXPathContext *ctx)
+{
+    g_autoptr(xmlXPathObject) dev =
+        xmlXPathEvalExpression((const xmlChar
+                                    *) "/domain/devices/memory[@model='virtio-mem'][1]",
+                               ctx);
+
+    if (!dev || !dev->nodesetval || dev->nodesetval->nodeNr == 0)
+        return NULL;
+    return dev->nodesetval->nodeTab[0];
+}
+
+/**
+ * shoalVirtioMemRequestXML:
+ *
+ * The device XML virDomainUpdateDeviceFlags() takes to request
+ * @requestedKiB of @domainXml's virtio-mem device: the device as it is
+ * (libvirt finds it by its alias and checks nothing else changed) with
+ * a new <requested>, as virsh update-memory-device builds it.
+ * Returns: (transfer full) (nullable): NULL if there is no such device.
+ */
+char *
+shoalVirtioMemRequestXML(const char *domainXml, unsigned long long requestedKiB)
+{
+    g_autoptr(xmlDoc) doc = virtioMemReadDoc(domainXml);
+    g_autoptr(xmlXPathContext) ctx = NULL;
+    g_autoptr(xmlXPathObject) req = NULL;
+    g_autofree char *value = NULL;
+    char *out = NULL;
+    xmlBuffer *buf;
+    xmlNode *dev;
+    xmlNode *node;
+
+    if (!doc)
+        return NULL;
+    ctx = xmlXPathNewContext(doc);
+    if (!(dev = virtioMemFind(ctx)))
+        return NULL;
+    ctx->node = dev;
+    req = xmlXPathEvalExpression((const xmlChar *) "target/requested[1]", ctx);
+    if (!req || !req->nodesetval || req->nodesetval->nodeNr == 0)
+        return NULL;
+    node = req->nodesetval->nodeTab[0];
+    value = g_strdup_printf("%llu", requestedKiB);
+    xmlNodeSetContent(node, (const xmlChar *) value);
+    xmlSetProp(node, (const xmlChar *) "unit", (const xmlChar *) "KiB");
+    buf = xmlBufferCreate();
+    if (xmlNodeDump(buf, doc, dev, 0, 0) >= 0)
+        out = g_strdup((const char *) xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    return out;
+}
+
 /**
  * shoalVirtioMemParse:
  *
@@ -73,25 +136,17 @@ shoalVirtioMemParse(const char *domainXml, shoalVirtioMem *mem)
 {
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctx = NULL;
-    g_autoptr(xmlXPathObject) dev = NULL;
     g_autoptr(xmlXPathObject) target = NULL;
     g_autoptr(xmlXPathObject) alias = NULL;
     xmlNode *node;
 
     shoalVirtioMemClear(mem);
-    doc = xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc)
+    if (!(doc = virtioMemReadDoc(domainXml)))
         return false;
     ctx = xmlXPathNewContext(doc);
-    dev =
-        xmlXPathEvalExpression((const xmlChar
-                                    *) "/domain/devices/memory[@model='virtio-mem'][1]",
-                               ctx);
-    if (!dev || !dev->nodesetval || dev->nodesetval->nodeNr == 0)
+    if (!(node = virtioMemFind(ctx)))
         return false;
-    ctx->node = dev->nodesetval->nodeTab[0];
+    ctx->node = node;
     alias =
         xmlXPathEvalExpression((const xmlChar *) "string(alias/@name)", ctx);
     if (alias && alias->stringval && *alias->stringval)

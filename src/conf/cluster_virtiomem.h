@@ -17,3 +17,6 @@ typedef struct _shoalVirtioMem {
 void shoalVirtioMemClear(shoalVirtioMem *mem);
 
 bool shoalVirtioMemParse(const char *domainXml, shoalVirtioMem *mem);
+
+char *shoalVirtioMemRequestXML(const char *domainXml,
+                               unsigned long long requestedKiB);

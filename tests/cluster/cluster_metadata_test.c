@@ -160,6 +160,33 @@ virtioMemTestNone(void)
     g_assert_cmpuint(mem.requestedKiB, ==, 0);
 }
 
+/* the device as it is, with the new size requested */
+static void
+virtioMemTestRequest(void)
+{
+    g_autofree char *xml = metadataTestLoad("virtiomem-live.xml");
+    g_autofree char *device = shoalVirtioMemRequestXML(xml, 262144);
+    g_autofree char *none =
+        shoalVirtioMemRequestXML("<domain><devices/></domain>", 1024);
+    shoalVirtioMem mem = { 0 };
+    g_autofree char *wrapped = NULL;
+
+    g_assert_nonnull(device);
+    g_assert_null(none);
+    g_assert_true(g_str_has_prefix(device, "<memory model=\"virtio-mem\">"));
+    g_assert_nonnull(
+        strstr(device, "<requested unit=\"KiB\">262144</requested>"));
+    g_assert_nonnull(strstr(device, "<alias name=\"virtiomem0\"/>"));
+    /* nothing else changed */
+    wrapped = g_strdup_printf("<domain><devices>%s</devices></domain>", device);
+    g_assert_true(shoalVirtioMemParse(wrapped, &mem));
+    g_assert_cmpuint(mem.sizeKiB, ==, 524288);
+    g_assert_cmpuint(mem.blockKiB, ==, 2048);
+    g_assert_cmpuint(mem.requestedKiB, ==, 262144);
+    g_assert_cmpuint(mem.pluggedKiB, ==, 65536);
+    shoalVirtioMemClear(&mem);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -177,5 +204,6 @@ main(int argc, char **argv)
                     metadataTestBadVcpuFloor);
     g_test_add_func("/cluster/virtiomem/live", virtioMemTestLive);
     g_test_add_func("/cluster/virtiomem/none", virtioMemTestNone);
+    g_test_add_func("/cluster/virtiomem/request", virtioMemTestRequest);
     return g_test_run();
 }
