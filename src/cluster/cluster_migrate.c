@@ -130,8 +130,14 @@ stepLookupDomain(gpointer opaque, const char *name)
     for (i = 0; i < stats->len; i++) {
         const shoalStatsDomain *sd = stats->pdata[i];
 
-        if (memcmp(sd->uuid, entry->rec.uuid, VIR_UUID_BUFLEN) == 0)
-            dom->balloonKiB = sd->balloonKiB;
+        if (memcmp(sd->uuid, entry->rec.uuid, VIR_UUID_BUFLEN) != 0)
+            continue;
+        dom->balloonKiB = sd->balloonKiB;
+        /* the virtio-mem precondition: the device as last read */
+        dom->virtioMemMaxKiB = sd->virtioMemMaxKiB;
+        dom->virtioMemBlockKiB = sd->virtioMemBlockKiB;
+        dom->virtioMemRequestedKiB = sd->virtioMemRequestedKiB;
+        dom->virtioMemPluggedKiB = sd->virtioMemPluggedKiB;
     }
     return dom;
 }
