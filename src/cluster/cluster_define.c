@@ -385,6 +385,25 @@ defineClaimTake(defineClaim *claim, const shoalDomainXML *def, GError **error)
     return defineFindExisting(cluster, def, error);
 }
 
+/* The placement metadata's vcpu-floor, if any, is a count the domain
+ * can have: at least 1 (the parser's check), at most its maximum. */
+static bool
+defineCheckVcpuFloor(const shoalDomainXML *def, const char *xml, GError **error)
+{
+    unsigned floor = 0;
+    unsigned most = MAX(def->maxVcpus, def->vcpus);
+
+    if (!shoalPlacementVcpuFloorParse(xml, &floor, error))
+        return false;
+    if (floor > most) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("unsupported configuration: placement vcpu-floor %1$u is above the domain's %2$u maximum vCPUs"),
+                    floor, most);
+        return false;
+    }
+    return true;
+}
+
 /**
  * shoalClusterDomainDefine:
  *
@@ -407,11 +426,14 @@ shoalClusterDomainDefine(shoalCluster *cluster,
     g_auto(defineClaim) claim = { cluster, NULL, false, { 0 } };
     g_autoptr(GError) err = NULL;
 
+    shoalDomainRef *ref;
+
     /* Shoal's own metadata is Shoal's to validate: an error now, not a
      * domain the scheduler or HA restart quietly ignores later */
     if (!defineCheckStore(cluster, error) ||
         !(def = shoalDomainXMLParse(xml, error)) ||
-        !(meta = shoalPlacementMetadataParse(xml, error)))
+        !(meta = shoalPlacementMetadataParse(xml, error)) ||
+        !defineCheckVcpuFloor(def, xml, error))
         return NULL;
     existing = defineClaimTake(&claim, def, &err);
     if (err) {
@@ -423,13 +445,20 @@ shoalClusterDomainDefine(shoalCluster *cluster,
             !(host =
                   shoalClusterLookupHost(cluster, existing->hostName, error)))
             return NULL;
-        return defineOnHost(cluster, host, xml, flags, false, error);
-    }
-    if (!(host = shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
+        ref = defineOnHost(cluster, host, xml, flags, false, error);
+    } else if (!(host =
+                     shoalClusterPlace(cluster, def, xml, NULL, NULL, error))) {
         g_prefix_error(error, _("cannot place domain '%1$s': "), def->name);
         return NULL;
+    } else {
+        ref = defineOnHost(cluster, host, xml, flags, true, error);
     }
-    return defineOnHost(cluster, host, xml, flags, true, error);
+    /* the default floor of vertical scaling: vCPU hot-add rewrites the
+     * persistent count, so what it was defined with is kept here */
+    if (ref)
+        shoalSchedStateNoteDefined(cluster->sched, ref->uuid,
+                                   MAX(def->vcpus, 1));
+    return ref;
 }
 
 /**

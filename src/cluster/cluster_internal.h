@@ -172,6 +172,15 @@ void shoalClusterNoteChange(shoalCluster *cluster,
                             const unsigned char *uuid,
                             bool moved);
 
+void shoalClusterNoteRefused(shoalCluster *cluster, const unsigned char *uuid);
+
+bool shoalClusterResizeVirtioMem(shoalCluster *cluster,
+                                 const unsigned char *uuid,
+                                 const char *name,
+                                 unsigned long long requestedKiB,
+                                 gint64 waitUs,
+                                 GError **error);
+
 void shoalClusterSetSchedConfig(shoalCluster *cluster,
                                 shoalSchedConfig *config);
 

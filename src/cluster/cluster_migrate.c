@@ -125,8 +125,14 @@ stepLookupDomain(gpointer opaque, const char *name)
     for (i = 0; i < stats->len; i++) {
         const shoalStatsDomain *sd = stats->pdata[i];
 
-        if (memcmp(sd->uuid, entry->rec.uuid, VIR_UUID_BUFLEN) == 0)
-            dom->balloonKiB = sd->balloonKiB;
+        if (memcmp(sd->uuid, entry->rec.uuid, VIR_UUID_BUFLEN) != 0)
+            continue;
+        dom->balloonKiB = sd->balloonKiB;
+        /* the virtio-mem precondition: the device as last read */
+        dom->virtioMemMaxKiB = sd->virtioMemMaxKiB;
+        dom->virtioMemBlockKiB = sd->virtioMemBlockKiB;
+        dom->virtioMemRequestedKiB = sd->virtioMemRequestedKiB;
+        dom->virtioMemPluggedKiB = sd->virtioMemPluggedKiB;
     }
     return dom;
 }
@@ -234,6 +240,16 @@ stepSetBalloon(gpointer opaque, const shoalExecStep *step, GError **error)
                                    SHOAL_DOMAIN_OP_SET_MEMORY,
                                    step->plan->value, VIR_DOMAIN_AFFECT_LIVE,
                                    error);
+}
+
+static bool
+stepSetVirtioMem(gpointer opaque, const shoalExecStep *step, GError **error)
+{
+    shoalClusterStepCtx *ctx = opaque;
+
+    return shoalClusterResizeVirtioMem(ctx->cluster, step->uuid,
+                                       step->plan->domain, step->plan->value, 0,
+                                       error);
 }
 
 /* Watches a migration: progress for the record, abort when overdue. */
@@ -461,6 +477,7 @@ static const shoalExecOps stepOps = {
     .migrate = stepMigrate,
     .setVcpus = stepSetVcpus,
     .setBalloon = stepSetBalloon,
+    .setVirtioMem = stepSetVirtioMem,
 };
 
 /* The step functions against the cluster's hosts, with the context

@@ -75,6 +75,9 @@ placementCacheApply(const shoalPlacementMetadata *meta, shoalSchedDomain *dom)
     dom->antiAffinity = g_strdupv(meta->antiAffinity);
     dom->pinned =
         meta->pinned && meta->pinned[0] ? g_strdupv(meta->pinned) : NULL;
+    /* an explicit floor wins over the vCPUs it was defined with */
+    if (meta->vcpuFloor)
+        dom->vcpuFloor = meta->vcpuFloor;
 }
 
 /*
@@ -106,8 +109,8 @@ placementCacheParse(shoalStore *store, const unsigned char *uuid)
  * shoalPlacementCacheFill:
  * @store: where the domain's definition is
  * @uuid: the domain
- * @dom: the snapshot's domain, whose mode, affinity, anti-affinity and
- *   pinning are set
+ * @dom: the snapshot's domain, whose mode, affinity, anti-affinity,
+ *   pinning and explicit vCPU floor are set
  *
  * Sets what the placement metadata of the stored definition of @uuid
  * says; nothing if the store holds none. Parses the definition only if it

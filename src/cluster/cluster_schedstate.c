@@ -34,11 +34,17 @@ struct _shoalSchedState {
     shoalSchedPlan *plan;     /* protected by lock: last round's */
     GHashTable *lastMove;     /* protected by lock: uuid → ms */
     GHashTable *lastResize;   /* protected by lock: uuid → ms */
-    GArray *moves;            /* protected by lock: ms of the last hour's */
-    char *inputDir;           /* protected by lock: NULL, none saved */
-    unsigned inputKeep;       /* protected by lock */
-    guint64 inputNext;        /* protected by lock: 0, dir not yet read */
-    gint64 quietInputMs;      /* protected by lock: last quiet round saved */
+    /* protected by lock: uuid → the vCPUs it was last defined with, the
+     * default vCPU floor (hot-add rewrites the persistent count) */
+    GHashTable *definedVcpus;
+    GHashTable *refused; /* protected by lock: uuid → ms of a resize not
+                          * carried out by the guest */
+    GArray *moves;       /* protected by lock: ms of the last hour's */
+    GArray *resizes;     /* protected by lock: ms of the last hour's */
+    char *inputDir;      /* protected by lock: NULL, none saved */
+    unsigned inputKeep;  /* protected by lock */
+    guint64 inputNext;   /* protected by lock: 0, dir not yet read */
+    gint64 quietInputMs; /* protected by lock: last quiet round saved */
     shoalPlacementCache *placement; /* immutable, self-locking */
 };
 
@@ -65,7 +71,14 @@ shoalSchedStateNew(shoalSchedStateRoundFunc round, gpointer opaque)
     state->lastResize =
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                               (GDestroyNotify) g_bytes_unref, g_free);
+    state->definedVcpus =
+        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                              (GDestroyNotify) g_bytes_unref, NULL);
+    state->refused =
+        g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                              (GDestroyNotify) g_bytes_unref, g_free);
     state->moves = g_array_new(FALSE, FALSE, sizeof(gint64));
+    state->resizes = g_array_new(FALSE, FALSE, sizeof(gint64));
     state->inputKeep = SHOAL_SCHED_STATE_SAVED_INPUTS;
     state->pool = g_thread_pool_new(schedStateRun, state, 1, FALSE, NULL);
     state->placement = shoalPlacementCacheNew();
@@ -92,7 +105,10 @@ shoalSchedStateFree(shoalSchedState *state)
     g_clear_pointer(&state->config, shoalSchedConfigUnref);
     g_hash_table_unref(state->lastMove);
     g_hash_table_unref(state->lastResize);
+    g_hash_table_unref(state->definedVcpus);
+    g_hash_table_unref(state->refused);
     g_array_unref(state->moves);
+    g_array_unref(state->resizes);
     g_free(state->inputDir);
     shoalPlacementCacheFree(state->placement);
     g_mutex_clear(&state->lock);
@@ -145,7 +161,8 @@ shoalSchedStateSetPlan(shoalSchedState *state, shoalSchedPlan *plan)
 }
 
 /* Remembers a move or resize at @nowMs: the planner rests domains that
- * just changed, and counts moves against the hourly budget. */
+ * just changed, and counts moves and resizes against their hourly
+ * budgets. */
 void
 shoalSchedStateNoteChange(shoalSchedState *state,
                           const unsigned char *uuid,
@@ -154,21 +171,45 @@ shoalSchedStateNoteChange(shoalSchedState *state,
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
     GHashTable *table = moved ? state->lastMove : state->lastResize;
+    GArray *times = moved ? state->moves : state->resizes;
     guint i;
 
     g_hash_table_insert(table, g_bytes_new(uuid, 16),
                         g_memdup2(&nowMs, sizeof(nowMs)));
-    if (!moved)
-        return;
-    g_array_append_val(state->moves, nowMs);
-    for (i = 0; i < state->moves->len; i++) {
-        if (nowMs - g_array_index(state->moves, gint64, i) < SCHEDSTATE_HOUR_MS)
+    g_array_append_val(times, nowMs);
+    for (i = 0; i < times->len; i++) {
+        if (nowMs - g_array_index(times, gint64, i) < SCHEDSTATE_HOUR_MS)
             break;
     }
-    g_array_remove_range(state->moves, 0, i);
+    g_array_remove_range(times, 0, i);
 }
 
-/* Sets @dom's lastMoveMs and lastResizeMs. */
+/* Remembers the vCPUs @uuid was defined with: its default floor. */
+void
+shoalSchedStateNoteDefined(shoalSchedState *state,
+                           const unsigned char *uuid,
+                           unsigned vcpus)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+
+    g_hash_table_insert(state->definedVcpus, g_bytes_new(uuid, 16),
+                        GUINT_TO_POINTER(vcpus));
+}
+
+/* Remembers that @uuid's guest did not carry out a resize. */
+void
+shoalSchedStateNoteRefused(shoalSchedState *state,
+                           const unsigned char *uuid,
+                           gint64 nowMs)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+
+    g_hash_table_insert(state->refused, g_bytes_new(uuid, 16),
+                        g_memdup2(&nowMs, sizeof(nowMs)));
+}
+
+/* Sets @dom's lastMoveMs, lastResizeMs, resizeRefusedMs and the vCPU
+ * floor it was defined with. */
 void
 shoalSchedStateFillDomain(shoalSchedState *state,
                           const unsigned char *uuid,
@@ -182,21 +223,34 @@ shoalSchedStateFillDomain(shoalSchedState *state,
         dom->lastMoveMs = *(gint64 *) when;
     if ((when = g_hash_table_lookup(state->lastResize, key)))
         dom->lastResizeMs = *(gint64 *) when;
+    if ((when = g_hash_table_lookup(state->refused, key)))
+        dom->resizeRefusedMs = *(gint64 *) when;
+    dom->vcpuFloor =
+        GPOINTER_TO_UINT(g_hash_table_lookup(state->definedVcpus, key));
 }
 
-/* Adds the moves of the hour before @snap's nowMs. */
+/* Appends to @to the times of @from within the hour before @nowMs. */
+static void
+schedStateRecent(GArray *to, const GArray *from, gint64 nowMs)
+{
+    guint i;
+
+    for (i = 0; i < from->len; i++) {
+        gint64 at = g_array_index(from, gint64, i);
+
+        if (nowMs - at < SCHEDSTATE_HOUR_MS)
+            g_array_append_val(to, at);
+    }
+}
+
+/* Adds the moves and resizes of the hour before @snap's nowMs. */
 void
 shoalSchedStateFillRecentMoves(shoalSchedState *state, shoalSchedSnapshot *snap)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
-    guint i;
 
-    for (i = 0; i < state->moves->len; i++) {
-        gint64 at = g_array_index(state->moves, gint64, i);
-
-        if (snap->nowMs - at < SCHEDSTATE_HOUR_MS)
-            g_array_append_val(snap->recentMovesMs, at);
-    }
+    schedStateRecent(snap->recentMovesMs, state->moves, snap->nowMs);
+    schedStateRecent(snap->recentResizesMs, state->resizes, snap->nowMs);
 }
 
 /* @dir: (nullable): where rounds' inputs go; NULL saves none. */

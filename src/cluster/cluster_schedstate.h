@@ -43,6 +43,14 @@ void shoalSchedStateNoteChange(shoalSchedState *state,
                                bool moved,
                                gint64 nowMs);
 
+void shoalSchedStateNoteDefined(shoalSchedState *state,
+                                const unsigned char *uuid,
+                                unsigned vcpus);
+
+void shoalSchedStateNoteRefused(shoalSchedState *state,
+                                const unsigned char *uuid,
+                                gint64 nowMs);
+
 void shoalSchedStateFillDomain(shoalSchedState *state,
                                const unsigned char *uuid,
                                shoalSchedDomain *dom);

@@ -91,6 +91,10 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
             dom->maxVcpus = MAX(sd->maxVcpus, dom->vcpus);
             dom->balloonKiB = sd->balloonKiB;
             dom->memoryPressure = sd->memoryPressure;
+            dom->virtioMemMaxKiB = sd->virtioMemMaxKiB;
+            dom->virtioMemBlockKiB = sd->virtioMemBlockKiB;
+            dom->virtioMemRequestedKiB = sd->virtioMemRequestedKiB;
+            dom->virtioMemPluggedKiB = sd->virtioMemPluggedKiB;
             for (j = 0; j < sd->samples->len; j++) {
                 const shoalStatsSample *s =
                     &g_array_index(sd->samples, shoalStatsSample, j);
@@ -146,6 +150,14 @@ shoalClusterNoteChange(shoalCluster *cluster,
                        bool moved)
 {
     shoalSchedStateNoteChange(cluster->sched, uuid, moved, schedulerNowMs());
+}
+
+/* Remembers that the guest of @uuid did not carry out a resize: the
+ * planner's refused hold. Any thread. */
+void
+shoalClusterNoteRefused(shoalCluster *cluster, const unsigned char *uuid)
+{
+    shoalSchedStateNoteRefused(cluster->sched, uuid, schedulerNowMs());
 }
 
 /* Queues the plan's automatic steps, in order, and waits for them. A

@@ -97,6 +97,81 @@ metadataParseHa(xmlXPathContext *ctx,
     return true;
 }
 
+/* The placement element's vcpu-floor: a positive count, or absent (0). */
+static bool
+metadataVcpuFloor(xmlXPathContext *ctx, unsigned *floor, GError **error)
+{
+    g_autoptr(xmlXPathObject) obj =
+        xmlXPathEvalExpression((const xmlChar
+                                    *) "/domain/metadata/s:placement/@vcpu-floor",
+                               ctx);
+    g_autofree char *text = NULL;
+    guint64 n = 0;
+
+    *floor = 0;
+    if (!obj || !obj->nodesetval || obj->nodesetval->nodeNr == 0)
+        return true;
+    {
+        xmlChar *v = xmlXPathCastToString(obj);
+
+        text = g_strdup((const char *) v);
+        xmlFree(v);
+    }
+    if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT16, &n, NULL)) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                    _("XML error: placement vcpu-floor '%1$s' is not a vCPU count (1 or more)"),
+                    text);
+        return false;
+    }
+    *floor = (unsigned) n;
+    return true;
+}
+
+static xmlDoc *
+metadataReadDoc(const char *domainXml, GError **error)
+{
+    xmlDoc *doc =
+        xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR |
+                          XML_PARSE_NOWARNING);
+
+    if (!doc)
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                    _("XML error: cannot parse domain XML"));
+    return doc;
+}
+
+static xmlXPathContext *
+metadataContext(xmlDoc *doc)
+{
+    xmlXPathContext *ctx = xmlXPathNewContext(doc);
+
+    xmlXPathRegisterNs(ctx, (const xmlChar *) "s",
+                       (const xmlChar *) SHOAL_PLACEMENT_NS);
+    return ctx;
+}
+
+/**
+ * shoalPlacementVcpuFloorParse:
+ * @floor: (out): the placement metadata's vcpu-floor, 0 if it has none
+ *
+ * Define checks the floor on its own: an unknown mode is the scheduler's
+ * to ignore, a bad floor is refused before the domain exists.
+ */
+bool
+shoalPlacementVcpuFloorParse(const char *domainXml,
+                             unsigned *floor,
+                             GError **error)
+{
+    g_autoptr(xmlDoc) doc = metadataReadDoc(domainXml, error);
+    g_autoptr(xmlXPathContext) ctx = NULL;
+
+    if (!doc)
+        return false;
+    ctx = metadataContext(doc);
+    return metadataVcpuFloor(ctx, floor, error);
+}
+
 /**
  * shoalPlacementMetadataParse:
  *
@@ -112,17 +187,9 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(xmlXPathObject) mode = NULL;
 
-    doc = xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
-                    _("XML error: cannot parse domain XML"));
+    if (!(doc = metadataReadDoc(domainXml, error)))
         return NULL;
-    }
-    ctx = xmlXPathNewContext(doc);
-    xmlXPathRegisterNs(ctx, (const xmlChar *) "s",
-                       (const xmlChar *) SHOAL_PLACEMENT_NS);
+    ctx = metadataContext(doc);
     mode =
         xmlXPathEvalExpression((const xmlChar
                                     *) "string(/domain/metadata/s:placement/@mode)",
@@ -151,7 +218,8 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
     meta->pinned =
         metadataList(ctx, "/domain/metadata/s:placement/*[local-name()='pin']",
                      "host");
-    if (!metadataParseHa(ctx, meta, error))
+    if (!metadataParseHa(ctx, meta, error) ||
+        !metadataVcpuFloor(ctx, &meta->vcpuFloor, error))
         return NULL;
     return g_steal_pointer(&meta);
 }

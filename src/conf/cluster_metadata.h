@@ -20,6 +20,7 @@ typedef struct _shoalPlacementMetadata {
     /* not metadata, read alongside: disks the lock manager leases
      * exclusively (local, writable, not shareable) */
     unsigned leasedDisks;
+    unsigned vcpuFloor; /* vcpu-floor: fewest vCPUs to scale down to, 0 unset */
 } shoalPlacementMetadata;
 
 #define SHOAL_HA_PRIORITY_MIN (-1000)
@@ -31,3 +32,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalPlacementMetadata,
 
 shoalPlacementMetadata *shoalPlacementMetadataParse(const char *domainXml,
                                                     GError **error);
+
+bool shoalPlacementVcpuFloorParse(const char *domainXml,
+                                  unsigned *floor,
+                                  GError **error);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cluster_error.h"
+#include "cluster_virtiomem.h"
 
 /* The last raw counters of a domain, to take deltas from. */
 typedef struct _statsRaw {
@@ -151,6 +152,22 @@ statsReadRaw(virDomainStatsRecordPtr rec,
                       : 0;
 }
 
+/* A running domain's virtio-mem device from its live XML; a domain
+ * that stopped meanwhile, or has none, leaves @mem empty. */
+static void
+statsReadVirtioMem(virDomainStatsRecordPtr rec, shoalVirtioMem *mem)
+{
+    g_autofree char *xml = NULL;
+    int state = VIR_DOMAIN_NOSTATE;
+
+    virTypedParamsGetInt(rec->params, rec->nparams, "state.state", &state);
+    if (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED)
+        return;
+    if (!(xml = virDomainGetXMLDesc(rec->dom, 0)))
+        return;
+    shoalVirtioMemParse(xml, mem);
+}
+
 static double
 statsRate(unsigned long long now, unsigned long long before, double dtNs)
 {
@@ -164,6 +181,7 @@ statsRate(unsigned long long now, unsigned long long before, double dtNs)
 static double
 statsUpdateLocked(shoalStats *stats,
                   virDomainStatsRecordPtr rec,
+                  const shoalVirtioMem *mem,
                   const char *hostName,
                   gint64 nowUs)
 {
@@ -205,6 +223,10 @@ statsUpdateLocked(shoalStats *stats,
     e->dom.maxVcpus = MAX(maxVcpus, vcpus);
     e->dom.balloonKiB = balloon;
     e->dom.memoryPressure = pressure;
+    e->dom.virtioMemMaxKiB = mem->sizeKiB;
+    e->dom.virtioMemBlockKiB = mem->blockKiB;
+    e->dom.virtioMemRequestedKiB = mem->requestedKiB;
+    e->dom.virtioMemPluggedKiB = mem->pluggedKiB;
     if (raw.cpuTimeNs == 0) {
         /* not running: nothing to measure, and the next start counts
          * from zero again */
@@ -247,6 +269,7 @@ shoalStatsCollect(shoalStats *stats,
     gpointer value;
     GHashTable *set;
     GArray *ring;
+    g_autofree shoalVirtioMem *mems = NULL;
     double demand = 0;
     int n;
     int i;
@@ -261,6 +284,10 @@ shoalStatsCollect(shoalStats *stats,
         shoalErrorFromLibvirt(error, hostName);
         return false;
     }
+    /* outside the lock: one call per running domain */
+    mems = g_new0(shoalVirtioMem, MAX(n, 1));
+    for (i = 0; i < n; i++)
+        statsReadVirtioMem(recs[i], &mems[i]);
     g_mutex_lock(&stats->lock);
     g_hash_table_iter_init(&iter, statsHostDomains(stats, hostName));
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
@@ -269,7 +296,7 @@ shoalStatsCollect(shoalStats *stats,
         e->seen = false;
     }
     for (i = 0; i < n; i++)
-        demand += statsUpdateLocked(stats, recs[i], hostName, nowUs);
+        demand += statsUpdateLocked(stats, recs[i], &mems[i], hostName, nowUs);
     /* a domain that moved here left its old host's set in the update */
     set = statsHostDomains(stats, hostName);
     g_hash_table_iter_init(&iter, set);
@@ -288,6 +315,8 @@ shoalStatsCollect(shoalStats *stats,
     }
     statsPush(ring, &demand);
     g_mutex_unlock(&stats->lock);
+    for (i = 0; i < n; i++)
+        shoalVirtioMemClear(&mems[i]);
     virDomainStatsRecordListFree(recs);
     return true;
 }

@@ -31,6 +31,11 @@ typedef struct _shoalStatsDomain {
     unsigned maxVcpus;
     unsigned long long balloonKiB;
     bool memoryPressure;
+    /* its virtio-mem device, from the live XML; all 0 if it has none */
+    unsigned long long virtioMemMaxKiB;
+    unsigned long long virtioMemBlockKiB;
+    unsigned long long virtioMemRequestedKiB;
+    unsigned long long virtioMemPluggedKiB;
     GArray *samples; /* shoalStatsSample, oldest first */
 } shoalStatsDomain;
 

@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_internal.h"
+#include "cluster_metadata.h"
 #include "cluster_testutil.h"
 #include "util_error.h"
 
@@ -154,6 +155,75 @@ testDefineStuck(defineFixture *fixture, gconstpointer data)
     defineRunClear(&stuck);
 }
 
+/* The snapshot's vCPU floor of @name, or G_MAXUINT if it is not there. */
+static unsigned
+defineSnapshotFloor(shoalCluster *cluster, const char *name)
+{
+    g_autoptr(shoalSchedSnapshot) snap = shoalClusterSnapshot(cluster);
+    guint i;
+
+    for (i = 0; i < snap->domains->len; i++) {
+        const shoalSchedDomain *dom = snap->domains->pdata[i];
+
+        if (g_str_equal(dom->name, name))
+            return dom->vcpuFloor;
+    }
+    return G_MAXUINT;
+}
+
+static char *
+defineFloorXML(const char *floor)
+{
+    return g_strdup_printf("<domain type='test'>\n"
+                           "  <name>eps</name>\n"
+                           "  <uuid>77777777-7777-4777-8777-777777777777</uuid>\n"
+                           "  <memory>65536</memory>\n"
+                           "  <vcpu current='2'>4</vcpu>\n"
+                           "  <os><type>hvm</type></os>\n"
+                           "  <metadata><s:placement xmlns:s='" SHOAL_PLACEMENT_NS
+                           "'%s/>"
+                           "</metadata>\n"
+                           "</domain>\n",
+                           floor);
+}
+
+/*
+ * The vCPU floor of vertical scaling: the vCPUs a domain was defined
+ * with, or its metadata's vcpu-floor, which define checks.
+ */
+static void
+testDefineVcpuFloor(defineFixture *fixture, gconstpointer data)
+{
+    shoalCluster *cluster = fixture->tc->cluster;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalDomainRef) ref = NULL;
+    g_autoptr(shoalDomainRef) again = NULL;
+    g_autoptr(shoalDomainRef) bad = NULL;
+    g_autofree char *plain = defineFloorXML("");
+    g_autofree char *three = defineFloorXML(" vcpu-floor='3'");
+    g_autofree char *above = defineFloorXML(" vcpu-floor='5'");
+    g_autofree char *zero = defineFloorXML(" vcpu-floor='0'");
+
+    ref = shoalClusterDomainDefine(cluster, plain, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(defineSnapshotFloor(cluster, "eps"), ==, 2);
+
+    bad = shoalClusterDomainDefine(cluster, above, 0, &error);
+    g_assert_null(bad);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "vcpu-floor 5"));
+    g_clear_error(&error);
+    bad = shoalClusterDomainDefine(cluster, zero, 0, &error);
+    g_assert_null(bad);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+    g_clear_error(&error);
+    g_assert_cmpuint(defineSnapshotFloor(cluster, "eps"), ==, 2);
+
+    again = shoalClusterDomainDefine(cluster, three, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(defineSnapshotFloor(cluster, "eps"), ==, 3);
+}
+
 static void
 defineAdd(const char *path,
           gconstpointer data,
@@ -172,5 +242,6 @@ main(int argc, char **argv)
     defineAdd("/cluster/define/race-uuid", GINT_TO_POINTER(FALSE),
               testDefineRace);
     defineAdd("/cluster/define/stuck", NULL, testDefineStuck);
+    defineAdd("/cluster/define/vcpu-floor", NULL, testDefineVcpuFloor);
     return g_test_run();
 }

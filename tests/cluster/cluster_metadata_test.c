@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_metadata.h"
+#include "cluster_virtiomem.h"
 #include "util_error.h"
 
 static char *
@@ -126,6 +127,40 @@ metadataTestHaBad(gconstpointer data)
     g_assert_nonnull(strstr(error->message, c[1]));
 }
 
+/* vcpu-floor: the domain's, and a clear error for a bad one */
+static void
+metadataTestVcpuFloor(void)
+{
+    g_autofree char *xml = metadataTestLoad("vcpu-floor.xml");
+    g_autofree char *none = metadataTestLoad("none.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+    unsigned floor = 7;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(meta->vcpuFloor, ==, 2);
+    g_assert_true(shoalPlacementVcpuFloorParse(none, &floor, &error));
+    g_assert_cmpuint(floor, ==, 0);
+}
+
+static void
+metadataTestBadVcpuFloor(void)
+{
+    g_autofree char *xml = metadataTestLoad("bad-vcpu-floor.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalPlacementMetadata) meta = NULL;
+    unsigned floor = 0;
+
+    meta = shoalPlacementMetadataParse(xml, &error);
+    g_assert_null(meta);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+    g_assert_nonnull(strstr(error->message, "vcpu-floor 'two'"));
+    g_clear_error(&error);
+    g_assert_false(shoalPlacementVcpuFloorParse(xml, &floor, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+}
+
 static void
 metadataTestGarbage(void)
 {
@@ -141,6 +176,64 @@ static const char *const badRestart[] = { "bad-ha-restart.xml",
                                           "invalid HA restart 'always'" };
 static const char *const badPriority[] = { "bad-ha-priority.xml",
                                            "invalid HA priority '1001'" };
+
+/* the live XML of the testbed's Linux guest, a DIMM before it */
+static void
+virtioMemTestLive(void)
+{
+    g_autofree char *xml = metadataTestLoad("virtiomem-live.xml");
+    shoalVirtioMem mem = { 0 };
+
+    g_assert_true(shoalVirtioMemParse(xml, &mem));
+    g_assert_cmpuint(mem.sizeKiB, ==, 524288);
+    g_assert_cmpuint(mem.blockKiB, ==, 2048);
+    g_assert_cmpuint(mem.requestedKiB, ==, 131072);
+    g_assert_cmpuint(mem.pluggedKiB, ==, 65536);
+    g_assert_cmpstr(mem.alias, ==, "virtiomem0");
+    shoalVirtioMemClear(&mem);
+    g_assert_null(mem.alias);
+}
+
+/* more requested than the device holds, no device, no XML: none */
+static void
+virtioMemTestNone(void)
+{
+    g_autofree char *xml = metadataTestLoad("virtiomem-too-much.xml");
+    shoalVirtioMem mem = { 0 };
+
+    g_assert_false(shoalVirtioMemParse(xml, &mem));
+    g_assert_cmpuint(mem.sizeKiB, ==, 0);
+    g_assert_false(shoalVirtioMemParse("<domain><devices/></domain>", &mem));
+    g_assert_false(shoalVirtioMemParse("<domain><dev", &mem));
+    g_assert_cmpuint(mem.requestedKiB, ==, 0);
+}
+
+/* the device as it is, with the new size requested */
+static void
+virtioMemTestRequest(void)
+{
+    g_autofree char *xml = metadataTestLoad("virtiomem-live.xml");
+    g_autofree char *device = shoalVirtioMemRequestXML(xml, 262144);
+    g_autofree char *none =
+        shoalVirtioMemRequestXML("<domain><devices/></domain>", 1024);
+    shoalVirtioMem mem = { 0 };
+    g_autofree char *wrapped = NULL;
+
+    g_assert_nonnull(device);
+    g_assert_null(none);
+    g_assert_true(g_str_has_prefix(device, "<memory model=\"virtio-mem\">"));
+    g_assert_nonnull(
+        strstr(device, "<requested unit=\"KiB\">262144</requested>"));
+    g_assert_nonnull(strstr(device, "<alias name=\"virtiomem0\"/>"));
+    /* nothing else changed */
+    wrapped = g_strdup_printf("<domain><devices>%s</devices></domain>", device);
+    g_assert_true(shoalVirtioMemParse(wrapped, &mem));
+    g_assert_cmpuint(mem.sizeKiB, ==, 524288);
+    g_assert_cmpuint(mem.blockKiB, ==, 2048);
+    g_assert_cmpuint(mem.requestedKiB, ==, 262144);
+    g_assert_cmpuint(mem.pluggedKiB, ==, 65536);
+    shoalVirtioMemClear(&mem);
+}
 
 int
 main(int argc, char **argv)
@@ -160,5 +253,11 @@ main(int argc, char **argv)
                          metadataTestHaBad);
     g_test_add_data_func("/cluster/metadata/bad-ha-priority", badPriority,
                          metadataTestHaBad);
+    g_test_add_func("/cluster/metadata/vcpu-floor", metadataTestVcpuFloor);
+    g_test_add_func("/cluster/metadata/bad-vcpu-floor",
+                    metadataTestBadVcpuFloor);
+    g_test_add_func("/cluster/virtiomem/live", virtioMemTestLive);
+    g_test_add_func("/cluster/virtiomem/none", virtioMemTestNone);
+    g_test_add_func("/cluster/virtiomem/request", virtioMemTestRequest);
     return g_test_run();
 }
