@@ -230,7 +230,6 @@ shoalStoreGetHosts(shoalStore *store)
 }
 
 /**
-/**
  * shoalStorePutDocument:
  * @name: the document, a plain name ("objects")
  * @json: stored as given
