@@ -31,9 +31,17 @@ errorOrigin(int code)
     }
 }
 
-/* The one place that builds a remote_error: @type is REPLY or STREAM. */
-static GBytes *
-errorEncode(const shoalMessageHeader *call, int type, const GError *error)
+/**
+ * shoalDriverErrorEncode:
+ * @call: the header of the call being answered
+ * @error: what went wrong; errors outside SHOAL_ERROR become
+ *   VIR_ERR_INTERNAL_ERROR
+ *
+ * The one place that builds a remote_error. Returns: (transfer full): the
+ * whole REPLY/ERROR packet.
+ */
+GBytes *
+shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
 {
     shoalMessageHeader hdr = *call;
     remote_error rerr = { 0 };
@@ -43,7 +51,7 @@ errorEncode(const shoalMessageHeader *call, int type, const GError *error)
 
     if (error->domain == SHOAL_ERROR && error->code > 0)
         code = error->code;
-    hdr.type = type;
+    hdr.type = SHOAL_MESSAGE_TYPE_REPLY;
     hdr.status = SHOAL_MESSAGE_STATUS_ERROR;
     rerr.code = code;
     /* a host's error keeps its own domain; ours get one from the code */
@@ -57,31 +65,4 @@ errorEncode(const shoalMessageHeader *call, int type, const GError *error)
     rerr.int1 = -1;
     rerr.int2 = -1;
     return shoalMessageEncode(&hdr, (xdrproc_t) xdr_remote_error, &rerr, NULL);
-}
-
-/**
- * shoalDriverErrorEncode:
- * @call: the header of the call being answered
- * @error: what went wrong; errors outside SHOAL_ERROR become
- *   VIR_ERR_INTERNAL_ERROR
- *
- * Returns: (transfer full): the whole REPLY/ERROR packet.
- */
-GBytes *
-shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
-{
-    return errorEncode(call, SHOAL_MESSAGE_TYPE_REPLY, error);
-}
-
-/**
- * shoalDriverErrorEncodeStream:
- * @stream: the header of the call that opened the stream
- *
- * Returns: (transfer full): the STREAM/ERROR packet that aborts it.
- */
-GBytes *
-shoalDriverErrorEncodeStream(const shoalMessageHeader *stream,
-                             const GError *error)
-{
-    return errorEncode(stream, SHOAL_MESSAGE_TYPE_STREAM, error);
 }

@@ -7,6 +7,3 @@
 
 GBytes *shoalDriverErrorEncode(const shoalMessageHeader *call,
                                const GError *error);
-
-GBytes *shoalDriverErrorEncodeStream(const shoalMessageHeader *stream,
-                                     const GError *error);
