@@ -463,7 +463,7 @@ placeRandomDomain(GRand *rand, const shoalSchedSnapshot *snap)
     dom->maxVcpus = dom->vcpus;
     dom->memoryKiB = g_rand_int_range(rand, 1, 9) * PLACE_GIB;
     for (k = g_rand_int_range(rand, 0, 4); k > 0; k--) {
-        shoalSchedSample s;
+        shoalSchedSample s = { 0 };
 
         s.vcpuBusy = g_rand_double(rand);
         s.vcpuDelay = g_rand_double_range(rand, 0, 0.3);

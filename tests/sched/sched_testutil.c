@@ -274,7 +274,7 @@ testRandomDomain(GRand *rand, unsigned i, const shoalSchedSnapshot *snap)
         dom->memoryPressure = testChance(rand, 0.5);
     }
     for (k = 0; k < nsamples; k++) {
-        shoalSchedSample s;
+        shoalSchedSample s = { 0 };
 
         s.vcpuBusy =
             busy ? testUniform(rand, 0.85, 1.0) : testUniform(rand, 0, 1);
