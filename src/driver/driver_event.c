@@ -85,8 +85,14 @@ typedef union {
     remote_domain_event_callback_tunable_msg tunable;
 } eventMessage;
 
-static GBytes *
-eventEncode(int callbackId, const shoalClusterEvent *event)
+/**
+ * shoalDriverEventEncode:
+ *
+ * The wire message (a packet: length word, header, payload) of @event for
+ * the client callback @callbackId; NULL for an event Shoal does not relay.
+ */
+GBytes *
+shoalDriverEventEncode(int callbackId, const shoalClusterEvent *event)
 {
     shoalMessageHeader hdr = {
         .prog = REMOTE_PROGRAM,
@@ -201,7 +207,7 @@ eventRelayToClient(gpointer data, gpointer opaque)
     /* encoded with the client's lock released */
     for (i = 0; i < ids->len; i++) {
         g_autoptr(GBytes) packet =
-            eventEncode(g_array_index(ids, int, i), event);
+            shoalDriverEventEncode(g_array_index(ids, int, i), event);
 
         if (packet)
             shoalDriverClientSend(client, packet);

@@ -11,6 +11,8 @@ void shoalDriverEventRelay(const shoalClusterEvent *event, gpointer server);
 void shoalDriverEventFillDom(remote_nonnull_domain *out,
                              const shoalDomainRef *dom);
 
+GBytes *shoalDriverEventEncode(int callbackId, const shoalClusterEvent *event);
+
 char *shoalDriverEventStr(const shoalClusterEvent *event, unsigned i);
 
 GBytes *shoalDriverEventEncodeGen(int callbackId,
