@@ -3,7 +3,9 @@
 # End to end: snapshot metadata follows its domain when Shoal moves it, by
 # a client's migration and by maintenance (libvirt leaves it on the
 # source); a domain with a snapshot whose memory state is in a file does
-# not move, and the client's migration says why.
+# not move, by a client's migration or by maintenance, and both say why.
+# Checkpoint metadata (a domain with a qcow2 disk) follows a client's
+# migration the same way.
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
@@ -60,6 +62,54 @@ ok "its migration fails, saying why" fails "snapshot 's3' of domain 'hog-snap' k
 ok "hog-snap still runs on h1" on h1
 three() { [ "$(h1 snapshot-list hog-snap --name | sed '/^$/d' | wc -l)" -eq 3 ]; }
 ok "h1 still has its three snapshots" three
-
+ok "maintenance of h1 cannot move it, saying why" \
+    fails "snapshot 's3' of domain 'hog-snap' keeps its memory state" ctl host maintenance h1 on
+ok "hog-snap still runs on h1 after the maintenance request" on h1
+ok "h1 still has its three snapshots after it" three
+ctl host maintenance h1 off >/dev/null 2>&1
 v destroy hog-snap >/dev/null 2>&1
+
+# checkpoints: a domain with a qcow2 disk on the shared storage
+DIR=$E2E_DIR/tb/shared
+qemu-img create -q -f qcow2 "$DIR/ck-snap.qcow2" 16M
+cat >"$DIR/ck-snap.xml" <<XML
+<domain type='qemu'><name>ck-snap</name><memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='$DIR/ck-snap.qcow2'/><target dev='vda' bus='virtio'/></disk>
+  </devices>
+</domain>
+XML
+ok "ck-snap (a qcow2 disk) defined and started through Shoal" eval \
+    'v define "$DIR/ck-snap.xml" && v start ck-snap'
+ck_on() { hv "$1" list --name | grep -x ck-snap >/dev/null; }
+ck_host=h1
+ck_on h1 || ck_host=h2
+ck_dest=h2
+[ $ck_host = h1 ] || ck_dest=h1
+echo "# ck-snap runs on $ck_host"
+ok "checkpoint c1" v checkpoint-create-as ck-snap c1
+ok "checkpoint c2" v checkpoint-create-as ck-snap c2
+# checkpoints VIRSH...: c1 and c2, c1 the parent of c2, through VIRSH
+checkpoints() {
+    local names parent
+    names=$("$@" checkpoint-list ck-snap --name | sed '/^$/d' | sort | tr '\n' ' ')
+    [ "$names" = "c1 c2 " ] || { echo "checkpoints: '$names'"; return 1; }
+    parent=$("$@" checkpoint-parent ck-snap c2) || return 1
+    [ "$parent" = c1 ] || { echo "parent of c2: '$parent'"; return 1; }
+}
+ok "Shoal lists them" checkpoints v
+ok "a client migrates ck-snap to $ck_dest" \
+    v migrate --live --p2p --unsafe ck-snap shoal://$ck_dest/
+ok "ck-snap runs on $ck_dest" eventually 120 ck_on $ck_dest
+ok "$ck_dest has the checkpoints, c1 the parent of c2" checkpoints hv $ck_dest
+ok "Shoal lists them after the migration" checkpoints v
+no_checkpoints() {
+    local n
+    n=$(hv "$1" checkpoint-list ck-snap --name 2>/dev/null | sed '/^$/d' | wc -l)
+    [ "$n" -eq 0 ] || { echo "$1 still has $n checkpoints"; return 1; }
+}
+ok "$ck_host kept none" no_checkpoints $ck_host
+v destroy ck-snap >/dev/null 2>&1
 e2e_finish
