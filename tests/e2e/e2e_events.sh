@@ -21,7 +21,7 @@ e2e_args "$@"
 
 guest=$(dirname "$E2E_TESTBED")/linux-guest
 # the image is built before the testbed, so that its time is not the boot's
-linux=linux-ev3
+linux='linux-ev3'
 "$guest" image >/dev/null || linux=
 e2e_start 2 "h1:hog-ev1${linux:+,$linux};h2:hog-ev2"
 v() { timeout 120 virsh -c "$URI" "$@"; }
@@ -108,7 +108,7 @@ fi
 same() { py compare "$EV/shoal" "$EV/h1" "$EV/h2" -- $ids; }
 ok "the Shoal client got the hosts' events, payloads and all" eventually 60 same
 for id in $ids; do
-    ok "event ID $id reached the Shoal client" has_ev $id
+    ok "event ID $id reached the Shoal client" has_ev "$id"
 done
 
 touch "$EV/stop"
@@ -125,6 +125,6 @@ for who in shoal h1 h2; do
     i=$((i + 1))
 done
 for g in hog-ev1 hog-ev2 cd-ev $linux; do
-    v destroy $g >/dev/null 2>&1
+    v destroy "$g" >/dev/null 2>&1
 done
 e2e_finish
