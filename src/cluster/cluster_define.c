@@ -200,14 +200,10 @@ defineFindExisting(shoalCluster *cluster,
     return g_steal_pointer(&byName);
 }
 
-/* Persists what the host now holds for @dom. Worker thread. */
-bool
-shoalClusterStorePut(shoalCluster *cluster,
-                     virDomainPtr dom,
-                     const char *hostName,
-                     GError **error)
+/* The record of what @hostName now holds for @dom. Worker thread. */
+shoalStoreDomain *
+shoalClusterStoreRead(virDomainPtr dom, const char *hostName, GError **error)
 {
-    g_autoptr(shoalStoreDomain) sd = NULL;
     g_autofree char *xml = virDomainGetXMLDesc(dom, DEFINE_XML_FLAGS);
     unsigned char uuid[VIR_UUID_BUFLEN];
     int autostart = 0;
@@ -215,11 +211,23 @@ shoalClusterStorePut(shoalCluster *cluster,
     if (!xml || virDomainGetUUID(dom, uuid) < 0 ||
         virDomainGetAutostart(dom, &autostart) < 0) {
         shoalErrorFromLibvirt(error, hostName);
-        return false;
+        return NULL;
     }
-    sd = shoalStoreDomainNew(virDomainGetName(dom), uuid, hostName, xml,
-                             autostart);
-    return shoalStorePut(cluster->store, sd, error);
+    return shoalStoreDomainNew(virDomainGetName(dom), uuid, hostName, xml,
+                               autostart);
+}
+
+/* Persists what the host now holds for @dom. Worker thread. */
+bool
+shoalClusterStorePut(shoalCluster *cluster,
+                     virDomainPtr dom,
+                     const char *hostName,
+                     GError **error)
+{
+    g_autoptr(shoalStoreDomain) sd =
+        shoalClusterStoreRead(dom, hostName, error);
+
+    return sd && shoalStorePut(cluster->store, sd, error);
 }
 
 /**

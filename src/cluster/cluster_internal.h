@@ -217,6 +217,10 @@ void shoalClusterReconcileHost(shoalCluster *cluster,
                                virConnectPtr conn,
                                GPtrArray **records);
 
+shoalStoreDomain *shoalClusterStoreRead(virDomainPtr dom,
+                                        const char *hostName,
+                                        GError **error);
+
 bool shoalClusterStorePut(shoalCluster *cluster,
                           virDomainPtr dom,
                           const char *hostName,
