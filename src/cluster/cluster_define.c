@@ -396,13 +396,13 @@ defineClaimTake(defineClaim *claim, const shoalDomainXML *def, GError **error)
 /* The placement metadata's vcpu-floor, if any, is a count the domain
  * can have: at least 1 (the parser's check), at most its maximum. */
 static bool
-defineCheckVcpuFloor(const shoalDomainXML *def, const char *xml, GError **error)
+defineCheckVcpuFloor(const shoalDomainXML *def,
+                     const shoalPlacementMetadata *meta,
+                     GError **error)
 {
-    unsigned floor = 0;
+    unsigned floor = meta->vcpuFloor;
     unsigned most = MAX(def->maxVcpus, def->vcpus);
 
-    if (!shoalPlacementVcpuFloorParse(xml, &floor, error))
-        return false;
     if (floor > most) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED,
                     _("unsupported configuration: placement vcpu-floor %1$u is above the domain's %2$u maximum vCPUs"),
@@ -441,7 +441,7 @@ shoalClusterDomainDefine(shoalCluster *cluster,
     if (!defineCheckStore(cluster, error) ||
         !(def = shoalDomainXMLParse(xml, error)) ||
         !(meta = shoalPlacementMetadataParse(xml, error)) ||
-        !defineCheckVcpuFloor(def, xml, error))
+        !defineCheckVcpuFloor(def, meta, error))
         return NULL;
     existing = defineClaimTake(&claim, def, &err);
     if (err) {
