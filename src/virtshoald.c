@@ -370,9 +370,9 @@ daemonRun(shoalOptions *opts)
         goto cleanup;
     daemon.cluster = shoalClusterNew(&config->cluster, daemon.context);
     if (!daemonAddHosts(config, opts, daemon.cluster, &error) ||
-        !shoalClusterLoadSchedConfig(daemon.cluster, config->keyFile, &error) ||
-        !shoalClusterLoadHaConfig(daemon.cluster, config->keyFile, &error))
+        !shoalClusterLoadSchedConfig(daemon.cluster, config->keyFile, &error))
         goto cleanup;
+    shoalClusterSetHaConfig(daemon.cluster, &config->ha);
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     serverConfig.sockets = &daemon.sockets;
     if (g_mkdir_with_parents(stateDir, 0700) < 0) {

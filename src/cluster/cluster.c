@@ -362,9 +362,8 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
                      SHOAL_LOG_HOST(host->name), "MESSAGE",
                      "host '%s' is online with %u domains", host->name,
                      records->len);
-    /* events that raced with the first read were applied before it was
-     * published: read once more so they count */
-    clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
+    /* no second read: the events registered before this read queued their
+     * re-reads behind this job, and they run once the host is online */
 
 cleanup:
     shoalHostEndConnect(host);

@@ -311,9 +311,8 @@ bool shoalClusterRestoreHost(shoalCluster *cluster,
 
 /* HA restart (cluster_ha.c): [ha] configuration, what it did, and what
  * each host is configured for */
-bool shoalClusterLoadHaConfig(shoalCluster *cluster,
-                              GKeyFile *kf,
-                              GError **error);
+void shoalClusterSetHaConfig(shoalCluster *cluster,
+                             const shoalDaemonConfigHa *conf);
 
 shoalClusterHaStatus *shoalClusterGetHaStatus(shoalCluster *cluster);
 

@@ -200,14 +200,10 @@ defineFindExisting(shoalCluster *cluster,
     return g_steal_pointer(&byName);
 }
 
-/* Persists what the host now holds for @dom. Worker thread. */
-bool
-shoalClusterStorePut(shoalCluster *cluster,
-                     virDomainPtr dom,
-                     const char *hostName,
-                     GError **error)
+/* The record of what @hostName now holds for @dom. Worker thread. */
+shoalStoreDomain *
+shoalClusterStoreRead(virDomainPtr dom, const char *hostName, GError **error)
 {
-    g_autoptr(shoalStoreDomain) sd = NULL;
     g_autofree char *xml = virDomainGetXMLDesc(dom, DEFINE_XML_FLAGS);
     unsigned char uuid[VIR_UUID_BUFLEN];
     int autostart = 0;
@@ -215,11 +211,23 @@ shoalClusterStorePut(shoalCluster *cluster,
     if (!xml || virDomainGetUUID(dom, uuid) < 0 ||
         virDomainGetAutostart(dom, &autostart) < 0) {
         shoalErrorFromLibvirt(error, hostName);
-        return false;
+        return NULL;
     }
-    sd = shoalStoreDomainNew(virDomainGetName(dom), uuid, hostName, xml,
-                             autostart);
-    return shoalStorePut(cluster->store, sd, error);
+    return shoalStoreDomainNew(virDomainGetName(dom), uuid, hostName, xml,
+                               autostart);
+}
+
+/* Persists what the host now holds for @dom. Worker thread. */
+bool
+shoalClusterStorePut(shoalCluster *cluster,
+                     virDomainPtr dom,
+                     const char *hostName,
+                     GError **error)
+{
+    g_autoptr(shoalStoreDomain) sd =
+        shoalClusterStoreRead(dom, hostName, error);
+
+    return sd && shoalStorePut(cluster->store, sd, error);
 }
 
 /**
@@ -388,13 +396,13 @@ defineClaimTake(defineClaim *claim, const shoalDomainXML *def, GError **error)
 /* The placement metadata's vcpu-floor, if any, is a count the domain
  * can have: at least 1 (the parser's check), at most its maximum. */
 static bool
-defineCheckVcpuFloor(const shoalDomainXML *def, const char *xml, GError **error)
+defineCheckVcpuFloor(const shoalDomainXML *def,
+                     const shoalPlacementMetadata *meta,
+                     GError **error)
 {
-    unsigned floor = 0;
+    unsigned floor = meta->vcpuFloor;
     unsigned most = MAX(def->maxVcpus, def->vcpus);
 
-    if (!shoalPlacementVcpuFloorParse(xml, &floor, error))
-        return false;
     if (floor > most) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED,
                     _("unsupported configuration: placement vcpu-floor %1$u is above the domain's %2$u maximum vCPUs"),
@@ -433,7 +441,7 @@ shoalClusterDomainDefine(shoalCluster *cluster,
     if (!defineCheckStore(cluster, error) ||
         !(def = shoalDomainXMLParse(xml, error)) ||
         !(meta = shoalPlacementMetadataParse(xml, error)) ||
-        !defineCheckVcpuFloor(def, xml, error))
+        !defineCheckVcpuFloor(def, meta, error))
         return NULL;
     existing = defineClaimTake(&claim, def, &err);
     if (err) {

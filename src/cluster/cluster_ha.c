@@ -147,117 +147,26 @@ haDisabledReason(const shoalClusterHa *ha)
     return NULL;
 }
 
-/* Reads one [ha] number of seconds or count, in [min, max]. */
-static bool
-haConfigGetUint(GKeyFile *kf,
-                const char *key,
-                unsigned min,
-                unsigned max,
-                unsigned *value,
-                GError **error)
-{
-    g_autoptr(GError) err = NULL;
-    gint64 n;
-
-    if (!g_key_file_has_key(kf, "ha", key, NULL))
-        return true;
-    n = g_key_file_get_int64(kf, "ha", key, &err);
-    if (err || n < min || n > max) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                    _("configuration file syntax error: [%1$s] %2$s must be a number from %3$u to %4$u"),
-                    "ha", key, min, max);
-        return false;
-    }
-    *value = (unsigned) n;
-    return true;
-}
-
 /**
- * shoalClusterLoadHaConfig:
+ * shoalClusterSetHaConfig:
+ * @conf: the [ha] group (daemon_config.h: its keys and defaults)
  *
- * Main thread, before start: reads the [ha] group. Keys: enabled
- * (default true), leases (lockd or sanlock: the lock manager every member
- * host runs; HA restart is off without it), failure_timeout (s, 30),
- * restart and priority (the default for domains whose metadata does not
- * say: no, 0), retry_interval and retry_max (s, 5 and 60: the back-off
- * after a refused start), max_attempts (5).
+ * Main thread, before start.
  */
-bool
-shoalClusterLoadHaConfig(shoalCluster *cluster, GKeyFile *kf, GError **error)
+void
+shoalClusterSetHaConfig(shoalCluster *cluster, const shoalDaemonConfigHa *conf)
 {
     shoalClusterHa *ha = cluster->ha;
-    shoalSchedHaConfig config = ha->config;
-    g_autofree char *leases = NULL;
-    g_autoptr(GError) err = NULL;
-    unsigned timeoutS = config.failureTimeoutMs / 1000;
-    unsigned retryS = config.retryMinMs / 1000;
-    unsigned retryMaxS = config.retryMaxMs / 1000;
-    unsigned priority = 0;
-    bool enabled = ha->enabled;
 
-    if (!g_key_file_has_group(kf, "ha"))
-        return true;
-    if (g_key_file_has_key(kf, "ha", "enabled", NULL)) {
-        enabled = g_key_file_get_boolean(kf, "ha", "enabled", &err);
-        if (err) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                        _("configuration file syntax error: [%1$s] %2$s must be true or false"),
-                        "ha", "enabled");
-            return false;
-        }
-    }
-    if (g_key_file_has_key(kf, "ha", "restart", NULL)) {
-        config.defaultRestart =
-            g_key_file_get_boolean(kf, "ha", "restart", &err);
-        if (err) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                        _("configuration file syntax error: [%1$s] %2$s must be true or false"),
-                        "ha", "restart");
-            return false;
-        }
-    }
-    leases = g_key_file_get_string(kf, "ha", "leases", NULL);
-    if (leases) {
-        g_strstrip(leases);
-        if (!g_str_equal(leases, "lockd") && !g_str_equal(leases, "sanlock") &&
-            !g_str_equal(leases, "none")) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                        _("configuration file syntax error: [ha] leases must be lockd, sanlock or none, not '%1$s'"),
-                        leases);
-            return false;
-        }
-        if (g_str_equal(leases, "none"))
-            g_clear_pointer(&leases, g_free);
-    }
-    /* priority is signed: offset it into haConfigGetUint's range */
-    if (g_key_file_has_key(kf, "ha", "priority", NULL)) {
-        gint64 p = g_key_file_get_int64(kf, "ha", "priority", &err);
-
-        if (err || p < SHOAL_HA_PRIORITY_MIN || p > SHOAL_HA_PRIORITY_MAX) {
-            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
-                        _("configuration file syntax error: [ha] priority must be an integer from %1$d to %2$d"),
-                        SHOAL_HA_PRIORITY_MIN, SHOAL_HA_PRIORITY_MAX);
-            return false;
-        }
-        priority = (unsigned) (p - SHOAL_HA_PRIORITY_MIN);
-    } else {
-        priority = (unsigned) (config.defaultPriority - SHOAL_HA_PRIORITY_MIN);
-    }
-    if (!haConfigGetUint(kf, "failure_timeout", 1, 3600, &timeoutS, error) ||
-        !haConfigGetUint(kf, "retry_interval", 1, 3600, &retryS, error) ||
-        !haConfigGetUint(kf, "retry_max", 1, 86400, &retryMaxS, error) ||
-        !haConfigGetUint(kf, "max_attempts", 1, 100, &config.maxAttempts,
-                         error))
-        return false;
-    config.failureTimeoutMs = timeoutS * 1000;
-    config.retryMinMs = retryS * 1000;
-    config.retryMaxMs = MAX(retryMaxS, retryS) * 1000;
-    config.defaultPriority = (int) priority + SHOAL_HA_PRIORITY_MIN;
-    ha->config = config;
-    ha->enabled = enabled;
+    ha->config.failureTimeoutMs = conf->failureTimeoutS * 1000;
+    ha->config.retryMinMs = conf->retryIntervalS * 1000;
+    ha->config.retryMaxMs = MAX(conf->retryMaxS, conf->retryIntervalS) * 1000;
+    ha->config.maxAttempts = conf->maxAttempts;
+    ha->config.defaultRestart = conf->restart;
+    ha->config.defaultPriority = conf->priority;
+    ha->enabled = conf->enabled;
     g_free(ha->leases);
-    ha->leases = g_steal_pointer(&leases);
-    return true;
+    ha->leases = g_strdup(conf->leases);
 }
 
 /* What sched needs of one domain of a failed host, from the store. */

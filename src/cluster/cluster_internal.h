@@ -217,6 +217,10 @@ void shoalClusterReconcileHost(shoalCluster *cluster,
                                virConnectPtr conn,
                                GPtrArray **records);
 
+shoalStoreDomain *shoalClusterStoreRead(virDomainPtr dom,
+                                        const char *hostName,
+                                        GError **error);
+
 bool shoalClusterStorePut(shoalCluster *cluster,
                           virDomainPtr dom,
                           const char *hostName,
@@ -244,9 +248,9 @@ void shoalClusterWaitFirstReads(shoalCluster *cluster);
 
 void shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host);
 
-void shoalClusterFollowDomain(shoalCluster *cluster,
-                              virDomainPtr dom,
-                              const char *hostName);
+void shoalClusterMigratedKeepAutostart(shoalCluster *cluster,
+                                       virDomainPtr dom,
+                                       const char *hostName);
 
 /* Snapshot and checkpoint metadata on its way to a domain's new host
  * (cluster_snapshot_move.c). */

@@ -338,7 +338,7 @@ migrateCallSettle(virDomainPtr dom, gpointer opaque)
     if (s->rec)
         migrateReadCompleted(dom, s->rec);
     /* before the store reads the destination's copy back */
-    shoalClusterFollowDomain(s->cluster, dom, s->hostName);
+    shoalClusterMigratedKeepAutostart(s->cluster, dom, s->hostName);
     shoalClusterStoreRefresh(s->cluster, dom, s->hostName);
     s->record = shoalSyncReadDomain(dom, s->hostName, NULL);
     virResetLastError();

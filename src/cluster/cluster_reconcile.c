@@ -483,33 +483,117 @@ reconcileOtherHas(shoalCluster *cluster,
     return RECONCILE_OTHER_NO;
 }
 
-/* Stores what @hostName has of @uuid; logs @why when that changed. */
+/* Logs @why if the store's record of @uuid is no longer @before. */
 static void
-reconcileStoreHost(shoalCluster *cluster,
+reconcileLogStored(shoalCluster *cluster,
                    const char *hostName,
-                   virConnectPtr conn,
                    const unsigned char *uuid,
                    const shoalStoreDomain *before,
                    const char *why)
 {
-    g_autoptr(shoalStoreDomain) after = NULL;
-    g_autoptr(GError) error = NULL;
-    virDomainPtr dom = virDomainLookupByUUID(conn, uuid);
+    g_autoptr(shoalStoreDomain) after =
+        shoalStoreLookup(cluster->store, uuid, NULL);
 
-    if (!dom) {
-        virResetLastError();
-        return;
-    }
-    if (!shoalClusterStorePut(cluster, dom, hostName, &error))
-        reconcileLog(hostName, virDomainGetName(dom), error->message);
-    after = shoalStoreLookup(cluster->store, uuid, NULL);
     if (after && (!before || g_strcmp0(before->xml, after->xml) != 0 ||
                   g_strcmp0(before->name, after->name) != 0 ||
                   g_strcmp0(before->hostName, after->hostName) != 0 ||
                   before->autostart != after->autostart))
         reconcileLog(hostName, after->name, why);
+}
+
+/*
+ * What @hostName has of @uuid, for the store; NULL (logged) if it cannot
+ * be read.
+ */
+static shoalStoreDomain *
+reconcileReadHost(const char *hostName,
+                  virConnectPtr conn,
+                  const unsigned char *uuid)
+{
+    g_autoptr(GError) error = NULL;
+    shoalStoreDomain *sd;
+    virDomainPtr dom = virDomainLookupByUUID(conn, uuid);
+
+    if (!dom) {
+        virResetLastError();
+        return NULL;
+    }
+    sd = shoalClusterStoreRead(dom, hostName, &error);
+    if (!sd)
+        reconcileLog(hostName, virDomainGetName(dom), error->message);
     virDomainFree(dom);
     virResetLastError();
+    return sd;
+}
+
+/* One definition a host's read stores with the others of that read. */
+typedef struct {
+    shoalStoreDomain *sd;     /* what the host has */
+    shoalStoreDomain *before; /* nullable: what the store had */
+    const char *why;          /* static */
+} reconcileBatchItem;
+
+static void
+reconcileBatchItemFree(reconcileBatchItem *item)
+{
+    shoalStoreDomainFree(item->sd);
+    shoalStoreDomainFree(item->before);
+    g_free(item);
+}
+
+/*
+ * A read of a host stores the definitions it adopts or updates at once
+ * (shoalStorePutBatch(): one directory sync, not one per domain), each
+ * under its domain's job until then. Returns whether @uuid was added,
+ * its job now the batch's.
+ */
+static bool
+reconcileBatchAdd(GPtrArray *batch,
+                  const char *hostName,
+                  virConnectPtr conn,
+                  const unsigned char *uuid,
+                  const shoalStoreDomain *before,
+                  const char *why)
+{
+    reconcileBatchItem *item;
+    shoalStoreDomain *sd = reconcileReadHost(hostName, conn, uuid);
+
+    if (!sd)
+        return false;
+    item = g_new0(reconcileBatchItem, 1);
+    item->sd = sd;
+    item->before = before ? shoalStoreDomainCopy(before) : NULL;
+    item->why = why;
+    g_ptr_array_add(batch, item);
+    return true;
+}
+
+/* Stores the batch, logs what changed and ends the jobs it held. */
+static void
+reconcileBatchFlush(shoalCluster *cluster,
+                    const char *hostName,
+                    GPtrArray *batch)
+{
+    g_autoptr(GPtrArray) doms = g_ptr_array_sized_new(batch->len);
+    g_autoptr(GError) error = NULL;
+    bool ok;
+    guint i;
+
+    if (batch->len == 0)
+        return;
+    for (i = 0; i < batch->len; i++)
+        g_ptr_array_add(doms, ((reconcileBatchItem *) batch->pdata[i])->sd);
+    ok = shoalStorePutBatch(cluster->store, doms, &error);
+    for (i = 0; i < batch->len; i++) {
+        const reconcileBatchItem *item = batch->pdata[i];
+
+        if (!ok)
+            reconcileLog(hostName, item->sd->name, error->message);
+        reconcileLogStored(cluster, hostName, item->sd->uuid, item->before,
+                           item->why);
+        shoalDomainJobsEnd(cluster->jobs, item->sd->uuid);
+    }
+    g_ptr_array_set_size(batch, 0);
 }
 
 static int
@@ -709,6 +793,8 @@ typedef struct {
     const shoalInventoryRecord *rec; /* nullable: the host lacks it */
     GHashTable *knownConflicts;      /* nullable: reported before */
     GHashTable *knownMissing;        /* nullable: reported before */
+    /* nullable: reconcileBatchItem, what a host's read stores at once */
+    GPtrArray *batch;
 } reconcileObservation;
 
 /* Which row of the table @obs of @uuid on @host is, as of now. */
@@ -763,7 +849,9 @@ reconcileApply(shoalCluster *cluster,
     g_autofree char *key = reconcileKey(host->name, uuid);
     const reconcileRule *rule;
     const char *name;
+    g_autoptr(GPtrArray) own = NULL;
     bool changed = false;
+    bool batched = false;
 
     rule = reconcileClassify(cluster, host, uuid, obs, &stored, &other);
     if (rule->action == RECONCILE_DO_NOTHING)
@@ -792,7 +880,12 @@ reconcileApply(shoalCluster *cluster,
     case RECONCILE_DO_ADOPT:
     case RECONCILE_DO_UPDATE:
     case RECONCILE_DO_MOVE_HERE:
-        reconcileStoreHost(cluster, host->name, conn, uuid, stored, rule->why);
+        /* an event's change is a batch of its own */
+        if (!obs->batch)
+            own = g_ptr_array_new_with_free_func(
+                (GDestroyNotify) reconcileBatchItemFree);
+        batched = reconcileBatchAdd(obs->batch ? obs->batch : own, host->name,
+                                    conn, uuid, stored, rule->why);
         /* a missing mark of the host the store named is over */
         if (stored && stored->hostName &&
             rule->action == RECONCILE_DO_MOVE_HERE &&
@@ -851,7 +944,10 @@ reconcileApply(shoalCluster *cluster,
     case RECONCILE_DO_NOTHING:
         break;
     }
-    shoalDomainJobsEnd(cluster->jobs, uuid);
+    if (batched && own)
+        reconcileBatchFlush(cluster, host->name, own); /* ends the job */
+    else if (!batched)
+        shoalDomainJobsEnd(cluster->jobs, uuid);
     return changed;
 }
 
@@ -911,7 +1007,7 @@ shoalClusterReconcileEvent(shoalCluster *cluster,
                            const shoalInventoryRecord *rec,
                            bool gone)
 {
-    reconcileObservation obs = { RECONCILE_SEEN_EVENT, rec, NULL, NULL };
+    reconcileObservation obs = { RECONCILE_SEEN_EVENT, rec, NULL, NULL, NULL };
 
     if (!cluster->store || (!rec && !gone))
         return;
@@ -964,7 +1060,10 @@ shoalClusterReconcileHost(shoalCluster *cluster,
     g_autoptr(GPtrArray) stored = NULL;
     g_autoptr(GHashTable) knownMissing = NULL;
     g_autoptr(GHashTable) knownConflicts = NULL;
-    reconcileObservation obs = { RECONCILE_SEEN_REREAD, NULL, NULL, NULL };
+    g_autoptr(GPtrArray) batch =
+        g_ptr_array_new_with_free_func((GDestroyNotify) reconcileBatchItemFree);
+    reconcileObservation obs = { RECONCILE_SEEN_REREAD, NULL, NULL, NULL,
+                                 batch };
     bool changed = false;
     guint i;
 
@@ -983,7 +1082,9 @@ shoalClusterReconcileHost(shoalCluster *cluster,
         obs.rec = rec;
         changed |= reconcileApply(cluster, host, conn, rec->uuid, &obs);
     }
+    reconcileBatchFlush(cluster, host->name, batch);
     obs.rec = NULL;
+    obs.batch = NULL;
     stored = shoalStoreListHost(cluster->store, host->name);
     for (i = 0; i < stored->len; i++) {
         const shoalStoreDomain *sd = stored->pdata[i];

@@ -127,51 +127,6 @@ metadataVcpuFloor(xmlXPathContext *ctx, unsigned *floor, GError **error)
     return true;
 }
 
-static xmlDoc *
-metadataReadDoc(const char *domainXml, GError **error)
-{
-    xmlDoc *doc =
-        xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
-                      XML_PARSE_NONET | XML_PARSE_NOERROR |
-                          XML_PARSE_NOWARNING);
-
-    if (!doc)
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
-                    _("XML error: cannot parse domain XML"));
-    return doc;
-}
-
-static xmlXPathContext *
-metadataContext(xmlDoc *doc)
-{
-    xmlXPathContext *ctx = xmlXPathNewContext(doc);
-
-    xmlXPathRegisterNs(ctx, (const xmlChar *) "s",
-                       (const xmlChar *) SHOAL_PLACEMENT_NS);
-    return ctx;
-}
-
-/**
- * shoalPlacementVcpuFloorParse:
- * @floor: (out): the placement metadata's vcpu-floor, 0 if it has none
- *
- * Define checks the floor on its own: an unknown mode is the scheduler's
- * to ignore, a bad floor is refused before the domain exists.
- */
-bool
-shoalPlacementVcpuFloorParse(const char *domainXml,
-                             unsigned *floor,
-                             GError **error)
-{
-    g_autoptr(xmlDoc) doc = metadataReadDoc(domainXml, error);
-    g_autoptr(xmlXPathContext) ctx = NULL;
-
-    if (!doc)
-        return false;
-    ctx = metadataContext(doc);
-    return metadataVcpuFloor(ctx, floor, error);
-}
-
 /**
  * shoalPlacementMetadataParse:
  *
@@ -187,9 +142,17 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(xmlXPathObject) mode = NULL;
 
-    if (!(doc = metadataReadDoc(domainXml, error)))
+    doc = xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING);
+    if (!doc) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                    _("XML error: cannot parse domain XML"));
         return NULL;
-    ctx = metadataContext(doc);
+    }
+    ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, (const xmlChar *) "s",
+                       (const xmlChar *) SHOAL_PLACEMENT_NS);
     mode =
         xmlXPathEvalExpression((const xmlChar
                                     *) "string(/domain/metadata/s:placement/@mode)",

@@ -32,7 +32,3 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalPlacementMetadata,
 
 shoalPlacementMetadata *shoalPlacementMetadataParse(const char *domainXml,
                                                     GError **error);
-
-bool shoalPlacementVcpuFloorParse(const char *domainXml,
-                                  unsigned *floor,
-                                  GError **error);

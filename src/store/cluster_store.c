@@ -276,24 +276,31 @@ shoalStoreGetDocument(shoalStore *store, const char *name, GError **error)
  * caller who wants neither removes it. Callable from any thread; it
  * waits for the disk, so not from the main loop.
  */
+static bool
+storeCheckDomain(const shoalStoreDomain *dom, GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    const char *field = shoalStoreDomainInvalidField(dom);
+
+    if (!field)
+        return true;
+    shoalUUIDFormat(dom->uuid, uuid);
+    g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                _("invalid argument: field '%1$s' of domain '%2$s' is empty or not valid UTF-8"),
+                field, uuid);
+    return false;
+}
+
 bool
 shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
 {
-    char uuid[VIR_UUID_STRING_BUFLEN];
     const shoalStoreDomain *old;
-    const char *field;
     bool applied = false;
     bool same;
     bool ok;
 
-    field = shoalStoreDomainInvalidField(dom);
-    if (field) {
-        shoalUUIDFormat(dom->uuid, uuid);
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
-                    _("invalid argument: field '%1$s' of domain '%2$s' is empty or not valid UTF-8"),
-                    field, uuid);
+    if (!storeCheckDomain(dom, error))
         return false;
-    }
     g_mutex_lock(&store->lock);
     storeClaim(store, dom->uuid);
     old = g_hash_table_lookup(store->domains, dom->uuid);
@@ -310,6 +317,121 @@ shoalStorePut(shoalStore *store, const shoalStoreDomain *dom, GError **error)
     if (applied)
         storeTableReplace(store, shoalStoreDomainCopy(dom));
     storeRelease(store, dom->uuid);
+    g_mutex_unlock(&store->lock);
+    return ok;
+}
+
+static gint
+storeCompareUUIDs(gconstpointer a, gconstpointer b)
+{
+    const shoalStoreDomain *da = *(const shoalStoreDomain *const *) a;
+    const shoalStoreDomain *db = *(const shoalStoreDomain *const *) b;
+
+    return memcmp(da->uuid, db->uuid, VIR_UUID_BUFLEN);
+}
+
+/*
+ * Sorts @doms by UUID into @sorted (borrowed pointers); fails with
+ * VIR_ERR_INVALID_ARG on an invalid record or a UUID given twice.
+ */
+static bool
+storeBatchSort(GPtrArray *doms, GPtrArray *sorted, GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    guint i;
+
+    for (i = 0; i < doms->len; i++) {
+        if (!storeCheckDomain(doms->pdata[i], error))
+            return false;
+        g_ptr_array_add(sorted, doms->pdata[i]);
+    }
+    g_ptr_array_sort(sorted, storeCompareUUIDs);
+    for (i = 1; i < sorted->len; i++) {
+        const shoalStoreDomain *dom = sorted->pdata[i];
+
+        if (storeCompareUUIDs(&sorted->pdata[i - 1], &sorted->pdata[i]) != 0)
+            continue;
+        shoalUUIDFormat(dom->uuid, uuid);
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: domain '%1$s' is given twice"), uuid);
+        return false;
+    }
+    return true;
+}
+
+/* The backend's batch put, or one put per record if it has none. */
+static bool
+storeBackendPutBatch(shoalStoreBackend *backend,
+                     GPtrArray *doms,
+                     bool *applied,
+                     GError **error)
+{
+    guint i;
+
+    if (backend->ops->putBatch)
+        return backend->ops
+            ->putBatch(backend, (const shoalStoreDomain *const *) doms->pdata,
+                       doms->len, applied, error);
+    for (i = 0; i < doms->len; i++) {
+        if (!backend->ops->put(backend, doms->pdata[i], &applied[i], error))
+            return false;
+    }
+    return true;
+}
+
+/**
+ * shoalStorePutBatch:
+ * @store: the store
+ * @doms: (element-type shoalStoreDomain): the records to add or replace,
+ *   of distinct UUIDs; copied
+ * @error: return location for an error
+ *
+ * shoalStorePut() of each of @doms, durable on return, with the
+ * backend's durability step shared between them (the local backend syncs
+ * its directory once, not once per record): a host's domains adopted at
+ * its first read. Unchanged records are skipped as by shoalStorePut().
+ * Fails with VIR_ERR_INVALID_ARG, storing none, if a record is invalid
+ * or a UUID comes twice, and with VIR_ERR_SYSTEM_ERROR on an I/O error;
+ * each record is then the previous one or the new one, in the backend
+ * and in memory alike. Callable from any thread; it waits for the disk.
+ */
+bool
+shoalStorePutBatch(shoalStore *store, GPtrArray *doms, GError **error)
+{
+    g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new(doms->len);
+    g_autoptr(GPtrArray) changed = g_ptr_array_sized_new(doms->len);
+    g_autofree bool *applied = NULL;
+    bool ok;
+    guint i;
+
+    if (!storeBatchSort(doms, sorted, error))
+        return false;
+    g_mutex_lock(&store->lock);
+    /* claims in UUID order: two batches never wait for each other */
+    for (i = 0; i < sorted->len; i++) {
+        const shoalStoreDomain *dom = sorted->pdata[i];
+        const shoalStoreDomain *old;
+
+        storeClaim(store, dom->uuid);
+        old = g_hash_table_lookup(store->domains, dom->uuid);
+        if (old && shoalStoreDomainEqual(old, dom))
+            storeRelease(store, dom->uuid);
+        else
+            g_ptr_array_add(changed, sorted->pdata[i]);
+    }
+    g_mutex_unlock(&store->lock);
+    if (changed->len == 0)
+        return true;
+    applied = g_new0(bool, changed->len);
+    ok = storeBackendPutBatch(store->backend, changed, applied, error);
+    g_mutex_lock(&store->lock);
+    for (i = 0; i < changed->len; i++) {
+        const shoalStoreDomain *dom = changed->pdata[i];
+
+        if (applied[i])
+            storeTableReplace(store, shoalStoreDomainCopy(dom));
+        storeRelease(store, dom->uuid);
+    }
     g_mutex_unlock(&store->lock);
     return ok;
 }

@@ -51,6 +51,8 @@ bool shoalStorePut(shoalStore *store,
                    const shoalStoreDomain *dom,
                    GError **error);
 
+bool shoalStorePutBatch(shoalStore *store, GPtrArray *doms, GError **error);
+
 bool shoalStoreRemove(shoalStore *store,
                       const unsigned char *uuid,
                       GError **error);

@@ -47,6 +47,18 @@ typedef struct {
                 bool *applied,
                 GError **error);
     /*
+     * Replaces the records of @doms (@n of them, distinct UUIDs) durably,
+     * as put does each, but sharing one durability step between them
+     * (one directory fsync, one transaction): a host's domains adopted at
+     * once cost one. Sets @applied[i] as put sets its @applied. Optional:
+     * without it the store calls put once per record.
+     */
+    bool (*putBatch)(shoalStoreBackend *backend,
+                     const shoalStoreDomain *const *doms,
+                     guint n,
+                     bool *applied,
+                     GError **error);
+    /*
      * Removes the record of @uuid durably; an absent record is no
      * error. Sets @applied once the record is gone.
      */

@@ -497,12 +497,11 @@ storeFileLoad(shoalStoreBackend *backend,
  * fsync, shared with the puts running meanwhile, makes it durable.
  */
 static bool
-storeFilePut(shoalStoreBackend *backend,
-             const shoalStoreDomain *dom,
-             bool *applied,
-             GError **error)
+storeFileWriteRecord(storeFile *file,
+                     const shoalStoreDomain *dom,
+                     bool *applied,
+                     GError **error)
 {
-    storeFile *file = (storeFile *) backend;
     g_autofree char *data = shoalStoreDomainFormat(dom);
     g_autofree char *name = NULL;
     g_autofree char *tmpName = NULL;
@@ -511,9 +510,45 @@ storeFilePut(shoalStoreBackend *backend,
     shoalUUIDFormat(dom->uuid, uuid);
     name = g_strdup_printf("%s.json", uuid);
     tmpName = g_strdup_printf("%s.json.tmp", uuid);
-    if (!storeFileReplace(file->domainsFd, file->domainsDir, tmpName, name,
-                          data, false, applied, error))
+    return storeFileReplace(file->domainsFd, file->domainsDir, tmpName, name,
+                            data, false, applied, error);
+}
+
+static bool
+storeFilePut(shoalStoreBackend *backend,
+             const shoalStoreDomain *dom,
+             bool *applied,
+             GError **error)
+{
+    storeFile *file = (storeFile *) backend;
+
+    if (!storeFileWriteRecord(file, dom, applied, error))
         return false;
+    return storeFileSync(file, storeFileNoteChange(file), error);
+}
+
+/*
+ * Each record is written, synced and renamed as by a put; one sync of the
+ * directory, taken after the last rename, makes them all durable.
+ */
+static bool
+storeFilePutBatch(shoalStoreBackend *backend,
+                  const shoalStoreDomain *const *doms,
+                  guint n,
+                  bool *applied,
+                  GError **error)
+{
+    storeFile *file = (storeFile *) backend;
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        if (!storeFileWriteRecord(file, doms[i], &applied[i], error)) {
+            /* those renamed before still deserve their sync */
+            if (i > 0)
+                storeFileSync(file, storeFileNoteChange(file), NULL);
+            return false;
+        }
+    }
     return storeFileSync(file, storeFileNoteChange(file), error);
 }
 
@@ -613,6 +648,7 @@ storeFileFree(shoalStoreBackend *backend)
 static const shoalStoreBackendOps storeFileOps = {
     .load = storeFileLoad,
     .put = storeFilePut,
+    .putBatch = storeFilePutBatch,
     .remove = storeFileRemove,
     .putHosts = storeFilePutHosts,
     .putDocument = storeFilePutDocument,

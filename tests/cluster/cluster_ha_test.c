@@ -15,19 +15,16 @@
 static shoalCluster *
 haTestCluster(const char *conf, GError **error)
 {
-    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(shoalDaemonConfig) config = shoalDaemonConfigNew();
     g_autoptr(GMainContext) context = g_main_context_new();
     g_autoptr(shoalCluster) cluster = NULL;
-    shoalClusterConfig config;
 
-    shoalClusterConfigInit(&config);
-    cluster = shoalClusterNew(&config, context);
+    if (!shoalDaemonConfigLoadData(config, conf, error))
+        return NULL;
+    cluster = shoalClusterNew(&config->cluster, context);
     g_assert_true(
         shoalClusterAddHost(cluster, "h1", "test:///default", NULL, NULL));
-    g_assert_true(
-        g_key_file_load_from_data(kf, conf, -1, G_KEY_FILE_NONE, NULL));
-    if (!shoalClusterLoadHaConfig(cluster, kf, error))
-        return NULL;
+    shoalClusterSetHaConfig(cluster, &config->ha);
     return g_steal_pointer(&cluster);
 }
 

@@ -106,6 +106,7 @@ typedef struct {
     char *hosts;           /* protected by lock */
     GHashTable *documents; /* protected by lock: name → text */
     unsigned writeCount;   /* protected by lock */
+    unsigned batchCount;   /* protected by lock: putBatch calls */
     /* protected by lock: the next put fails with VIR_ERR_SYSTEM_ERROR,
      * after holding the record if failApplied, before if not */
     bool failNext;
@@ -189,6 +190,43 @@ storeTestMemoryPut(shoalStoreBackend *backend,
     return true;
 }
 
+/* Holds every record, then fails as a put would (failNext). */
+static bool
+storeTestMemoryPutBatch(shoalStoreBackend *backend,
+                        const shoalStoreDomain *const *doms,
+                        guint n,
+                        bool *applied,
+                        GError **error)
+{
+    storeTestMemory *mem = ((storeTestMemoryBackend *) backend)->mem;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&mem->lock);
+    bool fail = mem->failNext;
+    guint i;
+
+    mem->failNext = false;
+    mem->batchCount++;
+    if (fail && !mem->failApplied) {
+        g_set_error_literal(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                            "cannot write: injected");
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        char *name = storeTestMemoryName(doms[i]->uuid);
+
+        g_hash_table_insert(mem->writes, g_strdup(name),
+                            GUINT_TO_POINTER(++mem->writeCount));
+        g_hash_table_insert(mem->records, name,
+                            shoalStoreDomainFormat(doms[i]));
+        applied[i] = true;
+    }
+    if (fail) {
+        g_set_error_literal(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
+                            "cannot sync: injected");
+        return false;
+    }
+    return true;
+}
+
 static bool
 storeTestMemoryRemove(shoalStoreBackend *backend,
                       const unsigned char *uuid,
@@ -252,6 +290,7 @@ storeTestMemoryFree(shoalStoreBackend *backend)
 static const shoalStoreBackendOps storeTestMemoryOps = {
     .load = storeTestMemoryLoad,
     .put = storeTestMemoryPut,
+    .putBatch = storeTestMemoryPutBatch,
     .remove = storeTestMemoryRemove,
     .putHosts = storeTestMemoryPutHosts,
     .putDocument = storeTestMemoryPutDocument,
@@ -845,6 +884,116 @@ testListHost(storeTestFixture *fixture, gconstpointer data)
     g_assert_no_error(error);
     STORE_TEST_HOST("kvm1", "");
 #undef STORE_TEST_HOST
+}
+
+/*
+ * A batch stores each record as a put would, skipping unchanged ones,
+ * durably; an invalid record or a UUID given twice stores none.
+ */
+static void
+testPutBatch(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(GPtrArray) batch =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalStoreDomainFree);
+    g_autoptr(shoalStoreDomain) found = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *names = NULL;
+    ino_t ino;
+    guint i;
+
+    g_ptr_array_add(batch, storeTestDomain("web", 3, "h1"));
+    g_ptr_array_add(batch, storeTestDomain("db", 1, "h1"));
+    g_ptr_array_add(batch, storeTestDomain("cache", 2, "h1"));
+    storeTestPut(store, batch->pdata[0]);
+    ino = storeTestInode(fixture, batch->pdata[0]);
+    g_assert_true(shoalStorePutBatch(store, batch, &error));
+    g_assert_no_error(error);
+    /* unchanged: not written again */
+    g_assert_cmpuint(storeTestInode(fixture, batch->pdata[0]), ==, ino);
+    names = storeTestListHostNames(store, "h1");
+    g_assert_cmpstr(names, ==, "cache db web");
+    g_clear_pointer(&names, g_free);
+    g_clear_pointer(&store, shoalStoreFree);
+
+    store = storeTestOpen(fixture);
+    for (i = 0; i < batch->len; i++) {
+        found = storeTestAssertStored(store, batch->pdata[i]);
+        g_clear_pointer(&found, shoalStoreDomainFree);
+    }
+
+    /* a UUID twice: nothing stored, not even the other records */
+    g_ptr_array_set_size(batch, 0);
+    g_ptr_array_add(batch, storeTestDomain("new", 4, "h2"));
+    g_ptr_array_add(batch, storeTestDomain("db", 1, "h2"));
+    g_ptr_array_add(batch, storeTestDomain("db", 1, "h3"));
+    g_assert_false(shoalStorePutBatch(store, batch, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG);
+    g_clear_error(&error);
+    storeTestAssertAbsent(store, 4);
+    names = storeTestListHostNames(store, "h1");
+    g_assert_cmpstr(names, ==, "cache db web");
+    g_clear_pointer(&names, g_free);
+
+    /* an invalid record: nothing stored */
+    g_ptr_array_remove_index(batch, 2);
+    g_free(((shoalStoreDomain *) batch->pdata[1])->name);
+    ((shoalStoreDomain *) batch->pdata[1])->name = g_strdup("");
+    g_assert_false(shoalStorePutBatch(store, batch, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_INVALID_ARG);
+    storeTestAssertAbsent(store, 4);
+    names = storeTestListHostNames(store, "h2");
+    g_assert_cmpstr(names, ==, "");
+}
+
+/*
+ * A batch reaches the backend as one call of its own, with only the
+ * changed records; a failure leaves the table as the backend is.
+ */
+static void
+testBatchBackend(storeTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(shoalStore) store = storeTestOpen(fixture);
+    g_autoptr(GPtrArray) batch =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalStoreDomainFree);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *names = NULL;
+    unsigned writes;
+
+    g_ptr_array_add(batch, storeTestDomain("a", 1, "h1"));
+    g_ptr_array_add(batch, storeTestDomain("b", 2, "h1"));
+    storeTestPut(store, batch->pdata[0]);
+    writes = fixture->memory->writeCount;
+    g_assert_true(shoalStorePutBatch(store, batch, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(fixture->memory->batchCount, ==, 1);
+    g_assert_cmpuint(fixture->memory->writeCount, ==, writes + 1);
+
+    /* all unchanged: the backend is not called */
+    g_assert_true(shoalStorePutBatch(store, batch, &error));
+    g_assert_cmpuint(fixture->memory->batchCount, ==, 1);
+
+    g_ptr_array_set_size(batch, 0);
+    g_ptr_array_add(batch, storeTestDomain("a", 1, "h2"));
+    g_ptr_array_add(batch, storeTestDomain("b", 2, "h2"));
+    fixture->memory->failNext = true;
+    fixture->memory->failApplied = false;
+    g_assert_false(shoalStorePutBatch(store, batch, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR);
+    g_clear_error(&error);
+    names = storeTestListHostNames(store, "h1");
+    g_assert_cmpstr(names, ==, "a b");
+    g_clear_pointer(&names, g_free);
+
+    fixture->memory->failNext = true;
+    fixture->memory->failApplied = true;
+    g_assert_false(shoalStorePutBatch(store, batch, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR);
+    names = storeTestListHostNames(store, "h2");
+    g_assert_cmpstr(names, ==, "a b");
+    g_clear_pointer(&names, g_free);
+    names = storeTestListHostNames(store, "h1");
+    g_assert_cmpstr(names, ==, "");
 }
 
 /*
@@ -1502,6 +1651,7 @@ static const struct {
     { "put/update", testUpdate },
     { "put/same", testPutSame },
     { "put/invalid", testPutInvalid },
+    { "put/batch", testPutBatch },
     { "remove/present", testRemove },
     { "remove/absent", testRemoveAbsent },
     { "lookup/absent", testLookupAbsent },
@@ -1554,6 +1704,7 @@ main(int argc, char **argv)
     STORE_TEST_ADD("/cluster/store/error/open", &plain, testErrorOpen);
     STORE_TEST_ADD("/cluster/store/memory/backend-fails", &memory,
                    testBackendFails);
+    STORE_TEST_ADD("/cluster/store/memory/batch", &memory, testBatchBackend);
     g_test_add_func("/cluster/store/data/all-used", testDataAllUsed);
     for (i = 0; i < G_N_ELEMENTS(storeTestCases); i++) {
         g_autofree char *path =

@@ -33,6 +33,14 @@ testDefaults(void)
     g_assert_null(config->socketDir);
     g_assert_null(config->accessGroup);
     g_assert_cmpuint(config->hosts->len, ==, 0);
+    g_assert_true(config->ha.enabled);
+    g_assert_null(config->ha.leases);
+    g_assert_cmpuint(config->ha.failureTimeoutS, ==, 30);
+    g_assert_false(config->ha.restart);
+    g_assert_cmpint(config->ha.priority, ==, 0);
+    g_assert_cmpuint(config->ha.retryIntervalS, ==, 5);
+    g_assert_cmpuint(config->ha.retryMaxS, ==, 60);
+    g_assert_cmpuint(config->ha.maxAttempts, ==, 5);
 }
 
 /* A missing file at the default place is an empty one; a named one is
@@ -83,6 +91,15 @@ testEveryKey(void)
                        "migration_uri=tcp://10.0.0.2\n"
                        "cpus=16\n"
                        "memory_mib=65536\n"
+                       "[ha]\n"
+                       "enabled=false\n"
+                       "leases= sanlock \n"
+                       "failure_timeout=12\n"
+                       "restart=true\n"
+                       "priority=-20\n"
+                       "retry_interval=3\n"
+                       "retry_max=90\n"
+                       "max_attempts=7\n"
                        "[scheduler]\n"
                        "mode=balance\n";
 
@@ -115,6 +132,14 @@ testEveryKey(void)
     g_assert_cmpstr(host->migrationUri, ==, "tcp://10.0.0.2");
     g_assert_cmpuint(host->cpus, ==, 16);
     g_assert_cmpuint(host->memoryMiB, ==, 65536);
+    g_assert_false(config->ha.enabled);
+    g_assert_cmpstr(config->ha.leases, ==, "sanlock");
+    g_assert_cmpuint(config->ha.failureTimeoutS, ==, 12);
+    g_assert_true(config->ha.restart);
+    g_assert_cmpint(config->ha.priority, ==, -20);
+    g_assert_cmpuint(config->ha.retryIntervalS, ==, 3);
+    g_assert_cmpuint(config->ha.retryMaxS, ==, 90);
+    g_assert_cmpuint(config->ha.maxAttempts, ==, 7);
     /* the groups other libraries parse stay readable */
     g_assert_true(
         g_key_file_has_key(config->keyFile, "scheduler", "mode", NULL));
@@ -145,6 +170,15 @@ static const badCase badCases[] = {
       "[host kvm1] cpus must be a number of 0 or more" },
     { "[host kvm1]\nuri=qemu:///system\nmemory_mib=1G\n",
       "[host kvm1] memory_mib must be a number of 0 or more" },
+    { "[ha]\nleases=flock\n",
+      "[ha] leases must be lockd, sanlock or none, not 'flock'" },
+    { "[ha]\nfailure_timeout=0\n",
+      "[ha] failure_timeout must be a number from 1 to 3600" },
+    { "[ha]\npriority=5000\n",
+      "[ha] priority must be a number from -1000 to 1000" },
+    { "[ha]\nenabled=maybe\n", "[ha] enabled must be true or false" },
+    { "[ha]\nmax_attempts=x\n",
+      "[ha] max_attempts must be a number from 1 to 100" },
     { "[daemon\nsocket_dir=/run\n", "" },
 };
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What follows a domain to the host it moved to, beyond what libvirt's
- * migration carries: the autostart flag, which libvirt keeps per host.
+ * Autostart kept across a migration: libvirt keeps the autostart flag per
+ * host and a migration does not carry it, so the domain gets on its new
+ * host what its stored definition says. (Not cluster_follow.c, which
+ * is reconciling's poll of the hosts' inactive domains.)
  */
 #include <config.h>
 
@@ -11,16 +13,16 @@
 #include "util_log.h"
 
 /**
- * shoalClusterFollowDomain:
+ * shoalClusterMigratedKeepAutostart:
  * @dom: the domain on @hostName, where it just moved
  *
  * Gives @dom on its new host what the stored definition says it has.
  * Worker thread; a failure is logged: the move stands.
  */
 void
-shoalClusterFollowDomain(shoalCluster *cluster,
-                         virDomainPtr dom,
-                         const char *hostName)
+shoalClusterMigratedKeepAutostart(shoalCluster *cluster,
+                                  virDomainPtr dom,
+                                  const char *hostName)
 {
     g_autoptr(shoalStoreDomain) sd = NULL;
     unsigned char uuid[VIR_UUID_BUFLEN];
