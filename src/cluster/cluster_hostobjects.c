@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Node devices and host interfaces: each host's own, listed read-only
- * and named "host/name", so that two hosts' eth0 stay two objects. Each
+ * Node devices, host interfaces and network filter bindings: each
+ * host's own, listed read-only and named "host/name", so that two hosts' eth0 stay two objects. Each
  * call goes to the host the name's prefix gives.
  */
 #include <config.h>
@@ -22,7 +22,8 @@ typedef struct {
     int (*listAll)(virConnectPtr conn, void ***objs, unsigned flags);
     void *(*lookupByName)(virConnectPtr conn, const char *name);
     const char *(*getName)(void *obj);
-    const char *(*getMAC)(void *obj); /* NULL: the kind has none */
+    /* an interface's MAC, a binding's filter; NULL: the kind has none */
+    const char *(*getMAC)(void *obj);
     char *(*getXML)(void *obj, unsigned flags);
     void (*free)(void *obj);
 } hostObjectOps;
@@ -94,6 +95,44 @@ ifaceFree(void *obj)
     virInterfaceFree(obj);
 }
 
+static int
+bindingListAll(virConnectPtr conn, void ***objs, unsigned flags)
+{
+    return virConnectListAllNWFilterBindings(conn,
+                                             (virNWFilterBindingPtr **) objs,
+                                             flags);
+}
+
+static void *
+bindingLookupByName(virConnectPtr conn, const char *name)
+{
+    return virNWFilterBindingLookupByPortDev(conn, name);
+}
+
+static const char *
+bindingGetName(void *obj)
+{
+    return virNWFilterBindingGetPortDev(obj);
+}
+
+static const char *
+bindingGetFilter(void *obj)
+{
+    return virNWFilterBindingGetFilterName(obj);
+}
+
+static char *
+bindingGetXML(void *obj, unsigned flags)
+{
+    return virNWFilterBindingGetXMLDesc(obj, flags);
+}
+
+static void
+bindingFree(void *obj)
+{
+    virNWFilterBindingFree(obj);
+}
+
 static const hostObjectOps hostObjectOpsTable[SHOAL_HOST_OBJECT_KIND_LAST] = {
     [SHOAL_HOST_OBJECT_NODE_DEVICE] = {
         .listAll = nodedevListAll,
@@ -109,6 +148,14 @@ static const hostObjectOps hostObjectOpsTable[SHOAL_HOST_OBJECT_KIND_LAST] = {
         .getMAC = ifaceGetMAC,
         .getXML = ifaceGetXML,
         .free = ifaceFree,
+    },
+    [SHOAL_HOST_OBJECT_NWFILTER_BINDING] = {
+        .listAll = bindingListAll,
+        .lookupByName = bindingLookupByName,
+        .getName = bindingGetName,
+        .getMAC = bindingGetFilter,
+        .getXML = bindingGetXML,
+        .free = bindingFree,
     },
 };
 
@@ -136,14 +183,24 @@ hostObjectNew(const hostObjectOps *ops, const char *hostName, void *obj)
 static void
 hostObjectNoSuch(shoalHostObjectKind kind, const char *name, GError **error)
 {
-    if (kind == SHOAL_HOST_OBJECT_NODE_DEVICE)
+    switch (kind) {
+    case SHOAL_HOST_OBJECT_NODE_DEVICE:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NODE_DEVICE,
                     _("Node device not found: no node device with matching name '%1$s'"),
                     name);
-    else
+        break;
+    case SHOAL_HOST_OBJECT_NWFILTER_BINDING:
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER_BINDING,
+                    _("Network filter binding not found: no nwfilter binding for port dev '%1$s'"),
+                    name);
+        break;
+    case SHOAL_HOST_OBJECT_INTERFACE:
+    case SHOAL_HOST_OBJECT_KIND_LAST:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_INTERFACE,
                     _("Interface not found: no interface with matching name '%1$s'"),
                     name);
+        break;
+    }
 }
 
 /* The handle @name ("host/local") names, and its host's name. */

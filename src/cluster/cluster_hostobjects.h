@@ -3,8 +3,8 @@
 
 /*
  * Objects of one host that Shoal shows read-only, named with their
- * host: node devices ("h1/pci_0000_00_01_0") and host interfaces
- * ("h1/eth0"). A name without a known host prefix names nothing. See
+ * host: node devices ("h1/pci_0000_00_01_0"), host interfaces
+ * ("h1/eth0") and network filter bindings (by port: "h1/vnet0"). A name without a known host prefix names nothing. See
  * doc/internals/objects.md.
  */
 
@@ -16,13 +16,14 @@
 typedef enum {
     SHOAL_HOST_OBJECT_NODE_DEVICE = 0,
     SHOAL_HOST_OBJECT_INTERFACE,
+    SHOAL_HOST_OBJECT_NWFILTER_BINDING,
     SHOAL_HOST_OBJECT_KIND_LAST
 } shoalHostObjectKind;
 
 /* One host object as a client names it. */
 typedef struct _shoalHostObject {
     char *name; /* "host/name" */
-    char *mac;  /* interfaces: the MAC address; NULL otherwise */
+    char *mac;  /* interfaces: the MAC address; bindings: the filter */
 } shoalHostObject;
 
 void shoalHostObjectFree(shoalHostObject *obj);

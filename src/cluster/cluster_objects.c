@@ -436,18 +436,27 @@ objectLookup(const shoalObjectOps *ops,
 static void
 objectNoSuch(GError **error, shoalObjectKind kind, const char *what)
 {
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
     switch (kind) {
     case SHOAL_OBJECT_POOL:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_STORAGE_POOL,
                     _("Storage pool not found: %1$s"), what);
         break;
-    case SHOAL_OBJECT_SECRET:
+    case SHOAL_OBJECT_SECRET: /* looked up by UUID here, as libvirt says */
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_SECRET,
-                    _("Secret not found: %1$s"), what);
+                    _("Secret not found: no secret with matching uuid '%1$s'"),
+                    what);
         break;
     case SHOAL_OBJECT_NWFILTER:
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
-                    _("Network filter not found: %1$s"), what);
+        if (shoalUUIDParse(what, uuid))
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
+                        _("Network filter not found: no nwfilter with matching uuid '%1$s'"),
+                        what);
+        else
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
+                        _("Network filter not found: no nwfilter with matching name '%1$s'"),
+                        what);
         break;
     case SHOAL_OBJECT_NETWORK:
     case SHOAL_OBJECT_KIND_LAST:

@@ -152,6 +152,51 @@ char *shoalClusterNetworkGetBridgeName(shoalCluster *cluster,
                                        const unsigned char *uuid,
                                        GError **error);
 
+GPtrArray *shoalClusterNetworkListPorts(shoalCluster *cluster,
+                                        const unsigned char *netUUID,
+                                        unsigned flags,
+                                        GError **error);
+
+bool shoalClusterNetworkPortLookup(shoalCluster *cluster,
+                                   const unsigned char *netUUID,
+                                   const unsigned char *portUUID,
+                                   GError **error);
+
+char *shoalClusterNetworkPortGetXML(shoalCluster *cluster,
+                                    const unsigned char *netUUID,
+                                    const unsigned char *portUUID,
+                                    unsigned flags,
+                                    GError **error);
+
+bool shoalClusterNetworkPortDelete(shoalCluster *cluster,
+                                   const unsigned char *netUUID,
+                                   const unsigned char *portUUID,
+                                   unsigned flags,
+                                   GError **error);
+
+bool shoalClusterNetworkPortGetParameters(shoalCluster *cluster,
+                                          const unsigned char *netUUID,
+                                          const unsigned char *portUUID,
+                                          virTypedParameterPtr *params,
+                                          int *nparams,
+                                          unsigned flags,
+                                          GError **error);
+
+bool shoalClusterNetworkPortSetParameters(shoalCluster *cluster,
+                                          const unsigned char *netUUID,
+                                          const unsigned char *portUUID,
+                                          virTypedParameterPtr params,
+                                          int nparams,
+                                          unsigned flags,
+                                          GError **error);
+
+bool shoalClusterNetworkPortCreate(shoalCluster *cluster,
+                                   const unsigned char *netUUID,
+                                   const char *xml,
+                                   unsigned flags,
+                                   unsigned char *portUUID,
+                                   GError **error);
+
 GPtrArray *shoalClusterNetworkGetDHCPLeases(shoalCluster *cluster,
                                             const unsigned char *uuid,
                                             const char *mac,

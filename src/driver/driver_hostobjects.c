@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Node devices and host interfaces: every host's, named "host/name",
- * read-only (src/cluster/cluster_hostobjects.c). One cluster call per
+ * Node devices, host interfaces and network filter bindings: every
+ * host's, named "host/name" (a binding by its port), read-only (src/cluster/cluster_hostobjects.c). One cluster call per
  * procedure; the writing procedures are refused.
  */
 #include <config.h>
@@ -19,6 +19,7 @@
 #define CLUSTER(client) shoalDriverClientGetCluster(client)
 #define NODEDEV SHOAL_HOST_OBJECT_NODE_DEVICE
 #define IFACE SHOAL_HOST_OBJECT_INTERFACE
+#define BINDING SHOAL_HOST_OBJECT_NWFILTER_BINDING
 
 /* Names of a listing, at most @max (checked against @limit). */
 static bool
@@ -60,12 +61,21 @@ hostObjectCount(GPtrArray *list, int *num)
 static bool
 hostObjectRefuse(shoalHostObjectKind kind, GError **error)
 {
-    if (kind == NODEDEV)
+    switch (kind) {
+    case NODEDEV:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
                     _("Operation not supported: node devices are each host's own and Shoal lists them read-only; change them on the host itself"));
-    else
+        break;
+    case BINDING:
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
+                    _("Operation not supported: network filter bindings are each host's own and Shoal lists them read-only; change them on the host itself"));
+        break;
+    case IFACE:
+    case SHOAL_HOST_OBJECT_KIND_LAST:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
                     _("Operation not supported: host interfaces are each host's own and Shoal lists them read-only; change them on the host itself"));
+        break;
+    }
     return false;
 }
 
@@ -131,6 +141,14 @@ HOST_OBJECT_REFUSE(InterfaceChangeRollback,
                    remote_interface_change_rollback_args,
                    void,
                    IFACE)
+HOST_OBJECT_REFUSE(NwfilterBindingCreateXml,
+                   remote_nwfilter_binding_create_xml_args,
+                   remote_nwfilter_binding_create_xml_ret,
+                   BINDING)
+HOST_OBJECT_REFUSE(NwfilterBindingDelete,
+                   remote_nwfilter_binding_delete_args,
+                   void,
+                   BINDING)
 
 bool
 shoalDispatchNodeNumOfDevices(shoalDriverClient *client,
@@ -429,4 +447,66 @@ shoalDispatchInterfaceIsActive(shoalDriverClient *client,
         return false;
     ret->active = active;
     return true;
+}
+
+static void
+bindingFill(remote_nonnull_nwfilter_binding *out, shoalHostObject *binding)
+{
+    out->portdev = g_steal_pointer(&binding->name);
+    out->filtername = g_strdup(binding->mac ? binding->mac : "");
+}
+
+bool
+shoalDispatchConnectListAllNwfilterBindings(
+    shoalDriverClient *client,
+    const remote_connect_list_all_nwfilter_bindings_args *args,
+    remote_connect_list_all_nwfilter_bindings_ret *ret,
+    GError **error)
+{
+    g_autoptr(GPtrArray) list =
+        shoalClusterHostObjectList(CLUSTER(client), BINDING, args->flags, NULL,
+                                   error);
+    guint i;
+
+    if (!list)
+        return false;
+    if (args->need_results) {
+        ret->bindings.bindings_len = list->len;
+        ret->bindings.bindings_val =
+            g_new0(remote_nonnull_nwfilter_binding, MAX(list->len, 1));
+        for (i = 0; i < list->len; i++)
+            bindingFill(&ret->bindings.bindings_val[i], list->pdata[i]);
+    }
+    ret->ret = list->len;
+    return true;
+}
+
+bool
+shoalDispatchNwfilterBindingLookupByPortDev(
+    shoalDriverClient *client,
+    const remote_nwfilter_binding_lookup_by_port_dev_args *args,
+    remote_nwfilter_binding_lookup_by_port_dev_ret *ret,
+    GError **error)
+{
+    g_autoptr(shoalHostObject) binding =
+        shoalClusterHostObjectLookup(CLUSTER(client), BINDING, args->name,
+                                     error);
+
+    if (!binding)
+        return false;
+    bindingFill(&ret->nwfilter, binding);
+    return true;
+}
+
+bool
+shoalDispatchNwfilterBindingGetXmlDesc(
+    shoalDriverClient *client,
+    const remote_nwfilter_binding_get_xml_desc_args *args,
+    remote_nwfilter_binding_get_xml_desc_ret *ret,
+    GError **error)
+{
+    ret->xml = shoalClusterHostObjectGetXML(CLUSTER(client), BINDING,
+                                            args->nwfilter.portdev, args->flags,
+                                            error);
+    return ret->xml != NULL;
 }

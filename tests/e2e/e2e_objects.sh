@@ -64,6 +64,33 @@ ok "secret-get-value of a private secret is refused, as libvirt does" \
 ok "a read-only connection cannot set a value" \
     fails 'read.only|read-only' virsh -c "$URI_RO" secret-set-value "$uuid" --base64 "$value"
 
+# --- a definition one host rejects is undone on the hosts that took it -------
+# h2 has a secret for that usage and a filter of that name, with UUIDs of
+# its own: h1 takes Shoal's definitions first, h2 refuses them
+cat >"$E2E_DIR/clash-secret.xml" <<XML
+<secret ephemeral='no' private='no'><usage type='ceph'><name>client.clash</name></usage></secret>
+XML
+cat >"$E2E_DIR/clash-filter.xml" <<XML
+<filter name='e2e-clash' chain='root'><rule action='accept' direction='out' priority='500'><all/></rule></filter>
+XML
+ok "h2 defines a secret of its own" hv h2 secret-define "$E2E_DIR/clash-secret.xml"
+ok "h2 defines a filter of its own" hv h2 nwfilter-define "$E2E_DIR/clash-filter.xml"
+own=$(hv h2 nwfilter-list | awk '$2 == "e2e-clash" { print $1 }')
+ok "secret-define through Shoal fails with h2's error, naming h2" \
+    fails "h2" v secret-define "$E2E_DIR/clash-secret.xml"
+ok "... h1 no longer has it" hasnt 'client.clash' hv h1 secret-list
+ok "... Shoal does not list it" hasnt 'client.clash' v secret-list
+ok "nwfilter-define through Shoal fails with h2's error, naming h2" \
+    fails "h2" v nwfilter-define "$E2E_DIR/clash-filter.xml"
+ok "... h1 no longer has it" hasnt 'e2e-clash' hv h1 nwfilter-list
+ok "... h2 keeps its own" has "^ *$own +e2e-clash" hv h2 nwfilter-list
+ok "... Shoal does not list it" hasnt 'e2e-clash' v nwfilter-list
+ok "h2's own filter is removed" hv h2 nwfilter-undefine e2e-clash
+ok "h2's own secret is removed" \
+    hv h2 secret-undefine "$(hv h2 secret-list | awk '/client.clash/ { print $1 }')"
+ok "a secret Shoal does not keep is not found" \
+    fails 'no secret with matching uuid' v secret-dumpxml 0a0a0a0a-0000-4000-8000-000000000001
+
 # --- network filters ----------------------------------------------------------
 cat >"$E2E_DIR/filter.xml" <<XML
 <filter name='e2e-no-spoof' chain='root'>
@@ -112,6 +139,13 @@ else
 fi
 ok "iface-destroy is refused: read-only" \
     fails 'not supported.*read-only' v iface-destroy h1/lo
+
+# no guest runs with a filter here: the hosts have no binding to list
+ok "nwfilter-binding-list asks every host" v nwfilter-binding-list
+ok "nwfilter-binding-create is refused: read-only" \
+    fails 'not supported.*read-only' v nwfilter-binding-create "$E2E_DIR/filter.xml"
+ok "a binding without its host is not found" \
+    fails 'not found' v nwfilter-binding-dumpxml vnet0
 
 # --- a network's DHCP leases ---------------------------------------------------
 # The testbed's hosts run no dnsmasq: a bridged network hands out no lease,
