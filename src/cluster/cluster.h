@@ -17,6 +17,7 @@
 #include "cluster_domain.h"
 #include "cluster_forward.h"
 #include "cluster_ha_types.h"
+#include "cluster_hostobjects.h"
 #include "cluster_objects.h"
 #include "cluster_storage.h"
 #include "daemon_config.h"

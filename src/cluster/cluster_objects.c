@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Replicated cluster objects: storage pools and networks that exist with
- * the same name, UUID and XML on every member host. The definitions live
+ * Replicated cluster objects: storage pools, networks, secrets and
+ * network filters that exist with the same name, UUID and XML on every
+ * member host. The definitions live
  * in the store (document "objects"); a change is applied to every online
  * host, define and start all or none; a host that joins or returns is
  * brought up to date before it goes online (shoalClusterObjectsReplay).
@@ -36,6 +37,10 @@ typedef struct {
     bool active;    /* should run on every host */
     bool autostart; /* set on every host */
     bool removed;   /* undefined: a returning host must drop it too */
+    int usageType;  /* secrets: VIR_SECRET_USAGE_TYPE_* */
+    /* secrets: the value set through Shoal, or NULL; kept in the store
+     * (root-only) so that a returning host gets it; never logged */
+    GBytes *value;
 } objectRecord;
 
 struct _shoalObjectTable {
@@ -57,6 +62,7 @@ objectRecordFree(objectRecord *rec)
         return;
     g_free(rec->name);
     g_free(rec->xml);
+    g_clear_pointer(&rec->value, g_bytes_unref);
     g_free(rec);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(objectRecord, objectRecordFree)
@@ -69,7 +75,17 @@ objectRecordCopy(const objectRecord *rec)
     *copy = *rec;
     copy->name = g_strdup(rec->name);
     copy->xml = g_strdup(rec->xml);
+    copy->value = rec->value ? g_bytes_ref(rec->value) : NULL;
     return copy;
+}
+
+static shoalObjectRef *
+objectRefFromRecord(const objectRecord *rec)
+{
+    shoalObjectRef *ref = shoalObjectRefNew(rec->kind, rec->name, rec->uuid);
+
+    ref->usageType = rec->usageType;
+    return ref;
 }
 
 shoalObjectRef *
@@ -199,6 +215,16 @@ objectTableFormat(shoalObjectTable *table)
                                json_object_new_boolean(rec->autostart));
         json_object_object_add(obj, "removed",
                                json_object_new_boolean(rec->removed));
+        if (rec->kind == SHOAL_OBJECT_SECRET)
+            json_object_object_add(obj, "usageType",
+                                   json_object_new_int(rec->usageType));
+        if (rec->value) {
+            gsize len = 0;
+            const guchar *data = g_bytes_get_data(rec->value, &len);
+            g_autofree char *b64 = g_base64_encode(data, len);
+
+            json_object_object_add(obj, "value", json_object_new_string(b64));
+        }
         json_object_array_add(arr, obj);
     }
     return g_strdup(
@@ -251,6 +277,8 @@ objectTableParse(shoalObjectTable *table, const char *data, GError **error)
         g_autoptr(objectRecord) rec = g_new0(objectRecord, 1);
         const char *name = objectJsonString(obj, "name");
         const char *uuid = objectJsonString(obj, "uuid");
+        json_object *val = NULL;
+        const char *b64;
 
         rec->kind = objectKindFromString(objectJsonString(obj, "kind"));
         if (rec->kind == SHOAL_OBJECT_KIND_LAST || !name || !uuid ||
@@ -264,6 +292,14 @@ objectTableParse(shoalObjectTable *table, const char *data, GError **error)
         rec->active = objectJsonBool(obj, "active");
         rec->autostart = objectJsonBool(obj, "autostart");
         rec->removed = objectJsonBool(obj, "removed");
+        if (json_object_object_get_ex(obj, "usageType", &val))
+            rec->usageType = json_object_get_int(val);
+        if ((b64 = objectJsonString(obj, "value"))) {
+            gsize len = 0;
+            guchar *raw = g_base64_decode(b64, &len);
+
+            rec->value = g_bytes_new_take(raw, len);
+        }
         g_ptr_array_add(table->records, g_steal_pointer(&rec));
     }
     return true;
@@ -367,9 +403,14 @@ objectOnlineHosts(shoalCluster *cluster)
     return out;
 }
 
-/* The host's error, naming the host: the user must know which one. */
-static void
-objectHostError(GError **error, const char *hostName)
+/**
+ * shoalClusterObjectHostError:
+ *
+ * The host's error of this thread, naming the host: the user must know
+ * which one.
+ */
+void
+shoalClusterObjectHostError(GError **error, const char *hostName)
 {
     g_autoptr(GError) err = NULL;
 
@@ -395,12 +436,34 @@ objectLookup(const shoalObjectOps *ops,
 static void
 objectNoSuch(GError **error, shoalObjectKind kind, const char *what)
 {
-    if (kind == SHOAL_OBJECT_POOL)
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    switch (kind) {
+    case SHOAL_OBJECT_POOL:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_STORAGE_POOL,
                     _("Storage pool not found: %1$s"), what);
-    else
+        break;
+    case SHOAL_OBJECT_SECRET: /* looked up by UUID here, as libvirt says */
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_SECRET,
+                    _("Secret not found: no secret with matching uuid '%1$s'"),
+                    what);
+        break;
+    case SHOAL_OBJECT_NWFILTER:
+        if (shoalUUIDParse(what, uuid))
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
+                        _("Network filter not found: no nwfilter with matching uuid '%1$s'"),
+                        what);
+        else
+            g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
+                        _("Network filter not found: no nwfilter with matching name '%1$s'"),
+                        what);
+        break;
+    case SHOAL_OBJECT_NETWORK:
+    case SHOAL_OBJECT_KIND_LAST:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NETWORK,
                     _("Network not found: %1$s"), what);
+        break;
+    }
 }
 
 /* Returns: (transfer full): a copy of the live record of @uuid. */
@@ -422,6 +485,23 @@ objectGet(shoalCluster *cluster,
         return NULL;
     }
     return objectRecordCopy(rec);
+}
+
+/* Claims @kind for a change of @uuid. Returns: (transfer full): a copy
+ * of its record, or NULL (released) with @error set. */
+static objectRecord *
+objectClaimRecord(shoalCluster *cluster,
+                  shoalObjectKind kind,
+                  const unsigned char *uuid,
+                  GError **error)
+{
+    objectRecord *rec;
+
+    if (!objectClaim(cluster->objects, kind, error))
+        return NULL;
+    if (!(rec = objectGet(cluster, kind, uuid, error)))
+        objectRelease(cluster->objects, kind);
+    return rec;
 }
 
 /* Replaces (or adds) the live record of rec's UUID; drops tombstones of
@@ -511,6 +591,39 @@ objectDefineRollback(const shoalObjectOps *ops,
     }
 }
 
+/*
+ * Returns: (nullable): what @conn already has under the definition's
+ * name, or (for a kind without names, a secret) under its <uuid>.
+ */
+static void *
+objectLookupPrevious(const shoalObjectOps *ops,
+                     virConnectPtr conn,
+                     const char *name,
+                     const char *xml)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) ctxt = NULL;
+    g_autoptr(xmlXPathObject) res = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    void *obj = NULL;
+
+    if (ops->lookupByName) {
+        obj = name ? ops->lookupByName(conn, name) : NULL;
+        virResetLastError();
+        return obj;
+    }
+    doc = xmlReadMemory(xml, strlen(xml), "object.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING);
+    if (!doc || !(ctxt = xmlXPathNewContext(doc)))
+        return NULL;
+    res = xmlXPathEvalExpression(BAD_CAST "string(/*/uuid)", ctxt);
+    if (!res || res->type != XPATH_STRING || !res->stringval ||
+        !shoalUUIDParse((const char *) res->stringval, uuid))
+        return NULL;
+    return objectLookup(ops, conn, uuid);
+}
+
 /**
  * shoalClusterObjectDefine:
  * @xml: the definition a client gave
@@ -553,7 +666,7 @@ shoalClusterObjectDefine(shoalCluster *cluster,
     for (i = 0; i < hosts->len && !err; i++) {
         objectHost *h = hosts->pdata[i];
         objectUndo u = { h, NULL };
-        void *prev = name ? ops->lookupByName(h->conn, name) : NULL;
+        void *prev = objectLookupPrevious(ops, h->conn, name, xml);
         void *obj;
 
         if (prev) {
@@ -563,7 +676,7 @@ shoalClusterObjectDefine(shoalCluster *cluster,
         virResetLastError();
         obj = ops->define(h->conn, canonical ? canonical : xml);
         if (!obj) {
-            objectHostError(&err, h->name);
+            shoalClusterObjectHostError(&err, h->name);
             g_free(u.prevXML);
             break;
         }
@@ -571,7 +684,7 @@ shoalClusterObjectDefine(shoalCluster *cluster,
             char *x = ops->getXML(obj, true);
 
             if (!x || ops->getUUID(obj, rec->uuid) < 0) {
-                objectHostError(&err, h->name);
+                shoalClusterObjectHostError(&err, h->name);
                 g_free(x);
                 ops->free(obj);
                 g_array_append_val(undo, u);
@@ -579,6 +692,8 @@ shoalClusterObjectDefine(shoalCluster *cluster,
             }
             canonical = x;
             rec->name = g_strdup(ops->getName(obj));
+            if (ops->getUsageType)
+                rec->usageType = ops->getUsageType(obj);
         }
         ops->free(obj);
         g_array_append_val(undo, u);
@@ -598,6 +713,7 @@ shoalClusterObjectDefine(shoalCluster *cluster,
         if (old) {
             rec->active = old->active;
             rec->autostart = old->autostart;
+            rec->value = old->value ? g_bytes_ref(old->value) : NULL;
         }
         objectPut(cluster, rec);
         if (!objectTableSave(cluster, &err)) {
@@ -615,7 +731,7 @@ shoalClusterObjectDefine(shoalCluster *cluster,
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
                      "%s '%s' defined on %u hosts", ops->name, rec->name,
                      hosts->len);
-    return shoalObjectRefNew(kind, rec->name, rec->uuid);
+    return objectRefFromRecord(rec);
 }
 
 /* The libvirt calls of a change, on one host's handle. */
@@ -631,10 +747,11 @@ typedef enum {
 static int
 objectApply(const shoalObjectOps *ops, void *obj, objectChange change)
 {
-    int active = ops->isActive(obj);
+    int active = ops->isActive ? ops->isActive(obj) : 1;
 
     if (active < 0)
         return -1;
+
     switch (change) {
     case OBJECT_CHANGE_UNDEFINE:
         return ops->undefine(obj) < 0 ? -1 : 1;
@@ -674,12 +791,14 @@ objectChangeAll(shoalCluster *cluster,
     g_autoptr(GError) err = NULL;
     guint i;
 
-    if (!objectClaim(cluster->objects, kind, error))
-        return false;
-    if (!(rec = objectGet(cluster, kind, uuid, error))) {
-        objectRelease(cluster->objects, kind);
+    if (change != OBJECT_CHANGE_UNDEFINE && !ops->create) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_SUPPORT,
+                    _("this function is not supported by the connection driver: a cluster %1$s does not run"),
+                    ops->name);
         return false;
     }
+    if (!(rec = objectClaimRecord(cluster, kind, uuid, error)))
+        return false;
     hosts = objectOnlineHosts(cluster);
     for (i = 0; i < hosts->len; i++) {
         objectHost *h = hosts->pdata[i];
@@ -690,7 +809,7 @@ objectChangeAll(shoalCluster *cluster,
             continue; /* replay gives it the object with its state */
         rc = objectApply(ops, obj, change);
         if (rc < 0 && !err)
-            objectHostError(&err, h->name);
+            shoalClusterObjectHostError(&err, h->name);
         virResetLastError();
         ops->free(obj);
         if (rc > 0 && change == OBJECT_CHANGE_START)
@@ -808,7 +927,7 @@ shoalClusterObjectLookupByName(shoalCluster *cluster,
         objectNoSuch(error, kind, name);
         return NULL;
     }
-    return shoalObjectRefNew(kind, rec->name, rec->uuid);
+    return objectRefFromRecord(rec);
 }
 
 shoalObjectRef *
@@ -821,7 +940,7 @@ shoalClusterObjectLookupByUUID(shoalCluster *cluster,
 
     if (!rec)
         return NULL;
-    return shoalObjectRefNew(kind, rec->name, rec->uuid);
+    return objectRefFromRecord(rec);
 }
 
 static gint
@@ -872,7 +991,7 @@ shoalClusterObjectList(shoalCluster *cluster,
         if ((flags & VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT) &&
             !(flags & VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT))
             continue; /* cluster objects are persistent */
-        g_ptr_array_add(out, shoalObjectRefNew(kind, rec->name, rec->uuid));
+        g_ptr_array_add(out, objectRefFromRecord(rec));
     }
     g_ptr_array_sort(out, objectRefCompare);
     return out;
@@ -946,7 +1065,7 @@ shoalClusterObjectCall(shoalCluster *cluster,
             int r = func(obj, h->name, opaque);
 
             if (r < 0 && !err)
-                objectHostError(&err, h->name);
+                shoalClusterObjectHostError(&err, h->name);
             virResetLastError();
             if (r >= 0)
                 rc = r;
@@ -956,7 +1075,7 @@ shoalClusterObjectCall(shoalCluster *cluster,
                 *hostName = g_strdup(h->name);
             }
         } else {
-            active = ops->isActive(obj);
+            active = ops->isActive ? ops->isActive(obj) : 1;
             virResetLastError();
             if (!pick || active == 1) {
                 pick = h;
@@ -975,7 +1094,7 @@ shoalClusterObjectCall(shoalCluster *cluster,
         if (obj) {
             rc = func(obj, pick->name, opaque);
             if (rc < 0)
-                objectHostError(&err, pick->name);
+                shoalClusterObjectHostError(&err, pick->name);
             ops->free(obj);
             if (rc >= 0 && hostName)
                 *hostName = g_strdup(pick->name);
@@ -1090,7 +1209,7 @@ objectReplayKind(shoalCluster *cluster,
 
         if (rec->removed) {
             if (obj) {
-                if (ops->isActive(obj) == 1)
+                if (ops->isActive && ops->isActive(obj) == 1)
                     ops->destroy(obj);
                 what = ops->undefine(obj) < 0 ? NULL : "undefined";
                 ops->free(obj);
@@ -1100,13 +1219,17 @@ objectReplayKind(shoalCluster *cluster,
                 obj = ops->define(conn, rec->xml);
                 what = obj ? "defined" : NULL;
             }
-            if (obj) {
+            if (obj && rec->value && ops->setValue &&
+                ops->setValue(obj, rec->value) < 0)
+                what = NULL;
+            if (obj && ops->isActive) {
                 ops->setAutostart(obj, rec->autostart ? 1 : 0);
                 active = ops->isActive(obj);
                 if (rec->active && active == 0 && ops->create(obj) < 0)
                     what = NULL;
-                ops->free(obj);
             }
+            if (obj)
+                ops->free(obj);
         }
         if (!what) {
             g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
@@ -1280,7 +1403,7 @@ shoalClusterObjectListInfo(shoalCluster *cluster)
                         objectGatherFind(all, k, ops->getName(objs[m]), uuid);
 
                     g_ptr_array_add(g->hosts, g_strdup(h->name));
-                    if (ops->isActive(objs[m]) == 1)
+                    if (ops->isActive && ops->isActive(objs[m]) == 1)
                         g_ptr_array_add(g->running, g_strdup(h->name));
                 }
                 virResetLastError();
@@ -1310,4 +1433,108 @@ shoalClusterObjectListInfo(shoalCluster *cluster)
     }
     g_ptr_array_sort(out, objectInfoCompare);
     return out;
+}
+
+/**
+ * shoalClusterObjectLookupByUsage:
+ *
+ * A secret by what it is for (libvirt's virSecretLookupByUsage).
+ * Returns: (transfer full): the cluster object, from memory.
+ */
+shoalObjectRef *
+shoalClusterObjectLookupByUsage(shoalCluster *cluster,
+                                shoalObjectKind kind,
+                                int usageType,
+                                const char *usageID,
+                                GError **error)
+{
+    g_autoptr(GMutexLocker) locker =
+        g_mutex_locker_new(&cluster->objects->lock);
+    guint i;
+
+    for (i = 0; i < cluster->objects->records->len; i++) {
+        const objectRecord *rec = cluster->objects->records->pdata[i];
+
+        if (rec->kind == kind && !rec->removed && rec->usageType == usageType &&
+            g_str_equal(rec->name, usageID))
+            return objectRefFromRecord(rec);
+    }
+    g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_SECRET,
+                _("no secret with matching usage '%1$s'"), usageID);
+    return NULL;
+}
+
+/**
+ * shoalClusterObjectSetValue:
+ * @value: the new value; never logged
+ *
+ * Sets a secret's value on every online host that has it. If a host
+ * refuses, the hosts that took the new value get the stored one back
+ * (when Shoal knows one: a host does not give a private value back) and
+ * the host's error is returned. The store keeps the value for a host
+ * that returns: the store directory is root's alone.
+ */
+bool
+shoalClusterObjectSetValue(shoalCluster *cluster,
+                           shoalObjectKind kind,
+                           const unsigned char *uuid,
+                           GBytes *value,
+                           GError **error)
+{
+    const shoalObjectOps *ops = shoalObjectOpsGet(kind);
+    g_autoptr(objectRecord) rec = NULL;
+    g_autoptr(GPtrArray) hosts = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    guint i;
+
+    if (!ops->setValue) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_SUPPORT,
+                    _("this function is not supported by the connection driver: a cluster %1$s has no value"),
+                    ops->name);
+        return false;
+    }
+    if (!(rec = objectClaimRecord(cluster, kind, uuid, error)))
+        return false;
+    hosts = objectOnlineHosts(cluster);
+    for (i = 0; i < hosts->len && !err; i++) {
+        objectHost *h = hosts->pdata[i];
+        void *obj = objectLookup(ops, h->conn, uuid);
+
+        if (!obj)
+            continue; /* replay gives it the object with its value */
+        if (ops->setValue(obj, value) < 0)
+            shoalClusterObjectHostError(&err, h->name);
+        else
+            g_ptr_array_add(done, h);
+        virResetLastError();
+        ops->free(obj);
+    }
+    for (i = 0; err && rec->value && i < done->len; i++) {
+        objectHost *h = done->pdata[i];
+        void *obj = objectLookup(ops, h->conn, uuid);
+
+        if (obj && ops->setValue(obj, rec->value) < 0) {
+            g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                             SHOAL_LOG_HOST(h->name), "MESSAGE",
+                             "cannot restore the value of %s '%s' on '%s': %s",
+                             ops->name, rec->name, h->name,
+                             virGetLastErrorMessage());
+            virResetLastError();
+        }
+        if (obj)
+            ops->free(obj);
+    }
+    if (!err) {
+        g_clear_pointer(&rec->value, g_bytes_unref);
+        rec->value = g_bytes_ref(value);
+        objectPut(cluster, rec);
+        objectTableSave(cluster, &err);
+    }
+    objectRelease(cluster->objects, kind);
+    if (err) {
+        g_propagate_error(error, g_steal_pointer(&err));
+        return false;
+    }
+    return true;
 }

@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * Cluster objects: storage pools and networks that exist with the same
- * name, UUID and XML on every member host. Shoal keeps their definitions
+ * Cluster objects: storage pools, networks, secrets and network filters
+ * that exist with the same name, UUID and XML on every member host. Shoal keeps their definitions
  * in its store, applies each change to every online host (all or none
  * for define and start) and replays them to a host that joins or
  * returns. See doc/internals/objects.md.
@@ -17,6 +17,8 @@
 typedef enum {
     SHOAL_OBJECT_POOL = 0,
     SHOAL_OBJECT_NETWORK,
+    SHOAL_OBJECT_SECRET,   /* named by its usage ID; has a value */
+    SHOAL_OBJECT_NWFILTER, /* never runs: no start, destroy, autostart */
     SHOAL_OBJECT_KIND_LAST
 } shoalObjectKind;
 
@@ -25,8 +27,9 @@ const char *shoalObjectKindToString(shoalObjectKind kind);
 /* A cluster object as a client names it. */
 typedef struct _shoalObjectRef {
     shoalObjectKind kind;
-    char *name;
+    char *name; /* a secret's usage ID */
     unsigned char uuid[VIR_UUID_BUFLEN];
+    int usageType; /* secrets: VIR_SECRET_USAGE_TYPE_* */
 } shoalObjectRef;
 
 shoalObjectRef *shoalObjectRefNew(shoalObjectKind kind,
@@ -127,8 +130,75 @@ int shoalClusterObjectCall(shoalCluster *cluster,
 
 GPtrArray *shoalClusterObjectListInfo(shoalCluster *cluster);
 
+shoalObjectRef *shoalClusterObjectLookupByUsage(shoalCluster *cluster,
+                                                shoalObjectKind kind,
+                                                int usageType,
+                                                const char *usageID,
+                                                GError **error);
+
+bool shoalClusterObjectSetValue(shoalCluster *cluster,
+                                shoalObjectKind kind,
+                                const unsigned char *uuid,
+                                GBytes *value,
+                                GError **error);
+
+GBytes *shoalClusterSecretGetValue(shoalCluster *cluster,
+                                   const unsigned char *uuid,
+                                   GError **error);
+
 bool shoalClusterNetworkCheck(const char *xml, GError **error);
 
 char *shoalClusterNetworkGetBridgeName(shoalCluster *cluster,
                                        const unsigned char *uuid,
                                        GError **error);
+
+GPtrArray *shoalClusterNetworkListPorts(shoalCluster *cluster,
+                                        const unsigned char *netUUID,
+                                        unsigned flags,
+                                        GError **error);
+
+bool shoalClusterNetworkPortLookup(shoalCluster *cluster,
+                                   const unsigned char *netUUID,
+                                   const unsigned char *portUUID,
+                                   GError **error);
+
+char *shoalClusterNetworkPortGetXML(shoalCluster *cluster,
+                                    const unsigned char *netUUID,
+                                    const unsigned char *portUUID,
+                                    unsigned flags,
+                                    GError **error);
+
+bool shoalClusterNetworkPortDelete(shoalCluster *cluster,
+                                   const unsigned char *netUUID,
+                                   const unsigned char *portUUID,
+                                   unsigned flags,
+                                   GError **error);
+
+bool shoalClusterNetworkPortGetParameters(shoalCluster *cluster,
+                                          const unsigned char *netUUID,
+                                          const unsigned char *portUUID,
+                                          virTypedParameterPtr *params,
+                                          int *nparams,
+                                          unsigned flags,
+                                          GError **error);
+
+bool shoalClusterNetworkPortSetParameters(shoalCluster *cluster,
+                                          const unsigned char *netUUID,
+                                          const unsigned char *portUUID,
+                                          virTypedParameterPtr params,
+                                          int nparams,
+                                          unsigned flags,
+                                          GError **error);
+
+bool shoalClusterNetworkPortCreate(shoalCluster *cluster,
+                                   const unsigned char *netUUID,
+                                   const char *xml,
+                                   unsigned flags,
+                                   unsigned char *portUUID,
+                                   GError **error);
+
+GPtrArray *shoalClusterNetworkGetDHCPLeases(shoalCluster *cluster,
+                                            const unsigned char *uuid,
+                                            const char *mac,
+                                            unsigned flags,
+                                            GError **error);

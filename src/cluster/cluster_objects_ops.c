@@ -194,6 +194,126 @@ netListAll(virConnectPtr conn, void ***objs)
     return virConnectListAllNetworks(conn, (virNetworkPtr **) objs, 0);
 }
 
+static void *
+secretLookupByUUID(virConnectPtr conn, const unsigned char *uuid)
+{
+    return virSecretLookupByUUID(conn, uuid);
+}
+
+static void *
+secretDefine(virConnectPtr conn, const char *xml)
+{
+    return virSecretDefineXML(conn, xml, 0);
+}
+
+static int
+secretUndefine(void *obj)
+{
+    return virSecretUndefine(obj);
+}
+
+static char *
+secretGetXML(void *obj, bool inactive)
+{
+    return virSecretGetXMLDesc(obj, 0);
+}
+
+static int
+secretGetUUID(void *obj, unsigned char *uuid)
+{
+    return virSecretGetUUID(obj, uuid);
+}
+
+/* The usage ID stands for the name a secret lacks ("" for usage none). */
+static const char *
+secretGetName(void *obj)
+{
+    const char *id = virSecretGetUsageID(obj);
+
+    return id ? id : "";
+}
+
+static void
+secretFree(void *obj)
+{
+    virSecretFree(obj);
+}
+
+static int
+secretListAll(virConnectPtr conn, void ***objs)
+{
+    return virConnectListAllSecrets(conn, (virSecretPtr **) objs, 0);
+}
+
+static int
+secretGetUsageType(void *obj)
+{
+    return virSecretGetUsageType(obj);
+}
+
+static int
+secretSetValue(void *obj, GBytes *value)
+{
+    gsize len = 0;
+    const unsigned char *data = g_bytes_get_data(value, &len);
+
+    return virSecretSetValue(obj, data, len, 0);
+}
+
+static void *
+nwfilterLookupByName(virConnectPtr conn, const char *name)
+{
+    return virNWFilterLookupByName(conn, name);
+}
+
+static void *
+nwfilterLookupByUUID(virConnectPtr conn, const unsigned char *uuid)
+{
+    return virNWFilterLookupByUUID(conn, uuid);
+}
+
+static void *
+nwfilterDefine(virConnectPtr conn, const char *xml)
+{
+    return virNWFilterDefineXML(conn, xml);
+}
+
+static int
+nwfilterUndefine(void *obj)
+{
+    return virNWFilterUndefine(obj);
+}
+
+static char *
+nwfilterGetXML(void *obj, bool inactive)
+{
+    return virNWFilterGetXMLDesc(obj, 0);
+}
+
+static int
+nwfilterGetUUID(void *obj, unsigned char *uuid)
+{
+    return virNWFilterGetUUID(obj, uuid);
+}
+
+static const char *
+nwfilterGetName(void *obj)
+{
+    return virNWFilterGetName(obj);
+}
+
+static void
+nwfilterFree(void *obj)
+{
+    virNWFilterFree(obj);
+}
+
+static int
+nwfilterListAll(virConnectPtr conn, void ***objs)
+{
+    return virConnectListAllNWFilters(conn, (virNWFilterPtr **) objs, 0);
+}
+
 static const shoalObjectOps objectOps[SHOAL_OBJECT_KIND_LAST] = {
     [SHOAL_OBJECT_POOL] = {
         .name = "pool",
@@ -228,6 +348,33 @@ static const shoalObjectOps objectOps[SHOAL_OBJECT_KIND_LAST] = {
         .getName = netGetName,
         .free = netFree,
         .listAll = netListAll,
+    },
+    [SHOAL_OBJECT_SECRET] = {
+        .name = "secret",
+        .noObjectCode = VIR_ERR_NO_SECRET,
+        .lookupByUUID = secretLookupByUUID,
+        .define = secretDefine,
+        .undefine = secretUndefine,
+        .getXML = secretGetXML,
+        .getUUID = secretGetUUID,
+        .getName = secretGetName,
+        .free = secretFree,
+        .listAll = secretListAll,
+        .getUsageType = secretGetUsageType,
+        .setValue = secretSetValue,
+    },
+    [SHOAL_OBJECT_NWFILTER] = {
+        .name = "nwfilter",
+        .noObjectCode = VIR_ERR_NO_NWFILTER,
+        .lookupByName = nwfilterLookupByName,
+        .lookupByUUID = nwfilterLookupByUUID,
+        .define = nwfilterDefine,
+        .undefine = nwfilterUndefine,
+        .getXML = nwfilterGetXML,
+        .getUUID = nwfilterGetUUID,
+        .getName = nwfilterGetName,
+        .free = nwfilterFree,
+        .listAll = nwfilterListAll,
     },
 };
 

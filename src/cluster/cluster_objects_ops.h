@@ -10,9 +10,12 @@
 
 /*
  * One kind's libvirt calls on a host connection, on untyped handles
- * (virStoragePoolPtr, virNetworkPtr), so one replication code serves
- * every kind. Each returns as its libvirt function does, with libvirt's
- * error of this thread set on failure.
+ * (virStoragePoolPtr, virNetworkPtr, virSecretPtr, virNWFilterPtr), so
+ * one replication code serves every kind. Each returns as its libvirt
+ * function does, with libvirt's error of this thread set on failure.
+ * Optional calls are NULL for a kind that lacks them: a secret has no
+ * name (lookupByName), nothing but a secret has a value, and secrets and
+ * filters never run (create, destroy, setAutostart, isActive).
  */
 typedef struct _shoalObjectOps {
     const char *name; /* "pool": logs, the store */
@@ -30,6 +33,8 @@ typedef struct _shoalObjectOps {
     const char *(*getName)(void *obj);
     void (*free)(void *obj);
     int (*listAll)(virConnectPtr conn, void ***objs);
+    int (*getUsageType)(void *obj);
+    int (*setValue)(void *obj, GBytes *value);
 } shoalObjectOps;
 
 const shoalObjectOps *shoalObjectOpsGet(shoalObjectKind kind);
@@ -48,6 +53,8 @@ void shoalClusterObjectsReplay(shoalCluster *cluster,
                                virConnectPtr conn);
 
 char *shoalClusterObjectXMLName(const char *xml);
+
+void shoalClusterObjectHostError(GError **error, const char *hostName);
 
 char *shoalClusterObjectGetDefinition(shoalCluster *cluster,
                                       shoalObjectKind kind,

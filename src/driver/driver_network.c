@@ -297,3 +297,64 @@ shoalDispatchNetworkIsPersistent(shoalDriverClient *client,
     ret->persistent = 1;
     return true;
 }
+
+static remote_string
+networkOptString(const char *str)
+{
+    remote_string out;
+
+    if (!str)
+        return NULL;
+    out = g_new0(remote_nonnull_string, 1);
+    *out = g_strdup(str);
+    return out;
+}
+
+/* Every host's leases; the lease's iface names its host: "h1/virbr1". */
+bool
+shoalDispatchNetworkGetDhcpLeases(
+    shoalDriverClient *client,
+    const remote_network_get_dhcp_leases_args *args,
+    remote_network_get_dhcp_leases_ret *ret,
+    GError **error)
+{
+    g_autoptr(GPtrArray) leases = NULL;
+    guint i;
+
+    if (!shoalDriverCheckFlags(args->flags, 0, "virNetworkGetDHCPLeases",
+                               error))
+        return false;
+    leases =
+        shoalClusterNetworkGetDHCPLeases(CLUSTER(client), NET_UUID(args->net),
+                                         args->mac ? *args->mac : NULL,
+                                         args->flags, error);
+    if (!leases)
+        return false;
+    if (leases->len > REMOTE_NETWORK_DHCP_LEASES_MAX) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_INTERNAL_ERROR,
+                    _("Number of leases is %1$d, which exceeds max limit: %2$d"),
+                    leases->len, REMOTE_NETWORK_DHCP_LEASES_MAX);
+        return false;
+    }
+    if (args->need_results) {
+        ret->leases.leases_len = leases->len;
+        ret->leases.leases_val =
+            g_new0(remote_network_dhcp_lease, MAX(leases->len, 1));
+        for (i = 0; i < leases->len; i++) {
+            const virNetworkDHCPLease *l = leases->pdata[i];
+            remote_network_dhcp_lease *out = &ret->leases.leases_val[i];
+
+            out->iface = g_strdup(l->iface);
+            out->expirytime = l->expirytime;
+            out->type = l->type;
+            out->mac = networkOptString(l->mac);
+            out->iaid = networkOptString(l->iaid);
+            out->ipaddr = g_strdup(l->ipaddr ? l->ipaddr : "");
+            out->prefix = l->prefix;
+            out->hostname = networkOptString(l->hostname);
+            out->clientid = networkOptString(l->clientid);
+        }
+    }
+    ret->ret = leases->len;
+    return true;
+}
