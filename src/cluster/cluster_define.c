@@ -15,6 +15,7 @@
 #include "cluster_error.h"
 #include "cluster_internal.h"
 #include "cluster_metadata.h"
+#include "cluster_objectneeds.h"
 #include "sched.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -66,10 +67,13 @@ placeFindDomain(const shoalSchedSnapshot *snap, const unsigned char *uuid)
 
 /* A domain that is not on any host yet, as sched sees it. */
 static shoalSchedDomain *
-placeNewDomain(const shoalDomainXML *def, const char *xml)
+placeNewDomain(shoalCluster *cluster,
+               const shoalDomainXML *def,
+               const char *xml)
 {
     shoalSchedDomain *dom = shoalSchedDomainNew(def->name);
     g_autoptr(shoalPlacementMetadata) meta = NULL;
+    g_autoptr(shoalDomainNeeds) needs = NULL;
 
     dom->memoryKiB = MAX(def->memoryKiB, 1);
     dom->vcpus = MAX(def->vcpus, 1);
@@ -81,6 +85,11 @@ placeNewDomain(const shoalDomainXML *def, const char *xml)
         dom->antiAffinity = g_strdupv(meta->antiAffinity);
         dom->pinned =
             meta->pinned && meta->pinned[0] ? g_strdupv(meta->pinned) : NULL;
+    }
+    if (xml && (needs = shoalDomainNeedsParse(xml))) {
+        g_autoptr(shoalNeedsPools) pools = shoalNeedsPoolsNew(cluster);
+
+        shoalNeedsResolve(pools, needs, &dom->requires);
     }
     return dom;
 }
@@ -113,8 +122,12 @@ shoalClusterPlace(shoalCluster *cluster,
     config = shoalSchedStateGetConfig(cluster->sched);
     if (except)
         dom = placeFindDomain(snap, except);
-    if (!dom)
-        dom = fresh = placeNewDomain(def, xml);
+    if (!dom) {
+        dom = fresh = placeNewDomain(cluster, def, xml);
+        /* the hosts were asked only for what the others need */
+        if (!shoalSchedObjectsIsEmpty(&fresh->requires))
+            shoalClusterFillHostObjects(cluster, snap, &fresh->requires);
+    }
     chosen = shoalSchedPlaceDomain(snap, config, dom, exclude, error);
     if (!chosen) {
         shoalClusterSchedErrorConvert(error);

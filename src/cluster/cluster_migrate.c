@@ -17,6 +17,7 @@
 #include "cluster_error.h"
 #include "cluster_exec.h"
 #include "cluster_internal.h"
+#include "cluster_objectneeds.h"
 #include "cluster_sync.h"
 #include "sched.h"
 #include "util_error.h"
@@ -214,7 +215,9 @@ stepCheck(gpointer opaque, const shoalExecStep *step, GError **error)
         !shoalClusterSnapshotMoveCheck(ctx->cluster, step->uuid,
                                        entry->hostName, error))
         return false;
-    return migrateCheckRoom(ctx->cluster, dest, step, error);
+    return migrateCheckRoom(ctx->cluster, dest, step, error) &&
+           shoalClusterCheckObjects(ctx->cluster, step->uuid,
+                                    step->plan->domain, dest->name, error);
 }
 
 /* hot-add, and keep it in the definition */

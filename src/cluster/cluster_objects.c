@@ -41,6 +41,9 @@ typedef struct {
     /* secrets: the value set through Shoal, or NULL; kept in the store
      * (root-only) so that a returning host gets it; never logged */
     GBytes *value;
+    /* removed: the member hosts that have yet to drop it (the marker
+     * goes when none is left); NULL: not known, every member */
+    GStrv pending;
 } objectRecord;
 
 struct _shoalObjectTable {
@@ -63,6 +66,7 @@ objectRecordFree(objectRecord *rec)
     g_free(rec->name);
     g_free(rec->xml);
     g_clear_pointer(&rec->value, g_bytes_unref);
+    g_strfreev(rec->pending);
     g_free(rec);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(objectRecord, objectRecordFree)
@@ -76,6 +80,7 @@ objectRecordCopy(const objectRecord *rec)
     copy->name = g_strdup(rec->name);
     copy->xml = g_strdup(rec->xml);
     copy->value = rec->value ? g_bytes_ref(rec->value) : NULL;
+    copy->pending = g_strdupv(rec->pending);
     return copy;
 }
 
@@ -225,6 +230,15 @@ objectTableFormat(shoalObjectTable *table)
 
             json_object_object_add(obj, "value", json_object_new_string(b64));
         }
+        if (rec->removed && rec->pending) {
+            json_object *pending = json_object_new_array();
+            guint j;
+
+            for (j = 0; rec->pending[j]; j++)
+                json_object_array_add(pending,
+                                      json_object_new_string(rec->pending[j]));
+            json_object_object_add(obj, "pending", pending);
+        }
         json_object_array_add(arr, obj);
     }
     return g_strdup(
@@ -249,6 +263,27 @@ objectJsonBool(json_object *obj, const char *key)
 
     return json_object_object_get_ex(obj, key, &val) &&
            json_object_get_boolean(val);
+}
+
+/* Returns: (transfer full) (nullable): an array of strings; NULL if none. */
+static GStrv
+objectJsonStrv(json_object *obj, const char *key)
+{
+    g_autoptr(GStrvBuilder) builder = NULL;
+    json_object *arr = NULL;
+    size_t i;
+
+    if (!json_object_object_get_ex(obj, key, &arr) ||
+        !json_object_is_type(arr, json_type_array))
+        return NULL;
+    builder = g_strv_builder_new();
+    for (i = 0; i < json_object_array_length(arr); i++) {
+        json_object *val = json_object_array_get_idx(arr, i);
+
+        if (json_object_is_type(val, json_type_string))
+            g_strv_builder_add(builder, json_object_get_string(val));
+    }
+    return g_strv_builder_end(builder);
 }
 
 static bool
@@ -300,6 +335,7 @@ objectTableParse(shoalObjectTable *table, const char *data, GError **error)
 
             rec->value = g_bytes_new_take(raw, len);
         }
+        rec->pending = objectJsonStrv(obj, "pending");
         g_ptr_array_add(table->records, g_steal_pointer(&rec));
     }
     return true;
@@ -771,6 +807,66 @@ objectApply(const shoalObjectOps *ops, void *obj, objectChange change)
     return 0;
 }
 
+/* Returns: (transfer full): the member hosts not among @reached
+ * (objectHost). */
+static GStrv
+objectUnreached(shoalCluster *cluster, GPtrArray *reached)
+{
+    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
+    g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+    guint i;
+    guint j;
+
+    for (i = 0; i < hosts->len; i++) {
+        const shoalHost *host = hosts->pdata[i];
+        bool found = false;
+
+        for (j = 0; j < reached->len && !found; j++)
+            found = g_str_equal(((objectHost *) reached->pdata[j])->name,
+                                host->name);
+        if (!found)
+            g_strv_builder_add(out, host->name);
+    }
+    return g_strv_builder_end(out);
+}
+
+/*
+ * Notes that @hostName dropped the removed object @uuid (NULL: every
+ * member did); forgets its marker once no member host is left to drop
+ * it. Returns: whether the table changed. Under the kind's claim.
+ */
+static bool
+objectForgetRemoved(shoalCluster *cluster,
+                    shoalObjectKind kind,
+                    const unsigned char *uuid,
+                    const char *hostName)
+{
+    shoalObjectTable *table = cluster->objects;
+    g_autoptr(GPtrArray) hosts =
+        hostName ? shoalClusterListHosts(cluster) : NULL;
+    g_autoptr(GStrvBuilder) left = g_strv_builder_new();
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&table->lock);
+    objectRecord *rec = objectFindLocked(table, kind, NULL, uuid, true);
+    guint i;
+
+    if (!rec)
+        return false;
+    /* members that left the configuration have nothing to drop */
+    for (i = 0; hosts && i < hosts->len; i++) {
+        const char *name = ((const shoalHost *) hosts->pdata[i])->name;
+
+        if (!g_str_equal(name, hostName) &&
+            (!rec->pending ||
+             g_strv_contains((const char *const *) rec->pending, name)))
+            g_strv_builder_add(left, name);
+    }
+    g_strfreev(rec->pending);
+    rec->pending = g_strv_builder_end(left);
+    if (!rec->pending[0])
+        g_ptr_array_remove(table->records, rec);
+    return true;
+}
+
 /*
  * @change on every online host that has the object. A start is all or
  * none (the hosts it started are stopped again if one fails); the other
@@ -833,6 +929,8 @@ objectChangeAll(shoalCluster *cluster,
         case OBJECT_CHANGE_UNDEFINE:
             rec->removed = true;
             rec->active = false;
+            g_strfreev(rec->pending);
+            rec->pending = objectUnreached(cluster, hosts);
             break;
         case OBJECT_CHANGE_START:
             rec->active = true;
@@ -846,6 +944,9 @@ objectChangeAll(shoalCluster *cluster,
             break;
         }
         objectPut(cluster, rec);
+        /* every member dropped it: no marker to keep */
+        if (rec->removed && !rec->pending[0])
+            objectForgetRemoved(cluster, kind, uuid, NULL);
         objectTableSave(cluster, &err);
     }
     objectRelease(cluster->objects, kind);
@@ -1190,6 +1291,8 @@ objectReplayKind(shoalCluster *cluster,
     const shoalObjectOps *ops = shoalObjectOpsGet(kind);
     g_autoptr(GPtrArray) records =
         g_ptr_array_new_with_free_func((GDestroyNotify) objectRecordFree);
+    g_autoptr(GError) err = NULL;
+    bool changed = false;
     guint i;
 
     g_mutex_lock(&cluster->objects->lock);
@@ -1214,6 +1317,9 @@ objectReplayKind(shoalCluster *cluster,
                 what = ops->undefine(obj) < 0 ? NULL : "undefined";
                 ops->free(obj);
             }
+            if (what)
+                changed |=
+                    objectForgetRemoved(cluster, kind, rec->uuid, hostName);
         } else {
             if (!obj && rec->xml) {
                 obj = ops->define(conn, rec->xml);
@@ -1245,6 +1351,10 @@ objectReplayKind(shoalCluster *cluster,
         }
         virResetLastError();
     }
+    if (changed && !objectTableSave(cluster, &err))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                         SHOAL_LOG_HOST(hostName), "MESSAGE",
+                         "cannot store the cluster objects: %s", err->message);
 }
 
 /**

@@ -22,6 +22,7 @@ typedef struct {
     guint64 sweep;      /* the sweep it was last used in */
     /* NULL: the metadata is invalid and the domain is left alone */
     shoalPlacementMetadata *meta;
+    shoalDomainNeeds *needs; /* NULL: not XML */
 } placementCacheEntry;
 
 struct _shoalPlacementCache {
@@ -35,6 +36,7 @@ static void
 placementCacheEntryFree(placementCacheEntry *entry)
 {
     shoalPlacementMetadataFree(entry->meta);
+    shoalDomainNeedsFree(entry->needs);
     g_free(entry);
 }
 
@@ -97,6 +99,7 @@ placementCacheParse(shoalStore *store, const unsigned char *uuid)
     memcpy(entry->uuid, uuid, SHOAL_UUID_BUFLEN);
     entry->generation = sd->generation;
     entry->meta = shoalPlacementMetadataParse(sd->xml, &error);
+    entry->needs = shoalDomainNeedsParse(sd->xml);
     if (!entry->meta)
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                          SHOAL_LOG_DOMAIN(sd->name), "MESSAGE",
@@ -111,6 +114,8 @@ placementCacheParse(shoalStore *store, const unsigned char *uuid)
  * @uuid: the domain
  * @dom: the snapshot's domain, whose mode, affinity, anti-affinity,
  *   pinning and explicit vCPU floor are set
+ * @needs: (out) (optional) (transfer full) (nullable): the host objects
+ *   its definition refers to
  *
  * Sets what the placement metadata of the stored definition of @uuid
  * says; nothing if the store holds none. Parses the definition only if it
@@ -120,11 +125,14 @@ void
 shoalPlacementCacheFill(shoalPlacementCache *cache,
                         shoalStore *store,
                         const unsigned char *uuid,
-                        shoalSchedDomain *dom)
+                        shoalSchedDomain *dom,
+                        shoalDomainNeeds **needs)
 {
     guint64 generation = shoalStoreGetGeneration(store, uuid);
     placementCacheEntry *entry;
 
+    if (needs)
+        *needs = NULL;
     if (generation == 0)
         return;
     g_mutex_lock(&cache->lock);
@@ -132,6 +140,8 @@ shoalPlacementCacheFill(shoalPlacementCache *cache,
     if (entry && entry->generation == generation) {
         entry->sweep = cache->sweep;
         placementCacheApply(entry->meta, dom);
+        if (needs && entry->needs)
+            *needs = shoalDomainNeedsCopy(entry->needs);
         g_mutex_unlock(&cache->lock);
         return;
     }
@@ -142,6 +152,8 @@ shoalPlacementCacheFill(shoalPlacementCache *cache,
     if (!entry)
         return;
     placementCacheApply(entry->meta, dom);
+    if (needs && entry->needs)
+        *needs = shoalDomainNeedsCopy(entry->needs);
     g_mutex_lock(&cache->lock);
     cache->parses++;
     entry->sweep = cache->sweep;

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "cluster_domainneeds.h"
 #include "cluster_store.h"
 #include "sched.h"
 
@@ -24,7 +25,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalPlacementCache, shoalPlacementCacheFree)
 void shoalPlacementCacheFill(shoalPlacementCache *cache,
                              shoalStore *store,
                              const unsigned char *uuid,
-                             shoalSchedDomain *dom);
+                             shoalSchedDomain *dom,
+                             shoalDomainNeeds **needs);
 
 void shoalPlacementCacheSweep(shoalPlacementCache *cache);
 

@@ -12,6 +12,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_internal.h"
+#include "cluster_objectneeds.h"
 #include "cluster_placementcache.h"
 #include "sched.h"
 #include "util_error.h"
@@ -62,6 +63,7 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
         g_hash_table_new(g_bytes_hash, g_bytes_equal);
     g_autoptr(GPtrArray) keys =
         g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+    g_autoptr(shoalNeedsPools) pools = NULL;
     guint i;
     guint j;
 
@@ -105,9 +107,16 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
             }
         }
         shoalSchedStateFillDomain(cluster->sched, e->rec.uuid, dom);
-        if (cluster->store)
-            shoalPlacementCacheFill(placement, cluster->store, e->rec.uuid,
-                                    dom);
+        if (cluster->store) {
+            g_autoptr(shoalDomainNeeds) needs = NULL;
+
+            shoalPlacementCacheFill(placement, cluster->store, e->rec.uuid, dom,
+                                    &needs);
+            if (needs && !pools)
+                pools = shoalNeedsPoolsNew(cluster);
+            if (needs)
+                shoalNeedsResolve(pools, needs, &dom->requires);
+        }
         g_ptr_array_add(snap->domains, dom);
     }
     shoalPlacementCacheSweep(placement);
@@ -132,6 +141,7 @@ shoalClusterSnapshot(shoalCluster *cluster)
     snap->intervalMs = cluster->config.statsIntervalMs;
     schedulerAddNodes(cluster, snap);
     schedulerAddDomains(cluster, snap);
+    shoalClusterFillHostObjects(cluster, snap, NULL);
     for (i = 0; i < migrations->len; i++) {
         const shoalMigrationInfo *m = migrations->pdata[i];
 

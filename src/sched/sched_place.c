@@ -231,6 +231,8 @@ placeConsider(const place *p,
     shoalSchedDestinationFit fit;
     shoalSchedPressure after;
     shoalSchedSpread spread;
+    shoalSchedObjectKind kind;
+    const char *missing;
 
     if ((int) i == p->from) {
         shoalSchedPlacementAddReason(reasons,
@@ -251,6 +253,12 @@ placeConsider(const place *p,
         shoalSchedPlacementAddReason(reasons,
                                      _("the domain is not pinned to host '%1$s'"),
                                      node->name);
+        return false;
+    }
+    if (shoalSchedObjectsFindMissing(&node->objects, &dom->requires, &kind,
+                                     &missing)) {
+        g_ptr_array_add(reasons, shoalSchedObjectsMissingReason(node->name,
+                                                                kind, missing));
         return false;
     }
     if (p->antiMember[i]) {
@@ -324,7 +332,8 @@ placeCompareNodes(const void *a, const void *b)
  * Where a domain should go: the host whose choice leaves the cluster's
  * imbalance score lowest, among hosts that pass every hard constraint the
  * planner applies to a destination: online, not in maintenance, with
- * cores and usable memory; in @dom->pinned if that is set; no member of
+ * cores and usable memory; in @dom->pinned if that is set; with every
+ * object of @dom->requires (its pools, volumes, networks, secrets); no member of
  * an anti-affinity group of @dom there; a member of each affinity group
  * of @dom that has members on other hosts; and the limits of
  * shoalSchedPressureDestinationCheck() (memory overcommit with reserved

@@ -51,7 +51,8 @@
  * at least its cost (costWeight * predicted migration seconds), and
  * breaks no hard limit: memory overcommit and the vCPU ratio on the
  * destination, the thresholds on the destination, affinity and
- * anti-affinity groups, pinning, hosts offline or in maintenance, domains
+ * anti-affinity groups, pinning, the objects a domain needs (pools,
+ * volumes, networks, secrets), hosts offline or in maintenance, domains
  * migrating, resting (cooldownMs) or off, a return to the host a domain
  * left within tabuMs, and the limits per round, source, destination and
  * hour. The best candidate is the one with the largest gain minus cost.
@@ -454,21 +455,35 @@ plannerLookupNode(GHashTable *index, const char *name)
     return GPOINTER_TO_INT(val);
 }
 
+/*
+ * The nodes a domain may go to: its pins, less the nodes that lack an
+ * object it needs (the objects act as pins to every node that has them
+ * all).
+ */
 static void
-plannerSetupPins(plannerDomain *d, GHashTable *nodeIndex)
+plannerSetupPins(const planner *p, plannerDomain *d, GHashTable *nodeIndex)
 {
+    const shoalSchedDomain *dom = d->dom;
+    bool needs = !shoalSchedObjectsIsEmpty(&dom->requires);
+    shoalSchedObjectKind kind;
+    const char *missing;
     unsigned len;
     unsigned i;
 
-    if (!d->dom->pinned)
+    if (!dom->pinned && !needs)
         return;
-    len = g_strv_length(d->dom->pinned);
+    len = dom->pinned ? g_strv_length(dom->pinned) : (unsigned) p->nnodes;
     d->pins = g_new(int, len + 1);
     for (i = 0; i < len; i++) {
-        int at = plannerLookupNode(nodeIndex, d->dom->pinned[i]);
+        int at = dom->pinned ? plannerLookupNode(nodeIndex, dom->pinned[i])
+                             : (int) i;
 
-        if (at >= 0)
-            d->pins[d->npins++] = at;
+        if (at < 0 ||
+            (needs &&
+             shoalSchedObjectsFindMissing(&p->nodes[at].node->objects,
+                                          &dom->requires, &kind, &missing)))
+            continue;
+        d->pins[d->npins++] = at;
     }
 }
 
@@ -526,7 +541,7 @@ plannerSetupDomains(planner *p, GHashTable *nodeIndex)
         d->anti = plannerResolveGroups(antiNames, p->antiGroups,
                                        (const char *const *) dom->antiAffinity,
                                        &d->nanti);
-        plannerSetupPins(d, nodeIndex);
+        plannerSetupPins(p, d, nodeIndex);
         d->tabu = -1;
         if (dom->lastHost && dom->lastMoveMs != 0 &&
             now - dom->lastMoveMs < config->tabuMs)
@@ -2306,6 +2321,67 @@ plannerImprove(planner *p, const plannerMark *mark)
         shoalSchedPlanAppendStep(p->plan, g_ptr_array_steal_index(steps, 0));
 }
 
+/*
+ * Why domain @d may go to no node but its own: the first object it needs
+ * that no other node able to take domains has, or none of them that one.
+ */
+static char *
+plannerObjectsReason(const planner *p, const plannerDomain *d)
+{
+    const shoalSchedObjects *need = &d->dom->requires;
+    unsigned k;
+    size_t i;
+    size_t j;
+
+    for (k = 0; k < SHOAL_SCHED_OBJECT_LAST; k++) {
+        for (i = 0; need->names[k] && need->names[k][i]; i++) {
+            bool found = false;
+
+            for (j = 0; j < p->nnodes && !found; j++) {
+                const shoalSchedObjects *have = &p->nodes[j].node->objects;
+
+                found = (int) j != d->node && p->nodes[j].scored &&
+                        have->names[k] &&
+                        g_strv_contains((const char *const *) have->names[k],
+                                        need->names[k][i]);
+            }
+            if (!found)
+                return shoalSchedObjectsNoOtherReason(k, need->names[k][i]);
+        }
+    }
+    return g_strdup(
+        _("no other host has all of its pools, volumes, networks and secrets"));
+}
+
+/* Notes for the domains of hosts that stay overloaded whose objects keep
+ * them there: what stops their moves. */
+static void
+plannerNoteObjects(planner *p)
+{
+    size_t i;
+    unsigned j;
+
+    for (i = 0; i < p->ndomains; i++) {
+        const plannerDomain *d = &p->domains[i];
+        g_autofree char *why = NULL;
+        bool elsewhere = false;
+
+        if (d->node < 0 || shoalSchedObjectsIsEmpty(&d->dom->requires) ||
+            plannerPressureKind(p, &p->nodes[d->node]) == PLANNER_SOURCE_NONE)
+            continue;
+        for (j = 0; j < d->npins && !elsewhere; j++)
+            elsewhere = d->pins[j] != d->node && p->nodes[d->pins[j]].scored;
+        if (elsewhere)
+            continue;
+        why = plannerObjectsReason(p, d);
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(_("domain '%1$s' stays on host '%2$s': %3$s"),
+                                                 d->dom->name,
+                                                 p->nodes[d->node].node->name,
+                                                 why));
+    }
+}
+
 /* Notes for hosts that stay overloaded after the plan. */
 static void
 plannerNoteOverloaded(planner *p)
@@ -2382,6 +2458,7 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     plannerMarkSet(p, &mark);
     plannerMoves(p);
     plannerImprove(p, &mark);
+    plannerNoteObjects(p);
     plannerNoteOverloaded(p);
     p->plan->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
     return g_steal_pointer(&p->plan);

@@ -11,6 +11,7 @@
 #include "sched_error.h"
 #include "sched_import.h"
 #include "sched_json.h"
+#include "sched_objects_priv.h"
 
 /*
  * Shoal's snapshot format, "shoal-snapshot/1": what the daemon records
@@ -31,6 +32,9 @@
  *       "reserved_kib":    integer, default 0: kept for the host itself
  *       "samples":         optional array of numbers: CPU cores demanded
  *                          per interval, oldest first
+ *       "objects":         optional object of arrays of names, keyed
+ *                          "pool", "volume" ("pool/volume"), "network",
+ *                          "secret": the objects it has active
  *   "domains":         array of
  *       "name":            string, unique
  *       "uuid":            optional string
@@ -58,6 +62,8 @@
  *       "virtio_mem_requested_kib", "virtio_mem_plugged_kib": integers,
  *                          default 0 (no virtio-mem device)
  *       "resize_refused_ms": integer, default 0 (never)
+ *       "requires":        optional, as a node's "objects": what it needs
+ *                          on its host
  *   "migrations":      optional array of {"domain", "from", "to"}, in flight
  *   "recent_moves_ms": optional array of integers, start times of moves
  *   "recent_resizes_ms": optional array of integers, times of resizes
@@ -97,6 +103,7 @@ shoalSchedDomainCopy(const shoalSchedDomain *dom)
     copy->antiAffinity = g_strdupv(dom->antiAffinity);
     copy->pinned = g_strdupv(dom->pinned);
     copy->lastHost = g_strdup(dom->lastHost);
+    shoalSchedObjectsCopy(&copy->requires, &dom->requires);
     return copy;
 }
 
@@ -115,6 +122,7 @@ shoalSchedDomainFree(shoalSchedDomain *dom)
     g_strfreev(dom->antiAffinity);
     g_strfreev(dom->pinned);
     g_free(dom->lastHost);
+    shoalSchedObjectsClear(&dom->requires);
     g_free(dom);
 }
 
@@ -137,6 +145,7 @@ shoalSchedNodeCopy(const shoalSchedNode *node)
     *copy = *node;
     copy->name = g_strdup(node->name);
     copy->samples = g_array_copy(node->samples);
+    shoalSchedObjectsCopy(&copy->objects, &node->objects);
     return copy;
 }
 
@@ -148,6 +157,7 @@ shoalSchedNodeFree(shoalSchedNode *node)
     g_free(node->name);
     if (node->samples)
         g_array_unref(node->samples);
+    shoalSchedObjectsClear(&node->objects);
     g_free(node);
 }
 
@@ -469,8 +479,8 @@ snapshotParseNode(json_object *obj,
                   GError **error)
 {
     static const char *const keys[] = {
-        "name",       "online",       "maintenance", "cpus",
-        "memory_kib", "reserved_kib", "samples",     NULL,
+        "name",         "online",  "maintenance", "cpus", "memory_kib",
+        "reserved_kib", "samples", "objects",     NULL,
     };
     g_autoptr(shoalSchedNode) node = shoalSchedNodeNew(NULL);
     guint64 u;
@@ -498,7 +508,9 @@ snapshotParseNode(json_object *obj,
     if (!shoalSchedJsonParseList(obj, path, "samples", false,
                                  (shoalSchedJsonItemParser)
                                      snapshotParseNodeSample,
-                                 node->samples, error))
+                                 node->samples, error) ||
+        !shoalSchedObjectsParseJSON(obj, path, "objects", &node->objects,
+                                    error))
         return false;
     g_ptr_array_add(nodes, g_steal_pointer(&node));
     return true;
@@ -645,6 +657,7 @@ snapshotParseDomain(json_object *obj,
         "virtio_mem_requested_kib",
         "virtio_mem_plugged_kib",
         "resize_refused_ms",
+        "requires",
         NULL,
     };
     g_autoptr(shoalSchedDomain) dom = shoalSchedDomainNew(NULL);
@@ -662,6 +675,8 @@ snapshotParseDomain(json_object *obj,
                                error) ||
         !shoalSchedJsonGetStrv(obj, path, "pinned", &dom->pinned, error) ||
         !snapshotParseDomainNumbers(obj, path, dom, error) ||
+        !shoalSchedObjectsParseJSON(obj, path, "requires", &dom->requires,
+                                    error) ||
         !shoalSchedJsonParseList(obj, path, "samples", false,
                                  (shoalSchedJsonItemParser) snapshotParseSample,
                                  dom->samples, error))
@@ -850,6 +865,7 @@ snapshotFormatNode(const shoalSchedNode *node)
                                       g_array_index(node->samples, double, i)));
         json_object_object_add(obj, "samples", arr);
     }
+    shoalSchedObjectsFormatJSON(obj, "objects", &node->objects);
     return obj;
 }
 
@@ -955,6 +971,7 @@ snapshotFormatDomain(const shoalSchedDomain *dom)
     if (dom->resizeRefusedMs)
         json_object_object_add(obj, "resize_refused_ms",
                                json_object_new_int64(dom->resizeRefusedMs));
+    shoalSchedObjectsFormatJSON(obj, "requires", &dom->requires);
     return obj;
 }
 

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "sched_config.h"
+#include "sched_objects.h"
 
 /* The largest sizes a snapshot may give: 2^50 KiB (an exbibyte), and
  * a million cores or vCPUs. */
@@ -60,6 +61,8 @@ typedef struct _shoalSchedDomain {
     unsigned long long virtioMemPluggedKiB;
     /* when its guest last did not carry out a resize, 0 = never */
     gint64 resizeRefusedMs;
+    /* the pools, volumes, networks and secrets it needs on its host */
+    shoalSchedObjects requires;
 } shoalSchedDomain;
 
 shoalSchedDomain *shoalSchedDomainNew(const char *name);
@@ -78,6 +81,7 @@ typedef struct _shoalSchedNode {
     GArray *samples; /* of double: CPU cores demanded per interval, oldest
                         first, aligned like the domains' samples; empty =
                         derive from the domains' samples */
+    shoalSchedObjects objects; /* the objects it has, active */
 } shoalSchedNode;
 
 shoalSchedNode *shoalSchedNodeNew(const char *name);

@@ -267,6 +267,97 @@ testObjectsReplay(void)
     g_assert_true(active);
 }
 
+static void
+objectsDisconnect(gpointer opaque)
+{
+    testCluster *tc = opaque;
+    g_autoptr(shoalHost) host =
+        shoalClusterLookupHost(tc->cluster, "host2", NULL);
+
+    g_assert_nonnull(host);
+    /* as a lost connection */
+    shoalClusterDisconnectHost(tc->cluster, host);
+}
+
+static bool
+objectsHostOnline(gpointer opaque, gconstpointer data)
+{
+    testCluster *tc = opaque;
+    g_autoptr(shoalHost) host = shoalClusterLookupHost(tc->cluster, data, NULL);
+
+    return host && shoalHostGetState(host) == SHOAL_HOST_STATE_ONLINE;
+}
+
+/* Whether the stored record of objects names @data (a UUID string). */
+static bool
+objectsStoreHas(gpointer opaque, gconstpointer data)
+{
+    testCluster *tc = opaque;
+    g_autofree char *doc =
+        shoalStoreGetDocument(tc->cluster->store, "objects", NULL);
+
+    return doc && strstr(doc, data);
+}
+
+static bool
+objectsStoreLacks(gpointer opaque, gconstpointer data)
+{
+    return !objectsStoreHas(opaque, data);
+}
+
+/*
+ * The marker of an undefined pool stays while a member host has not
+ * dropped it: a host down during the undefine drops it when it returns,
+ * then the marker goes; with every host up there is none.
+ */
+static void
+testObjectsRemovedMarker(objectsFixture *fixture, gconstpointer data)
+{
+    testCluster *tc = fixture->tc;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalObjectRef) ref = NULL;
+    g_autoptr(shoalObjectRef) other = NULL;
+    g_autoptr(shoalHost) host2 = NULL;
+    g_autofree char *doc = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    ref = shoalClusterObjectDefine(tc->cluster, SHOAL_OBJECT_POOL, POOL_XML,
+                                   &error);
+    g_assert_no_error(error);
+    shoalUUIDFormat(ref->uuid, uuid);
+    testLoopInvoke(tc->loop, objectsDisconnect, tc);
+    g_assert_true(shoalClusterObjectUndefine(tc->cluster, SHOAL_OBJECT_POOL,
+                                             ref->uuid, &error));
+    g_assert_no_error(error);
+    g_assert_null(objectsHostPool(tc, "host1", "images"));
+    doc = shoalStoreGetDocument(tc->cluster->store, "objects", &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(doc, uuid));
+    g_assert_nonnull(strstr(doc, "\"pending\""));
+    g_assert_null(shoalClusterObjectLookupByName(tc->cluster, SHOAL_OBJECT_POOL,
+                                                 "images", &error));
+    g_clear_error(&error);
+
+    host2 = shoalClusterLookupHost(tc->cluster, "host2", &error);
+    g_assert_no_error(error);
+    shoalClusterHostAdded(tc->cluster, host2);
+    testLoopWaitFor(objectsHostOnline, tc, "host2", "host2 back online");
+    testLoopWaitFor(objectsStoreLacks, tc, uuid,
+                    "the marker to go once host2 dropped the pool");
+    g_assert_null(objectsHostPool(tc, "host2", "images"));
+
+    /* every host up: no marker at all */
+    other = shoalClusterObjectDefine(tc->cluster, SHOAL_OBJECT_POOL, POOL_XML,
+                                     &error);
+    g_assert_no_error(error);
+    shoalUUIDFormat(other->uuid, uuid);
+    g_assert_true(objectsStoreHas(tc, uuid));
+    g_assert_true(shoalClusterObjectUndefine(tc->cluster, SHOAL_OBJECT_POOL,
+                                             other->uuid, &error));
+    g_assert_no_error(error);
+    g_assert_true(objectsStoreLacks(tc, uuid));
+}
+
 /* A host's own pool is listed with its host, not as a cluster object. */
 static void
 testObjectsListHostOwn(objectsFixture *fixture, gconstpointer data)
@@ -355,6 +446,8 @@ main(int argc, char **argv)
     g_test_add("/cluster/objects/rejected", objectsFixture, NULL, objectsSetUp,
                testObjectsRejected, objectsTearDown);
     g_test_add_func("/cluster/objects/replay", testObjectsReplay);
+    g_test_add("/cluster/objects/removed-marker", objectsFixture, NULL,
+               objectsSetUp, testObjectsRemovedMarker, objectsTearDown);
     g_test_add("/cluster/objects/list-host-own", objectsFixture, NULL,
                objectsSetUp, testObjectsListHostOwn, objectsTearDown);
     g_test_add("/cluster/objects/networks", objectsFixture, NULL, objectsSetUp,

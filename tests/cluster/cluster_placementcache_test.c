@@ -70,7 +70,7 @@ cacheTestMode(cacheTestFixture *fixture, unsigned n)
     unsigned char uuid[VIR_UUID_BUFLEN] = { 0x5a };
 
     uuid[15] = n;
-    shoalPlacementCacheFill(fixture->cache, fixture->store, uuid, dom);
+    shoalPlacementCacheFill(fixture->cache, fixture->store, uuid, dom, NULL);
     if (dom->mode && !g_str_equal(dom->mode, "off")) {
         g_assert_nonnull(dom->affinity);
         g_assert_cmpstr(dom->affinity[0], ==, "front");

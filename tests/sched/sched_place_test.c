@@ -33,6 +33,8 @@ static const char *const placeCases[] = {
     "anti-affinity",
     "affinity",
     "pinning",
+    "objects",
+    "objects-local-volume",
     "offline-and-maintenance",
     "memory-overcommit-limit",
     "vcpu-ratio-limit",
@@ -78,6 +80,22 @@ placeShares(GStrv a, GStrv b)
     return false;
 }
 
+/* Whether @node has every object @dom needs, name by name. */
+static bool
+placeHasObjects(const shoalSchedNode *node, const shoalSchedDomain *dom)
+{
+    unsigned k;
+    size_t i;
+
+    for (k = 0; k < SHOAL_SCHED_OBJECT_LAST; k++)
+        for (i = 0; dom->requires.names[k] && dom->requires.names[k][i]; i++)
+            if (!node->objects.names[k] ||
+                !g_strv_contains((const char *const *) node->objects.names[k],
+                                 dom->requires.names[k][i]))
+                return false;
+    return true;
+}
+
 /*
  * Whether @node may take @dom by the planner's rules, judged from the
  * cluster @after with @dom already there (@from: where it was).
@@ -104,6 +122,8 @@ placeOracleAllowed(const shoalSchedSnapshot *after,
         return false;
     if (dom->pinned &&
         !g_strv_contains((const char *const *) dom->pinned, node->name))
+        return false;
+    if (!placeHasObjects(node, dom))
         return false;
     for (i = 0; i < after->domains->len; i++) {
         const shoalSchedDomain *o = g_ptr_array_index(after->domains, i);

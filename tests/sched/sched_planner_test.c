@@ -28,6 +28,7 @@ static const char *const plannerCases[] = {
     "memory-pressure",
     "anti-affinity",
     "pinning",
+    "objects",
     "maintenance",
     "stable-cluster",
     "hotadd-vs-migrate",

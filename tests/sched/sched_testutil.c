@@ -554,6 +554,7 @@ testCheckMigrate(testChecker *c,
     const shoalSchedNode *to = g_hash_table_lookup(c->nodes, step->to);
     double usable;
     double committed;
+    unsigned k;
     size_t i;
 
     g_assert_nonnull(from);
@@ -574,6 +575,12 @@ testCheckMigrate(testChecker *c,
     if (dom->pinned)
         g_assert_true(
             g_strv_contains((const char *const *) dom->pinned, step->to));
+    for (k = 0; k < SHOAL_SCHED_OBJECT_LAST; k++)
+        for (i = 0; dom->requires.names[k] && dom->requires.names[k][i]; i++)
+            g_assert_true(
+                to->objects.names[k] &&
+                g_strv_contains((const char *const *) to->objects.names[k],
+                                dom->requires.names[k][i]));
 
     usable = (double) (to->memoryKiB - to->reservedKiB);
     committed = testCommitted(c, to->name, true);
