@@ -90,6 +90,8 @@ static const configKey daemonKeys[] = {
       DAEMON_FIELD(cluster.followPollMs) },
     { "reconcile", "follow_polls_per_s", CONFIG_KEY_POSITIVE_UINT,
       DAEMON_FIELD(cluster.followPollsPerS) },
+    /* off by default: takes the QEMU driver's sockets in socket_dir */
+    { "driver", "dropin", CONFIG_KEY_BOOL, DAEMON_FIELD(dropin) },
 };
 
 static const configKey hostKeys[] = {
