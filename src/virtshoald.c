@@ -296,8 +296,7 @@ daemonCheckInherited(shoalDaemon *daemon, const char *adminPath)
 
     g_hash_table_iter_init(&iter, daemon->sockets.inherited);
     while (g_hash_table_iter_next(&iter, &path, NULL)) {
-        if (!g_str_equal(path, daemon->server->sockPath) &&
-            !g_str_equal(path, daemon->server->sockRoPath) &&
+        if (!shoalDriverServerHasPath(daemon->server, path) &&
             !g_str_equal(path, adminPath))
             g_warning("ignoring socket '%s' passed by systemd: not in socket_dir",
                       (const char *) path);
@@ -375,6 +374,7 @@ daemonRun(shoalOptions *opts)
     shoalClusterSetHaConfig(daemon.cluster, &config->ha);
     serverConfig.socketDir = socketDir ? socketDir : defaultSocketDir;
     serverConfig.sockets = &daemon.sockets;
+    serverConfig.dropin = config->dropin;
     if (g_mkdir_with_parents(stateDir, 0700) < 0) {
         g_set_error(&error, SHOAL_ERROR, VIR_ERR_SYSTEM_ERROR,
                     _("cannot create directory '%1$s': %2$s"), stateDir,

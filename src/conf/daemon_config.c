@@ -107,6 +107,8 @@ static const configKey daemonKeys[] = {
       1, 86400 },
     { "ha", "max_attempts", CONFIG_KEY_POSITIVE_UINT,
       DAEMON_FIELD(ha.maxAttempts), 1, 100 },
+    /* off by default: takes the QEMU driver's sockets in socket_dir */
+    { "driver", "dropin", CONFIG_KEY_BOOL, DAEMON_FIELD(dropin) },
 };
 
 static const configKey hostKeys[] = {

@@ -69,6 +69,7 @@ typedef struct _shoalDaemonConfig {
     char *accessGroup;          /* [daemon] access_group; nullable */
     bool migrateUnsafe;         /* [migration] unsafe */
     bool migrateAutoConverge;   /* [migration] auto_converge */
+    bool dropin;                /* [driver] dropin: be qemu:///system too */
     GPtrArray *hosts;           /* shoalDaemonConfigHost, in file order */
     shoalDaemonConfigHa ha;     /* [ha] */
     GKeyFile *keyFile;          /* the file as read, for groups parsed

@@ -453,6 +453,24 @@ shoalDriverClientSetOpen(shoalDriverClient *client, bool open, bool readOnly)
     g_mutex_unlock(&client->lock);
 }
 
+/* Drop-in mode: the client opened qemu:///system and is answered as the
+ * QEMU driver would be where clients look (type, URI). */
+void
+shoalDriverClientSetQemu(shoalDriverClient *client)
+{
+    g_mutex_lock(&client->lock);
+    client->asQemu = true;
+    g_mutex_unlock(&client->lock);
+}
+
+bool
+shoalDriverClientIsQemu(shoalDriverClient *client)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    return client->asQemu;
+}
+
 /* The client understands keepalive: it gets PINGs when quiet. */
 void
 shoalDriverClientSetKeepalive(shoalDriverClient *client)

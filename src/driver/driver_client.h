@@ -45,6 +45,7 @@ struct _shoalDriverClient {
     GMutex lock;
     bool open;             /* protected by lock: CONNECT_OPEN done */
     bool readOnly;         /* protected by lock */
+    bool asQemu;           /* protected by lock: opened qemu:///system */
     bool keepalive;        /* protected by lock: feature 10 asked */
     bool closing;          /* protected by lock: no more input */
     bool gone;             /* protected by lock: socket closed */
@@ -92,6 +93,10 @@ bool shoalDriverClientGetOpen(shoalDriverClient *client, bool *readOnly);
 void shoalDriverClientSetOpen(shoalDriverClient *client,
                               bool open,
                               bool readOnly);
+
+void shoalDriverClientSetQemu(shoalDriverClient *client);
+
+bool shoalDriverClientIsQemu(shoalDriverClient *client);
 
 void shoalDriverClientSetKeepalive(shoalDriverClient *client);
 

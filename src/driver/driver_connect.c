@@ -10,7 +10,9 @@
 
 #include "driver_client.h"
 #include "driver_dispatch_procs.h"
+#include "driver_dropin.h"
 #include "driver_flags.h"
+#include "driver_server.h"
 #include "util_error.h"
 
 #define SHOAL_URI "shoal:///system"
@@ -88,16 +90,20 @@ shoalDispatchConnectOpen(shoalDriverClient *client,
                          GError **error)
 {
     const char *name = args->name ? *args->name : NULL;
+    bool asQemu =
+        client->server->config.dropin && shoalDriverDropinNameIsOurs(name);
 
     if (!shoalDriverCheckFlags(args->flags, SHOAL_CONNECT_OPEN_FLAGS,
                                "virConnectOpen", error))
         return false;
-    if (!connectNameIsOurs(name)) {
+    if (!asQemu && !connectNameIsOurs(name)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_CONNECT,
                     _("no connection driver available for %1$s (this daemon serves shoal:///system)"),
                     name);
         return false;
     }
+    if (asQemu)
+        shoalDriverClientSetQemu(client);
     shoalDriverClientSetOpen(client, true, args->flags & VIR_CONNECT_RO);
     return true;
 }
@@ -137,8 +143,11 @@ shoalDispatchConnectGetType(shoalDriverClient *client,
                             remote_connect_get_type_ret *ret,
                             GError **error)
 {
-    ret->type =
-        g_strdup(shoalClusterGetType(shoalDriverClientGetCluster(client)));
+    if (shoalDriverClientIsQemu(client))
+        ret->type = g_strdup(SHOAL_DROPIN_TYPE);
+    else
+        ret->type =
+            g_strdup(shoalClusterGetType(shoalDriverClientGetCluster(client)));
     return true;
 }
 
@@ -180,7 +189,8 @@ shoalDispatchConnectGetUri(shoalDriverClient *client,
                            remote_connect_get_uri_ret *ret,
                            GError **error)
 {
-    ret->uri = g_strdup(SHOAL_URI);
+    ret->uri = g_strdup(shoalDriverClientIsQemu(client) ? SHOAL_DROPIN_URI
+                                                        : SHOAL_URI);
     return true;
 }
 

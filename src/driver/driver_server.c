@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include "driver_client.h"
+#include "driver_dropin.h"
 #include "driver_event.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -31,6 +32,7 @@ shoalDriverServerConfigInit(shoalDriverServerConfig *config)
     config->prioWorkers = 5;
     config->keepaliveIntervalS = 5;
     config->keepaliveCount = 5;
+    config->dropin = false;
 }
 
 static void
@@ -61,6 +63,11 @@ shoalDriverServerNew(shoalCluster *cluster,
         g_build_filename(config->socketDir, SERVER_SOCKET_RW, NULL);
     server->sockRoPath =
         g_build_filename(config->socketDir, SERVER_SOCKET_RO, NULL);
+    server->extraPaths = g_ptr_array_new_with_free_func(g_free);
+    server->extraRoPaths = g_ptr_array_new_with_free_func(g_free);
+    if (config->dropin)
+        shoalDriverDropinAddPaths(config->socketDir, server->extraPaths,
+                                  server->extraRoPaths);
     server->hostname = g_strdup(g_get_host_name());
     g_mutex_init(&server->lock);
     server->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -179,9 +186,62 @@ serverKeepaliveTick(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* The extra sockets (drop-in mode's): read-only ones tagged so. */
+static bool
+serverListenExtra(shoalDriverServer *server, GError **error)
+{
+    GSocketListener *listener = G_SOCKET_LISTENER(server->service);
+    guint i;
+
+    for (i = 0; i < server->extraPaths->len; i++) {
+        if (!shoalSocketListen(listener, server->config.sockets,
+                               server->extraPaths->pdata[i], true, NULL, error))
+            return false;
+    }
+    for (i = 0; i < server->extraRoPaths->len; i++) {
+        if (!shoalSocketListen(listener, server->config.sockets,
+                               server->extraRoPaths->pdata[i], false,
+                               G_OBJECT(server->service), error))
+            return false;
+    }
+    return true;
+}
+
+/* Whether @path is one of the server's sockets. */
+bool
+shoalDriverServerHasPath(shoalDriverServer *server, const char *path)
+{
+    guint i;
+
+    if (g_str_equal(path, server->sockPath) ||
+        g_str_equal(path, server->sockRoPath))
+        return true;
+    for (i = 0; i < server->extraPaths->len; i++) {
+        if (g_str_equal(path, server->extraPaths->pdata[i]))
+            return true;
+    }
+    for (i = 0; i < server->extraRoPaths->len; i++) {
+        if (g_str_equal(path, server->extraRoPaths->pdata[i]))
+            return true;
+    }
+    return false;
+}
+
+/* Removes the socket files we bound (systemd's stay). */
+static void
+serverUnlinkPaths(shoalDriverServer *server, GPtrArray *paths)
+{
+    guint i;
+
+    for (i = 0; i < paths->len; i++) {
+        if (!shoalSocketIsInherited(server->config.sockets, paths->pdata[i]))
+            g_unlink(paths->pdata[i]);
+    }
+}
+
 /**
  * shoalDriverServerListen:
- * Creates both sockets before accepting anything, so that clients never
+ * Creates all sockets before accepting anything, so that clients never
  * see one without the other. Main thread.
  */
 bool
@@ -193,6 +253,12 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
                     server->config.socketDir, g_strerror(errno));
         return false;
     }
+    /* before binding anything: on refusal, no socket file of a rival's
+     * is ours to remove */
+    if (server->config.dropin &&
+        !shoalDriverDropinCheckFree(server->config.socketDir,
+                                    server->config.sockets, error))
+        return false;
     server->service = g_socket_service_new();
     /* before any socket: a burst of clients connecting at once (a
      * script's fan-out) must queue, not see ECONNREFUSED */
@@ -205,7 +271,8 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
                            error) ||
         !shoalSocketListen(G_SOCKET_LISTENER(server->service),
                            server->config.sockets, server->sockRoPath, false,
-                           G_OBJECT(server->service), error))
+                           G_OBJECT(server->service), error) ||
+        !serverListenExtra(server, error))
         return false;
     g_signal_connect(server->service, "incoming", G_CALLBACK(serverOnIncoming),
                      server);
@@ -297,6 +364,8 @@ shoalDriverServerFree(shoalDriverServer *server)
             g_unlink(server->sockPath);
         if (!shoalSocketIsInherited(server->config.sockets, server->sockRoPath))
             g_unlink(server->sockRoPath);
+        serverUnlinkPaths(server, server->extraPaths);
+        serverUnlinkPaths(server, server->extraRoPaths);
     }
     all =
         g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);
@@ -320,6 +389,8 @@ shoalDriverServerFree(shoalDriverServer *server)
     g_main_context_unref(server->context);
     g_free(server->sockPath);
     g_free(server->sockRoPath);
+    g_clear_pointer(&server->extraPaths, g_ptr_array_unref);
+    g_clear_pointer(&server->extraRoPaths, g_ptr_array_unref);
     g_free(server->hostname);
     g_free(server->config.socketDir);
     g_free(server);

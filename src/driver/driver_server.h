@@ -19,6 +19,7 @@ typedef struct _shoalDriverServerConfig {
     unsigned prioWorkers;        /* cheap calls answered from memory */
     unsigned keepaliveIntervalS; /* 0 disables server-side pings */
     unsigned keepaliveCount;
+    bool dropin; /* also the QEMU driver's sockets and qemu:///system */
 } shoalDriverServerConfig;
 
 void shoalDriverServerConfigInit(shoalDriverServerConfig *config);
@@ -29,6 +30,8 @@ struct _shoalDriverServer {
     shoalDriverServerConfig config; /* immutable */
     char *sockPath;                 /* immutable */
     char *sockRoPath;               /* immutable */
+    GPtrArray *extraPaths;          /* immutable: more read-write sockets */
+    GPtrArray *extraRoPaths;        /* immutable: more read-only sockets */
     GSocketService *service;        /* main thread only */
     GThreadPool *workers;           /* immutable after start */
     GThreadPool *prioWorkers;       /* immutable after start */
@@ -46,6 +49,8 @@ shoalDriverServer *shoalDriverServerNew(shoalCluster *cluster,
                                         GError **error);
 
 bool shoalDriverServerListen(shoalDriverServer *server, GError **error);
+
+bool shoalDriverServerHasPath(shoalDriverServer *server, const char *path);
 
 void shoalDriverServerFree(shoalDriverServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalDriverServer, shoalDriverServerFree)

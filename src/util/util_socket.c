@@ -154,6 +154,22 @@ shoalSocketConfigTakeInherited(shoalSocketConfig *config, GError **error)
     return ok;
 }
 
+/* Whether a live daemon accepts connections on the UNIX socket @path. */
+bool
+shoalSocketAnswers(const char *path)
+{
+    g_autoptr(GSocketClient) sc = NULL;
+    g_autoptr(GSocketAddress) addr = NULL;
+    g_autoptr(GSocketConnection) conn = NULL;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return false;
+    sc = g_socket_client_new();
+    addr = g_unix_socket_address_new(path);
+    conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
+    return conn != NULL;
+}
+
 /*
  * A socket file that exists is either served by a live daemon, which we
  * must not steal, or left behind by a dead one, which we remove.
@@ -161,16 +177,9 @@ shoalSocketConfigTakeInherited(shoalSocketConfig *config, GError **error)
 static bool
 socketClaimPath(const char *path, GError **error)
 {
-    g_autoptr(GSocketClient) sc = NULL;
-    g_autoptr(GSocketAddress) addr = NULL;
-    g_autoptr(GSocketConnection) conn = NULL;
-
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
         return true;
-    sc = g_socket_client_new();
-    addr = g_unix_socket_address_new(path);
-    conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
-    if (conn) {
+    if (shoalSocketAnswers(path)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
                     _("another daemon is already listening on '%1$s'"), path);
         return false;

@@ -37,6 +37,8 @@ bool shoalSocketListen(GSocketListener *listener,
                        GObject *tag,
                        GError **error);
 
+bool shoalSocketAnswers(const char *path);
+
 bool shoalSocketIsInherited(const shoalSocketConfig *config, const char *path);
 
 bool shoalSocketCheckPeer(const shoalSocketConfig *config, GCredentials *creds);

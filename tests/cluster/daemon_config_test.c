@@ -30,6 +30,7 @@ testDefaults(void)
     g_assert_cmpuint(config->cluster.migrateMaxTotal, ==, 4);
     g_assert_cmpuint(config->cluster.migrateExtraFlags, ==, 0);
     g_assert_false(config->cluster.restoreMissing);
+    g_assert_false(config->dropin);
     g_assert_null(config->socketDir);
     g_assert_null(config->accessGroup);
     g_assert_cmpuint(config->hosts->len, ==, 0);
@@ -84,6 +85,8 @@ testEveryKey(void)
                        "auto_converge=true\n"
                        "[reconcile]\n"
                        "restore_missing=true\n"
+                       "[driver]\n"
+                       "dropin=true\n"
                        "[host kvm1]\n"
                        "uri=qemu+ssh://kvm1/system\n"
                        "[host kvm2]\n"
@@ -119,6 +122,7 @@ testEveryKey(void)
     g_assert_cmpuint(config->cluster.migrateExtraFlags, ==,
                      VIR_MIGRATE_UNSAFE | VIR_MIGRATE_AUTO_CONVERGE);
     g_assert_true(config->cluster.restoreMissing);
+    g_assert_true(config->dropin);
 
     g_assert_cmpuint(config->hosts->len, ==, 2);
     host = config->hosts->pdata[0];
@@ -166,6 +170,8 @@ static const badCase badCases[] = {
     { "[reconcile]\nrestore_missing=2\n",
       "[reconcile] restore_missing must be true or false" },
     { "[host kvm1]\nmigration_uri=tcp://kvm1\n", "[host kvm1] needs uri" },
+    { "[driver]\ndropin=yes please\n",
+      "[driver] dropin must be true or false" },
     { "[host kvm1]\nuri=qemu:///system\ncpus=-2\n",
       "[host kvm1] cpus must be a number of 0 or more" },
     { "[host kvm1]\nuri=qemu:///system\nmemory_mib=1G\n",
