@@ -59,6 +59,13 @@ typedef struct _shoalDaemonConfig {
     GPtrArray *hosts;           /* shoalDaemonConfigHost, in file order */
     GKeyFile *keyFile;          /* the file as read, for groups parsed
                                    elsewhere ([scheduler]) */
+    /* [store] (issue 13): where definitions live */
+    char *storeBackend;   /* "file" (NULL: the default) or "etcd" */
+    char *storeEndpoints; /* etcd: "http://HOST:PORT,..." */
+    char *storePrefix;    /* etcd: every key's prefix; NULL: "/shoal/" */
+    char *storeName;      /* etcd: what the leader key says; NULL: host
+                             name and process ID */
+    unsigned storeLeaseTtlS; /* etcd: the leader's lease; 0: default */
 } shoalDaemonConfig;
 
 shoalDaemonConfig *shoalDaemonConfigNew(void);

@@ -39,6 +39,8 @@ typedef struct {
     char *leaderKey;         /* immutable */
     char *identity;          /* immutable */
     unsigned leaseTtlS;      /* immutable */
+    void (*deposed)(gpointer opaque); /* immutable, nullable */
+    gpointer deposedOpaque;           /* immutable */
 
     GMutex lock;
     gint64 lease; /* protected by lock: this daemon's lease, 0: none */
@@ -70,13 +72,28 @@ storeEtcdDomainKey(storeEtcd *etcd, const unsigned char *uuid)
     return g_strdup_printf("%sdomains/%s", etcd->prefix, uuidstr);
 }
 
-/* Call with the lock held: this daemon no longer leads. */
-static void
+/*
+ * Call with the lock held: this daemon no longer leads. Returns whether
+ * it did until now: the caller then calls storeEtcdNotifyDeposed() once
+ * it dropped the lock.
+ */
+static bool
 storeEtcdDepose(storeEtcd *etcd, const char *why)
 {
-    if (etcd->leaderRevision != 0)
+    bool was = etcd->leaderRevision != 0;
+
+    if (was)
         g_message("this daemon no longer leads the cluster in etcd: %s", why);
     etcd->leaderRevision = 0;
+    return was;
+}
+
+/* Call without the lock. */
+static void
+storeEtcdNotifyDeposed(storeEtcd *etcd, bool deposed)
+{
+    if (deposed && etcd->deposed)
+        etcd->deposed(etcd->deposedOpaque);
 }
 
 /*
@@ -94,6 +111,7 @@ storeEtcdKeepAliveRun(gpointer opaque)
     while (!etcd->stopping) {
         gint64 lease = etcd->lease;
         gint64 ttl;
+        bool deposed = false;
         g_autoptr(GError) err = NULL;
 
         g_cond_wait_until(&etcd->stopCond, &etcd->lock,
@@ -110,11 +128,16 @@ storeEtcdKeepAliveRun(gpointer opaque)
             etcd->renewedUs = g_get_monotonic_time();
         } else if (ttl == 0) {
             etcd->lease = 0;
-            storeEtcdDepose(etcd, "its lease expired");
+            deposed = storeEtcdDepose(etcd, "its lease expired");
         } else if (g_get_monotonic_time() - etcd->renewedUs >=
                    (gint64) etcd->leaseTtlS * G_USEC_PER_SEC) {
             etcd->lease = 0;
-            storeEtcdDepose(etcd, err->message);
+            deposed = storeEtcdDepose(etcd, err->message);
+        }
+        if (deposed) {
+            g_mutex_unlock(&etcd->lock);
+            storeEtcdNotifyDeposed(etcd, deposed);
+            g_mutex_lock(&etcd->lock);
         }
     }
     g_mutex_unlock(&etcd->lock);
@@ -296,10 +319,14 @@ storeEtcdFencedWrite(storeEtcd *etcd, json_object *ops, GError **error)
     if (!shoalEtcdTxn(etcd->client, compare, ops, &succeeded, error))
         return false;
     if (!succeeded) {
+        bool deposed = false;
+
         g_mutex_lock(&etcd->lock);
         if (etcd->leaderRevision == revision)
-            storeEtcdDepose(etcd, "another daemon holds the leader key");
+            deposed =
+                storeEtcdDepose(etcd, "another daemon holds the leader key");
         g_mutex_unlock(&etcd->lock);
+        storeEtcdNotifyDeposed(etcd, deposed);
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
                     _("Requested operation is not valid: this daemon no longer leads the cluster; writes go to the leader"));
         return false;
@@ -553,6 +580,8 @@ shoalStoreEtcdBackendNew(const shoalStoreEtcdConfig *config, GError **error)
     etcd->identity = g_strdup(config->identity ? config->identity : "");
     etcd->leaseTtlS =
         config->leaseTtlS ? config->leaseTtlS : SHOAL_STORE_ETCD_LEASE_TTL_S;
+    etcd->deposed = config->deposed;
+    etcd->deposedOpaque = config->deposedOpaque;
     g_mutex_init(&etcd->lock);
     g_cond_init(&etcd->stopCond);
     etcd->documents =

@@ -23,6 +23,10 @@ typedef struct {
                               leads: where clients find it */
     unsigned leaseTtlS;    /* 0: SHOAL_STORE_ETCD_LEASE_TTL_S */
     unsigned timeoutMs;    /* per request; 0: SHOAL_STORE_ETCD_TIMEOUT_MS */
+    /* nullable: called from any thread, with no lock held, each time
+     * this daemon stops leading (its lease lost, or a write fenced off) */
+    void (*deposed)(gpointer opaque);
+    gpointer deposedOpaque;
 } shoalStoreEtcdConfig;
 
 #define SHOAL_STORE_ETCD_LEASE_TTL_S 5

@@ -31,6 +31,8 @@ testDefaults(void)
     g_assert_cmpuint(config->cluster.migrateExtraFlags, ==, 0);
     g_assert_false(config->cluster.restoreMissing);
     g_assert_null(config->socketDir);
+    /* the local store unless [store] says otherwise */
+    g_assert_null(config->storeBackend);
     g_assert_null(config->accessGroup);
     g_assert_cmpuint(config->hosts->len, ==, 0);
 }
@@ -84,7 +86,13 @@ testEveryKey(void)
                        "cpus=16\n"
                        "memory_mib=65536\n"
                        "[scheduler]\n"
-                       "mode=balance\n";
+                       "mode=balance\n"
+                       "[store]\n"
+                       "backend=etcd\n"
+                       "endpoints=http://127.0.0.1:2379,http://[::1]:2379\n"
+                       "prefix=/prod/\n"
+                       "name=mgr1\n"
+                       "lease_ttl_s=3\n";
 
     g_assert_true(shoalDaemonConfigLoadData(config, data, &error));
     g_assert_no_error(error);
@@ -115,6 +123,12 @@ testEveryKey(void)
     g_assert_cmpstr(host->migrationUri, ==, "tcp://10.0.0.2");
     g_assert_cmpuint(host->cpus, ==, 16);
     g_assert_cmpuint(host->memoryMiB, ==, 65536);
+    g_assert_cmpstr(config->storeBackend, ==, "etcd");
+    g_assert_cmpstr(config->storeEndpoints, ==,
+                    "http://127.0.0.1:2379,http://[::1]:2379");
+    g_assert_cmpstr(config->storePrefix, ==, "/prod/");
+    g_assert_cmpstr(config->storeName, ==, "mgr1");
+    g_assert_cmpuint(config->storeLeaseTtlS, ==, 3);
     /* the groups other libraries parse stay readable */
     g_assert_true(
         g_key_file_has_key(config->keyFile, "scheduler", "mode", NULL));
@@ -146,6 +160,12 @@ static const badCase badCases[] = {
     { "[host kvm1]\nuri=qemu:///system\nmemory_mib=1G\n",
       "[host kvm1] memory_mib must be a number of 0 or more" },
     { "[daemon\nsocket_dir=/run\n", "" },
+    /* issue 13: the store's backend */
+    { "[store]\nbackend=zookeeper\n", "[store] backend must be file, etcd" },
+    { "[store]\nbackend=etcd\n", "[store] endpoints must be" },
+    { "[store]\nbackend=etcd\nendpoints=http://127.0.0.1:2379\n"
+      "lease_ttl_s=0\n",
+      "[store] lease_ttl_s must be a positive number" },
 };
 
 static void
