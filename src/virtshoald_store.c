@@ -46,10 +46,10 @@ shoalDaemonOpenStore(shoalCluster *cluster,
     if (g_strcmp0(config->storeBackend, "etcd") != 0)
         return shoalClusterOpenStore(cluster, stateDir, error);
 
-    identity = config->storeName
-                   ? g_strdup(config->storeName)
-                   : g_strdup_printf("%s pid %d", g_get_host_name(),
-                                     (int) getpid());
+    identity =
+        config->storeName
+            ? g_strdup(config->storeName)
+            : g_strdup_printf("%s pid %d", g_get_host_name(), (int) getpid());
     etcdConfig.endpoints = config->storeEndpoints;
     etcdConfig.prefix = config->storePrefix;
     etcdConfig.identity = identity;

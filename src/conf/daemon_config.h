@@ -60,11 +60,11 @@ typedef struct _shoalDaemonConfig {
     GKeyFile *keyFile;          /* the file as read, for groups parsed
                                    elsewhere ([scheduler]) */
     /* [store] (issue 13): where definitions live */
-    char *storeBackend;   /* "file" (NULL: the default) or "etcd" */
-    char *storeEndpoints; /* etcd: "http://HOST:PORT,..." */
-    char *storePrefix;    /* etcd: every key's prefix; NULL: "/shoal/" */
-    char *storeName;      /* etcd: what the leader key says; NULL: host
-                             name and process ID */
+    char *storeBackend;      /* "file" (NULL: the default) or "etcd" */
+    char *storeEndpoints;    /* etcd: "http://HOST:PORT,..." */
+    char *storePrefix;       /* etcd: every key's prefix; NULL: "/shoal/" */
+    char *storeName;         /* etcd: the leader key's value; NULL: the
+                                host name and process ID */
     unsigned storeLeaseTtlS; /* etcd: the leader's lease; 0: default */
 } shoalDaemonConfig;
 

@@ -34,11 +34,11 @@
 
 typedef struct {
     shoalStoreBackend parent;
-    shoalEtcdClient *client; /* immutable, self-locking */
-    char *prefix;            /* immutable: ends with '/' */
-    char *leaderKey;         /* immutable */
-    char *identity;          /* immutable */
-    unsigned leaseTtlS;      /* immutable */
+    shoalEtcdClient *client;          /* immutable, self-locking */
+    char *prefix;                     /* immutable: ends with '/' */
+    char *leaderKey;                  /* immutable */
+    char *identity;                   /* immutable */
+    unsigned leaseTtlS;               /* immutable */
     void (*deposed)(gpointer opaque); /* immutable, nullable */
     gpointer deposedOpaque;           /* immutable */
 
