@@ -25,6 +25,8 @@ packages=(
     debhelper dpkg-dev systemd openssh-server openssh-client netcat-openbsd iproute2
     # man pages; the Japanese locale for the translation test
     scdoc locales
+    # the etcd store backend (issue 13): its HTTP client, and etcd for tests
+    libcurl4-openssl-dev etcd-server etcd-client
 )
 
 missing=()

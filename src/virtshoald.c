@@ -21,6 +21,7 @@
 #include "cluster_eventloop.h"
 #include "driver_server.h"
 #include "util_error.h"
+#include "virtshoald_store.h"
 
 #define DEFAULT_CONFIG SHOAL_SYSCONFDIR "/virtshoald.conf"
 
@@ -37,6 +38,7 @@ typedef struct _shoalDaemon {
     gint64 idleSinceUs;        /* main thread only */
     char *pidFile;
     int pidFd;
+    bool deposed; /* main thread only: another daemon leads now */
 } shoalDaemon;
 
 typedef struct _shoalOptions {
@@ -205,6 +207,25 @@ daemonWatchSignal(shoalDaemon *daemon, int signum)
 
     g_source_set_callback(source, daemonOnSignal, daemon, NULL);
     g_source_attach(source, daemon->context);
+}
+
+static gboolean
+daemonOnDeposed(gpointer opaque)
+{
+    shoalDaemon *daemon = opaque;
+
+    daemon->deposed = true;
+    g_main_loop_quit(daemon->loop);
+    return G_SOURCE_REMOVE;
+}
+
+/* Any thread: the etcd store lost the lead; the main loop ends. */
+static void
+daemonDeposed(gpointer opaque)
+{
+    shoalDaemon *daemon = opaque;
+
+    g_main_context_invoke(daemon->context, daemonOnDeposed, daemon);
 }
 
 /*
@@ -381,7 +402,8 @@ daemonRun(shoalOptions *opts)
                     g_strerror(errno));
         goto cleanup;
     }
-    if (!shoalClusterOpenStore(daemon.cluster, stateDir, &error))
+    if (!shoalDaemonOpenStore(daemon.cluster, config, stateDir, daemonDeposed,
+                              &daemon, &error))
         goto cleanup;
     schedInputDir = g_build_filename(stateDir, "sched-inputs", NULL);
     shoalClusterSetSchedInputDir(daemon.cluster, schedInputDir);
@@ -421,6 +443,11 @@ daemonRun(shoalOptions *opts)
         daemonDetachStdio();
     }
     g_main_loop_run(daemon.loop);
+    if (daemon.deposed) {
+        g_set_error(&error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                    _("operation failed: another daemon leads the cluster now"));
+        goto cleanup;
+    }
     ret = EXIT_SUCCESS;
 
 cleanup:

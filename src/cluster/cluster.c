@@ -9,6 +9,7 @@
 
 #include "cluster_error.h"
 #include "cluster_internal.h"
+#include "cluster_store_backend.h"
 #include "cluster_sync.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -643,7 +644,27 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
 bool
 shoalClusterOpenStore(shoalCluster *cluster, const char *dir, GError **error)
 {
-    cluster->store = shoalStoreOpen(dir, error);
+    shoalStoreBackend *backend = shoalStoreFileBackendNew(dir, error);
+
+    return backend &&
+           shoalClusterOpenStoreBackend(cluster, backend, dir, error);
+}
+
+/**
+ * shoalClusterOpenStoreBackend:
+ * @backend: (transfer full): where the definitions live
+ * @dir: the daemon's local state
+ *
+ * Main thread, before shoalClusterStart(): as shoalClusterOpenStore(),
+ * with the definitions, hosts and cluster objects in @backend.
+ */
+bool
+shoalClusterOpenStoreBackend(shoalCluster *cluster,
+                             shoalStoreBackend *backend,
+                             const char *dir,
+                             GError **error)
+{
+    cluster->store = shoalStoreNew(backend, error);
     return cluster->store && shoalClusterLoadHosts(cluster, error) &&
            shoalReconcileOpen(cluster->reconcile, dir, error) &&
            shoalClusterObjectsLoad(cluster, error);

@@ -85,6 +85,14 @@ bool shoalClusterOpenStore(shoalCluster *cluster,
                            const char *dir,
                            GError **error);
 
+/* issue 13: the store on another backend (etcd); @dir keeps local state */
+typedef struct _shoalStoreBackend shoalStoreBackend;
+
+bool shoalClusterOpenStoreBackend(shoalCluster *cluster,
+                                  shoalStoreBackend *backend,
+                                  const char *dir,
+                                  GError **error);
+
 void shoalClusterSetAutostartMarker(shoalCluster *cluster, const char *path);
 
 void shoalClusterStart(shoalCluster *cluster);

@@ -109,6 +109,13 @@ static const configKey daemonKeys[] = {
       DAEMON_FIELD(ha.maxAttempts), 1, 100 },
     /* off by default: takes the QEMU driver's sockets in socket_dir */
     { "driver", "dropin", CONFIG_KEY_BOOL, DAEMON_FIELD(dropin) },
+    /* issue 13: the store's backend, the local files or etcd */
+    { "store", "backend", CONFIG_KEY_STRING, DAEMON_FIELD(storeBackend) },
+    { "store", "endpoints", CONFIG_KEY_STRING, DAEMON_FIELD(storeEndpoints) },
+    { "store", "prefix", CONFIG_KEY_STRING, DAEMON_FIELD(storePrefix) },
+    { "store", "name", CONFIG_KEY_STRING, DAEMON_FIELD(storeName) },
+    { "store", "lease_ttl_s", CONFIG_KEY_POSITIVE_UINT,
+      DAEMON_FIELD(storeLeaseTtlS) },
 };
 
 static const configKey hostKeys[] = {
@@ -158,6 +165,10 @@ shoalDaemonConfigFree(shoalDaemonConfig *config)
     g_free(config->socketDir);
     g_free(config->accessGroup);
     g_free(config->ha.leases);
+    g_free(config->storeBackend);
+    g_free(config->storeEndpoints);
+    g_free(config->storePrefix);
+    g_free(config->storeName);
     g_ptr_array_unref(config->hosts);
     g_key_file_unref(config->keyFile);
     g_free(config);
@@ -315,6 +326,20 @@ configParse(shoalDaemonConfig *config, GError **error)
         config->cluster.migrateExtraFlags |= VIR_MIGRATE_AUTO_CONVERGE;
     if (!configCheckHa(&config->ha, error))
         return false;
+    if (config->storeBackend && !g_str_equal(config->storeBackend, "file") &&
+        !g_str_equal(config->storeBackend, "etcd")) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                    _("configuration file syntax error: [%1$s] %2$s must be %3$s"),
+                    "store", "backend", "file, etcd");
+        return false;
+    }
+    if (g_strcmp0(config->storeBackend, "etcd") == 0 &&
+        !config->storeEndpoints) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                    _("configuration file syntax error: [%1$s] %2$s must be %3$s"),
+                    "store", "endpoints", "http://HOST:PORT,...");
+        return false;
+    }
     for (i = 0; groups[i]; i++) {
         if (g_str_has_prefix(groups[i], "host ") &&
             !configParseHost(config, config->keyFile, groups[i], error))

@@ -74,6 +74,13 @@ typedef struct _shoalDaemonConfig {
     shoalDaemonConfigHa ha;     /* [ha] */
     GKeyFile *keyFile;          /* the file as read, for groups parsed
                                    elsewhere ([scheduler]) */
+    /* [store] (issue 13): where definitions live */
+    char *storeBackend;      /* "file" (NULL: the default) or "etcd" */
+    char *storeEndpoints;    /* etcd: "http://HOST:PORT,..." */
+    char *storePrefix;       /* etcd: every key's prefix; NULL: "/shoal/" */
+    char *storeName;         /* etcd: the leader key's value; NULL: the
+                                host name and process ID */
+    unsigned storeLeaseTtlS; /* etcd: the leader's lease; 0: default */
 } shoalDaemonConfig;
 
 shoalDaemonConfig *shoalDaemonConfigNew(void);

@@ -9,7 +9,8 @@
  * are moved aside and reported, and I/O errors are VIR_ERR_SYSTEM_ERROR.
  * The backend-neutral ones run again under /cluster/store/memory/ on an
  * in-memory backend written here from cluster_store_backend.h alone,
- * which also fails on demand.
+ * which also fails on demand, and under /cluster/store/on-etcd/ on the
+ * etcd backend against a real etcd started here (if etcd is installed).
  */
 
 #include <config.h>
@@ -28,6 +29,9 @@
 
 #include "cluster_store.h"
 #include "cluster_store_backend.h"
+#include "cluster_store_etcd.h"
+#include "etcd_client.h"
+#include "testutil_etcd.h"
 #include "util_error.h"
 #include "util_uuid.h"
 
@@ -92,6 +96,7 @@ typedef struct {
     storeTestLog *log;       /* borrowed */
     const storeTestCase *tc; /* borrowed, or NULL */
     bool memory;             /* on the in-memory backend */
+    testEtcd *etcd;          /* borrowed, or NULL: on the etcd backend */
 } storeTestData;
 
 /*
@@ -124,6 +129,8 @@ typedef struct {
     shoalStore *forked;      /* or NULL: a store a child process inherits */
     storeTestLog *log;       /* borrowed */
     storeTestMemory *memory; /* the in-memory backend's data, or NULL */
+    testEtcd *etcd;          /* borrowed, or NULL */
+    char *etcdPrefix;        /* this case's keys in etcd */
 } storeTestFixture;
 
 static char *
@@ -415,6 +422,11 @@ storeTestSetup(storeTestFixture *fixture, gconstpointer data)
     fixture->log = td->log;
     if (td->memory)
         fixture->memory = storeTestMemoryNew();
+    if (td->etcd) {
+        fixture->etcd = td->etcd;
+        fixture->etcdPrefix =
+            g_strdup_printf("%s-%d/", g_test_get_path(), (int) getpid());
+    }
 }
 
 static void
@@ -433,6 +445,7 @@ storeTestTeardown(storeTestFixture *fixture, gconstpointer data)
         storeTestRemoveTree(tmp);
     g_free(fixture->domainsDir);
     g_free(fixture->dir);
+    g_free(fixture->etcdPrefix);
 }
 
 /* A UUID that differs from the others only in its last byte, @n. */
@@ -470,6 +483,19 @@ storeTestOpen(storeTestFixture *fixture)
         backend->parent.ops = &storeTestMemoryOps;
         backend->mem = fixture->memory;
         store = shoalStoreNew(&backend->parent, &error);
+    } else if (fixture->etcd) {
+        shoalStoreEtcdConfig config = {
+            .endpoints = testEtcdEndpoints(fixture->etcd),
+            .prefix = fixture->etcdPrefix,
+            .identity = "store-test",
+        };
+        shoalStoreBackend *backend = shoalStoreEtcdBackendNew(&config, &error);
+
+        g_assert_no_error(error);
+        /* the last store's lease was revoked when it was freed */
+        g_assert_true(shoalStoreEtcdCampaign(backend, 30000, &error));
+        g_assert_no_error(error);
+        store = shoalStoreNew(backend, &error);
     } else {
         store = shoalStoreOpen(fixture->dir, &error);
     }
@@ -567,6 +593,22 @@ storeTestListFiles(storeTestFixture *fixture)
         while (g_hash_table_iter_next(&iter, &key, NULL))
             g_ptr_array_add(names, g_strdup(key));
         g_mutex_unlock(&fixture->memory->lock);
+    } else if (fixture->etcd) {
+        g_autoptr(shoalEtcdClient) client =
+            shoalEtcdClientNew(testEtcdEndpoints(fixture->etcd), 5000, NULL);
+        g_autofree char *prefix =
+            g_strconcat(fixture->etcdPrefix, "domains/", NULL);
+        g_autoptr(GPtrArray) kvs = shoalEtcdRange(client, prefix, true, &error);
+        guint i;
+
+        g_assert_no_error(error);
+        /* named as the local backend's files are */
+        for (i = 0; i < kvs->len; i++) {
+            const shoalEtcdKeyValue *kv = kvs->pdata[i];
+
+            g_ptr_array_add(names, g_strdup_printf("%s.json",
+                                                   kv->key + strlen(prefix)));
+        }
     } else {
         dir = g_dir_open(fixture->domainsDir, 0, &error);
         g_assert_no_error(error);
@@ -677,6 +719,20 @@ storeTestInode(storeTestFixture *fixture, const shoalStoreDomain *dom)
         g_mutex_unlock(&fixture->memory->lock);
         g_assert_cmpuint(ino, >, 0);
         return ino;
+    }
+    if (fixture->etcd) {
+        /* a write's mark in etcd: the key's revision */
+        g_autoptr(shoalEtcdClient) client =
+            shoalEtcdClientNew(testEtcdEndpoints(fixture->etcd), 5000, NULL);
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        g_autofree char *key = NULL;
+        g_autoptr(shoalEtcdKeyValue) kv = NULL;
+
+        shoalUUIDFormat(dom->uuid, uuid);
+        key = g_strdup_printf("%sdomains/%s", fixture->etcdPrefix, uuid);
+        kv = shoalEtcdGet(client, key, NULL);
+        g_assert_nonnull(kv);
+        return (ino_t) kv->modRevision;
     }
     path = g_build_filename(fixture->domainsDir, name, NULL);
     g_assert_cmpint(stat(path, &sb), ==, 0);
@@ -1666,8 +1722,9 @@ int
 main(int argc, char **argv)
 {
     storeTestLog log = { 0 };
-    storeTestData plain = { &log, NULL, false };
-    storeTestData memory = { &log, NULL, true };
+    storeTestData plain = { &log, NULL, false, NULL };
+    storeTestData memory = { &log, NULL, true, NULL };
+    storeTestData onEtcd = { &log, NULL, false, NULL };
     storeTestData cases[G_N_ELEMENTS(storeTestCases)];
     int ret;
     size_t i;
@@ -1689,6 +1746,15 @@ main(int argc, char **argv)
 
         STORE_TEST_ADD(path, &plain, storeTestNeutral[i].func);
         STORE_TEST_ADD(inMemory, &memory, storeTestNeutral[i].func);
+    }
+    if (testEtcdAvailable()) {
+        for (i = 0; i < G_N_ELEMENTS(storeTestNeutral); i++) {
+            g_autofree char *path = g_strdup_printf("/cluster/store/on-etcd/%s",
+                                                    storeTestNeutral[i].path);
+
+            STORE_TEST_ADD(path, &onEtcd, storeTestNeutral[i].func);
+        }
+        onEtcd.etcd = testEtcdStart(1);
     }
     STORE_TEST_ADD("/cluster/store/crash/tmp-leftover", &plain,
                    testTmpLeftover);
@@ -1713,10 +1779,12 @@ main(int argc, char **argv)
         cases[i].log = &log;
         cases[i].tc = &storeTestCases[i];
         cases[i].memory = false;
+        cases[i].etcd = NULL;
         STORE_TEST_ADD(path, &cases[i], testDataCase);
     }
 
     ret = g_test_run();
+    testEtcdStop(onEtcd.etcd);
     g_ptr_array_unref(log.warnings);
     g_mutex_clear(&log.lock);
     return ret;

@@ -32,6 +32,8 @@ testDefaults(void)
     g_assert_false(config->cluster.restoreMissing);
     g_assert_false(config->dropin);
     g_assert_null(config->socketDir);
+    /* the local store unless [store] says otherwise */
+    g_assert_null(config->storeBackend);
     g_assert_null(config->accessGroup);
     g_assert_cmpuint(config->hosts->len, ==, 0);
     g_assert_true(config->ha.enabled);
@@ -104,7 +106,13 @@ testEveryKey(void)
                        "retry_max=90\n"
                        "max_attempts=7\n"
                        "[scheduler]\n"
-                       "mode=balance\n";
+                       "mode=balance\n"
+                       "[store]\n"
+                       "backend=etcd\n"
+                       "endpoints=http://127.0.0.1:2379,http://[::1]:2379\n"
+                       "prefix=/prod/\n"
+                       "name=mgr1\n"
+                       "lease_ttl_s=3\n";
 
     g_assert_true(shoalDaemonConfigLoadData(config, data, &error));
     g_assert_no_error(error);
@@ -144,6 +152,12 @@ testEveryKey(void)
     g_assert_cmpuint(config->ha.retryIntervalS, ==, 3);
     g_assert_cmpuint(config->ha.retryMaxS, ==, 90);
     g_assert_cmpuint(config->ha.maxAttempts, ==, 7);
+    g_assert_cmpstr(config->storeBackend, ==, "etcd");
+    g_assert_cmpstr(config->storeEndpoints, ==,
+                    "http://127.0.0.1:2379,http://[::1]:2379");
+    g_assert_cmpstr(config->storePrefix, ==, "/prod/");
+    g_assert_cmpstr(config->storeName, ==, "mgr1");
+    g_assert_cmpuint(config->storeLeaseTtlS, ==, 3);
     /* the groups other libraries parse stay readable */
     g_assert_true(
         g_key_file_has_key(config->keyFile, "scheduler", "mode", NULL));
@@ -186,6 +200,12 @@ static const badCase badCases[] = {
     { "[ha]\nmax_attempts=x\n",
       "[ha] max_attempts must be a number from 1 to 100" },
     { "[daemon\nsocket_dir=/run\n", "" },
+    /* issue 13: the store's backend */
+    { "[store]\nbackend=zookeeper\n", "[store] backend must be file, etcd" },
+    { "[store]\nbackend=etcd\n", "[store] endpoints must be" },
+    { "[store]\nbackend=etcd\nendpoints=http://127.0.0.1:2379\n"
+      "lease_ttl_s=0\n",
+      "[store] lease_ttl_s must be a positive number" },
 };
 
 static void
