@@ -66,7 +66,8 @@ typedef struct {
     shoalSchedPlan *plan;
     powerHost *hosts; /* in name order */
     size_t nhosts;
-    GHashTable *index; /* name -> index + 1 */
+    GHashTable *index;   /* name -> index + 1 */
+    GHashTable *stepped; /* names of the domains the plan has a step for */
     /* sums over the available hosts */
     double demand;
     double cpus;
@@ -88,6 +89,7 @@ powerClear(power *pw)
         g_ptr_array_unref(pw->hosts[i].domains);
     g_free(pw->hosts);
     g_clear_pointer(&pw->index, g_hash_table_unref);
+    g_clear_pointer(&pw->stepped, g_hash_table_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(power, powerClear)
 
@@ -186,17 +188,21 @@ powerSetupHosts(power *pw)
     }
 }
 
-/* Marks the hosts the plan's migrations leave or reach. */
+/* Marks the hosts the plan's migrations leave or reach, and the domains
+ * it has a step for (a plan gives a domain one step at most). */
 static void
 powerMarkTouched(power *pw)
 {
     size_t i;
 
+    pw->stepped = g_hash_table_new(g_str_hash, g_str_equal);
     for (i = 0; i < pw->plan->steps->len; i++) {
         const shoalSchedStep *step = g_ptr_array_index(pw->plan->steps, i);
         powerHost *from;
         powerHost *to;
 
+        if (step->domain)
+            g_hash_table_add(pw->stepped, step->domain);
         if (step->action != SHOAL_SCHED_ACTION_MIGRATE)
             continue;
         if ((from = powerLookup(pw, step->from)))
@@ -229,8 +235,9 @@ powerMovesLeft(const shoalSchedSnapshot *snap,
 static shoalSchedPressure
 powerPressure(const powerHost *h)
 {
-    shoalSchedPressure pr = { h->demand / h->cpus,
-                              h->committedKiB / h->usableKiB };
+    /* MAX: what rounding leaves on a host just emptied */
+    shoalSchedPressure pr = { MAX(h->demand / h->cpus, 0),
+                              MAX(h->committedKiB / h->usableKiB, 0) };
 
     return pr;
 }
@@ -332,6 +339,7 @@ powerMovable(const power *pw, const shoalSchedDomain *dom)
     gint64 last = MAX(dom->lastMoveMs, dom->lastResizeMs);
 
     return dom->running && !dom->migrating &&
+           !g_hash_table_contains(pw->stepped, dom->name) &&
            powerDomainMode(pw, dom) != SHOAL_SCHED_MODE_OFF &&
            !(last > 0 && now - last < pw->config->cooldownMs);
 }
@@ -362,6 +370,11 @@ powerFits(const power *pw,
         return false;
     if (dom->pinned &&
         !g_strv_contains((const char *const *) dom->pinned, h->node->name))
+        return false;
+    /* the planner's tabu: not back to the host it left lately */
+    if (dom->lastHost && dom->lastMoveMs > 0 &&
+        pw->after->nowMs - dom->lastMoveMs < pw->config->tabuMs &&
+        g_str_equal(dom->lastHost, h->node->name))
         return false;
     if (h->committedKiB + dom->memoryKiB >
             MIN(h->memoryLimitKiB, high * h->usableKiB) ||
@@ -569,7 +582,10 @@ powerTryEmpty(power *pw, powerHost *h)
     shoalSchedMode mode = pw->config->mode;
     size_t i;
 
-    if (pw->cpus - h->cpus <= 0 || pw->usableKiB - h->usableKiB <= 0 ||
+    /* a host that received domains in this pass keeps them: none moves
+     * twice in a plan */
+    if (h->touched || pw->cpus - h->cpus <= 0 ||
+        pw->usableKiB - h->usableKiB <= 0 ||
         pw->demand > low * (pw->cpus - h->cpus) ||
         pw->committedKiB > low * (pw->usableKiB - h->usableKiB) ||
         n > pw->movesLeft)
@@ -595,6 +611,8 @@ powerTryEmpty(power *pw, powerHost *h)
     pw->cpus -= h->cpus;
     pw->usableKiB -= h->usableKiB;
     pw->movesLeft -= (unsigned) n;
+    for (i = 0; i < n; i++)
+        moves[i].to->touched = true;
     powerEmitEvacuation(pw, h, moves, n, mode);
     return true;
 }
