@@ -19,8 +19,10 @@
  * A host's utilisation is its peak CPU demand (per running domain the
  * highest of its latest windowIntervals samples, so that a host is
  * judged by its busy moments, not its median) over its cores, and its
- * committed memory over its usable memory; the cluster's is the same
- * over the sums of the powered hosts that may receive domains.
+ * committed memory over its usable memory. The cluster's is its load
+ * (the highest, over those intervals, of the demand of all its domains
+ * together: their peaks rarely coincide) over the cores of the powered
+ * hosts that may receive domains, and the memory as for a host.
  *
  * Wake: when the cluster's CPU or memory utilisation is above
  * powerBandHigh, hosts in standby are powered on, most cores first, until
@@ -68,8 +70,9 @@ typedef struct {
     size_t nhosts;
     GHashTable *index;   /* name -> index + 1 */
     GHashTable *stepped; /* names of the domains the plan has a step for */
-    /* sums over the available hosts */
-    double demand;
+    /* over the available hosts: the peak of their domains' summed CPU
+     * demand (powerSetupLoad()), their cores and memory */
+    double load;
     double cpus;
     double committedKiB;
     double usableKiB;
@@ -131,6 +134,37 @@ powerLookup(const power *pw, const char *name)
     return at ? &pw->hosts[GPOINTER_TO_UINT(at) - 1] : NULL;
 }
 
+/* The highest, over the latest windowIntervals, of the CPU demand of all
+ * running domains on available hosts together. */
+static void
+powerSetupLoad(power *pw)
+{
+    unsigned window = MAX(pw->config->windowIntervals, 1);
+    g_autofree double *sums = g_new0(double, window);
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < pw->after->domains->len; i++) {
+        const shoalSchedDomain *dom = g_ptr_array_index(pw->after->domains, i);
+        const powerHost *h = powerLookup(pw, dom->host);
+        size_t n;
+
+        if (!h || !h->available || !dom->running || !dom->samples)
+            continue;
+        n = MIN(dom->samples->len, window);
+        for (k = 0; k < n; k++) {
+            const shoalSchedSample *s =
+                &g_array_index(dom->samples, shoalSchedSample,
+                               dom->samples->len - 1 - k);
+
+            sums[k] += s->cpuCores + s->vcpuDelay * dom->vcpus;
+        }
+    }
+    pw->load = 0;
+    for (k = 0; k < window; k++)
+        pw->load = MAX(pw->load, sums[k]);
+}
+
 static void
 powerSetupHosts(power *pw)
 {
@@ -176,12 +210,12 @@ powerSetupHosts(power *pw)
               g_strcmp0(dom->name, pw->largest->name) < 0)))
             pw->largest = dom;
     }
+    powerSetupLoad(pw);
     for (i = 0; i < pw->nhosts; i++) {
         const powerHost *h = &pw->hosts[i];
 
         if (!h->available)
             continue;
-        pw->demand += h->demand;
         pw->cpus += h->cpus;
         pw->committedKiB += h->committedKiB;
         pw->usableKiB += h->usableKiB;
@@ -275,7 +309,7 @@ powerOver(const power *pw, double cpus, double usableKiB)
 {
     double high = pw->config->powerBandHigh;
 
-    return pw->demand > high * cpus || pw->committedKiB > high * usableKiB;
+    return pw->load > high * cpus || pw->committedKiB > high * usableKiB;
 }
 
 /* Powers on hosts in standby while the cluster is above the band. */
@@ -301,7 +335,7 @@ powerWake(power *pw)
     for (i = 0; i < n && powerOver(pw, cpus, usableKiB); i++) {
         g_autofree char *reason =
             g_strdup_printf(_("the powered hosts use %1$.0f%% of their CPU and %2$.0f%% of their memory, above %3$.0f%%"),
-                            cpus > 0 ? 100 * pw->demand / cpus : 100,
+                            cpus > 0 ? 100 * pw->load / cpus : 100,
                             usableKiB > 0 ? 100 * pw->committedKiB / usableKiB
                                           : 100,
                             100 * pw->config->powerBandHigh);
@@ -523,7 +557,7 @@ powerEmitEvacuation(power *pw,
                     size_t n,
                     shoalSchedMode mode)
 {
-    double cpuAfter = pw->cpus > 0 ? pw->demand / pw->cpus : 0;
+    double cpuAfter = pw->cpus > 0 ? pw->load / pw->cpus : 0;
     double memoryAfter =
         pw->usableKiB > 0 ? pw->committedKiB / pw->usableKiB : 0;
     shoalSchedStep *off;
@@ -586,7 +620,7 @@ powerTryEmpty(power *pw, powerHost *h)
      * twice in a plan */
     if (h->touched || pw->cpus - h->cpus <= 0 ||
         pw->usableKiB - h->usableKiB <= 0 ||
-        pw->demand > low * (pw->cpus - h->cpus) ||
+        pw->load > low * (pw->cpus - h->cpus) ||
         pw->committedKiB > low * (pw->usableKiB - h->usableKiB) ||
         n > pw->movesLeft)
         return false;
