@@ -170,6 +170,19 @@ shoalClusterNoteRefused(shoalCluster *cluster, const unsigned char *uuid)
     shoalSchedStateNoteRefused(cluster->sched, uuid, schedulerNowMs());
 }
 
+/* A power step of power-saving mode: not carried out live yet (no host
+ * has power commands, so the planner plans none); logged and counted as
+ * failed should one come. Returns: 1. */
+static unsigned
+schedulerPowerStep(shoalCluster *cluster G_GNUC_UNUSED,
+                   const shoalSchedStep *step)
+{
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                     "%s of host '%s' dropped: host power is not supported",
+                     shoalSchedActionToString(step->action), step->from);
+    return 1;
+}
+
 /* Queues the plan's automatic steps, in order, and waits for them. A
  * stale step fails its preconditions in the executor and is dropped;
  * the executor logs each failure. Returns: how many failed. */
@@ -193,6 +206,11 @@ schedulerExecute(shoalCluster *cluster,
 
         if (step->mode != SHOAL_SCHED_MODE_AUTOMATIC)
             continue;
+        /* power steps name a host, not a domain */
+        if (!step->domain) {
+            failures += schedulerPowerStep(cluster, step);
+            continue;
+        }
         /* gone since the snapshot: as stale as a step gets; it never
          * reaches the executor, which logs the others */
         if (!(entry = shoalInventoryLookupByName(cluster->inventory,

@@ -96,6 +96,17 @@ typedef struct _shoalSchedConfig {
      * count, not a time, so that one snapshot always gives one plan;
      * 0 keeps the greedy plan */
     unsigned searchBudget;
+
+    /* power-saving mode (sched_power.c): packs domains onto fewer hosts
+     * and powers the emptied ones off; wakes one before the powered hosts'
+     * average utilisation (peak CPU demand, committed memory) rises above
+     * powerBandHigh, and empties one only while the others would still
+     * average at most powerBandLow; a host whose power changed rests
+     * powerHoldMs */
+    bool powerSaving;     /* power_saving */
+    double powerBandLow;  /* power_band_low */
+    double powerBandHigh; /* power_band_high */
+    gint64 powerHoldMs;   /* power_hold_seconds */
 } shoalSchedConfig;
 
 void shoalSchedConfigInit(shoalSchedConfig *config);

@@ -17,12 +17,12 @@
  *   "format": "shoal-plan/1", "now_ms": integer,
  *   "imbalance_before", "imbalance_after": numbers (6 decimals),
  *   "moves", "vcpus_added", "balloons": integers,
- *   "resizes": integer, left out when 0,
+ *   "resizes", "power_offs", "power_ons": integers, left out when 0,
  *   "memory_moved_mib", "predicted_seconds": numbers,
  *   "steps": array, in execution order, of
  *     "action": "migrate" | "add-vcpu" | "set-balloon" | "set-virtio-mem"
- *       | "remove-vcpu"
- *     "domain", optional "uuid"
+ *       | "remove-vcpu" | "power-off" | "power-on"
+ *     "domain" (not for power-off, power-on), optional "uuid"
  *     migrate: "from", "to"; others: "host"
  *     add-vcpu, remove-vcpu: "vcpus" (the new count); set-balloon:
  *     "balloon_kib"; set-virtio-mem: "requested_kib"
@@ -44,13 +44,15 @@
 #define PLAN_FORMAT "shoal-plan/1"
 
 static const char *const planActionNames[] = {
-    "migrate", "add-vcpu", "set-balloon", "set-virtio-mem", "remove-vcpu",
+    "migrate",     "add-vcpu",  "set-balloon", "set-virtio-mem",
+    "remove-vcpu", "power-off", "power-on",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(planActionNames) == SHOAL_SCHED_ACTION_LAST);
 
 static const char *const planCheckNames[] = {
-    "domain-on-host", "domain-running", "domain-idle",     "host-available",
-    "domain-vcpus",   "balloon-below",  "virtio-mem-size",
+    "domain-on-host",  "domain-running", "domain-idle",
+    "host-available",  "domain-vcpus",   "balloon-below",
+    "virtio-mem-size", "host-empty",     "host-standby",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(planCheckNames) == SHOAL_SCHED_CHECK_LAST);
 
@@ -238,6 +240,12 @@ shoalSchedPlanAppendStep(shoalSchedPlan *plan, shoalSchedStep *step)
     case SHOAL_SCHED_ACTION_REMOVE_VCPU:
         plan->resizes++;
         break;
+    case SHOAL_SCHED_ACTION_POWER_OFF:
+        plan->powerOffs++;
+        break;
+    case SHOAL_SCHED_ACTION_POWER_ON:
+        plan->powerOns++;
+        break;
     case SHOAL_SCHED_ACTION_LAST:
     default:
         break;
@@ -323,7 +331,9 @@ planFormatStep(const shoalSchedStep *step)
     json_object_object_add(obj, "action",
                            json_object_new_string(
                                shoalSchedActionToString(step->action)));
-    json_object_object_add(obj, "domain", json_object_new_string(step->domain));
+    if (step->domain)
+        json_object_object_add(obj, "domain",
+                               json_object_new_string(step->domain));
     if (step->uuid)
         json_object_object_add(obj, "uuid", json_object_new_string(step->uuid));
     if (migrate) {
@@ -401,6 +411,12 @@ shoalSchedPlanFormatJSON(const shoalSchedPlan *plan)
     if (plan->resizes > 0)
         json_object_object_add(root, "resizes",
                                json_object_new_int64(plan->resizes));
+    if (plan->powerOffs > 0)
+        json_object_object_add(root, "power_offs",
+                               json_object_new_int64(plan->powerOffs));
+    if (plan->powerOns > 0)
+        json_object_object_add(root, "power_ons",
+                               json_object_new_int64(plan->powerOns));
     json_object_object_add(root, "memory_moved_mib",
                            shoalSchedJsonNewDouble(plan->memoryMovedKiB /
                                                    1024.0));
@@ -587,8 +603,10 @@ planParseStep(json_object *obj,
         return false;
     }
     step = shoalSchedStepNew(a, NULL);
-    if (!shoalSchedJsonGetString(obj, path, "domain", true, &step->domain,
-                                 error) ||
+    if (!shoalSchedJsonGetString(obj, path, "domain",
+                                 a != SHOAL_SCHED_ACTION_POWER_OFF &&
+                                     a != SHOAL_SCHED_ACTION_POWER_ON,
+                                 &step->domain, error) ||
         !shoalSchedJsonGetString(obj, path, "uuid", false, &step->uuid,
                                  error) ||
         !shoalSchedJsonGetString(obj, path, "mode", true, &mode, error) ||
@@ -627,6 +645,8 @@ planParseRoot(json_object *root, shoalSchedPlan *plan, GError **error)
         "vcpus_added",
         "balloons",
         "resizes",
+        "power_offs",
+        "power_ons",
         "memory_moved_mib",
         "predicted_seconds",
         "steps",
@@ -733,6 +753,16 @@ planTextStep(GString *out, size_t n, const shoalSchedStep *step)
                                n, step->domain, step->from, step->value,
                                step->rule, mode);
         break;
+    case SHOAL_SCHED_ACTION_POWER_OFF:
+        g_string_append_printf(out,
+                               _("%1$zu. power off host '%2$s' [%3$s, %4$s]\n"),
+                               n, step->from, step->rule, mode);
+        break;
+    case SHOAL_SCHED_ACTION_POWER_ON:
+        g_string_append_printf(out,
+                               _("%1$zu. power on host '%2$s' [%3$s, %4$s]\n"),
+                               n, step->from, step->rule, mode);
+        break;
     case SHOAL_SCHED_ACTION_SET_BALLOON:
     case SHOAL_SCHED_ACTION_LAST:
     default:
@@ -781,6 +811,10 @@ shoalSchedPlanFormatText(const shoalSchedPlan *plan)
         g_string_append_printf(out,
                                _("virtio-mem changes and vCPU removals: %1$u\n"),
                                plan->resizes);
+    if (plan->powerOffs + plan->powerOns > 0)
+        g_string_append_printf(out,
+                               _("Hosts powered off: %1$u, powered on: %2$u\n"),
+                               plan->powerOffs, plan->powerOns);
     if (plan->steps->len == 0)
         g_string_append(out, _("No steps.\n"));
     for (i = 0; i < plan->steps->len; i++)

@@ -15,6 +15,10 @@ typedef enum {
     /* request value KiB of its virtio-mem device (up or down) */
     SHOAL_SCHED_ACTION_SET_VIRTIO_MEM,
     SHOAL_SCHED_ACTION_REMOVE_VCPU, /* set its vCPUs to value (one fewer) */
+    /* power-saving mode: put an emptied host in standby, or wake one;
+     * these name no domain (domain NULL), the host is in from */
+    SHOAL_SCHED_ACTION_POWER_OFF,
+    SHOAL_SCHED_ACTION_POWER_ON,
     SHOAL_SCHED_ACTION_LAST
 } shoalSchedAction;
 
@@ -34,6 +38,10 @@ typedef enum {
     SHOAL_SCHED_CHECK_BALLOON_BELOW,  /* domain's balloon < value KiB */
     /* domain's virtio-mem device has value KiB requested and plugged */
     SHOAL_SCHED_CHECK_VIRTIO_MEM_SIZE,
+    /* no domain is on host (the caller counts them: the simulator does;
+     * shoalSchedPreconditionCheck() alone cannot, and fails it) */
+    SHOAL_SCHED_CHECK_HOST_EMPTY,
+    SHOAL_SCHED_CHECK_HOST_STANDBY, /* host is in standby */
     SHOAL_SCHED_CHECK_LAST
 } shoalSchedCheck;
 
@@ -53,10 +61,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalSchedPrecondition,
 
 typedef struct _shoalSchedStep {
     shoalSchedAction action;
-    char *domain;
-    char *uuid; /* may be NULL */
-    char *from; /* migrate: the source; others: the host it runs on */
-    char *to;   /* migrate: the destination; others: NULL */
+    char *domain; /* NULL for power-off and power-on */
+    char *uuid;   /* may be NULL */
+    char *from;   /* migrate: the source; power steps: the host; others: the
+                   host it runs on */
+    char *to;     /* migrate: the destination; others: NULL */
     /* add-vcpu, remove-vcpu: the new vCPU count; set-balloon: the new
      * balloon in KiB; set-virtio-mem: the new requested size in KiB;
      * migrate: 0 */
@@ -105,6 +114,8 @@ typedef struct _shoalSchedPlan {
     unsigned vcpusAdded; /* add-vcpu steps */
     unsigned balloons;   /* set-balloon steps */
     unsigned resizes;    /* set-virtio-mem and remove-vcpu steps */
+    unsigned powerOffs;  /* power-off steps */
+    unsigned powerOns;   /* power-on steps */
     unsigned long long memoryMovedKiB;
     double predictedSeconds; /* of all migrations, one after another */
 } shoalSchedPlan;

@@ -11,6 +11,7 @@
 
 #include "sched_elastic.h"
 #include "sched_error.h"
+#include "sched_power.h"
 #include "sched_pressure.h"
 
 /*
@@ -2461,5 +2462,7 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     plannerNoteObjects(p);
     plannerNoteOverloaded(p);
     p->plan->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
+    /* power-saving mode: on the cluster as these steps leave it */
+    shoalSchedPowerPlan(snap, config, p->plan);
     return g_steal_pointer(&p->plan);
 }

@@ -146,12 +146,46 @@ shoalSchedPreconditionCheck(const shoalSchedPrecondition *pre,
                     _("the virtio-mem device of domain '%1$s' no longer holds %2$llu KiB"),
                     domain, pre->value);
         return false;
+    case SHOAL_SCHED_CHECK_HOST_STANDBY:
+        if (node && node->standby)
+            return true;
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("host '%1$s' is no longer in standby"), host);
+        return false;
+    case SHOAL_SCHED_CHECK_HOST_EMPTY:
+        /* the domains of a host are not in @node: whoever can count them
+         * checks this one (simulateCheck()); here it never holds */
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
+                    _("cannot tell whether host '%1$s' is empty"), host);
+        return false;
     case SHOAL_SCHED_CHECK_LAST:
     default:
         break;
     }
     g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_STALE,
                 _("unknown precondition %1$d"), pre->check);
+    return false;
+}
+
+/* Whether a domain of @snap counts on host @name, or a migration in
+ * flight leaves or reaches it. */
+static bool
+simulateHostUsed(const shoalSchedSnapshot *snap, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < snap->domains->len; i++) {
+        const shoalSchedDomain *dom = g_ptr_array_index(snap->domains, i);
+
+        if (g_strcmp0(dom->host, name) == 0)
+            return true;
+    }
+    for (i = 0; i < snap->migrations->len; i++) {
+        const shoalSchedMigration *mig = g_ptr_array_index(snap->migrations, i);
+
+        if (g_strcmp0(mig->from, name) == 0 || g_strcmp0(mig->to, name) == 0)
+            return true;
+    }
     return false;
 }
 
@@ -168,6 +202,8 @@ simulateCheck(const simulateIndex *idx, const shoalSchedPrecondition *pre)
     if (pre->check == SHOAL_SCHED_CHECK_DOMAIN_IDLE && dom &&
         simulateInFlight(idx->snap, dom->name))
         return false;
+    if (pre->check == SHOAL_SCHED_CHECK_HOST_EMPTY)
+        return node && !simulateHostUsed(idx->snap, node->name);
     return shoalSchedPreconditionCheck(pre, dom, node, NULL);
 }
 
@@ -224,6 +260,26 @@ simulateResizeMemory(shoalSchedDomain *dom, unsigned long long kib)
     dom->virtioMemPluggedKiB = kib;
 }
 
+/*
+ * A power step on its host: power-off puts it in standby (offline), and
+ * power-on brings it back online at once: the simulated host answers
+ * before the next round. Returns: false if the host is unknown.
+ */
+static bool
+simulatePower(const simulateIndex *idx, const shoalSchedStep *step, gint64 when)
+{
+    shoalSchedNode *node =
+        step->from ? g_hash_table_lookup(idx->nodes, step->from) : NULL;
+
+    if (!node)
+        return false;
+    node->standby = step->action == SHOAL_SCHED_ACTION_POWER_OFF;
+    node->online = !node->standby;
+    node->powerChangedMs = when;
+    g_array_set_size(node->samples, 0);
+    return true;
+}
+
 /**
  * shoalSchedSimulateApply:
  * @snap: a snapshot
@@ -239,7 +295,8 @@ simulateResizeMemory(shoalSchedDomain *dom, unsigned long long kib)
  * describe them (their history is then derived from their domains). A
  * vCPU, balloon or virtio-mem step changes the domain, sets lastResizeMs
  * and appends nowMs to recentResizesMs; a vCPU or virtio-mem step
- * rescales its samples to the new size. Because
+ * rescales its samples to the new size. A power step puts its host in
+ * standby or brings it online (simulatePower()). Because
  * 0 means "never", a change at time 0 is recorded at 1 ms.
  *
  * Returns: a new reference to the changed copy.
@@ -259,8 +316,12 @@ shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
     simulateIndexInit(&idx, out);
     for (i = 0; i < plan->steps->len; i++) {
         const shoalSchedStep *step = g_ptr_array_index(plan->steps, i);
-        shoalSchedDomain *dom = g_hash_table_lookup(idx.domains, step->domain);
-        bool ok = dom != NULL;
+        shoalSchedDomain *dom =
+            step->domain ? g_hash_table_lookup(idx.domains, step->domain)
+                         : NULL;
+        bool power = step->action == SHOAL_SCHED_ACTION_POWER_OFF ||
+                     step->action == SHOAL_SCHED_ACTION_POWER_ON;
+        bool ok = dom != NULL || power;
 
         for (j = 0; ok && j < step->preconditions->len; j++)
             ok = simulateCheck(&idx, g_ptr_array_index(step->preconditions, j));
@@ -268,6 +329,11 @@ shoalSchedSimulateApply(const shoalSchedSnapshot *snap,
             ok = step->to && g_hash_table_contains(idx.nodes, step->to);
         if (!ok) {
             skipped++;
+            continue;
+        }
+        if (power) {
+            if (!simulatePower(&idx, step, when))
+                skipped++;
             continue;
         }
         switch (step->action) {
@@ -326,7 +392,8 @@ simulateCarryTimes(GArray *to, const GArray *from, gint64 nowMs)
  * The snapshot of the next round: the recorded @input, with what the
  * simulation changed so far (@prev) carried over: where each domain is,
  * its vCPUs and balloon, when it last changed and where it came from, and
- * the recent moves.
+ * the recent moves; and the power state of each host that the simulation
+ * powered off or on later than the recording says.
  * Recorded migrations that no longer fit are dropped; hosts whose domains
  * differ from the recording lose their samples.
  */
@@ -340,6 +407,16 @@ simulateCarry(const shoalSchedSnapshot *prev, const shoalSchedSnapshot *input)
 
     simulateIndexInit(&from, prev);
     simulateIndexInit(&to, next);
+    for (i = 0; i < next->nodes->len; i++) {
+        shoalSchedNode *node = g_ptr_array_index(next->nodes, i);
+        const shoalSchedNode *old = g_hash_table_lookup(from.nodes, node->name);
+
+        if (!old || old->powerChangedMs <= node->powerChangedMs)
+            continue;
+        node->standby = old->standby;
+        node->online = !old->standby;
+        node->powerChangedMs = old->powerChangedMs;
+    }
     for (i = 0; i < next->domains->len; i++) {
         shoalSchedDomain *dom = g_ptr_array_index(next->domains, i);
         const shoalSchedDomain *old =
@@ -488,6 +565,65 @@ simulateMaxInHour(GArray *times)
     return best;
 }
 
+/*
+ * The powered hosts of @snap, and whether one is overloaded in the
+ * interval that ends at nowMs: the latest sample of each running domain
+ * (cores used plus cores waited for) over its host's cores, or its
+ * domains' memory over its memory limit.
+ */
+static unsigned
+simulatePowered(const shoalSchedSnapshot *snap,
+                const shoalSchedConfig *config,
+                bool *overloaded)
+{
+    g_auto(simulateIndex) idx = { 0 };
+    g_autoptr(GHashTable) cores =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    g_autoptr(GHashTable) kib =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    unsigned powered = 0;
+    size_t i;
+
+    simulateIndexInit(&idx, snap);
+    *overloaded = false;
+    for (i = 0; i < snap->domains->len; i++) {
+        const shoalSchedDomain *dom = g_ptr_array_index(snap->domains, i);
+        double *c;
+        double *m;
+
+        if (!dom->host || !g_hash_table_contains(idx.nodes, dom->host))
+            continue;
+        if (!(c = g_hash_table_lookup(cores, dom->host))) {
+            c = g_new0(double, 1);
+            m = g_new0(double, 1);
+            g_hash_table_insert(cores, dom->host, c);
+            g_hash_table_insert(kib, dom->host, m);
+        }
+        m = g_hash_table_lookup(kib, dom->host);
+        *m += dom->memoryKiB;
+        if (dom->running && dom->samples->len > 0) {
+            const shoalSchedSample *s =
+                &g_array_index(dom->samples, shoalSchedSample,
+                               dom->samples->len - 1);
+
+            *c += s->cpuCores + s->vcpuDelay * dom->vcpus;
+        }
+    }
+    for (i = 0; i < snap->nodes->len; i++) {
+        const shoalSchedNode *node = g_ptr_array_index(snap->nodes, i);
+        const double *c = g_hash_table_lookup(cores, node->name);
+        const double *m = g_hash_table_lookup(kib, node->name);
+        double limit =
+            shoalSchedPressureUsableKiB(node) * config->memoryOvercommit;
+
+        if (!node->standby)
+            powered++;
+        if (c && (*c > node->cpus + 1e-9 || *m > limit + 0.5))
+            *overloaded = true;
+    }
+    return powered;
+}
+
 /**
  * shoalSchedSimulate:
  * @snapshots: (element-type shoalSchedSnapshot): recorded snapshots, in
@@ -548,6 +684,9 @@ shoalSchedSimulate(GPtrArray *snapshots,
             g_prefix_error(error, _("round %1$zu: "), i + 1);
             return NULL;
         }
+        round.powered = simulatePowered(snap, config, &round.overloaded);
+        round.powerOffs = plan->powerOffs;
+        round.powerOns = plan->powerOns;
         round.nowMs = snap->nowMs;
         round.imbalanceBefore = plan->imbalanceBefore;
         round.imbalanceAfter = after->imbalance;
@@ -572,6 +711,11 @@ shoalSchedSimulate(GPtrArray *snapshots,
         sim->resizes += round.resizes;
         sim->resizeReversals += round.resizeReversals;
         sim->memoryMovedKiB += round.memoryMovedKiB;
+        sim->hostHours +=
+            (double) round.powered * snap->intervalMs / SIMULATE_HOUR_MS;
+        sim->overloadedIntervals += round.overloaded ? 1 : 0;
+        sim->powerOffs += round.powerOffs;
+        sim->powerOns += round.powerOns;
     }
     first = g_ptr_array_index(snapshots, 0);
     last = g_ptr_array_index(snapshots, snapshots->len - 1);
@@ -626,6 +770,13 @@ shoalSchedSimulationFormatText(const shoalSchedSimulation *sim)
                            _("Resizes that reversed the one before: %1$u\n"),
                            sim->resizeReversals);
     g_string_append_printf(out, _("Stale steps: %1$u\n"), sim->stale);
+    g_string_append_printf(out,
+                           _("Host-hours powered: %1$.2f; intervals with a host overloaded: %2$u\n"),
+                           sim->hostHours, sim->overloadedIntervals);
+    if (sim->powerOffs + sim->powerOns > 0)
+        g_string_append_printf(out,
+                               _("Hosts powered off: %1$u, powered on: %2$u\n"),
+                               sim->powerOffs, sim->powerOns);
     return g_string_free(out, FALSE);
 }
 
@@ -636,10 +787,12 @@ shoalSchedSimulationFormatText(const shoalSchedSimulation *sim)
  * Returns: (transfer full): {"rounds": [{"now_ms", "imbalance_before",
  * "imbalance_after", "cpu_max_after", "memory_max_after", "moves",
  * "vcpus_added", "balloons", "stale", "reversals", "resizes",
- * "resize_reversals", "memory_moved_mib"}],
+ * "resize_reversals", "memory_moved_mib", "powered", "overloaded",
+ * "power_offs" and "power_ons" when not both 0}],
  * "moves", "vcpus_added", "balloons", "stale", "reversals", "resizes",
  * "resize_reversals",
- * "memory_moved_mib", "hours", "moves_per_hour", "max_moves_in_hour"}.
+ * "memory_moved_mib", "hours", "moves_per_hour", "max_moves_in_hour",
+ * "host_hours", "overloaded_intervals", "power_offs", "power_ons"}.
  */
 char *
 shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
@@ -677,6 +830,16 @@ shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
         json_object_object_add(obj, "memory_moved_mib",
                                shoalSchedJsonNewDouble(r->memoryMovedKiB /
                                                        1024.0));
+        json_object_object_add(obj, "powered",
+                               json_object_new_int64(r->powered));
+        json_object_object_add(obj, "overloaded",
+                               json_object_new_boolean(r->overloaded));
+        if (r->powerOffs + r->powerOns > 0) {
+            json_object_object_add(obj, "power_offs",
+                                   json_object_new_int64(r->powerOffs));
+            json_object_object_add(obj, "power_ons",
+                                   json_object_new_int64(r->powerOns));
+        }
         json_object_array_add(rounds, obj);
     }
     json_object_object_add(root, "rounds", rounds);
@@ -701,5 +864,13 @@ shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
                            shoalSchedJsonNewRounded(sim->movesPerHour, 4));
     json_object_object_add(root, "max_moves_in_hour",
                            json_object_new_int64(sim->maxMovesInHour));
+    json_object_object_add(root, "host_hours",
+                           shoalSchedJsonNewRounded(sim->hostHours, 4));
+    json_object_object_add(root, "overloaded_intervals",
+                           json_object_new_int64(sim->overloadedIntervals));
+    json_object_object_add(root, "power_offs",
+                           json_object_new_int64(sim->powerOffs));
+    json_object_object_add(root, "power_ons",
+                           json_object_new_int64(sim->powerOns));
     return shoalSchedJsonFormat(root);
 }

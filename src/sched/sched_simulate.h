@@ -33,6 +33,13 @@ typedef struct _shoalSchedRound {
      * one of the same resource (memory up then down, or the reverse) */
     unsigned resizeReversals;
     unsigned long long memoryMovedKiB;
+    /* power: hosts not in standby during the round's interval, whether
+     * one of them was overloaded by the interval's load (its latest
+     * samples over its cores or its memory limit), power steps */
+    unsigned powered;
+    bool overloaded;
+    unsigned powerOffs;
+    unsigned powerOns;
 } shoalSchedRound;
 
 typedef struct _shoalSchedSimulation {
@@ -46,6 +53,10 @@ typedef struct _shoalSchedSimulation {
     unsigned resizeReversals; /* resizes that flap: should stay low */
     unsigned maxMovesInHour;  /* the most moves in any hour-long window */
     unsigned long long memoryMovedKiB;
+    double hostHours;             /* powered hosts * interval, summed */
+    unsigned overloadedIntervals; /* rounds with an overloaded host */
+    unsigned powerOffs;
+    unsigned powerOns;
     double hours;        /* from the first snapshot to the end of the last */
     double movesPerHour; /* moves / hours */
     shoalSchedSnapshot *final; /* the last round with its plan applied */

@@ -30,6 +30,10 @@
  *       "cpus":            integer, physical cores
  *       "memory_kib":      integer, physical memory
  *       "reserved_kib":    integer, default 0: kept for the host itself
+ *       "standby":         bool, default false: powered off by
+ *                          power-saving mode ("online" is then false)
+ *       "power_control":   bool, default false: it has power commands
+ *       "power_changed_ms": integer, default 0 (never)
  *       "samples":         optional array of numbers: CPU cores demanded
  *                          per interval, oldest first
  *       "objects":         optional object of arrays of names, keyed
@@ -479,8 +483,9 @@ snapshotParseNode(json_object *obj,
                   GError **error)
 {
     static const char *const keys[] = {
-        "name",         "online",  "maintenance", "cpus", "memory_kib",
-        "reserved_kib", "samples", "objects",     NULL,
+        "name",       "online",        "maintenance",      "cpus",
+        "memory_kib", "reserved_kib",  "samples",          "objects",
+        "standby",    "power_control", "power_changed_ms", NULL,
     };
     g_autoptr(shoalSchedNode) node = shoalSchedNodeNew(NULL);
     guint64 u;
@@ -504,6 +509,20 @@ snapshotParseNode(json_object *obj,
                                  SHOAL_SCHED_SNAPSHOT_MAX_KIB, &u, error))
         return false;
     node->reservedKiB = u;
+    u = 0;
+    if (!shoalSchedJsonGetBool(obj, path, "standby", false, &node->standby,
+                               error) ||
+        !shoalSchedJsonGetBool(obj, path, "power_control", false,
+                               &node->powerControl, error) ||
+        !shoalSchedJsonGetUInt64(obj, path, "power_changed_ms", false,
+                                 G_MAXINT64, &u, error))
+        return false;
+    node->powerChangedMs = (gint64) u;
+    if (node->standby && node->online) {
+        g_set_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID,
+                    _("'%1$s': a host in standby cannot be online"), path);
+        return false;
+    }
 
     if (!shoalSchedJsonParseList(obj, path, "samples", false,
                                  (shoalSchedJsonItemParser)
@@ -856,6 +875,14 @@ snapshotFormatNode(const shoalSchedNode *node)
         json_object_object_add(obj, "reserved_kib",
                                json_object_new_int64(
                                    (gint64) node->reservedKiB));
+    if (node->standby)
+        json_object_object_add(obj, "standby", json_object_new_boolean(true));
+    if (node->powerControl)
+        json_object_object_add(obj, "power_control",
+                               json_object_new_boolean(true));
+    if (node->powerChangedMs)
+        json_object_object_add(obj, "power_changed_ms",
+                               json_object_new_int64(node->powerChangedMs));
     if (node->samples && node->samples->len > 0) {
         json_object *arr = shoalSchedJsonNewCompactArray();
 

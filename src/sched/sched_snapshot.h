@@ -78,7 +78,13 @@ typedef struct _shoalSchedNode {
     unsigned cpus;                  /* physical cores */
     unsigned long long memoryKiB;   /* physical memory */
     unsigned long long reservedKiB; /* kept for the host itself */
-    GArray *samples; /* of double: CPU cores demanded per interval, oldest
+    /* powered off on purpose by power-saving mode (then also !online):
+     * never chosen for placement, not failed */
+    bool standby;
+    /* it has power commands: power-saving mode may power it off and on */
+    bool powerControl;
+    gint64 powerChangedMs; /* when it was last powered off or on, 0 = never */
+    GArray *samples;       /* of double: CPU cores demanded per interval, oldest
                         first, aligned like the domains' samples; empty =
                         derive from the domains' samples */
     shoalSchedObjects objects; /* the objects it has, active */

@@ -420,6 +420,8 @@ execTestStep(shoalSchedAction action,
                                       SHOAL_SCHED_CHECK_BALLOON_BELOW, domain,
                                       NULL, value);
         break;
+    case SHOAL_SCHED_ACTION_POWER_OFF:
+    case SHOAL_SCHED_ACTION_POWER_ON:
     case SHOAL_SCHED_ACTION_LAST:
         break;
     }
