@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The host's end of a relayed stream. One virStreamPtr opened with
- * VIR_STREAM_NONBLOCK on the domain's host; its event callback, on
- * libvirt's event thread, does every virStreamRecv, virStreamSend,
- * virStreamFinish and virStreamAbort, so the stream needs no lock of its
- * own around libvirt. The owner's requests (data to send, resume, finish,
- * abort) are queued under @reqLock and wake the callback by asking for
- * WRITABLE, which libvirt's remote streams report at once.
+ * The host's end of a relayed stream: one virStreamPtr opened with
+ * VIR_STREAM_NONBLOCK on the domain's host, worked by two threads.
+ *
+ * libvirt's event thread (cluster_eventloop.c) answers every host
+ * connection's keepalive, so it must never wait: the stream's event
+ * callback there only does non-blocking virStreamRecv. Everything that
+ * waits for the host (virStreamSend writes the whole packet, and
+ * virStreamFinish and virStreamAbort are a round trip each) runs on the
+ * stream's own I/O thread, which the owner's requests (data to send,
+ * finish, abort) wake through @reqLock and @reqCond.
+ *
+ * Flow control towards the owner stops the callback's reads (its READABLE
+ * event), never the host connection's socket: libvirt's client reads the
+ * whole socket and queues a paused stream's packets, so the connection's
+ * other calls and keepalive go on.
  */
 #include <config.h>
 
@@ -25,6 +33,8 @@
 #define STREAM_RECV_CHUNK 65536
 /* reads per wake-up, so one busy stream does not starve the others */
 #define STREAM_RECV_BURST 16
+/* a local stream (fdstream) may refuse a write for now (-2): retry after */
+#define STREAM_SEND_RETRY_US (20 * G_TIME_SPAN_MILLISECOND)
 
 typedef enum {
     STREAM_REQUEST_NONE = 0,
@@ -37,28 +47,47 @@ struct _shoalClusterStream {
     virStreamPtr st; /* immutable */
     char *hostName;  /* immutable */
 
-    const shoalClusterStreamOps *ops; /* immutable once started */
-    gpointer opaque;                  /* immutable once started */
-    GDestroyNotify opaqueFree;        /* immutable once started */
+    const shoalClusterStreamOps *ops;  /* immutable once started */
+    gpointer opaque;                   /* immutable once started */
+    GDestroyNotify opaqueFree;         /* immutable once started */
+    shoalClusterStreamEndHook endHook; /* immutable once started */
+    gpointer endData;                  /* immutable once started */
+    GDestroyNotify endDataFree;        /* immutable once started */
+
+    /* held by the event callback while it reads and hands data on, and
+     * by the I/O thread to set @done: no recv() follows closed() */
+    GMutex cbLock;
 
     GMutex reqLock;
+    GCond reqCond;         /* the I/O thread waits on it */
     bool started;          /* protected by reqLock */
-    bool done;             /* protected by reqLock: closed() reported */
+    bool done;             /* protected by reqLock and cbLock */
     bool paused;           /* protected by reqLock: the owner is full */
     bool eof;              /* protected by reqLock: the host's end of data */
     streamRequest request; /* protected by reqLock */
+    GError *failure;       /* protected by reqLock: a read failed */
     GQueue sendQueue;      /* protected by reqLock: GBytes for the host */
 };
 
-static shoalClusterStream *
-streamNew(virStreamPtr st, const char *hostName)
+/**
+ * shoalClusterStreamNew:
+ * @st: (transfer full): a stream opened with VIR_STREAM_NONBLOCK on a
+ *   host, its procedure called
+ * @hostName: (nullable): the host, for errors
+ *
+ * Returns: (transfer full): the stream, not started yet.
+ */
+shoalClusterStream *
+shoalClusterStreamNew(virStreamPtr st, const char *hostName)
 {
     shoalClusterStream *stream = g_new0(shoalClusterStream, 1);
 
     stream->refs = 1;
     stream->st = st;
     stream->hostName = g_strdup(hostName);
+    g_mutex_init(&stream->cbLock);
     g_mutex_init(&stream->reqLock);
+    g_cond_init(&stream->reqCond);
     g_queue_init(&stream->sendQueue);
     return stream;
 }
@@ -76,10 +105,15 @@ shoalClusterStreamUnref(shoalClusterStream *stream)
     if (!stream || !g_atomic_int_dec_and_test(&stream->refs))
         return;
     g_queue_clear_full(&stream->sendQueue, (GDestroyNotify) g_bytes_unref);
+    g_clear_error(&stream->failure);
     if (stream->opaqueFree)
         stream->opaqueFree(stream->opaque);
+    if (stream->endDataFree)
+        stream->endDataFree(stream->endData);
     virStreamFree(stream->st);
+    g_cond_clear(&stream->reqCond);
     g_mutex_clear(&stream->reqLock);
+    g_mutex_clear(&stream->cbLock);
     g_free(stream->hostName);
     g_free(stream);
 }
@@ -90,20 +124,16 @@ streamUnrefCb(void *opaque)
     shoalClusterStreamUnref(opaque);
 }
 
-/* The events to wait for, under @reqLock. */
+/* The events the callback waits for, under @reqLock: reading only. */
 static int
 streamEventsLocked(shoalClusterStream *stream)
 {
-    int events = VIR_STREAM_EVENT_ERROR;
-
     /* local streams (fdstream) report a hang-up for as long as it lasts:
      * only while reading, or it would wake us again and again */
-    if (!stream->paused && !stream->eof)
-        events |= VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP;
-    if (stream->request != STREAM_REQUEST_NONE ||
-        !g_queue_is_empty(&stream->sendQueue))
-        events |= VIR_STREAM_EVENT_WRITABLE;
-    return events;
+    if (!stream->paused && !stream->eof && !stream->failure)
+        return VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP |
+               VIR_STREAM_EVENT_ERROR;
+    return 0;
 }
 
 /* Under @reqLock, so that it never runs after the callback went away. */
@@ -117,10 +147,17 @@ streamUpdateLocked(shoalClusterStream *stream)
         virResetLastError();
 }
 
+/* Whether the I/O thread has something to do, under @reqLock. */
+static bool
+streamIOPendingLocked(shoalClusterStream *stream)
+{
+    return stream->request != STREAM_REQUEST_NONE || stream->failure ||
+           !g_queue_is_empty(&stream->sendQueue);
+}
+
 /*
- * Ends the host's stream and reports it; event thread, or the thread of
- * Start() before any callback exists. @failure: why the stream failed on
- * its own, or NULL when it ends as the owner asked.
+ * I/O thread: ends the host's stream and reports it. @failure: why the
+ * stream failed on its own, or NULL when it ends as the owner asked.
  */
 static void
 streamEnd(shoalClusterStream *stream, streamRequest how, GError *failure)
@@ -130,16 +167,15 @@ streamEnd(shoalClusterStream *stream, streamRequest how, GError *failure)
     bool hadCallback;
     GBytes *data;
 
+    /* after this no callback hands data to the owner */
+    g_mutex_lock(&stream->cbLock);
     g_mutex_lock(&stream->reqLock);
-    if (stream->done) {
-        g_mutex_unlock(&stream->reqLock);
-        return;
-    }
     stream->done = true;
     hadCallback = stream->started;
     while ((data = g_queue_pop_head(&stream->sendQueue)))
         g_queue_push_tail(dropped, data);
     g_mutex_unlock(&stream->reqLock);
+    g_mutex_unlock(&stream->cbLock);
 
     if (hadCallback && virStreamEventRemoveCallback(stream->st) < 0)
         virResetLastError();
@@ -150,6 +186,9 @@ streamEnd(shoalClusterStream *stream, streamRequest how, GError *failure)
         /* the stream is gone either way; the reason is @error's */
         virResetLastError();
     }
+    if (stream->endHook)
+        stream->endHook(how == STREAM_REQUEST_FINISH && !error,
+                        stream->endData);
     while ((data = g_queue_pop_head(dropped))) {
         g_bytes_unref(data);
         stream->ops->sent(stream->opaque);
@@ -163,57 +202,92 @@ streamEnd(shoalClusterStream *stream, streamRequest how, GError *failure)
     stream->opaque = NULL;
 }
 
-/* Event thread: gives the host what the owner sent. Returns false once
- * the stream failed. */
+/* I/O thread: gives the host one buffer. Returns false once the stream
+ * ended. */
 static bool
-streamWrite(shoalClusterStream *stream)
+streamWriteOne(shoalClusterStream *stream, GBytes *data)
 {
+    gsize len;
+    const char *buf = g_bytes_get_data(data, &len);
+    int rc = virStreamSend(stream->st, buf, len);
+
+    if (rc == -2 || (rc >= 0 && (gsize) rc < len)) {
+        /* not now, or a part: the rest stays first in line */
+        g_mutex_lock(&stream->reqLock);
+        g_queue_push_head(&stream->sendQueue,
+                          rc > 0 ? g_bytes_new_from_bytes(data, rc, len - rc)
+                                 : g_bytes_ref(data));
+        if (rc == -2)
+            g_cond_wait_until(&stream->reqCond, &stream->reqLock,
+                              g_get_monotonic_time() + STREAM_SEND_RETRY_US);
+        g_mutex_unlock(&stream->reqLock);
+        return true;
+    }
+    if (rc < 0) {
+        GError *error = NULL;
+
+        shoalErrorFromLibvirt(&error, stream->hostName);
+        stream->ops->sent(stream->opaque);
+        streamEnd(stream, STREAM_REQUEST_ABORT, error);
+        return false;
+    }
+    stream->ops->sent(stream->opaque);
+    return true;
+}
+
+/* The stream's I/O thread: sends what the owner queued, then ends the
+ * stream as asked (a finish after the data sent before it) or as a read
+ * failure says. Holds a reference until the stream is closed. */
+static gpointer
+streamIORun(gpointer opaque)
+{
+    g_autoptr(shoalClusterStream) stream = opaque;
+
     while (true) {
         g_autoptr(GBytes) data = NULL;
-        gsize len;
-        const char *buf;
-        int rc;
+        streamRequest request;
+        GError *failure;
 
         g_mutex_lock(&stream->reqLock);
-        data = g_queue_pop_head(&stream->sendQueue);
+        while (!streamIOPendingLocked(stream))
+            g_cond_wait(&stream->reqCond, &stream->reqLock);
+        failure = g_steal_pointer(&stream->failure);
+        request = stream->request;
+        if (!failure && request != STREAM_REQUEST_ABORT)
+            data = g_queue_pop_head(&stream->sendQueue);
         g_mutex_unlock(&stream->reqLock);
-        if (!data)
-            return true;
-        buf = g_bytes_get_data(data, &len);
-        rc = virStreamSend(stream->st, buf, len);
-        if (rc == -2) {
-            /* not now: keep it first in line */
-            g_mutex_lock(&stream->reqLock);
-            g_queue_push_head(&stream->sendQueue, g_steal_pointer(&data));
-            g_mutex_unlock(&stream->reqLock);
-            return true;
-        }
-        if (rc < 0) {
-            GError *error = NULL;
 
-            shoalErrorFromLibvirt(&error, stream->hostName);
-            stream->ops->sent(stream->opaque);
-            streamEnd(stream, STREAM_REQUEST_ABORT, error);
-            return false;
-        }
-        if ((gsize) rc < len) {
-            /* a partial send: the rest goes next */
-            g_mutex_lock(&stream->reqLock);
-            g_queue_push_head(&stream->sendQueue,
-                              g_bytes_new_from_bytes(data, rc, len - rc));
-            g_mutex_unlock(&stream->reqLock);
+        if (data) {
+            if (!streamWriteOne(stream, data))
+                return NULL;
             continue;
         }
-        stream->ops->sent(stream->opaque);
+        streamEnd(stream, failure ? STREAM_REQUEST_ABORT : request, failure);
+        return NULL;
     }
 }
 
+/* Event thread, under @cbLock: the stream failed on its own; the I/O
+ * thread aborts it. */
+static void
+streamFailLocked(shoalClusterStream *stream, GError *error)
+{
+    g_mutex_lock(&stream->reqLock);
+    if (!stream->failure)
+        stream->failure = error;
+    else
+        g_error_free(error);
+    streamUpdateLocked(stream);
+    g_cond_signal(&stream->reqCond);
+    g_mutex_unlock(&stream->reqLock);
+}
+
 /*
- * Event thread: reads what the host has while the owner takes it; @drain
- * (a hang-up: nothing more comes) reads all there is and then gives the
- * owner the end of data, as libvirtd does.
+ * Event thread, under @cbLock: reads what the host has while the owner
+ * takes it, never waiting; @drain (a hang-up: nothing more comes) reads
+ * all there is and then gives the owner the end of data, as libvirtd does.
  */
-static bool
+static void
 streamRead(shoalClusterStream *stream, bool drain)
 {
     g_autofree char *buf = g_malloc(STREAM_RECV_CHUNK);
@@ -224,21 +298,22 @@ streamRead(shoalClusterStream *stream, bool drain)
         int rc;
 
         g_mutex_lock(&stream->reqLock);
-        more = !stream->paused && !stream->eof && !stream->done;
+        more = !stream->paused && !stream->eof && !stream->done &&
+               !stream->failure;
         g_mutex_unlock(&stream->reqLock);
         if (!more)
-            return true;
+            return;
         rc = virStreamRecv(stream->st, buf, STREAM_RECV_CHUNK);
         if (rc == -2 && !drain)
-            return true;
+            return;
         if (rc == -2)
             rc = 0;
         if (rc < 0) {
             GError *error = NULL;
 
             shoalErrorFromLibvirt(&error, stream->hostName);
-            streamEnd(stream, STREAM_REQUEST_ABORT, error);
-            return false;
+            streamFailLocked(stream, error);
+            return;
         }
         if (rc == 0) {
             g_mutex_lock(&stream->reqLock);
@@ -252,43 +327,56 @@ streamRead(shoalClusterStream *stream, bool drain)
             g_mutex_unlock(&stream->reqLock);
         }
         if (rc == 0)
-            return true;
+            return;
     }
-    return true;
 }
 
+/* Event thread: never blocks (see the top of the file). */
 static void
 streamEvent(virStreamPtr st, int events, void *opaque)
 {
     shoalClusterStream *stream = opaque;
-    streamRequest request;
+    bool done;
 
+    g_mutex_lock(&stream->cbLock);
     g_mutex_lock(&stream->reqLock);
-    request = stream->request;
+    done = stream->done;
     g_mutex_unlock(&stream->reqLock);
-    if (request != STREAM_REQUEST_NONE) {
-        /* a finish waits for the data sent before it */
-        if (request == STREAM_REQUEST_FINISH && !streamWrite(stream))
-            return;
-        streamEnd(stream, request, NULL);
+    if (done) {
+        g_mutex_unlock(&stream->cbLock);
         return;
     }
-    if ((events & VIR_STREAM_EVENT_WRITABLE) && !streamWrite(stream))
-        return;
     if (events & VIR_STREAM_EVENT_ERROR) {
         GError *error = NULL;
 
         g_set_error(&error, SHOAL_ERROR, VIR_ERR_RPC,
                     _("stream had I/O failure"));
-        streamEnd(stream, STREAM_REQUEST_ABORT, error);
-        return;
+        streamFailLocked(stream, error);
+    } else if (events & (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP)) {
+        streamRead(stream, events & VIR_STREAM_EVENT_HANGUP);
     }
-    if ((events & (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP)) &&
-        !streamRead(stream, events & VIR_STREAM_EVENT_HANGUP))
-        return;
     g_mutex_lock(&stream->reqLock);
     streamUpdateLocked(stream);
     g_mutex_unlock(&stream->reqLock);
+    g_mutex_unlock(&stream->cbLock);
+}
+
+/**
+ * shoalClusterStreamSetEndHook:
+ * @data: (transfer full): given to @hook, freed with @dataFree
+ *
+ * Before Start(): @hook runs on the stream's I/O thread once the host's
+ * stream is closed, before @ops->closed.
+ */
+void
+shoalClusterStreamSetEndHook(shoalClusterStream *stream,
+                             shoalClusterStreamEndHook hook,
+                             gpointer data,
+                             GDestroyNotify dataFree)
+{
+    stream->endHook = hook;
+    stream->endData = data;
+    stream->endDataFree = dataFree;
 }
 
 /**
@@ -297,8 +385,9 @@ streamEvent(virStreamPtr st, int events, void *opaque)
  * @opaque: (transfer full): given to @ops, freed with @opaqueFree after
  *   @ops->closed
  *
- * Begins relaying: data the host sends reaches @ops->recv. A finish or
- * abort asked before this is carried out now, on this thread. Call once.
+ * Begins relaying: data the host sends reaches @ops->recv (on libvirt's
+ * event thread), the other callbacks come from the stream's I/O thread.
+ * A finish or abort asked before this is carried out there. Call once.
  */
 void
 shoalClusterStreamStart(shoalClusterStream *stream,
@@ -306,31 +395,28 @@ shoalClusterStreamStart(shoalClusterStream *stream,
                         gpointer opaque,
                         GDestroyNotify opaqueFree)
 {
-    streamRequest request;
+    GThread *thread;
 
     stream->ops = ops;
     stream->opaque = opaque;
     stream->opaqueFree = opaqueFree;
     g_mutex_lock(&stream->reqLock);
-    request = stream->request;
-    if (request == STREAM_REQUEST_NONE) {
+    if (stream->request == STREAM_REQUEST_NONE) {
         if (virStreamEventAddCallback(stream->st, streamEventsLocked(stream),
                                       streamEvent,
                                       shoalClusterStreamRef(stream),
                                       streamUnrefCb) < 0) {
-            GError *error = NULL;
-
-            shoalErrorFromLibvirt(&error, stream->hostName);
-            g_mutex_unlock(&stream->reqLock);
+            shoalErrorFromLibvirt(&stream->failure, stream->hostName);
             shoalClusterStreamUnref(stream);
-            streamEnd(stream, STREAM_REQUEST_ABORT, error);
-            return;
+        } else {
+            stream->started = true;
         }
-        stream->started = true;
     }
     g_mutex_unlock(&stream->reqLock);
-    if (request != STREAM_REQUEST_NONE)
-        streamEnd(stream, request, NULL);
+    /* detached: it ends with the stream, and holds it until then */
+    thread = g_thread_new("libvirt-stream", streamIORun,
+                          shoalClusterStreamRef(stream));
+    g_thread_unref(thread);
 }
 
 /**
@@ -345,10 +431,11 @@ shoalClusterStreamSend(shoalClusterStream *stream, GBytes *data)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&stream->reqLock);
 
-    if (stream->done || stream->request != STREAM_REQUEST_NONE)
+    if (stream->done || stream->request != STREAM_REQUEST_NONE ||
+        stream->failure)
         return false;
     g_queue_push_tail(&stream->sendQueue, g_bytes_ref(data));
-    streamUpdateLocked(stream);
+    g_cond_signal(&stream->reqCond);
     return true;
 }
 
@@ -368,7 +455,7 @@ streamRequestEnd(shoalClusterStream *stream, streamRequest how)
     g_mutex_lock(&stream->reqLock);
     if (stream->request == STREAM_REQUEST_NONE)
         stream->request = how;
-    streamUpdateLocked(stream);
+    g_cond_signal(&stream->reqCond);
     g_mutex_unlock(&stream->reqLock);
 }
 
@@ -450,7 +537,7 @@ streamOpenOnHost(shoalCluster *cluster,
             virStreamFree(o->st);
         return NULL;
     }
-    return streamNew(o->st, hostName);
+    return shoalClusterStreamNew(o->st, hostName);
 }
 
 /**

@@ -3,20 +3,24 @@
 
 /*
  * A stream opened on a domain's host (console, channel, screenshot; later
- * volume upload and download), relayed by the driver to its client. All
- * I/O on the host's stream happens on libvirt's event thread
- * (cluster_eventloop.c); the owner talks to it from any thread through
- * the functions below and hears back through shoalClusterStreamOps.
+ * volume upload and download), relayed by the driver to its client. Reads
+ * happen on libvirt's event thread (cluster_eventloop.c), never waiting;
+ * sends, finish and abort on the stream's own I/O thread. The owner talks
+ * to it from any thread through the functions below and hears back
+ * through shoalClusterStreamOps.
  */
 
 #include <stdbool.h>
 
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 typedef struct _shoalCluster shoalCluster;
 typedef struct _shoalClusterStream shoalClusterStream;
 
-/* Called on libvirt's event thread, never with a lock of the stream held. */
+/* recv() is called on libvirt's event thread and must not block; sent()
+ * and closed() on the stream's I/O thread; never with a lock of the
+ * stream's held that the owner's calls take. */
 typedef struct _shoalClusterStreamOps {
     /* data from the host; @len 0 is its end of data. Returns whether the
      * owner takes more now; if not, reading waits for Resume() */
@@ -29,6 +33,18 @@ typedef struct _shoalClusterStreamOps {
      * its own (@error set). Nothing is called after this */
     void (*closed)(const GError *error, gpointer opaque);
 } shoalClusterStreamOps;
+
+/* @finished: the host confirmed a finish; false for an abort or a
+ * failure. May call the host (it runs on the stream's I/O thread). */
+typedef void (*shoalClusterStreamEndHook)(bool finished, gpointer data);
+
+shoalClusterStream *shoalClusterStreamNew(virStreamPtr st,
+                                          const char *hostName);
+
+void shoalClusterStreamSetEndHook(shoalClusterStream *stream,
+                                  shoalClusterStreamEndHook hook,
+                                  gpointer data,
+                                  GDestroyNotify dataFree);
 
 shoalClusterStream *shoalClusterStreamRef(shoalClusterStream *stream);
 

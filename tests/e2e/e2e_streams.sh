@@ -10,6 +10,9 @@ E2E_TESTBED=$2
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
 
+# the hosts drop a client that answers no keepalive for about 8 s (default
+# 30 s): a relay that stalls Shoal's libvirt client shows at once
+export TESTBED_KEEPALIVE=2:3
 e2e_start 2 'h1:;h2:'
 v() { virsh -c "$URI" "$@"; }
 shared=$E2E_DIR/tb/shared
@@ -132,6 +135,19 @@ e2e_background timeout -s KILL 200 script -qefc "virsh -c '$URI' console con1" \
     /dev/null </dev/null >"$E2E_DIR/held.out" 2>&1
 held=$e2e_bg_pid
 ok "a console session is open" eventually 120 has SHOAL-SERIAL-HELLO cat "$E2E_DIR/held.out"
+# hold it open past the hosts' keepalive window, calls to the host going on
+held_since=$SECONDS
+held_calls() {   # true once the console was open 20 s; notes a failed call
+    has '^running' v domstate con1 || touch "$E2E_DIR/held.failed"
+    [ $((SECONDS - held_since)) -ge 20 ]
+}
+ok "the console streams past the hosts' keepalive window" eventually 120 held_calls
+ok "calls to the domain worked all along" test ! -e "$E2E_DIR/held.failed"
+ok "the console session is still open" kill -0 "$held"
+no_keepalive_drop() {
+    ! grep -h 'keepalive timeout' "$E2E_DIR"/tb/hosts/h*/log/libvirtd.log
+}
+ok "no host dropped Shoal's connection for want of keepalive" no_keepalive_drop
 ok "destroy through Shoal" v destroy con1
 ended() {   # PID: exited (a zombie until reaped)
     local st
@@ -156,4 +172,5 @@ ok "it runs there, transient" has 'Persistent: +no' v dominfo con1
 ok "a host runs the placed domain" on_a_host
 ok "destroy ends it" v destroy con1
 ok "and it is gone" eventually 60 lacks con1 v
+ok "still no host dropped Shoal's connection" no_keepalive_drop
 e2e_finish
