@@ -20,6 +20,7 @@
 #include "cluster_hostobjects.h"
 #include "cluster_objects.h"
 #include "cluster_storage.h"
+#include "cluster_stream.h"
 #include "daemon_config.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"
@@ -317,6 +318,26 @@ bool shoalClusterRestoreHost(shoalCluster *cluster,
                              const char *const *domains,
                              GPtrArray **restored,
                              GError **error);
+
+/* Save images on shared storage (cluster_saveimage.c) */
+bool shoalClusterDomainRestore(shoalCluster *cluster,
+                               const char *from,
+                               const char *dxml,
+                               virTypedParameterPtr params,
+                               int nparams,
+                               unsigned flags,
+                               GError **error);
+
+char *shoalClusterSaveImageGetXMLDesc(shoalCluster *cluster,
+                                      const char *file,
+                                      unsigned flags,
+                                      GError **error);
+
+bool shoalClusterSaveImageDefineXML(shoalCluster *cluster,
+                                    const char *file,
+                                    const char *dxml,
+                                    unsigned flags,
+                                    GError **error);
 
 /* HA restart (cluster_ha.c): [ha] configuration, what it did, and what
  * each host is configured for */

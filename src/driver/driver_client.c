@@ -55,6 +55,12 @@ shoalDriverClientNew(shoalDriverServer *server,
     g_queue_init(&client->outQueue);
     client->callbacks = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                               NULL, clientEventCallbackFree);
+    client->streams =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                              (GDestroyNotify) shoalDriverStreamUnref);
+    client->opening =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                              (GDestroyNotify) shoalDriverStreamUnref);
     return client;
 }
 
@@ -72,6 +78,8 @@ shoalDriverClientUnref(shoalDriverClient *client)
         return;
     g_queue_clear_full(&client->outQueue, (GDestroyNotify) g_bytes_unref);
     g_hash_table_unref(client->callbacks);
+    g_hash_table_unref(client->streams);
+    g_hash_table_unref(client->opening);
     g_byte_array_unref(client->inBuf);
     g_mutex_clear(&client->lock);
     g_clear_object(&client->conn);
@@ -350,6 +358,12 @@ shoalDriverClientCloseAfterFlush(shoalDriverClient *client)
 void
 shoalDriverClientClose(shoalDriverClient *client)
 {
+    g_autoptr(GPtrArray) streams =
+        g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverStreamUnref);
+    GHashTableIter iter;
+    gpointer value;
+    guint i;
+
     g_mutex_lock(&client->lock);
     if (client->gone) {
         g_mutex_unlock(&client->lock);
@@ -358,9 +372,18 @@ shoalDriverClientClose(shoalDriverClient *client)
     client->gone = true;
     client->closing = true;
     g_hash_table_remove_all(client->callbacks);
+    g_hash_table_iter_init(&iter, client->streams);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        g_ptr_array_add(streams, value);
+        g_hash_table_iter_steal(&iter);
+    }
     g_queue_clear_full(&client->outQueue, (GDestroyNotify) g_bytes_unref);
     client->outQueued = 0;
     g_mutex_unlock(&client->lock);
+
+    /* never half-open: the host's end of each stream is aborted */
+    for (i = 0; i < streams->len; i++)
+        shoalDriverStreamPeerGone(streams->pdata[i]);
 
     if (client->inSource) {
         g_source_destroy(client->inSource);
@@ -417,10 +440,9 @@ shoalDriverClientKeepaliveTick(shoalDriverClient *client,
     return true;
 }
 
-/* Any thread: a call was handed to a worker; shoalDriverClientCallDone()
- * ends it. */
+/* Any thread: one more call, or held stream packet, in flight. */
 void
-shoalDriverClientCallStarted(shoalDriverClient *client)
+shoalDriverClientCallBegin(shoalDriverClient *client)
 {
     g_mutex_lock(&client->lock);
     client->inflight++;
@@ -481,6 +503,22 @@ shoalDriverClientSetKeepalive(shoalDriverClient *client)
 }
 
 /**
+ * shoalDriverClientSetOpening:
+ * @stream: (transfer full): the stream the running call opens
+ *
+ * Worker thread, from a stream procedure's handler: the stream starts
+ * once the call's reply is queued (shoalDriverClientCallReplied).
+ */
+void
+shoalDriverClientSetOpening(shoalDriverClient *client,
+                            shoalDriverStream *stream)
+{
+    g_mutex_lock(&client->lock);
+    g_hash_table_replace(client->opening, g_thread_self(), stream);
+    g_mutex_unlock(&client->lock);
+}
+
+/**
  * shoalDriverClientAddEventCallback:
  * @cb: (transfer full): its callbackId is set here
  *
@@ -533,4 +571,131 @@ shoalDriverClientMatchEventCallbacks(shoalDriverClient *client,
     }
     g_mutex_unlock(&client->lock);
     return ids;
+}
+
+/**
+ * shoalDriverClientCallReplied:
+ * @reply: (nullable): the call's successful reply; NULL when it failed
+ *
+ * Worker thread: queues @reply. A stream the call opened is registered
+ * first, so the client's first stream packet finds it, and started after,
+ * so its data follows the reply; without a reply it is aborted.
+ */
+void
+shoalDriverClientCallReplied(shoalDriverClient *client,
+                             const shoalMessageHeader *call,
+                             GBytes *reply)
+{
+    shoalDriverStream *stream = NULL;
+    bool registered = false;
+
+    g_mutex_lock(&client->lock);
+    g_hash_table_steal_extended(client->opening, g_thread_self(), NULL,
+                                (gpointer *) &stream);
+    if (stream && reply && !client->gone) {
+        shoalDriverStreamBind(stream, call);
+        g_hash_table_replace(client->streams, GUINT_TO_POINTER(call->serial),
+                             shoalDriverStreamRef(stream));
+        registered = true;
+    }
+    g_mutex_unlock(&client->lock);
+
+    if (reply)
+        shoalDriverClientSend(client, reply);
+    if (!stream)
+        return;
+    if (!registered)
+        shoalDriverStreamPeerGone(stream);
+    shoalDriverStreamStart(stream);
+    shoalDriverStreamUnref(stream);
+}
+
+/**
+ * shoalDriverClientStreamPacket:
+ * @packet: (transfer none): a STREAM or STREAM_HOLE packet
+ *
+ * Main thread: hands a stream packet to its stream. A data packet counts
+ * as a call in flight until the host took it, which stops reading the
+ * client while the host is slow. Packets of no open stream are dropped,
+ * as libvirtd does.
+ */
+void
+shoalDriverClientStreamPacket(shoalDriverClient *client,
+                              const shoalMessageHeader *hdr,
+                              GBytes *packet)
+{
+    g_autoptr(shoalDriverStream) stream = NULL;
+    gsize len;
+    const guint8 *data = g_bytes_get_data(packet, &len);
+
+    g_mutex_lock(&client->lock);
+    stream =
+        g_hash_table_lookup(client->streams, GUINT_TO_POINTER(hdr->serial));
+    if (stream)
+        shoalDriverStreamRef(stream);
+    g_mutex_unlock(&client->lock);
+    if (!stream || shoalDriverStreamGetProc(stream) != hdr->proc) {
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                         SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
+                         "dropping stream packet of serial %u", hdr->serial);
+        return;
+    }
+    shoalDriverClientCallBegin(client);
+    if (!shoalDriverStreamHandlePacket(stream, hdr, data + SHOAL_MESSAGE_MIN,
+                                       len - SHOAL_MESSAGE_MIN))
+        shoalDriverClientCallDone(client);
+}
+
+/* Any thread: @stream is over. */
+void
+shoalDriverClientRemoveStream(shoalDriverClient *client,
+                              shoalDriverStream *stream)
+{
+    gpointer key = GUINT_TO_POINTER(shoalDriverStreamGetSerial(stream));
+
+    g_mutex_lock(&client->lock);
+    if (g_hash_table_lookup(client->streams, key) == stream)
+        g_hash_table_remove(client->streams, key);
+    g_mutex_unlock(&client->lock);
+}
+
+static void
+clientStreamTransmit(gpointer peer, GBytes *packet)
+{
+    shoalDriverClientSend(peer, packet);
+}
+
+static void
+clientStreamRelease(gpointer peer)
+{
+    shoalDriverClientCallDone(peer);
+}
+
+static void
+clientStreamClosed(gpointer peer, shoalDriverStream *stream)
+{
+    shoalDriverClientRemoveStream(peer, stream);
+}
+
+static const shoalDriverStreamPeerOps clientStreamOps = {
+    .transmit = clientStreamTransmit,
+    .release = clientStreamRelease,
+    .closed = clientStreamClosed,
+};
+
+/**
+ * shoalDriverClientNewStream:
+ * @host: (transfer full): the host's end
+ *
+ * Returns: (transfer full): a stream between this client and @host.
+ */
+shoalDriverStream *
+shoalDriverClientNewStream(shoalDriverClient *client,
+                           const shoalDriverStreamHostOps *hostOps,
+                           gpointer host,
+                           GDestroyNotify hostFree)
+{
+    return shoalDriverStreamNew(hostOps, host, hostFree, &clientStreamOps,
+                                shoalDriverClientRef(client),
+                                (GDestroyNotify) shoalDriverClientUnref);
 }

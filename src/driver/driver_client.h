@@ -8,6 +8,7 @@
 
 #include "cluster.h"
 #include "driver_dispatch.h"
+#include "driver_stream.h"
 
 /* An event registration of one client (CALLBACK_REGISTER_ANY). */
 typedef struct _shoalDriverEventCallback {
@@ -54,6 +55,9 @@ struct _shoalDriverClient {
     gsize outQueued;       /* protected by lock: bytes in outQueue */
     bool overflow;         /* protected by lock: outQueued went too far */
     GHashTable *callbacks; /* protected by lock: id → EventCallback */
+    GHashTable *streams;   /* protected by lock: serial → stream */
+    GHashTable *opening;   /* protected by lock: worker → stream its call
+                            * opens, until the reply is queued */
     int nextCallbackId;    /* protected by lock */
 };
 
@@ -86,8 +90,6 @@ shoalCluster *shoalDriverClientGetCluster(shoalDriverClient *client);
 
 bool shoalDriverClientIsReadOnly(shoalDriverClient *client);
 
-void shoalDriverClientCallStarted(shoalDriverClient *client);
-
 bool shoalDriverClientGetOpen(shoalDriverClient *client, bool *readOnly);
 
 void shoalDriverClientSetOpen(shoalDriverClient *client,
@@ -109,3 +111,25 @@ bool shoalDriverClientRemoveEventCallback(shoalDriverClient *client,
 GArray *shoalDriverClientMatchEventCallbacks(shoalDriverClient *client,
                                              int eventId,
                                              const unsigned char *uuid);
+
+void shoalDriverClientCallBegin(shoalDriverClient *client);
+
+void shoalDriverClientSetOpening(shoalDriverClient *client,
+                                 shoalDriverStream *stream);
+
+void shoalDriverClientCallReplied(shoalDriverClient *client,
+                                  const shoalMessageHeader *call,
+                                  GBytes *reply);
+
+void shoalDriverClientStreamPacket(shoalDriverClient *client,
+                                   const shoalMessageHeader *hdr,
+                                   GBytes *packet);
+
+void shoalDriverClientRemoveStream(shoalDriverClient *client,
+                                   shoalDriverStream *stream);
+
+shoalDriverStream *shoalDriverClientNewStream(
+    shoalDriverClient *client,
+    const shoalDriverStreamHostOps *hostOps,
+    gpointer host,
+    GDestroyNotify hostFree);

@@ -84,8 +84,13 @@ shoalDispatchMessage(shoalDriverServer *server,
         dispatchKeepalive(client, &hdr);
         return;
     }
+    if (hdr.type == SHOAL_MESSAGE_TYPE_STREAM ||
+        hdr.type == SHOAL_MESSAGE_TYPE_STREAM_HOLE) {
+        shoalDriverClientStreamPacket(client, &hdr, packet);
+        return;
+    }
     if (hdr.type != SHOAL_MESSAGE_TYPE_CALL) {
-        /* no streams or descriptor passing here; libvirtd drops these too */
+        /* no descriptor passing here; libvirtd drops these too */
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
                          SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
                          "ignoring packet of type %d", hdr.type);
@@ -111,7 +116,7 @@ shoalDispatchMessage(shoalDriverServer *server,
     job->hdr = hdr;
     job->packet = g_bytes_ref(packet);
     job->proc = proc;
-    shoalDriverClientCallStarted(client);
+    shoalDriverClientCallBegin(client);
     g_thread_pool_push(proc->highPriority ? server->prioWorkers
                                           : server->workers,
                        job, NULL);
@@ -225,7 +230,7 @@ shoalDispatchRun(gpointer data, gpointer opaque)
 
     reply = dispatchCall(job, &error);
     if (reply) {
-        shoalDriverClientSend(job->client, reply);
+        shoalDriverClientCallReplied(job->client, &job->hdr, reply);
         /* libvirtd closes the socket once CONNECT_CLOSE is answered */
         if (job->proc->proc == REMOTE_PROC_CONNECT_CLOSE)
             shoalDriverClientCloseAfterFlush(job->client);
@@ -233,6 +238,7 @@ shoalDispatchRun(gpointer data, gpointer opaque)
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
                          SHOAL_LOG_CLIENT(job->client->idStr), "MESSAGE",
                          "call %s failed: %s", job->proc->name, error->message);
+        shoalDriverClientCallReplied(job->client, &job->hdr, NULL);
         dispatchSendError(job->client, &job->hdr, error);
         if (job->client->denied)
             shoalDriverClientCloseAfterFlush(job->client);

@@ -31,17 +31,9 @@ errorOrigin(int code)
     }
 }
 
-/**
- * shoalDriverErrorEncode:
- * @call: the header of the call being answered
- * @error: what went wrong; errors outside SHOAL_ERROR become
- *   VIR_ERR_INTERNAL_ERROR
- *
- * The one place that builds a remote_error. Returns: (transfer full): the
- * whole REPLY/ERROR packet.
- */
-GBytes *
-shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
+/* The one place that builds a remote_error: @type is REPLY or STREAM. */
+static GBytes *
+errorEncode(const shoalMessageHeader *call, int type, const GError *error)
 {
     shoalMessageHeader hdr = *call;
     remote_error rerr = { 0 };
@@ -51,7 +43,7 @@ shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
 
     if (error->domain == SHOAL_ERROR && error->code > 0)
         code = error->code;
-    hdr.type = SHOAL_MESSAGE_TYPE_REPLY;
+    hdr.type = type;
     hdr.status = SHOAL_MESSAGE_STATUS_ERROR;
     rerr.code = code;
     /* a host's error keeps its own domain; ours get one from the code */
@@ -65,4 +57,31 @@ shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
     rerr.int1 = -1;
     rerr.int2 = -1;
     return shoalMessageEncode(&hdr, (xdrproc_t) xdr_remote_error, &rerr, NULL);
+}
+
+/**
+ * shoalDriverErrorEncode:
+ * @call: the header of the call being answered
+ * @error: what went wrong; errors outside SHOAL_ERROR become
+ *   VIR_ERR_INTERNAL_ERROR
+ *
+ * Returns: (transfer full): the whole REPLY/ERROR packet.
+ */
+GBytes *
+shoalDriverErrorEncode(const shoalMessageHeader *call, const GError *error)
+{
+    return errorEncode(call, SHOAL_MESSAGE_TYPE_REPLY, error);
+}
+
+/**
+ * shoalDriverErrorEncodeStream:
+ * @stream: the header of the call that opened the stream
+ *
+ * Returns: (transfer full): the STREAM/ERROR packet that aborts it.
+ */
+GBytes *
+shoalDriverErrorEncodeStream(const shoalMessageHeader *stream,
+                             const GError *error)
+{
+    return errorEncode(stream, SHOAL_MESSAGE_TYPE_STREAM, error);
 }

@@ -7,3 +7,6 @@
 
 GBytes *shoalDriverErrorEncode(const shoalMessageHeader *call,
                                const GError *error);
+
+GBytes *shoalDriverErrorEncodeStream(const shoalMessageHeader *stream,
+                                     const GError *error);

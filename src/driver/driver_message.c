@@ -157,3 +157,24 @@ shoalMessageEncode(const shoalMessageHeader *hdr,
     }
     return g_bytes_new_take(g_steal_pointer(&buf), total);
 }
+
+/**
+ * shoalMessageEncodeRaw:
+ * @data: (nullable): the payload, raw bytes (stream data is not XDR)
+ *
+ * Returns: (transfer full): the whole packet, length word included.
+ */
+GBytes *
+shoalMessageEncodeRaw(const shoalMessageHeader *hdr,
+                      const void *data,
+                      size_t len)
+{
+    g_autoptr(GBytes) head = shoalMessageEncode(hdr, NULL, NULL, NULL);
+    GByteArray *buf = g_byte_array_sized_new(SHOAL_MESSAGE_MIN + len);
+
+    g_byte_array_append(buf, g_bytes_get_data(head, NULL), SHOAL_MESSAGE_MIN);
+    if (len)
+        g_byte_array_append(buf, data, len);
+    messageWriteU32(buf->data, buf->len);
+    return g_byte_array_free_to_bytes(buf);
+}

@@ -58,3 +58,7 @@ GBytes *shoalMessageEncode(const shoalMessageHeader *hdr,
                            xdrproc_t filter,
                            void *data,
                            GError **error);
+
+GBytes *shoalMessageEncodeRaw(const shoalMessageHeader *hdr,
+                              const void *data,
+                              size_t len);

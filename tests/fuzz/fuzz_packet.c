@@ -12,6 +12,9 @@
  * with. An unknown procedure is answered with shoalDriverErrorEncode().
  * The typed parameters of a migration go through shoalDriverParamsParse()
  * and back through shoalDriverParamsFill(), as the handlers use them.
+ * A STREAM or STREAM_HOLE packet goes to a stream of its call
+ * (driver_stream.c) between fakes; what the client would get back must
+ * be a whole packet of that stream.
  *
  * Whatever decodes must survive encode, decode, encode unchanged.
  */
@@ -27,6 +30,7 @@
 #include "driver_error.h"
 #include "driver_message.h"
 #include "driver_params.h"
+#include "driver_stream.h"
 #include "fuzz.h"
 #include "util_error.h"
 
@@ -148,6 +152,82 @@ fuzzError(const shoalMessageHeader *hdr, const guint8 *payload, size_t len)
     g_assert_nonnull(reply);
 }
 
+/* The fakes of fuzzStream(): the host takes everything, the client's
+ * packets are checked. */
+static void
+fuzzStreamStart(gpointer host, shoalDriverStream *stream)
+{
+}
+
+static bool
+fuzzStreamSend(gpointer host, GBytes *data)
+{
+    g_assert_cmpuint(g_bytes_get_size(data), >, 0);
+    return true;
+}
+
+static void
+fuzzStreamNothing(gpointer host)
+{
+}
+
+static const shoalDriverStreamHostOps fuzzStreamHostOps = {
+    .start = fuzzStreamStart,
+    .send = fuzzStreamSend,
+    .resume = fuzzStreamNothing,
+    .finish = fuzzStreamNothing,
+    .abort = fuzzStreamNothing,
+};
+
+static void
+fuzzStreamTransmit(gpointer peer, GBytes *packet)
+{
+    const shoalMessageHeader *call = peer;
+    shoalMessageHeader hdr;
+    gsize len;
+    const guint8 *data = g_bytes_get_data(packet, &len);
+    guint32 want;
+
+    g_assert_true(shoalMessageDecodeLength(data, &want, NULL));
+    g_assert_cmpuint(want, ==, len);
+    g_assert_true(shoalMessageDecodeHeader(data, len, &hdr, NULL));
+    g_assert_cmpint(hdr.type, ==, SHOAL_MESSAGE_TYPE_STREAM);
+    g_assert_cmpuint(hdr.serial, ==, call->serial);
+    g_assert_cmpint(hdr.proc, ==, call->proc);
+}
+
+static void
+fuzzStreamReleased(gpointer peer)
+{
+}
+
+static void
+fuzzStreamClosed(gpointer peer, shoalDriverStream *stream)
+{
+}
+
+static const shoalDriverStreamPeerOps fuzzStreamPeerOps = {
+    .transmit = fuzzStreamTransmit,
+    .release = fuzzStreamReleased,
+    .closed = fuzzStreamClosed,
+};
+
+static void
+fuzzStream(const shoalMessageHeader *hdr, const guint8 *payload, size_t len)
+{
+    g_autoptr(shoalDriverStream) stream =
+        shoalDriverStreamNew(&fuzzStreamHostOps, NULL, NULL, &fuzzStreamPeerOps,
+                             (gpointer) hdr, NULL);
+
+    shoalDriverStreamBind(stream, hdr);
+    shoalDriverStreamStart(stream);
+    if (shoalDriverStreamHandlePacket(stream, hdr, payload, len))
+        shoalDriverStreamHostSent(stream);
+    shoalDriverStreamHostData(stream, (const char *) payload, len);
+    shoalDriverStreamHostClosed(stream, NULL);
+    g_assert_true(shoalDriverStreamIsClosed(stream));
+}
+
 static void
 fuzzPacket(const guint8 *packet, size_t len)
 {
@@ -161,6 +241,11 @@ fuzzPacket(const guint8 *packet, size_t len)
     payloadLen = len - SHOAL_MESSAGE_MIN;
     if (hdr.prog != REMOTE_PROGRAM)
         return;
+    if (hdr.type == SHOAL_MESSAGE_TYPE_STREAM ||
+        hdr.type == SHOAL_MESSAGE_TYPE_STREAM_HOLE) {
+        fuzzStream(&hdr, payload, payloadLen);
+        return;
+    }
 
     if (hdr.type == SHOAL_MESSAGE_TYPE_REPLY &&
         hdr.status == SHOAL_MESSAGE_STATUS_ERROR)

@@ -239,6 +239,25 @@ seedCalls(seedTable *seeds)
         .eventID = 0,
     };
     remote_domain_get_job_stats_args jobStats = { .flags = 1 };
+    char *serial0 = (char *) "serial0";
+    remote_domain_open_console_args console = { .dev_name = &serial0 };
+    remote_domain_screenshot_args screenshot = { .screen = 0 };
+    remote_typed_param restoreParams[1] = {
+        { .field = (char *) "file", .value.type = 7 },
+    };
+    remote_domain_restore_params_args restore = { .flags = 4 };
+    remote_domain_save_image_define_xml_args imageDefine = {
+        .file = (char *) "/shared/web1.save",
+        .dxml = (char *) "<domain type='kvm'><name>web1</name></domain>",
+    };
+    shoalMessageHeader consoleCall = {
+        .prog = REMOTE_PROGRAM,
+        .vers = 1,
+        .proc = REMOTE_PROC_DOMAIN_OPEN_CONSOLE,
+        .type = SHOAL_MESSAGE_TYPE_STREAM,
+        .serial = 9,
+        .status = SHOAL_MESSAGE_STATUS_CONTINUE,
+    };
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) first = NULL;
     g_autoptr(GBytes) second = NULL;
@@ -259,6 +278,12 @@ seedCalls(seedTable *seeds)
     setMetadata.dom = dom;
     vcpus.dom = dom;
     jobStats.dom = dom;
+    console.dom = dom;
+    screenshot.dom = dom;
+    restoreParams[0].value.remote_typed_param_value_u.s =
+        (char *) "/shared/web1.save";
+    restore.params.params_len = G_N_ELEMENTS(restoreParams);
+    restore.params.params_val = restoreParams;
     stats.doms.doms_len = G_N_ELEMENTS(doms);
     stats.doms.doms_val = doms;
     params[0].value.remote_typed_param_value_u.i = -1;
@@ -316,6 +341,23 @@ seedCalls(seedTable *seeds)
              REMOTE_PROC_DOMAIN_GET_JOB_STATS,
              (xdrproc_t) xdr_remote_domain_get_job_stats_args, &jobStats);
     seedCall(seeds, "gen-unknown-procedure", 999, NULL, NULL);
+    seedCall(seeds, "gen-domain-open-console", REMOTE_PROC_DOMAIN_OPEN_CONSOLE,
+             (xdrproc_t) xdr_remote_domain_open_console_args, &console);
+    seedCall(seeds, "gen-domain-screenshot", REMOTE_PROC_DOMAIN_SCREENSHOT,
+             (xdrproc_t) xdr_remote_domain_screenshot_args, &screenshot);
+    seedCall(seeds, "gen-domain-restore-params",
+             REMOTE_PROC_DOMAIN_RESTORE_PARAMS,
+             (xdrproc_t) xdr_remote_domain_restore_params_args, &restore);
+    seedCall(seeds, "gen-domain-save-image-define-xml",
+             REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML,
+             (xdrproc_t) xdr_remote_domain_save_image_define_xml_args,
+             &imageDefine);
+    /* a console's keystrokes, then its finish */
+    g_hash_table_insert(seeds, g_strdup("gen-stream-console-data"),
+                        shoalMessageEncodeRaw(&consoleCall, "ls\r", 3));
+    consoleCall.status = SHOAL_MESSAGE_STATUS_OK;
+    g_hash_table_insert(seeds, g_strdup("gen-stream-console-finish"),
+                        shoalMessageEncodeRaw(&consoleCall, NULL, 0));
 
     g_hash_table_insert(seeds, g_strdup("gen-keepalive-ping"),
                         seedEncode(KEEPALIVE_PROGRAM, KEEPALIVE_PROC_PING,

@@ -726,6 +726,63 @@ forwardTestSecurityLabelList(forwardFixture *fixture, gconstpointer data)
     g_free(labels);
 }
 
+/* A screenshot as the client library receives it: MIME type and bytes. */
+static GBytes *
+forwardScreenshot(virConnectPtr conn, char **mime)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(conn, FORWARD_DOMAIN);
+    g_autoptr(GByteArray) image = g_byte_array_new();
+    virStreamPtr st = virStreamNew(conn, 0);
+    char buf[4096];
+    int n;
+    int rc;
+
+    g_assert_nonnull(dom);
+    g_assert_nonnull(st);
+    *mime = virDomainScreenshot(dom, st, 0, 0);
+    g_assert_nonnull(*mime);
+    while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0)
+        g_byte_array_append(image, (const guint8 *) buf, n);
+    g_assert_cmpint(n, ==, 0);
+    rc = virStreamFinish(st);
+    if (rc < 0)
+        g_test_message("finish: %s", virGetLastErrorMessage());
+    g_assert_cmpint(rc, ==, 0);
+    virStreamFree(st);
+    return g_byte_array_free_to_bytes(g_steal_pointer(&image));
+}
+
+/* The screenshot stream is relayed byte for byte, and the host's end of a
+ * stream the client aborts is closed: the next one works. */
+static void
+forwardTestScreenshotStream(forwardFixture *fixture, gconstpointer data)
+{
+    g_autofree char *hostMime = NULL;
+    g_autofree char *shoalMime = NULL;
+    g_autofree char *mime = NULL;
+    g_autofree char *againMime = NULL;
+    g_autoptr(GBytes) viaHost = forwardScreenshot(fixture->host, &hostMime);
+    g_autoptr(GBytes) viaShoal = forwardScreenshot(fixture->shoal, &shoalMime);
+    g_autoptr(GBytes) again = NULL;
+    g_autoptr(virDomain) dom =
+        virDomainLookupByName(fixture->shoal, FORWARD_DOMAIN);
+    virStreamPtr st = virStreamNew(fixture->shoal, 0);
+    char buf[16];
+
+    g_assert_cmpstr(shoalMime, ==, hostMime);
+    g_assert_cmpuint(g_bytes_get_size(viaHost), >, 1000);
+    g_assert_true(g_bytes_equal(viaShoal, viaHost));
+
+    mime = virDomainScreenshot(dom, st, 0, 0);
+    g_assert_nonnull(mime);
+    g_assert_cmpint(virStreamRecv(st, buf, sizeof(buf)), >, 0);
+    g_assert_cmpint(virStreamAbort(st), ==, 0);
+    virStreamFree(st);
+
+    again = forwardScreenshot(fixture->shoal, &againMime);
+    g_assert_true(g_bytes_equal(again, viaHost));
+}
+
 static void
 forwardAdd(const char *path,
            gconstpointer data,
@@ -757,5 +814,7 @@ main(int argc, char **argv)
                forwardTestStoreRefresh);
     forwardAdd("/integration/forward/security-label-list", NULL,
                forwardTestSecurityLabelList);
+    forwardAdd("/integration/forward/screenshot-stream", NULL,
+               forwardTestScreenshotStream);
     return g_test_run();
 }
