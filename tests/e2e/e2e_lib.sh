@@ -185,3 +185,19 @@ e2e_finish() {
     fi
     exit 0
 }
+
+# e2e_qcow2_domain NAME DIR: a domain of no OS whose one disk is a new
+# 16 MiB qcow2 image DIR/NAME.qcow2 (snapshots and checkpoints need
+# qcow2); its XML is DIR/NAME.xml
+e2e_qcow2_domain() {
+    qemu-img create -q -f qcow2 "$2/$1.qcow2" 16M || return 1
+    cat >"$2/$1.xml" <<XML
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='$2/$1.qcow2'/><target dev='vda' bus='virtio'/></disk>
+  </devices>
+</domain>
+XML
+}

@@ -71,16 +71,7 @@ v destroy hog-snap >/dev/null 2>&1
 
 # checkpoints: a domain with a qcow2 disk on the shared storage
 DIR=$E2E_DIR/tb/shared
-qemu-img create -q -f qcow2 "$DIR/ck-snap.qcow2" 16M
-cat >"$DIR/ck-snap.xml" <<XML
-<domain type='qemu'><name>ck-snap</name><memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-      <source file='$DIR/ck-snap.qcow2'/><target dev='vda' bus='virtio'/></disk>
-  </devices>
-</domain>
-XML
+e2e_qcow2_domain ck-snap "$DIR"
 ok "ck-snap (a qcow2 disk) defined and started through Shoal" eval \
     'v define "$DIR/ck-snap.xml" && v start ck-snap'
 ck_on() { hv "$1" list --name | grep -x ck-snap >/dev/null; }

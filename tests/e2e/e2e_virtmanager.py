@@ -7,12 +7,26 @@
     windows           print the title of each virt-manager window
     click VM CONTROL  select VM in the manager, then activate the push button
                       or menu item CONTROL ("Run", "Force Off", ...)
+    press WIN NAME    activate the widget NAME (a button, radio or check
+                      button, menu item) of the window whose title starts
+                      with WIN
+    select WIN TABLE ROW
+                      select the row of table TABLE ("-": any) whose text
+                      starts with ROW
+    activatecell WIN TEXT
+                      activate (as a double click) the table cell TEXT...
+    settext WIN LABEL TEXT
+                      type TEXT into the text field or spin button LABEL
+    alert TEXT BUTTON press BUTTON of the dialog that says TEXT
+    labels WIN        print the text of each label WIN shows
+    dump WIN          print WIN's widgets (role, name), for writing tests
 
 Screenshots use Gdk (DISPLAY); the rest reads virt-manager's widgets through
 AT-SPI (DBUS_SESSION_BUS_ADDRESS of virt-manager's session bus). Exit status
 1 with a message when something is not found.
 """
 import sys
+import warnings
 
 import gi
 
@@ -128,8 +142,130 @@ def click(vm, control):
     sys.exit("no control %s" % control)
 
 
+def window(title):
+    frames = app()
+    for i in range(frames.get_child_count()):
+        frame = frames.get_child_at_index(i)
+        if frame is not None and (frame.get_name() or "").startswith(title):
+            return frame
+    sys.exit("no window %r" % title)
+
+
+def showing(acc):
+    return acc.get_state_set().contains(atspi().StateType.SHOWING)
+
+
+def find(root, name, roles=None):
+    for acc in walk(root):
+        if acc.get_name() == name and \
+                (roles is None or acc.get_role_name() in roles) and \
+                showing(acc):
+            return acc
+    sys.exit("no %s %r showing in %r" % ("/".join(roles or ["widget"]),
+                                          name, root.get_name()))
+
+
+def activate(acc):
+    if not acc.get_state_set().contains(atspi().StateType.SENSITIVE):
+        sys.exit("%s is greyed out" % acc.get_name())
+    acc.do_action(0)
+
+
+def press(win, name):
+    activate(find(window(win), name, ("push button", "toggle button",
+                                       "radio button", "check box",
+                                       "menu item", "radio menu item")))
+
+
+def select(win, table, row):
+    frame = window(win)
+    for acc in walk(frame):
+        if acc.get_role_name() in ("table", "tree table") and \
+                (table == "-" or acc.get_name() == table) and showing(acc):
+            for r in range(acc.get_n_rows()):
+                for c in range(acc.get_n_columns()):
+                    # a column of several renderers: a cell of cells
+                    cell = acc.get_accessible_at(r, c)
+                    if cell is not None and \
+                            any((x.get_name() or "").startswith(row)
+                                for x in walk(cell)):
+                        acc.clear_selection()
+                        acc.add_row_selection(r)
+                        return
+    sys.exit("no row %r in table %r" % (row, table))
+
+
+def labelled(acc, label):
+    for rel in acc.get_relation_set():
+        if rel.get_relation_type() == atspi().RelationType.LABELLED_BY:
+            for i in range(rel.get_n_targets()):
+                if rel.get_target(i).get_name() == label:
+                    return True
+    return False
+
+
+def activatecell(win, text):
+    """the row-activated of a tree view: a double click on the cell"""
+    for acc in walk(window(win)):
+        if acc.get_role_name() == "table cell" and \
+                (acc.get_name() or "").startswith(text):
+            with warnings.catch_warnings():
+                # get_action_name: deprecated, and what Debian 12 has
+                warnings.simplefilter("ignore", DeprecationWarning)
+                names = [acc.get_action_name(i)
+                         for i in range(acc.get_n_actions())]
+            for i, action in enumerate(names):
+                if action == "activate":
+                    acc.do_action(i)
+                    return
+    sys.exit("no table cell %r to activate" % text)
+
+
+def settext(win, label, text):
+    """the field named LABEL, or labelled by it"""
+    for acc in walk(window(win)):
+        if acc.get_role_name() in ("text", "spin button") and \
+                showing(acc) and (acc.get_name() == label or
+                                  labelled(acc, label)):
+            if acc.get_role_name() == "spin button":
+                # its value: text typed in waits for a focus change
+                acc.set_current_value(float(text))
+            else:
+                acc.set_text_contents(text)
+            return
+    sys.exit("no text field %r" % label)
+
+
+def alert(text, button):
+    frames = app()
+    for i in range(frames.get_child_count()):
+        dlg = frames.get_child_at_index(i)
+        if dlg is None or dlg.get_role_name() not in ("alert", "dialog"):
+            continue
+        if any(text in (acc.get_name() or "") for acc in walk(dlg)
+               if acc.get_role_name() == "label"):
+            activate(find(dlg, button, ("push button",)))
+            return
+    sys.exit("no dialog saying %r" % text)
+
+
+def labels(win):
+    for acc in walk(window(win)):
+        if acc.get_role_name() == "label" and showing(acc):
+            print(acc.get_name())
+
+
+def dump(win):
+    for acc in walk(window(win)):
+        print("%s %r%s" % (acc.get_role_name(), acc.get_name(),
+                           "" if showing(acc) else " (hidden)"))
+
+
 def main(argv):
-    cmds = {"shot": shot, "vms": vms, "windows": windows, "click": click}
+    cmds = {"shot": shot, "vms": vms, "windows": windows, "click": click,
+            "press": press, "select": select, "settext": settext,
+            "activatecell": activatecell, "alert": alert, "labels": labels,
+            "dump": dump}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[argv[1]](*argv[2:])
