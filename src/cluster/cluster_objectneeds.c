@@ -24,6 +24,7 @@ typedef struct {
     char *name;
     char *target; /* its target path, "" if none */
     bool shared;
+    GStrv secrets; /* UUIDs of its source's <auth> secrets */
 } needsPool;
 
 struct _shoalNeedsPools {
@@ -35,29 +36,50 @@ needsPoolFree(needsPool *pool)
 {
     g_free(pool->name);
     g_free(pool->target);
+    g_strfreev(pool->secrets);
     g_free(pool);
 }
 
-/* The target path of a pool definition; "" if none. */
-static char *
-needsPoolTarget(const char *xml)
+/* Sets the target path ("" if none) and the secrets of @pool from its
+ * definition. */
+static void
+needsPoolParse(needsPool *pool, const char *xml)
 {
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctx = NULL;
-    g_autoptr(xmlXPathObject) res = NULL;
+    g_autoptr(xmlXPathObject) target = NULL;
+    g_autoptr(xmlXPathObject) secrets = NULL;
+    g_autoptr(GStrvBuilder) uuids = g_strv_builder_new();
+    int i;
 
-    if (!xml)
-        return g_strdup("");
-    doc = xmlReadMemory(xml, strlen(xml), "pool.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc || !(ctx = xmlXPathNewContext(doc)))
-        return g_strdup("");
-    res = xmlXPathEvalExpression((const xmlChar *) "string(/pool/target/path)",
-                                 ctx);
-    if (!res || res->type != XPATH_STRING || !res->stringval)
-        return g_strdup("");
-    return g_strdup((const char *) res->stringval);
+    pool->target = g_strdup("");
+    if (xml)
+        doc = xmlReadMemory(xml, strlen(xml), "pool.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                XML_PARSE_NOWARNING);
+    if (doc && (ctx = xmlXPathNewContext(doc))) {
+        target =
+            xmlXPathEvalExpression((const xmlChar *) "string(/pool/target/path)",
+                                   ctx);
+        secrets =
+            xmlXPathEvalExpression((const xmlChar
+                                        *) "/pool/source/auth/secret/@uuid",
+                                   ctx);
+    }
+    if (target && target->type == XPATH_STRING && target->stringval) {
+        g_free(pool->target);
+        pool->target = g_strdup((const char *) target->stringval);
+    }
+    for (i = 0;
+         secrets && secrets->nodesetval && i < secrets->nodesetval->nodeNr;
+         i++) {
+        xmlChar *v = xmlNodeGetContent(secrets->nodesetval->nodeTab[i]);
+
+        if (v && *v)
+            g_strv_builder_add(uuids, (const char *) v);
+        xmlFree(v);
+    }
+    pool->secrets = g_strv_builder_end(uuids);
 }
 
 /* Returns: (transfer full): Shoal's pools, with their targets. */
@@ -79,7 +101,7 @@ shoalNeedsPoolsNew(shoalCluster *cluster)
         needsPool *pool = g_new0(needsPool, 1);
 
         pool->name = g_strdup(ref->name);
-        pool->target = needsPoolTarget(xml);
+        needsPoolParse(pool, xml);
         pool->shared = shoalClusterPoolIsShared(cluster, ref->uuid);
         g_ptr_array_add(pools->pools, pool);
     }
@@ -148,12 +170,17 @@ needsAddVolume(const shoalNeedsPools *pools,
                const char *poolName,
                const char *volume,
                GPtrArray *poolList,
-               GPtrArray *volumeList)
+               GPtrArray *volumeList,
+               GPtrArray *secretList)
 {
     const needsPool *pool = needsFindPool(pools, poolName);
     g_autofree char *both = NULL;
+    size_t i;
 
     needsAdd(poolList, poolName);
+    /* the pool's own secrets (a Ceph or iSCSI login) go with it */
+    for (i = 0; pool && pool->secrets[i]; i++)
+        needsAdd(secretList, pool->secrets[i]);
     if (pool && pool->shared)
         return;
     both = g_strdup_printf("%s/%s", poolName, volume);
@@ -181,6 +208,7 @@ shoalNeedsResolve(const shoalNeedsPools *pools,
 {
     g_autoptr(GPtrArray) poolList = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) volumeList = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) secretList = g_ptr_array_new_with_free_func(g_free);
     size_t i;
 
     for (i = 0; needs->poolVolumes && needs->poolVolumes[i]; i++) {
@@ -188,7 +216,8 @@ shoalNeedsResolve(const shoalNeedsPools *pools,
         const char *slash = strchr(item, '/');
         g_autofree char *poolName = g_strndup(item, slash - item);
 
-        needsAddVolume(pools, poolName, slash + 1, poolList, volumeList);
+        needsAddVolume(pools, poolName, slash + 1, poolList, volumeList,
+                       secretList);
     }
     for (i = 0; needs->paths && needs->paths[i]; i++) {
         const char *volume = NULL;
@@ -196,14 +225,16 @@ shoalNeedsResolve(const shoalNeedsPools *pools,
             needsFindPoolOfPath(pools, needs->paths[i], &volume);
 
         if (pool)
-            needsAddVolume(pools, pool->name, volume, poolList, volumeList);
+            needsAddVolume(pools, pool->name, volume, poolList, volumeList,
+                           secretList);
     }
     needsSet(out, SHOAL_SCHED_OBJECT_POOL, poolList);
     needsSet(out, SHOAL_SCHED_OBJECT_VOLUME, volumeList);
     shoalSchedObjectsSet(out, SHOAL_SCHED_OBJECT_NETWORK,
                          (const char *const *) needs->networks);
-    shoalSchedObjectsSet(out, SHOAL_SCHED_OBJECT_SECRET,
-                         (const char *const *) needs->secrets);
+    for (i = 0; needs->secrets && needs->secrets[i]; i++)
+        needsAdd(secretList, needs->secrets[i]);
+    needsSet(out, SHOAL_SCHED_OBJECT_SECRET, secretList);
 }
 
 /* The union of every domain's requirements and @extra's, per kind. */

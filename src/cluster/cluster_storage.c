@@ -152,6 +152,31 @@ shoalClusterPoolBuild(shoalCluster *cluster,
 }
 
 static int
+storagePoolDeleteOne(void *pool, const char *hostName, gpointer opaque)
+{
+    return virStoragePoolDelete(pool, GPOINTER_TO_UINT(opaque));
+}
+
+/**
+ * shoalClusterPoolDelete:
+ *
+ * Deletes the pool's storage, as build made it: on every online host
+ * that has a local pool, on one host for a shared one (its storage is
+ * the same on every host). The hosts refuse while it runs.
+ */
+bool
+shoalClusterPoolDelete(shoalCluster *cluster,
+                       const unsigned char *uuid,
+                       unsigned flags,
+                       GError **error)
+{
+    return shoalClusterObjectCall(cluster, SHOAL_OBJECT_POOL, uuid,
+                                  !shoalClusterPoolIsShared(cluster, uuid),
+                                  storagePoolDeleteOne, GUINT_TO_POINTER(flags),
+                                  NULL, error) >= 0;
+}
+
+static int
 storageRefreshOne(void *pool, const char *hostName, gpointer opaque)
 {
     if (virStoragePoolIsActive(pool) != 1)

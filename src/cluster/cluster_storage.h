@@ -38,6 +38,11 @@ bool shoalClusterPoolBuild(shoalCluster *cluster,
                            unsigned flags,
                            GError **error);
 
+bool shoalClusterPoolDelete(shoalCluster *cluster,
+                            const unsigned char *uuid,
+                            unsigned flags,
+                            GError **error);
+
 bool shoalClusterPoolRefresh(shoalCluster *cluster,
                              const unsigned char *uuid,
                              GError **error);

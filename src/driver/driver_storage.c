@@ -218,6 +218,17 @@ shoalDispatchStoragePoolBuild(shoalDriverClient *client,
 }
 
 bool
+shoalDispatchStoragePoolDelete(shoalDriverClient *client,
+                               const remote_storage_pool_delete_args *args,
+                               void *ret,
+                               GError **error)
+{
+    /* flags go to the hosts unchanged, as build's */
+    return shoalClusterPoolDelete(CLUSTER(client), POOL_UUID(args->pool),
+                                  args->flags, error);
+}
+
+bool
 shoalDispatchStoragePoolDestroy(shoalDriverClient *client,
                                 const remote_storage_pool_destroy_args *args,
                                 void *ret,

@@ -215,6 +215,45 @@ testNeedsLocalVolume(void)
                                    NULL));
 }
 
+/* A volume of a shared pool needs the pool and the pool's login secret,
+ * not the volume: every host sees it. */
+static void
+testNeedsSharedPoolSecret(void)
+{
+    g_autoptr(testCluster) tc = testClusterNewTwoHosts(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalObjectRef) ref = NULL;
+    g_autoptr(shoalNeedsPools) pools = NULL;
+    g_autoptr(shoalDomainNeeds) needs = NULL;
+    shoalSchedObjects req = { { NULL } };
+
+    ref =
+        shoalClusterObjectDefine(tc->cluster, SHOAL_OBJECT_POOL,
+                                 "<pool type='iscsi'><name>san</name><source>"
+                                 "<host name='127.0.0.1'/><device path='iqn.2013-06.org.example:san'/>"
+                                 "<auth type='chap' username='shoal'>"
+                                 "<secret uuid='0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f'/></auth>"
+                                 "</source><target><path>/dev/disk/by-path</path></target></pool>",
+                                 &error);
+    g_assert_no_error(error);
+    needs = shoalDomainNeedsParse(
+        "<domain><devices><disk type='volume'>"
+        "<source pool='san' volume='unit:0:0:1'/></disk>"
+        "<interface type='network'><source network='lan'/></interface>"
+        "</devices></domain>");
+    pools = shoalNeedsPoolsNew(tc->cluster);
+    shoalNeedsResolve(pools, needs, &req);
+    g_assert_cmpstrv(req.names[SHOAL_SCHED_OBJECT_POOL],
+                     ((const char *[]){ "san", NULL }));
+    g_assert_null(req.names[SHOAL_SCHED_OBJECT_VOLUME]);
+    g_assert_cmpstrv(req.names[SHOAL_SCHED_OBJECT_NETWORK],
+                     ((const char *[]){ "lan", NULL }));
+    g_assert_cmpstrv(req.names[SHOAL_SCHED_OBJECT_SECRET],
+                     ((const char *[]){ "0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f",
+                                        NULL }));
+    shoalSchedObjectsClear(&req);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -224,5 +263,7 @@ main(int argc, char **argv)
     events = testClusterInit(&argc, &argv);
     g_test_add_func("/cluster/objectneeds/parse", testNeedsParse);
     g_test_add_func("/cluster/objectneeds/local-volume", testNeedsLocalVolume);
+    g_test_add_func("/cluster/objectneeds/shared-pool-secret",
+                    testNeedsSharedPoolSecret);
     return g_test_run();
 }

@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_internal.h"
+#include "cluster_storage.h"
 #include "cluster_testutil.h"
 #include "util_error.h"
 
@@ -129,10 +130,17 @@ testObjectsLifecycle(objectsFixture *fixture, gconstpointer data)
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
     g_clear_error(&error);
 
+    /* pool-delete: refused while it runs, then on every host */
+    g_assert_false(shoalClusterPoolDelete(cluster, ref->uuid, 0, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
+    g_clear_error(&error);
     g_assert_true(shoalClusterObjectDestroy(cluster, SHOAL_OBJECT_POOL,
                                             ref->uuid, &error));
     g_assert_no_error(error);
     objectsAssertPool(fixture->tc, "host2", ref, 0, 1);
+    g_assert_true(shoalClusterPoolDelete(cluster, ref->uuid, 0, &error));
+    g_assert_no_error(error);
+    objectsAssertPool(fixture->tc, "host1", ref, 0, 1);
     g_assert_true(shoalClusterObjectUndefine(cluster, SHOAL_OBJECT_POOL,
                                              ref->uuid, &error));
     g_assert_no_error(error);

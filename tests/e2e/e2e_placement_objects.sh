@@ -4,7 +4,8 @@
 # A volume of a local pool that only h1 holds pins the domain using it:
 # define places it on h1, maintenance of h1 leaves it there and says why,
 # virsh migrate to h2 fails with a clear error, also once h2 lacks the
-# pool itself.
+# pool itself. And a pool definition one host rejects is rolled back on
+# the other.
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
@@ -24,6 +25,14 @@ not_on() {
 }
 
 ok "both hosts are online" eventually 60 has 'h2 +online' ctl host list
+
+# --- a pool definition one host rejects is rolled back on the others -----
+ok "h2 has its own pool 'clash'" hv h2 pool-define-as clash dir --target "$E2E_DIR/clash"
+ok "pool-define-as clash through Shoal: h2's error, naming h2" \
+    fails "h2.*(already exists|already in use)|(already exists|already in use).*h2" \
+    v pool-define-as clash dir --target "$E2E_DIR/clash"
+ok "... h1 does not keep it" fails 'not found|no storage pool' hv h1 pool-info clash
+ok "... h2 keeps its own" hv h2 pool-undefine clash
 ok "a dir pool through Shoal" v pool-define-as local dir --target "$pool_dir"
 ok "pool-build" v pool-build local
 ok "pool-start" v pool-start local

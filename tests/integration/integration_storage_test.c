@@ -175,8 +175,12 @@ storageTestPoolLifecycle(storageFixture *fixture, gconstpointer data)
 
     g_assert_cmpint(virStoragePoolUndefine(pool), ==, -1);
     g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_OPERATION_INVALID);
+    /* pool-delete: the hosts refuse while it runs */
+    g_assert_cmpint(virStoragePoolDelete(pool, 0), ==, -1);
+    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_OPERATION_INVALID);
     g_assert_cmpint(virStoragePoolDestroy(pool), ==, 0);
     g_assert_cmpint(virStoragePoolIsActive(pool), ==, 0);
+    g_assert_cmpint(virStoragePoolDelete(pool, 0), ==, 0);
     g_assert_cmpint(virStoragePoolUndefine(pool), ==, 0);
     g_assert_null(virStoragePoolLookupByName(fixture->shoal, "images"));
     g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_NO_STORAGE_POOL);
