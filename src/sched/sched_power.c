@@ -327,8 +327,8 @@ powerWake(power *pw)
     for (i = 0; i < pw->nhosts; i++) {
         powerHost *h = &pw->hosts[i];
 
-        if (h->node->standby && h->node->powerControl && h->cpus > 0 &&
-            h->usableKiB > 0)
+        if (h->node->standby && h->node->powerControl &&
+            !h->node->maintenance && h->cpus > 0 && h->usableKiB > 0)
             sleeping[n++] = h;
     }
     qsort(sleeping, n, sizeof(*sleeping), powerCompareWake);

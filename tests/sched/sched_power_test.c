@@ -201,6 +201,14 @@ testPowerWake(void)
     g_clear_pointer(&plan, shoalSchedPlanUnref);
     plan = powerPlan(snap, &config);
     g_assert_cmpuint(plan->powerOns, ==, 1);
+
+    /* a host in maintenance stays off: the next one is woken */
+    shoalSchedSnapshotFindNode(snap, "h3")->maintenance = true;
+    g_clear_pointer(&plan, shoalSchedPlanUnref);
+    plan = powerPlan(snap, &config);
+    g_assert_cmpuint(plan->powerOns, ==, 1);
+    last = g_ptr_array_index(plan->steps, plan->steps->len - 1);
+    g_assert_cmpstr(last->from, ==, "h4");
 }
 
 /* The load factor of round @r of the flapping trace: quiet, a ramp up,
