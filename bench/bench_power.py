@@ -29,6 +29,7 @@ import json
 import math
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -191,6 +192,9 @@ def main():
     ap.add_argument("--shoalctl",
                     default=os.path.join(REPO, "build", "src", "shoalctl"))
     args = ap.parse_args()
+    # a kill still removes the trace files (TemporaryDirectory's exit)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(3))
     if not os.access(args.shoalctl, os.X_OK):
         print("no shoalctl at %s: build first" % args.shoalctl,
               file=sys.stderr)

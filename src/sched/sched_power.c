@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -53,7 +54,8 @@ typedef struct {
     double usableKiB;
     double memoryLimitKiB;
     double vcpuLimit;
-    double demand; /* peak CPU demand, cores */
+    double *series; /* CPU demand of its domains per interval, newest first */
+    double demand;  /* the peak of series, cores */
     double committedKiB;
     double vcpus;
     GPtrArray *domains; /* of shoalSchedDomain (borrowed): those counted here */
@@ -70,6 +72,8 @@ typedef struct {
     size_t nhosts;
     GHashTable *index;   /* name -> index + 1 */
     GHashTable *stepped; /* names of the domains the plan has a step for */
+    unsigned window;     /* intervals in a series: windowIntervals */
+    double *scratch;     /* one domain's series */
     /* over the available hosts: the peak of their domains' summed CPU
      * demand (powerSetupLoad()), their cores and memory */
     double load;
@@ -88,9 +92,12 @@ powerClear(power *pw)
 {
     size_t i;
 
-    for (i = 0; i < pw->nhosts; i++)
+    for (i = 0; i < pw->nhosts; i++) {
         g_ptr_array_unref(pw->hosts[i].domains);
+        g_free(pw->hosts[i].series);
+    }
     g_free(pw->hosts);
+    g_free(pw->scratch);
     g_clear_pointer(&pw->index, g_hash_table_unref);
     g_clear_pointer(&pw->stepped, g_hash_table_unref);
 }
@@ -105,24 +112,43 @@ powerCompareNodes(const void *a, const void *b)
     return g_strcmp0((*x)->name, (*y)->name);
 }
 
-/* The highest CPU demand of @dom's latest windowIntervals samples. */
-static double
-powerPeak(const shoalSchedDomain *dom, const shoalSchedConfig *config)
+/* @dom's CPU demand in each of the latest pw->window intervals, newest
+ * first, into pw->scratch; 0 where it has no sample or does not run. */
+static const double *
+powerDomainSeries(const power *pw, const shoalSchedDomain *dom)
 {
-    double peak;
     size_t n;
-    size_t i;
+    size_t k;
 
-    if (!dom->running || !dom->samples || dom->samples->len == 0)
-        return 0;
-    peak = shoalSchedPressureDomainDemand(dom, config);
-    n = MIN(dom->samples->len, MAX(config->windowIntervals, 1));
-    for (i = dom->samples->len - n; i < dom->samples->len; i++) {
+    memset(pw->scratch, 0, pw->window * sizeof(double));
+    if (!dom->running || !dom->samples)
+        return pw->scratch;
+    n = MIN(dom->samples->len, pw->window);
+    for (k = 0; k < n; k++) {
         const shoalSchedSample *s =
-            &g_array_index(dom->samples, shoalSchedSample, i);
+            &g_array_index(dom->samples, shoalSchedSample,
+                           dom->samples->len - 1 - k);
 
-        peak = MAX(peak, s->cpuCores + s->vcpuDelay * dom->vcpus);
+        pw->scratch[k] = s->cpuCores + s->vcpuDelay * dom->vcpus;
     }
+    return pw->scratch;
+}
+
+/* The peak CPU demand of @h with @dom added (@sign 1) or taken away
+ * (-1): the highest of its summed series, since the peaks of its domains
+ * need not coincide. */
+static double
+powerPeakWith(const power *pw,
+              const powerHost *h,
+              const shoalSchedDomain *dom,
+              int sign)
+{
+    const double *ds = powerDomainSeries(pw, dom);
+    double peak = 0;
+    size_t k;
+
+    for (k = 0; k < pw->window; k++)
+        peak = MAX(peak, h->series[k] + sign * ds[k]);
     return peak;
 }
 
@@ -135,33 +161,20 @@ powerLookup(const power *pw, const char *name)
 }
 
 /* The highest, over the latest windowIntervals, of the CPU demand of all
- * running domains on available hosts together. */
+ * the available hosts together. */
 static void
 powerSetupLoad(power *pw)
 {
-    unsigned window = MAX(pw->config->windowIntervals, 1);
-    g_autofree double *sums = g_new0(double, window);
+    g_autofree double *sums = g_new0(double, pw->window);
     size_t i;
     size_t k;
 
-    for (i = 0; i < pw->after->domains->len; i++) {
-        const shoalSchedDomain *dom = g_ptr_array_index(pw->after->domains, i);
-        const powerHost *h = powerLookup(pw, dom->host);
-        size_t n;
-
-        if (!h || !h->available || !dom->running || !dom->samples)
-            continue;
-        n = MIN(dom->samples->len, window);
-        for (k = 0; k < n; k++) {
-            const shoalSchedSample *s =
-                &g_array_index(dom->samples, shoalSchedSample,
-                               dom->samples->len - 1 - k);
-
-            sums[k] += s->cpuCores + s->vcpuDelay * dom->vcpus;
-        }
+    for (i = 0; i < pw->nhosts; i++) {
+        for (k = 0; pw->hosts[i].available && k < pw->window; k++)
+            sums[k] += pw->hosts[i].series[k];
     }
     pw->load = 0;
-    for (k = 0; k < window; k++)
+    for (k = 0; k < pw->window; k++)
         pw->load = MAX(pw->load, sums[k]);
 }
 
@@ -173,10 +186,13 @@ powerSetupHosts(power *pw)
     g_autofree const shoalSchedNode **sorted =
         g_new(const shoalSchedNode *, snap->nodes->len + 1);
     size_t i;
+    size_t k;
 
     for (i = 0; i < snap->nodes->len; i++)
         sorted[i] = g_ptr_array_index(snap->nodes, i);
     qsort(sorted, snap->nodes->len, sizeof(*sorted), powerCompareNodes);
+    pw->window = MAX(config->windowIntervals, 1);
+    pw->scratch = g_new0(double, pw->window);
     pw->nhosts = snap->nodes->len;
     pw->hosts = g_new0(powerHost, pw->nhosts + 1);
     pw->index = g_hash_table_new(g_str_hash, g_str_equal);
@@ -189,6 +205,7 @@ powerSetupHosts(power *pw)
         h->memoryLimitKiB = floor(h->usableKiB * config->memoryOvercommit);
         h->vcpuLimit = floor(h->cpus * config->vcpuRatio);
         h->domains = g_ptr_array_new();
+        h->series = g_new0(double, pw->window);
         h->available = h->node->online && !h->node->standby &&
                        !h->node->maintenance && h->cpus > 0 && h->usableKiB > 0;
         g_hash_table_insert(pw->index, h->node->name,
@@ -201,7 +218,9 @@ powerSetupHosts(power *pw)
         if (!h)
             continue;
         g_ptr_array_add(h->domains, (gpointer) dom);
-        h->demand += powerPeak(dom, config);
+        h->demand = powerPeakWith(pw, h, dom, 1);
+        for (k = 0; k < pw->window; k++)
+            h->series[k] += pw->scratch[k];
         h->committedKiB += dom->memoryKiB;
         h->vcpus += dom->vcpus;
         if (dom->running &&
@@ -327,8 +346,8 @@ powerWake(power *pw)
     for (i = 0; i < pw->nhosts; i++) {
         powerHost *h = &pw->hosts[i];
 
-        if (h->node->standby && h->node->powerControl && h->cpus > 0 &&
-            h->usableKiB > 0)
+        if (h->node->standby && h->node->powerControl &&
+            !h->node->maintenance && h->cpus > 0 && h->usableKiB > 0)
             sleeping[n++] = h;
     }
     qsort(sleeping, n, sizeof(*sleeping), powerCompareWake);
@@ -390,12 +409,9 @@ powerShareGroup(const GStrv a, const GStrv b)
     return false;
 }
 
-/* Whether @dom (peak @demand) may go to @h within the band's top. */
+/* Whether @dom may go to @h within the band's top. */
 static bool
-powerFits(const power *pw,
-          const powerHost *h,
-          const shoalSchedDomain *dom,
-          double demand)
+powerFits(const power *pw, const powerHost *h, const shoalSchedDomain *dom)
 {
     double high = pw->config->powerBandHigh;
     size_t i;
@@ -412,8 +428,8 @@ powerFits(const power *pw,
         return false;
     if (h->committedKiB + dom->memoryKiB >
             MIN(h->memoryLimitKiB, high * h->usableKiB) ||
-        h->demand + demand > high * h->cpus ||
-        h->vcpus + dom->vcpus > h->vcpuLimit)
+        h->vcpus + dom->vcpus > h->vcpuLimit ||
+        powerPeakWith(pw, h, dom, 1) > high * h->cpus)
         return false;
     for (i = 0; dom->antiAffinity && i < h->domains->len; i++) {
         const shoalSchedDomain *other = g_ptr_array_index(h->domains, i);
@@ -426,26 +442,34 @@ powerFits(const power *pw,
 }
 
 static double
-powerFill(const powerHost *h, const shoalSchedDomain *dom, double demand)
+powerFill(const power *pw, const powerHost *h, const shoalSchedDomain *dom)
 {
-    return MAX((h->demand + demand) / h->cpus,
+    return MAX(powerPeakWith(pw, h, dom, 1) / h->cpus,
                (h->committedKiB + dom->memoryKiB) / h->usableKiB);
 }
 
 static void
-powerMove(powerHost *from,
+powerMove(const power *pw,
+          powerHost *from,
           powerHost *to,
-          const shoalSchedDomain *dom,
-          double demand)
+          const shoalSchedDomain *dom)
 {
+    const double *ds = powerDomainSeries(pw, dom);
+    size_t k;
+
     g_ptr_array_remove(from->domains, (gpointer) dom);
-    from->demand -= demand;
     from->committedKiB -= dom->memoryKiB;
     from->vcpus -= dom->vcpus;
     g_ptr_array_add(to->domains, (gpointer) dom);
-    to->demand += demand;
     to->committedKiB += dom->memoryKiB;
     to->vcpus += dom->vcpus;
+    from->demand = to->demand = 0;
+    for (k = 0; k < pw->window; k++) {
+        from->series[k] -= ds[k];
+        to->series[k] += ds[k];
+        from->demand = MAX(from->demand, from->series[k]);
+        to->demand = MAX(to->demand, to->series[k]);
+    }
 }
 
 static int
@@ -463,7 +487,6 @@ powerCompareEvacuees(const void *a, const void *b)
 typedef struct {
     const shoalSchedDomain *dom;
     powerHost *to;
-    double demand;
     shoalSchedPressure fromBefore;
     shoalSchedPressure fromAfter;
     shoalSchedPressure toBefore;
@@ -490,7 +513,6 @@ powerPack(power *pw, powerHost *h, powerEvacuee *out, size_t n)
     h->emptied = true;
     for (done = 0; done < n; done++) {
         const shoalSchedDomain *dom = doms[done];
-        double demand = powerPeak(dom, pw->config);
         powerHost *best = NULL;
         double bestFill = -1;
 
@@ -498,9 +520,9 @@ powerPack(power *pw, powerHost *h, powerEvacuee *out, size_t n)
             powerHost *to = &pw->hosts[j];
             double fill;
 
-            if (!powerFits(pw, to, dom, demand))
+            if (!powerFits(pw, to, dom))
                 continue;
-            fill = powerFill(to, dom, demand);
+            fill = powerFill(pw, to, dom);
             if (fill > bestFill) {
                 best = to;
                 bestFill = fill;
@@ -510,10 +532,9 @@ powerPack(power *pw, powerHost *h, powerEvacuee *out, size_t n)
             break;
         out[done].dom = dom;
         out[done].to = best;
-        out[done].demand = demand;
         out[done].fromBefore = powerPressure(h);
         out[done].toBefore = powerPressure(best);
-        powerMove(h, best, dom, demand);
+        powerMove(pw, h, best, dom);
         out[done].fromAfter = powerPressure(h);
         out[done].toAfter = powerPressure(best);
     }
@@ -521,7 +542,7 @@ powerPack(power *pw, powerHost *h, powerEvacuee *out, size_t n)
         return true;
     while (done > 0) {
         done--;
-        powerMove(out[done].to, h, out[done].dom, out[done].demand);
+        powerMove(pw, out[done].to, h, out[done].dom);
     }
     h->emptied = false;
     return false;
@@ -544,7 +565,7 @@ powerRoomForLargest(const power *pw)
          * (a restart elsewhere) */
         probe.antiAffinity = NULL;
         probe.pinned = NULL;
-        if (powerFits(pw, h, &probe, powerPeak(pw->largest, pw->config)))
+        if (powerFits(pw, h, &probe))
             return true;
     }
     return false;
@@ -637,7 +658,7 @@ powerTryEmpty(power *pw, powerHost *h)
     if (!powerRoomForLargest(pw)) {
         while (n > 0) {
             n--;
-            powerMove(moves[n].to, h, moves[n].dom, moves[n].demand);
+            powerMove(pw, moves[n].to, h, moves[n].dom);
         }
         h->emptied = false;
         return false;

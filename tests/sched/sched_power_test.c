@@ -201,6 +201,14 @@ testPowerWake(void)
     g_clear_pointer(&plan, shoalSchedPlanUnref);
     plan = powerPlan(snap, &config);
     g_assert_cmpuint(plan->powerOns, ==, 1);
+
+    /* a host in maintenance stays off: the next one is woken */
+    shoalSchedSnapshotFindNode(snap, "h3")->maintenance = true;
+    g_clear_pointer(&plan, shoalSchedPlanUnref);
+    plan = powerPlan(snap, &config);
+    g_assert_cmpuint(plan->powerOns, ==, 1);
+    last = g_ptr_array_index(plan->steps, plan->steps->len - 1);
+    g_assert_cmpstr(last->from, ==, "h4");
 }
 
 /* The load factor of round @r of the flapping trace: quiet, a ramp up,
@@ -327,6 +335,40 @@ testPowerConfig(void)
     g_assert_nonnull(strstr(error->message, "power_band_low"));
 }
 
+/* A host in standby is not online; the power fields round-trip. */
+static void
+testPowerSnapshot(void)
+{
+    static const char *const bad =
+        "{\"format\": \"shoal-snapshot/1\", \"now_ms\": 0, "
+        "\"interval_ms\": 0, \"nodes\": [{\"name\": \"h1\", "
+        "\"online\": true, \"standby\": true, \"cpus\": 1, "
+        "\"memory_kib\": 1}], \"domains\": []}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalSchedSnapshot) snap = NULL;
+    g_autoptr(shoalSchedSnapshot) again = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *json2 = NULL;
+    shoalSchedConfig config;
+
+    snap = shoalSchedSnapshotParseJSON(bad, &error);
+    g_assert_null(snap);
+    g_assert_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "standby"));
+
+    snap = powerLoad("wake", &config);
+    json = shoalSchedSnapshotFormatJSON(snap);
+    g_assert_nonnull(strstr(json, "\"standby\": true"));
+    g_assert_nonnull(strstr(json, "\"power_control\": true"));
+    g_clear_error(&error);
+    again = shoalSchedSnapshotParseJSON(json, &error);
+    g_assert_no_error(error);
+    json2 = shoalSchedSnapshotFormatJSON(again);
+    g_assert_cmpstr(json, ==, json2);
+    g_assert_true(shoalSchedSnapshotFindNode(again, "h3")->standby);
+    g_assert_false(shoalSchedSnapshotFindNode(again, "h3")->online);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -344,5 +386,6 @@ main(int argc, char **argv)
     g_test_add_func("/sched/power/flap", testPowerFlap);
     g_test_add_func("/sched/power/data-used", testPowerDataUsed);
     g_test_add_func("/sched/power/config", testPowerConfig);
+    g_test_add_func("/sched/power/snapshot", testPowerSnapshot);
     return g_test_run();
 }
