@@ -434,10 +434,8 @@ objectLookup(const shoalObjectOps *ops,
 }
 
 static void
-objectNoSuch(GError **error, shoalObjectKind kind, const char *what)
+objectNoSuch(GError **error, shoalObjectKind kind, const char *what, bool byUUID)
 {
-    unsigned char uuid[VIR_UUID_BUFLEN];
-
     switch (kind) {
     case SHOAL_OBJECT_POOL:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_STORAGE_POOL,
@@ -449,7 +447,7 @@ objectNoSuch(GError **error, shoalObjectKind kind, const char *what)
                     what);
         break;
     case SHOAL_OBJECT_NWFILTER:
-        if (shoalUUIDParse(what, uuid))
+        if (byUUID)
             g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
                         _("Network filter not found: no nwfilter with matching uuid '%1$s'"),
                         what);
@@ -481,7 +479,7 @@ objectGet(shoalCluster *cluster,
 
     if (!rec) {
         shoalUUIDFormat(uuid, str);
-        objectNoSuch(error, kind, str);
+        objectNoSuch(error, kind, str, true);
         return NULL;
     }
     return objectRecordCopy(rec);
@@ -641,7 +639,12 @@ objectLookupPrevious(const shoalObjectOps *ops,
     void *obj = NULL;
 
     if (ops->lookupByName) {
-        obj = name ? ops->lookupByName(conn, name) : NULL;
+        /* a filter names itself in an attribute: <filter name='...'> */
+        g_autofree char *attr =
+            name ? NULL : shoalClusterObjectXMLString(xml, "string(/*/@name)");
+
+        if (name || attr)
+            obj = ops->lookupByName(conn, name ? name : attr);
         virResetLastError();
         return obj;
     }
@@ -945,7 +948,7 @@ shoalClusterObjectLookupByName(shoalCluster *cluster,
         objectFindLocked(cluster->objects, kind, name, NULL, false);
 
     if (!rec) {
-        objectNoSuch(error, kind, name);
+        objectNoSuch(error, kind, name, false);
         return NULL;
     }
     return objectRefFromRecord(rec);
