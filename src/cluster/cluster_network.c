@@ -97,3 +97,42 @@ shoalClusterNetworkGetBridgeName(shoalCluster *cluster,
         return NULL;
     return bridge;
 }
+
+typedef struct {
+    unsigned command;
+    unsigned section;
+    int parentIndex;
+    const char *xml;
+    unsigned flags;
+} networkUpdateRun;
+
+static int
+networkUpdateOne(void *net, const char *hostName, gpointer opaque)
+{
+    const networkUpdateRun *run = opaque;
+
+    return virNetworkUpdate(net, run->command, run->section, run->parentIndex,
+                            run->xml, run->flags);
+}
+
+/**
+ * shoalClusterNetworkUpdate:
+ *
+ * virNetworkUpdate() on every online host that has the network; the
+ * stored definition follows (see shoalClusterObjectUpdate()).
+ */
+bool
+shoalClusterNetworkUpdate(shoalCluster *cluster,
+                          const unsigned char *uuid,
+                          unsigned command,
+                          unsigned section,
+                          int parentIndex,
+                          const char *xml,
+                          unsigned flags,
+                          GError **error)
+{
+    networkUpdateRun run = { command, section, parentIndex, xml, flags };
+
+    return shoalClusterObjectUpdate(cluster, SHOAL_OBJECT_NETWORK, uuid,
+                                    networkUpdateOne, &run, error);
+}

@@ -12,11 +12,8 @@
 
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 
 #include "cluster_internal.h"
-#include "util_cleanup.h"
 #include "util_error.h"
 #include "util_uuid.h"
 
@@ -230,27 +227,6 @@ shoalClusterNetworkListPorts(shoalCluster *cluster,
     return g_steal_pointer(&uuids);
 }
 
-/* Returns: (transfer full) (nullable): <owner><uuid> of a port's XML. */
-static char *
-portOwnerUUID(const char *xml)
-{
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlXPathContext) ctxt = NULL;
-    g_autoptr(xmlXPathObject) res = NULL;
-
-    doc = xmlReadMemory(xml, strlen(xml), "port.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc || !(ctxt = xmlXPathNewContext(doc)))
-        return NULL;
-    res = xmlXPathEvalExpression(BAD_CAST "string(/networkport/owner/uuid)",
-                                 ctxt);
-    if (!res || res->type != XPATH_STRING || !res->stringval ||
-        !*res->stringval)
-        return NULL;
-    return g_strdup((const char *) res->stringval);
-}
-
 /**
  * shoalClusterNetworkPortCreate:
  * @portUUID: (out): the new port's UUID
@@ -266,7 +242,8 @@ shoalClusterNetworkPortCreate(shoalCluster *cluster,
                               unsigned char *portUUID,
                               GError **error)
 {
-    g_autofree char *owner = portOwnerUUID(xml);
+    g_autofree char *owner =
+        shoalClusterObjectXMLString(xml, "string(/networkport/owner/uuid)");
     unsigned char domUUID[VIR_UUID_BUFLEN];
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalHost) host = NULL;

@@ -470,10 +470,8 @@ objectLookup(const shoalObjectOps *ops,
 }
 
 static void
-objectNoSuch(GError **error, shoalObjectKind kind, const char *what)
+objectNoSuch(GError **error, shoalObjectKind kind, const char *what, bool byUUID)
 {
-    unsigned char uuid[VIR_UUID_BUFLEN];
-
     switch (kind) {
     case SHOAL_OBJECT_POOL:
         g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_STORAGE_POOL,
@@ -485,7 +483,7 @@ objectNoSuch(GError **error, shoalObjectKind kind, const char *what)
                     what);
         break;
     case SHOAL_OBJECT_NWFILTER:
-        if (shoalUUIDParse(what, uuid))
+        if (byUUID)
             g_set_error(error, SHOAL_ERROR, VIR_ERR_NO_NWFILTER,
                         _("Network filter not found: no nwfilter with matching uuid '%1$s'"),
                         what);
@@ -517,7 +515,7 @@ objectGet(shoalCluster *cluster,
 
     if (!rec) {
         shoalUUIDFormat(uuid, str);
-        objectNoSuch(error, kind, str);
+        objectNoSuch(error, kind, str, true);
         return NULL;
     }
     return objectRecordCopy(rec);
@@ -561,13 +559,45 @@ objectPut(shoalCluster *cluster, const objectRecord *rec)
     g_ptr_array_add(table->records, objectRecordCopy(rec));
 }
 
+static bool objectForgetRemoved(shoalCluster *cluster,
+                                shoalObjectKind kind,
+                                const unsigned char *uuid,
+                                const char *hostName);
+
+/*
+ * Ends a change: stores @rec (if not NULL), releases the kind's claim and
+ * returns the change's outcome: @err (transfer full), else the store's.
+ */
+static bool
+objectFinish(shoalCluster *cluster,
+             shoalObjectKind kind,
+             const objectRecord *rec,
+             GError *err,
+             GError **error)
+{
+    if (rec) {
+        objectPut(cluster, rec);
+        /* every member dropped it: no marker to keep */
+        if (rec->removed && rec->pending && !rec->pending[0])
+            objectForgetRemoved(cluster, kind, rec->uuid, NULL);
+        objectTableSave(cluster, err ? NULL : &err);
+    }
+    objectRelease(cluster->objects, kind);
+    if (err) {
+        g_propagate_error(error, err);
+        return false;
+    }
+    return true;
+}
+
 /**
- * shoalClusterObjectXMLName:
- * Returns: (transfer full) (nullable): the <name> of a definition (a
- *   pool's, a network's, a volume's); the hosts judge the rest.
+ * shoalClusterObjectXMLString:
+ * @expr: an XPath expression giving a string
+ * Returns: (transfer full) (nullable): its value in @xml, NULL when
+ *   empty or @xml does not parse.
  */
 char *
-shoalClusterObjectXMLName(const char *xml)
+shoalClusterObjectXMLString(const char *xml, const char *expr)
 {
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
@@ -578,11 +608,22 @@ shoalClusterObjectXMLName(const char *xml)
                             XML_PARSE_NOWARNING);
     if (!doc || !(ctxt = xmlXPathNewContext(doc)))
         return NULL;
-    res = xmlXPathEvalExpression(BAD_CAST "string(/*/name)", ctxt);
+    res = xmlXPathEvalExpression(BAD_CAST expr, ctxt);
     if (!res || res->type != XPATH_STRING || !res->stringval ||
         !*res->stringval)
         return NULL;
     return g_strdup((const char *) res->stringval);
+}
+
+/**
+ * shoalClusterObjectXMLName:
+ * Returns: (transfer full) (nullable): the <name> of a definition (a
+ *   pool's, a network's, a volume's); the hosts judge the rest.
+ */
+char *
+shoalClusterObjectXMLName(const char *xml)
+{
+    return shoalClusterObjectXMLString(xml, "string(/*/name)");
 }
 
 /* What define did on one host, to undo it. */
@@ -637,25 +678,22 @@ objectLookupPrevious(const shoalObjectOps *ops,
                      const char *name,
                      const char *xml)
 {
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlXPathContext) ctxt = NULL;
-    g_autoptr(xmlXPathObject) res = NULL;
+    g_autofree char *str = NULL;
     unsigned char uuid[VIR_UUID_BUFLEN];
     void *obj = NULL;
 
     if (ops->lookupByName) {
-        obj = name ? ops->lookupByName(conn, name) : NULL;
+        /* a filter names itself in an attribute: <filter name='...'> */
+        g_autofree char *attr =
+            name ? NULL : shoalClusterObjectXMLString(xml, "string(/*/@name)");
+
+        if (name || attr)
+            obj = ops->lookupByName(conn, name ? name : attr);
         virResetLastError();
         return obj;
     }
-    doc = xmlReadMemory(xml, strlen(xml), "object.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc || !(ctxt = xmlXPathNewContext(doc)))
-        return NULL;
-    res = xmlXPathEvalExpression(BAD_CAST "string(/*/uuid)", ctxt);
-    if (!res || res->type != XPATH_STRING || !res->stringval ||
-        !shoalUUIDParse((const char *) res->stringval, uuid))
+    str = shoalClusterObjectXMLString(xml, "string(/*/uuid)");
+    if (!str || !shoalUUIDParse(str, uuid))
         return NULL;
     return objectLookup(ops, conn, uuid);
 }
@@ -943,18 +981,9 @@ objectChangeAll(shoalCluster *cluster,
             rec->autostart = change == OBJECT_CHANGE_AUTOSTART_ON;
             break;
         }
-        objectPut(cluster, rec);
-        /* every member dropped it: no marker to keep */
-        if (rec->removed && !rec->pending[0])
-            objectForgetRemoved(cluster, kind, uuid, NULL);
-        objectTableSave(cluster, &err);
     }
-    objectRelease(cluster->objects, kind);
-    if (err) {
-        g_propagate_error(error, g_steal_pointer(&err));
-        return false;
-    }
-    return true;
+    return objectFinish(cluster, kind, err ? NULL : rec, g_steal_pointer(&err),
+                        error);
 }
 
 /**
@@ -1025,7 +1054,7 @@ shoalClusterObjectLookupByName(shoalCluster *cluster,
         objectFindLocked(cluster->objects, kind, name, NULL, false);
 
     if (!rec) {
-        objectNoSuch(error, kind, name);
+        objectNoSuch(error, kind, name, false);
         return NULL;
     }
     return objectRefFromRecord(rec);
@@ -1638,13 +1667,60 @@ shoalClusterObjectSetValue(shoalCluster *cluster,
     if (!err) {
         g_clear_pointer(&rec->value, g_bytes_unref);
         rec->value = g_bytes_ref(value);
-        objectPut(cluster, rec);
-        objectTableSave(cluster, &err);
     }
-    objectRelease(cluster->objects, kind);
-    if (err) {
-        g_propagate_error(error, g_steal_pointer(&err));
+    return objectFinish(cluster, kind, err ? NULL : rec, g_steal_pointer(&err),
+                        error);
+}
+
+/**
+ * shoalClusterObjectUpdate:
+ * @func: the change, on one host's handle
+ *
+ * Runs @func on every online host that has the object (going on past a
+ * failure, returning the first), then keeps the persistent XML as the
+ * first host that took the change gives it back, so that a host that
+ * returns gets the change too.
+ */
+bool
+shoalClusterObjectUpdate(shoalCluster *cluster,
+                         shoalObjectKind kind,
+                         const unsigned char *uuid,
+                         shoalClusterObjectFunc func,
+                         gpointer opaque,
+                         GError **error)
+{
+    const shoalObjectOps *ops = shoalObjectOpsGet(kind);
+    g_autoptr(objectRecord) rec = NULL;
+    g_autoptr(GPtrArray) hosts = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *xml = NULL;
+    guint i;
+
+    if (!(rec = objectClaimRecord(cluster, kind, uuid, error)))
         return false;
+    hosts = objectOnlineHosts(cluster);
+    for (i = 0; i < hosts->len; i++) {
+        objectHost *h = hosts->pdata[i];
+        void *obj = objectLookup(ops, h->conn, uuid);
+        char *x;
+
+        if (!obj)
+            continue;
+        if (func(obj, h->name, opaque) < 0) {
+            if (!err)
+                shoalClusterObjectHostError(&err, h->name);
+        } else if (!xml && (x = ops->getXML(obj, true))) {
+            xml = g_strdup(x);
+            free(x);
+        }
+        virResetLastError();
+        ops->free(obj);
     }
-    return true;
+    if (xml) {
+        g_free(rec->xml);
+        rec->xml = g_steal_pointer(&xml);
+    }
+    /* the hosts that took the change keep it: so does the store */
+    return objectFinish(cluster, kind, rec->xml ? rec : NULL,
+                        g_steal_pointer(&err), error);
 }

@@ -130,6 +130,22 @@ int shoalClusterObjectCall(shoalCluster *cluster,
 
 GPtrArray *shoalClusterObjectListInfo(shoalCluster *cluster);
 
+bool shoalClusterObjectUpdate(shoalCluster *cluster,
+                              shoalObjectKind kind,
+                              const unsigned char *uuid,
+                              shoalClusterObjectFunc func,
+                              gpointer opaque,
+                              GError **error);
+
+bool shoalClusterNetworkUpdate(shoalCluster *cluster,
+                               const unsigned char *uuid,
+                               unsigned command,
+                               unsigned section,
+                               int parentIndex,
+                               const char *xml,
+                               unsigned flags,
+                               GError **error);
+
 shoalObjectRef *shoalClusterObjectLookupByUsage(shoalCluster *cluster,
                                                 shoalObjectKind kind,
                                                 int usageType,

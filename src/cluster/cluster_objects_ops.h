@@ -54,6 +54,8 @@ void shoalClusterObjectsReplay(shoalCluster *cluster,
 
 char *shoalClusterObjectXMLName(const char *xml);
 
+char *shoalClusterObjectXMLString(const char *xml, const char *expr);
+
 void shoalClusterObjectHostError(GError **error, const char *hostName);
 
 char *shoalClusterObjectGetDefinition(shoalCluster *cluster,

@@ -358,3 +358,18 @@ shoalDispatchNetworkGetDhcpLeases(
     ret->ret = leases->len;
     return true;
 }
+
+bool
+shoalDispatchNetworkUpdate(shoalDriverClient *client,
+                           const remote_network_update_args *args,
+                           void *ret,
+                           GError **error)
+{
+    /* libvirt's client sends the section in the field named command and
+     * the command in section (its driver callback takes them in that
+     * order); the flags (live, config) are each host's to judge */
+    return shoalClusterNetworkUpdate(CLUSTER(client), NET_UUID(args->net),
+                                     args->section, args->command,
+                                     args->parentIndex, args->xml, args->flags,
+                                     error);
+}
