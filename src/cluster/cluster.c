@@ -243,15 +243,19 @@ clusterDropConnection(virConnectPtr conn,
 static void
 clusterMaybeAutostart(shoalCluster *cluster, shoalHost *host)
 {
-    g_autoptr(GPtrArray) hosts = shoalClusterListHosts(cluster);
-    bool ready = true;
+    g_autoptr(GPtrArray) hosts = NULL;
     guint i;
 
+    /* every connect ends here: at 1 000 hosts, no scan of them all each
+     * time once autostart ran, and none past the first still connecting */
+    if (shoalHostListAutostartClaimed(cluster->hostList))
+        return;
+    hosts = shoalClusterListHosts(cluster);
     for (i = 0; i < hosts->len; i++) {
         if (shoalHostGetState(hosts->pdata[i]) == SHOAL_HOST_STATE_CONNECTING)
-            ready = false;
+            return;
     }
-    if (ready && shoalHostListClaimAutostart(cluster->hostList))
+    if (shoalHostListClaimAutostart(cluster->hostList))
         clusterPush(cluster, CLUSTER_JOB_AUTOSTART, host, 0);
 }
 

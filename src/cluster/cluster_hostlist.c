@@ -192,6 +192,15 @@ shoalHostListClaimAutostart(shoalHostList *list)
     return claimed;
 }
 
+/* Whether autostart was claimed: no host's read need look again. */
+bool
+shoalHostListAutostartClaimed(shoalHostList *list)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->lock);
+
+    return list->autostartDone;
+}
+
 bool
 shoalHostListIsStarted(shoalHostList *list)
 {

@@ -38,6 +38,8 @@ bool shoalHostListClose(shoalHostList *list);
 
 bool shoalHostListClaimAutostart(shoalHostList *list);
 
+bool shoalHostListAutostartClaimed(shoalHostList *list);
+
 bool shoalHostListIsStarted(shoalHostList *list);
 
 void shoalHostListBeginFirstReads(shoalHostList *list, gint64 waitUs);

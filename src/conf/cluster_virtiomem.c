@@ -141,6 +141,13 @@ shoalVirtioMemParse(const char *domainXml, shoalVirtioMem *mem)
     xmlNode *node;
 
     shoalVirtioMemClear(mem);
+    /* every statistics sample reads every running domain: most have no
+     * such device, and libvirt writes the model as is, so a text that
+     * never names it is not parsed (reading and parsing it was 40 % of
+     * an idle daemon's CPU at 1 000 hosts x 16 domains, most of it the
+     * parse) */
+    if (!strstr(domainXml, "virtio-mem"))
+        return false;
     if (!(doc = virtioMemReadDoc(domainXml)))
         return false;
     ctx = xmlXPathNewContext(doc);

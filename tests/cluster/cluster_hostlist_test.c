@@ -57,7 +57,9 @@ testHostListRunState(void)
     g_assert_false(shoalHostListIsStarted(list));
     shoalHostListBeginFirstReads(list, 0);
     g_assert_true(shoalHostListIsStarted(list));
+    g_assert_false(shoalHostListAutostartClaimed(list));
     g_assert_true(shoalHostListClaimAutostart(list));
+    g_assert_true(shoalHostListAutostartClaimed(list));
     g_assert_false(shoalHostListClaimAutostart(list));
 
     g_assert_true(shoalHostListEnter(list));
