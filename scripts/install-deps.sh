@@ -25,6 +25,12 @@ packages=(
     debhelper dpkg-dev systemd openssh-server openssh-client netcat-openbsd iproute2
     # man pages; the Japanese locale for the translation test
     scdoc locales
+    # the clients end to end (issue 11): cockpit-machines through
+    # libvirt-dbus in headless Chromium, prometheus-libvirt-exporter,
+    # virt-install --cdrom from an ISO made at test time
+    cockpit-ws cockpit-bridge cockpit-machines libvirt-dbus
+    chromium chromium-driver python3-selenium
+    prometheus-libvirt-exporter virtinst xorriso
 )
 
 missing=()
