@@ -27,6 +27,12 @@ packages=(
     scdoc locales
     # the etcd store backend (issue 13): its HTTP client, and etcd for tests
     libcurl4-openssl-dev etcd-server etcd-client
+    # the clients end to end (issue 11): cockpit-machines through
+    # libvirt-dbus in headless Chromium, prometheus-libvirt-exporter,
+    # virt-install --cdrom from an ISO made at test time
+    cockpit-ws cockpit-bridge cockpit-machines libvirt-dbus
+    chromium chromium-driver python3-selenium
+    prometheus-libvirt-exporter virtinst xorriso
 )
 
 missing=()
