@@ -98,6 +98,11 @@ testEtcdSpawn(testEtcd *etcd, testEtcdMember *m, bool existing)
         existing ? "existing" : "new",
         "--initial-cluster-token",
         etcd->dir,
+        /* a loaded machine: no leader elections for a late heartbeat */
+        "--heartbeat-interval",
+        "250",
+        "--election-timeout",
+        "5000",
         "--logger",
         "zap",
         "--log-outputs",
