@@ -19,7 +19,10 @@ PREFIX=/e2e-leader/
 command -v etcd >/dev/null || { echo "1..0 # SKIP etcd is not installed"; exit 0; }
 
 e2e_start 1 ''
-# the test's own daemons use etcd; the single one e2e_start ran does not
+# the test's own daemons use etcd; the single one e2e_start ran does not.
+# Stopped once it listens: a TERM before its subshell reset the test's
+# traps would run the test's exit trap there (and remove E2E_DIR)
+ok "the file-store daemon e2e_start ran listens" eventually 120 test -S "$E2E_DIR/sock/virtshoald-sock"
 e2e_daemon_stop
 
 NET=${TESTBED_NET:-127.0.0}
