@@ -411,9 +411,17 @@ testMemberDown(etcdTestFixture *fixture, gconstpointer data)
     g_autoptr(shoalStore) store = etcdTestOpenLeader(fixture, "a", NULL);
     g_autoptr(shoalStoreDomain) web = etcdTestDomain("web", 1, "h1");
     g_autoptr(GError) error = NULL;
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
 
     testEtcdKill(fixture->etcd, 0);
-    g_assert_true(shoalStorePut(store, web, &error));
+    /* while etcd elects a new leader (if the killed member led), writes
+     * fail, saying etcd is unreachable; then they go through */
+    while (!shoalStorePut(store, web, &error)) {
+        g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED);
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_clear_error(&error);
+        g_usleep(100 * G_TIME_SPAN_MILLISECOND);
+    }
     g_assert_no_error(error);
     g_clear_pointer(&store, shoalStoreFree);
     store = etcdTestOpenLeader(fixture, "b", NULL);

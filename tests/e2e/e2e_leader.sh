@@ -50,6 +50,7 @@ ENDPOINTS=$(
     IFS=,
     echo "${etcd_clients[*]}"
 )
+# etcd raises a lease's TTL to 1.5 election timeouts: 2 s keeps TTL's 3 s
 for i in 0 1 2; do
     peer=${initial#*"${etcd_names[$i]}="}
     peer=${peer%%,*}
@@ -57,7 +58,7 @@ for i in 0 1 2; do
         --listen-client-urls "${etcd_clients[$i]}" --advertise-client-urls "${etcd_clients[$i]}" \
         --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
         --initial-cluster "$initial" --initial-cluster-state new \
-        --heartbeat-interval 250 --election-timeout 5000 \
+        --heartbeat-interval 200 --election-timeout 2000 \
         --logger zap --log-outputs "$E2E_DIR/etcd$i.log"
 done
 ectl() { ETCDCTL_API=3 timeout 10 etcdctl --endpoints "$ENDPOINTS" "$@"; }

@@ -98,11 +98,12 @@ testEtcdSpawn(testEtcd *etcd, testEtcdMember *m, bool existing)
         existing ? "existing" : "new",
         "--initial-cluster-token",
         etcd->dir,
-        /* a loaded machine: no leader elections for a late heartbeat */
+        /* a loaded machine: fewer leader elections for a late heartbeat;
+         * etcd raises a lease's TTL to 1.5 election timeouts at least */
         "--heartbeat-interval",
-        "250",
+        "200",
         "--election-timeout",
-        "5000",
+        "2000",
         "--logger",
         "zap",
         "--log-outputs",
