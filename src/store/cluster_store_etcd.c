@@ -47,11 +47,14 @@ typedef struct {
     /* protected by lock: the leader key's create_revision while this
      * daemon leads, 0 while it does not; every write compares it */
     gint64 leaderRevision;
+    /* protected by lock: leaderRevision while etcd has not answered for
+     * the lease's TTL (writes refused); back once it renews the lease */
+    gint64 suspendedRevision;
     gint64 renewedUs;      /* protected by lock: last keepalive answered */
     GHashTable *documents; /* protected by lock: name → last JSON seen */
     bool stopping;         /* protected by lock */
     GCond stopCond;        /* stopping was set */
-    GThread *keepalive;    /* while a lease is held */
+    GThread *keepalive;    /* from the first lease on */
 } storeEtcd;
 
 static const shoalStoreBackendOps storeEtcdOps;
@@ -97,9 +100,11 @@ storeEtcdNotifyDeposed(storeEtcd *etcd, bool deposed)
 }
 
 /*
- * Keeps the lease alive at a third of its TTL. A lease that expired, or
- * that could not be renewed for its whole TTL, deposes this daemon: by
- * then etcd may have let another take the leader key.
+ * Keeps the lease alive at a third of its TTL. A lease etcd says expired
+ * deposes this daemon: another may lead by now. One that could not be
+ * renewed for its whole TTL suspends writes (etcd unreachable: reads go
+ * on from memory) until etcd answers: a lease that survived gives the
+ * lead back, one that expired deposes.
  */
 static gpointer
 storeEtcdKeepAliveRun(gpointer opaque)
@@ -116,8 +121,10 @@ storeEtcdKeepAliveRun(gpointer opaque)
 
         g_cond_wait_until(&etcd->stopCond, &etcd->lock,
                           g_get_monotonic_time() + intervalUs);
-        if (etcd->stopping || etcd->lease == 0)
+        if (etcd->stopping)
             break;
+        if (etcd->lease == 0)
+            continue;
         lease = etcd->lease;
         g_mutex_unlock(&etcd->lock);
         ttl = shoalEtcdLeaseKeepAlive(etcd->client, lease, &err);
@@ -126,13 +133,26 @@ storeEtcdKeepAliveRun(gpointer opaque)
             continue;
         if (ttl > 0) {
             etcd->renewedUs = g_get_monotonic_time();
+            if (etcd->suspendedRevision) {
+                g_message("etcd answers again: this daemon still leads");
+                etcd->leaderRevision = etcd->suspendedRevision;
+                etcd->suspendedRevision = 0;
+            }
         } else if (ttl == 0) {
             etcd->lease = 0;
+            if (etcd->suspendedRevision) {
+                etcd->leaderRevision = etcd->suspendedRevision;
+                etcd->suspendedRevision = 0;
+            }
             deposed = storeEtcdDepose(etcd, "its lease expired");
-        } else if (g_get_monotonic_time() - etcd->renewedUs >=
-                   (gint64) etcd->leaseTtlS * G_USEC_PER_SEC) {
-            etcd->lease = 0;
-            deposed = storeEtcdDepose(etcd, err->message);
+        } else if (etcd->leaderRevision &&
+                   g_get_monotonic_time() - etcd->renewedUs >=
+                       (gint64) etcd->leaseTtlS * G_USEC_PER_SEC) {
+            g_message("etcd has not answered for the lease's %u s, writes "
+                      "are refused until it does: %s",
+                      etcd->leaseTtlS, err->message);
+            etcd->suspendedRevision = etcd->leaderRevision;
+            etcd->leaderRevision = 0;
         }
         if (deposed) {
             g_mutex_unlock(&etcd->lock);
@@ -162,14 +182,10 @@ storeEtcdEnsureLease(storeEtcd *etcd, GError **error)
     g_mutex_lock(&etcd->lock);
     etcd->lease = lease;
     etcd->renewedUs = g_get_monotonic_time();
-    /* the thread ends when the lease is lost: one runs per lease */
-    if (etcd->keepalive) {
-        g_mutex_unlock(&etcd->lock);
-        g_thread_join(etcd->keepalive);
-        g_mutex_lock(&etcd->lock);
-    }
-    etcd->keepalive =
-        g_thread_new("etcd-keepalive", storeEtcdKeepAliveRun, etcd);
+    /* one thread serves every lease: it idles while there is none */
+    if (!etcd->keepalive)
+        etcd->keepalive =
+            g_thread_new("etcd-keepalive", storeEtcdKeepAliveRun, etcd);
     g_mutex_unlock(&etcd->lock);
     return lease;
 }
@@ -212,6 +228,7 @@ storeEtcdTryLead(storeEtcd *etcd, bool *leads, GError **error)
     g_mutex_lock(&etcd->lock);
     if (etcd->lease == lease) {
         etcd->leaderRevision = kv->createRevision;
+        etcd->suspendedRevision = 0;
         *leads = true;
     }
     g_mutex_unlock(&etcd->lock);
@@ -302,11 +319,20 @@ storeEtcdFencedWrite(storeEtcd *etcd, json_object *ops, GError **error)
 {
     json_object *compare = json_object_new_array();
     bool succeeded = false;
+    bool suspended;
     gint64 revision;
 
     g_mutex_lock(&etcd->lock);
     revision = etcd->leaderRevision;
+    suspended = etcd->suspendedRevision != 0;
     g_mutex_unlock(&etcd->lock);
+    if (suspended) {
+        json_object_put(compare);
+        json_object_put(ops);
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                    _("operation failed: etcd is unreachable: writes are refused until it answers"));
+        return false;
+    }
     if (revision == 0) {
         json_object_put(compare);
         json_object_put(ops);

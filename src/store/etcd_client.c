@@ -438,17 +438,32 @@ shoalEtcdTxn(shoalEtcdClient *client,
     return true;
 }
 
+/* A lease request: one number in @field. Returns: (transfer full): the
+ * reply, or NULL. */
+static json_object *
+etcdLeaseCall(shoalEtcdClient *client,
+              const char *path,
+              const char *field,
+              gint64 n,
+              GError **error)
+{
+    json_object *request = json_object_new_object();
+    json_object *reply;
+
+    json_object_object_add(request, field, etcdString64(n));
+    reply = shoalEtcdClientCall(client, path, request, error);
+    json_object_put(request);
+    return reply;
+}
+
 /* Returns: the new lease's ID, or 0 on error. */
 gint64
 shoalEtcdLeaseGrant(shoalEtcdClient *client, gint64 ttlS, GError **error)
 {
-    json_object *request = json_object_new_object();
-    json_object *reply;
+    json_object *reply =
+        etcdLeaseCall(client, "/v3/lease/grant", "TTL", ttlS, error);
     gint64 id;
 
-    json_object_object_add(request, "TTL", etcdString64(ttlS));
-    reply = shoalEtcdClientCall(client, "/v3/lease/grant", request, error);
-    json_object_put(request);
     if (!reply)
         return 0;
     id = etcdGetInt64(reply, "ID");
@@ -466,14 +481,11 @@ shoalEtcdLeaseGrant(shoalEtcdClient *client, gint64 ttlS, GError **error)
 gint64
 shoalEtcdLeaseKeepAlive(shoalEtcdClient *client, gint64 id, GError **error)
 {
-    json_object *request = json_object_new_object();
-    json_object *reply;
+    json_object *reply =
+        etcdLeaseCall(client, "/v3/lease/keepalive", "ID", id, error);
     json_object *result;
     gint64 ttl = 0;
 
-    json_object_object_add(request, "ID", etcdString64(id));
-    reply = shoalEtcdClientCall(client, "/v3/lease/keepalive", request, error);
-    json_object_put(request);
     if (!reply)
         return -1;
     /* a stream of one message: {"result": {..., "TTL": "5"}} */
@@ -486,12 +498,9 @@ shoalEtcdLeaseKeepAlive(shoalEtcdClient *client, gint64 id, GError **error)
 bool
 shoalEtcdLeaseRevoke(shoalEtcdClient *client, gint64 id, GError **error)
 {
-    json_object *request = json_object_new_object();
-    json_object *reply;
+    json_object *reply =
+        etcdLeaseCall(client, "/v3/lease/revoke", "ID", id, error);
 
-    json_object_object_add(request, "ID", etcdString64(id));
-    reply = shoalEtcdClientCall(client, "/v3/lease/revoke", request, error);
-    json_object_put(request);
     json_object_put(reply);
     return reply != NULL;
 }

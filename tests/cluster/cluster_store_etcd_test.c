@@ -338,6 +338,72 @@ testUnreachable(etcdTestFixture *fixture, gconstpointer data)
     etcdTestAssertHolds(store, db);
 }
 
+static void
+etcdTestCountDeposed(gpointer opaque)
+{
+    g_atomic_int_inc((gint *) opaque);
+}
+
+/* Waits, bounded, until @backend leads or not, as @leads says. */
+static void
+etcdTestWaitLeads(shoalStoreBackend *backend, bool leads)
+{
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+
+    while (shoalStoreEtcdIsLeader(backend) != leads) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(50 * G_TIME_SPAN_MILLISECOND);
+    }
+}
+
+/*
+ * etcd gone for longer than the lease: the leader suspends its writes,
+ * saying etcd is unreachable, and keeps serving reads; etcd back with the
+ * lease alive (etcd renews leases when it restarts), it leads again with
+ * no word of deposition.
+ */
+static void
+testUnreachableLong(etcdTestFixture *fixture, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    gint deposed = 0;
+    shoalStoreEtcdConfig config = {
+        .endpoints = testEtcdEndpoints(fixture->etcd),
+        .prefix = fixture->prefix,
+        .identity = "a",
+        .leaseTtlS = ETCD_TEST_TTL_S,
+        .timeoutMs = 1000,
+        .deposed = etcdTestCountDeposed,
+        .deposedOpaque = &deposed,
+    };
+    shoalStoreBackend *backend = shoalStoreEtcdBackendNew(&config, &error);
+    g_autoptr(shoalStore) store = NULL;
+    g_autoptr(shoalStoreDomain) web = etcdTestDomain("web", 1, "h1");
+    g_autoptr(shoalStoreDomain) db = etcdTestDomain("db", 2, "h1");
+
+    g_assert_no_error(error);
+    g_assert_true(
+        shoalStoreEtcdCampaign(backend, ETCD_TEST_CAMPAIGN_MS, &error));
+    store = shoalStoreNew(backend, &error);
+    g_assert_no_error(error);
+    g_assert_true(shoalStorePut(store, web, &error));
+
+    testEtcdKill(fixture->etcd, 0);
+    etcdTestWaitLeads(backend, false);
+    g_assert_false(shoalStorePut(store, db, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED);
+    g_assert_nonnull(strstr(error->message, "etcd is unreachable"));
+    g_clear_error(&error);
+    etcdTestAssertHolds(store, web);
+
+    testEtcdRestart(fixture->etcd, 0);
+    testEtcdWait(fixture->etcd);
+    etcdTestWaitLeads(backend, true);
+    g_assert_true(shoalStorePut(store, db, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(g_atomic_int_get(&deposed), ==, 0);
+}
+
 /* One member of three down: writes and reads go on through the others. */
 static void
 testMemberDown(etcdTestFixture *fixture, gconstpointer data)
@@ -345,9 +411,17 @@ testMemberDown(etcdTestFixture *fixture, gconstpointer data)
     g_autoptr(shoalStore) store = etcdTestOpenLeader(fixture, "a", NULL);
     g_autoptr(shoalStoreDomain) web = etcdTestDomain("web", 1, "h1");
     g_autoptr(GError) error = NULL;
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
 
     testEtcdKill(fixture->etcd, 0);
-    g_assert_true(shoalStorePut(store, web, &error));
+    /* while etcd elects a new leader (if the killed member led), writes
+     * fail, saying etcd is unreachable; then they go through */
+    while (!shoalStorePut(store, web, &error)) {
+        g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED);
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_clear_error(&error);
+        g_usleep(100 * G_TIME_SPAN_MILLISECOND);
+    }
     g_assert_no_error(error);
     g_clear_pointer(&store, shoalStoreFree);
     store = etcdTestOpenLeader(fixture, "b", NULL);
@@ -392,6 +466,8 @@ main(int argc, char **argv)
     ETCD_TEST_ADD("/cluster/store/etcd/fencing", &one, testFencing);
     ETCD_TEST_ADD("/cluster/store/etcd/takeover", &one, testTakeover);
     ETCD_TEST_ADD("/cluster/store/etcd/unreachable", &one, testUnreachable);
+    ETCD_TEST_ADD("/cluster/store/etcd/unreachable-long", &one,
+                  testUnreachableLong);
     ETCD_TEST_ADD("/cluster/store/etcd/three/member-down", &three,
                   testMemberDown);
     ETCD_TEST_ADD("/cluster/store/etcd/three/unreachable", &three,

@@ -6,6 +6,7 @@
 # killed (SIGKILL) again and again (E2E_LEADER_TRIALS, default 3; the issue
 # asks for 20 by hand): every acknowledged define survives, none is listed
 # twice, and each takeover's time is printed (the etcd lease's TTL is 3 s).
+# Then a leader paused past its lease is replaced, and exits once resumed.
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
@@ -18,26 +19,38 @@ PREFIX=/e2e-leader/
 command -v etcd >/dev/null || { echo "1..0 # SKIP etcd is not installed"; exit 0; }
 
 e2e_start 1 ''
-# the test's own daemons use etcd; the single one e2e_start ran does not
+# the test's own daemons use etcd; the single one e2e_start ran does not.
+# Stopped once it listens: a TERM before its subshell reset the test's
+# traps would run the test's exit trap there (and remove E2E_DIR)
+ok "the file-store daemon e2e_start ran listens" eventually 120 test -S "$E2E_DIR/sock/virtshoald-sock"
 e2e_daemon_stop
 
 NET=${TESTBED_NET:-127.0.0}
-# a free port on an address
-free_port() {
-    python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"
-}
+# free ports on NET.31-33, a client and a peer port each: all sockets are
+# held until every port is chosen, so no two are the same
+ports=($(python3 -c '
+import socket, sys
+held = []
+for addr in sys.argv[1:]:
+    for _ in range(2):
+        s = socket.socket()
+        s.bind((addr, 0))
+        held.append(s)
+        print(s.getsockname()[1])
+' "$NET.31" "$NET.32" "$NET.33"))
 etcd_names=(e1 e2 e3)
 etcd_clients=()
 initial=
 for i in 0 1 2; do
     addr=$NET.$((31 + i))
-    etcd_clients+=("http://$addr:$(free_port "$addr")")
-    initial+="${initial:+,}${etcd_names[$i]}=http://$addr:$(free_port "$addr")"
+    etcd_clients+=("http://$addr:${ports[$((2 * i))]}")
+    initial+="${initial:+,}${etcd_names[$i]}=http://$addr:${ports[$((2 * i + 1))]}"
 done
 ENDPOINTS=$(
     IFS=,
     echo "${etcd_clients[*]}"
 )
+# etcd raises a lease's TTL to 1.5 election timeouts: 2 s keeps TTL's 3 s
 for i in 0 1 2; do
     peer=${initial#*"${etcd_names[$i]}="}
     peer=${peer%%,*}
@@ -45,6 +58,7 @@ for i in 0 1 2; do
         --listen-client-urls "${etcd_clients[$i]}" --advertise-client-urls "${etcd_clients[$i]}" \
         --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
         --initial-cluster "$initial" --initial-cluster-state new \
+        --heartbeat-interval 200 --election-timeout 2000 \
         --logger zap --log-outputs "$E2E_DIR/etcd$i.log"
 done
 ectl() { ETCDCTL_API=3 timeout 10 etcdctl --endpoints "$ENDPOINTS" "$@"; }
@@ -58,6 +72,8 @@ d_start() {
         cat "$E2E_DIR/tb/virtshoald.conf"
         printf '[store]\nbackend=etcd\nendpoints=%s\nprefix=%s\nname=d%s\nlease_ttl_s=%s\n' \
             "$ENDPOINTS" "$PREFIX" "$i" "$TTL"
+        # room for every domain the writer defines on the one host
+        printf '[placement]\nvcpu_ratio=1000\nmemory_overcommit=1000\n'
     } >"$E2E_DIR/d$i.conf"
     e2e_background "$E2E_VIRTSHOALD" --socket-dir "$E2E_DIR/sock$i" \
         --config "$E2E_DIR/d$i.conf" --state-dir "$E2E_DIR/state$i" --verbose \
@@ -120,6 +136,26 @@ for ((t = 1; t <= TRIALS; t++)); do
     # the killed one comes back as a standby
     d_start "$l"
 done
+# a leader that stops answering (SIGSTOP) for longer than its lease is
+# replaced; resumed, it finds it no longer leads and exits, its writes
+# fenced off meanwhile: never two leaders
+gone() {
+    local st
+    st=$(ps -o stat= -p "$1") || return 0
+    [[ $st == Z* ]]
+}
+l=$(leader)
+kill -STOP "${dpid[$l]}"
+ok "a paused leader (d$l) is replaced" eventually 60 new_leader "$l"
+before=$(acked_count)
+ok "the new leader acknowledges a define" eventually 120 more_acked "$before"
+kill -CONT "${dpid[$l]}"
+ok "the old leader, resumed, exits by itself" eventually 60 gone "${dpid[$l]}"
+e2e_reap_background "${dpid[$l]}"
+rc=$?
+ok "... with an error (it was $rc)" test "$rc" -ne 0
+ok "... saying another leads" grep -q "another daemon leads the cluster now" "$E2E_DIR/daemon.log"
+d_start "$l"
 touch "$E2E_DIR/writer.stop"
 e2e_reap_background "$writer_pid"
 echo "# takeovers (s): ${takeovers[*]}"

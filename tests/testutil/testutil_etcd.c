@@ -98,6 +98,12 @@ testEtcdSpawn(testEtcd *etcd, testEtcdMember *m, bool existing)
         existing ? "existing" : "new",
         "--initial-cluster-token",
         etcd->dir,
+        /* a loaded machine: fewer leader elections for a late heartbeat;
+         * etcd raises a lease's TTL to 1.5 election timeouts at least */
+        "--heartbeat-interval",
+        "200",
+        "--election-timeout",
+        "2000",
         "--logger",
         "zap",
         "--log-outputs",
