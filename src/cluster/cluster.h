@@ -21,6 +21,7 @@
 #include "cluster_objects.h"
 #include "cluster_storage.h"
 #include "cluster_stream.h"
+#include "cluster_volstream.h"
 #include "daemon_config.h"
 #include "sched_plan.h"
 #include "sched_snapshot.h"

@@ -250,6 +250,16 @@ seedCalls(seedTable *seeds)
         .file = (char *) "/shared/web1.save",
         .dxml = (char *) "<domain type='kvm'><name>web1</name></domain>",
     };
+    remote_storage_vol_upload_args upload = {
+        .vol = { (char *) "images", (char *) "disk1.img",
+                 (char *) "/shared/images/disk1.img" },
+        .length = 4096,
+    };
+    remote_storage_vol_download_args download = {
+        .vol = { (char *) "images", (char *) "disk1.img",
+                 (char *) "/shared/images/disk1.img" },
+        .offset = 512,
+    };
     shoalMessageHeader consoleCall = {
         .prog = REMOTE_PROGRAM,
         .vers = 1,
@@ -352,6 +362,11 @@ seedCalls(seedTable *seeds)
              REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML,
              (xdrproc_t) xdr_remote_domain_save_image_define_xml_args,
              &imageDefine);
+    seedCall(seeds, "gen-storage-vol-upload", REMOTE_PROC_STORAGE_VOL_UPLOAD,
+             (xdrproc_t) xdr_remote_storage_vol_upload_args, &upload);
+    seedCall(seeds, "gen-storage-vol-download",
+             REMOTE_PROC_STORAGE_VOL_DOWNLOAD,
+             (xdrproc_t) xdr_remote_storage_vol_download_args, &download);
     /* a console's keystrokes, then its finish */
     g_hash_table_insert(seeds, g_strdup("gen-stream-console-data"),
                         shoalMessageEncodeRaw(&consoleCall, "ls\r", 3));
