@@ -12,11 +12,10 @@
 
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/xpathInternals.h>
 
 #include "cluster_internal.h"
 #include "cluster_storage.h"
+#include "cluster_xpath.h"
 #include "util_cleanup.h"
 #include "util_error.h"
 
@@ -42,22 +41,9 @@ needsPoolFree(needsPool *pool)
 static char *
 needsPoolTarget(const char *xml)
 {
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlXPathContext) ctx = NULL;
-    g_autoptr(xmlXPathObject) res = NULL;
+    char *target = shoalXPathString(xml, "string(/pool/target/path)");
 
-    if (!xml)
-        return g_strdup("");
-    doc = xmlReadMemory(xml, strlen(xml), "pool.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc || !(ctx = xmlXPathNewContext(doc)))
-        return g_strdup("");
-    res = xmlXPathEvalExpression((const xmlChar *) "string(/pool/target/path)",
-                                 ctx);
-    if (!res || res->type != XPATH_STRING || !res->stringval)
-        return g_strdup("");
-    return g_strdup((const char *) res->stringval);
+    return target ? target : g_strdup("");
 }
 
 /* Returns: (transfer full): Shoal's pools, with their targets. */
@@ -131,6 +117,23 @@ needsFindPoolOfPath(const shoalNeedsPools *pools,
         }
     }
     return NULL;
+}
+
+/* Whether @name is one of Shoal's pools. */
+bool
+shoalNeedsPoolsHas(const shoalNeedsPools *pools, const char *name)
+{
+    return needsFindPool(pools, name) != NULL;
+}
+
+/* The name of the Shoal pool whose target holds @path; NULL if none. */
+const char *
+shoalNeedsPoolsOfPath(const shoalNeedsPools *pools, const char *path)
+{
+    const char *volume = NULL;
+    const needsPool *pool = needsFindPoolOfPath(pools, path, &volume);
+
+    return pool ? pool->name : NULL;
 }
 
 static void

@@ -572,7 +572,7 @@ plannerSetupDomains(planner *p, GHashTable *nodeIndex)
             dom->lastMoveMs != 0 && now - dom->lastMoveMs < config->cooldownMs;
         d->movable = dom->running && !dom->migrating && !mig && n->scored &&
                      d->mode != SHOAL_SCHED_MODE_OFF && !resting &&
-                     dom->memoryKiB > 0;
+                     dom->memoryKiB > 0 && !dom->unmovable;
         d->contended =
             d->movable &&
             shoalSchedPressureDomainHeld(dom, config->saturationIntervals, 0,
@@ -2354,8 +2354,8 @@ plannerObjectsReason(const planner *p, const plannerDomain *d)
         _("no other host has all of its pools, volumes, networks and secrets"));
 }
 
-/* Notes for the domains of hosts that stay overloaded whose objects keep
- * them there: what stops their moves. */
+/* Notes for the domains of hosts that stay overloaded whose objects or
+ * snapshots keep them there: what stops their moves. */
 static void
 plannerNoteObjects(planner *p)
 {
@@ -2367,8 +2367,19 @@ plannerNoteObjects(planner *p)
         g_autofree char *why = NULL;
         bool elsewhere = false;
 
-        if (d->node < 0 || shoalSchedObjectsIsEmpty(&d->dom->requires) ||
+        if (d->node < 0 ||
             plannerPressureKind(p, &p->nodes[d->node]) == PLANNER_SOURCE_NONE)
+            continue;
+        if (d->dom->unmovable && d->dom->running) {
+            shoalSchedPlanAppendNote(p->plan,
+                                     g_strdup_printf(_("domain '%1$s' stays on host '%2$s': %3$s"),
+                                                     d->dom->name,
+                                                     p->nodes[d->node]
+                                                         .node->name,
+                                                     d->dom->unmovable));
+            continue;
+        }
+        if (shoalSchedObjectsIsEmpty(&d->dom->requires))
             continue;
         for (j = 0; j < d->npins && !elsewhere; j++)
             elsewhere = d->pins[j] != d->node && p->nodes[d->pins[j]].scored;
