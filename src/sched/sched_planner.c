@@ -2354,8 +2354,8 @@ plannerObjectsReason(const planner *p, const plannerDomain *d)
         _("no other host has all of its pools, volumes, networks and secrets"));
 }
 
-/* Notes for the domains of hosts that stay overloaded whose objects or
- * snapshots keep them there: what stops their moves. */
+/* Notes for the domains of hosts that stay overloaded whose objects keep
+ * them there: what stops their moves. */
 static void
 plannerNoteObjects(planner *p)
 {
@@ -2367,19 +2367,8 @@ plannerNoteObjects(planner *p)
         g_autofree char *why = NULL;
         bool elsewhere = false;
 
-        if (d->node < 0 ||
+        if (d->node < 0 || shoalSchedObjectsIsEmpty(&d->dom->requires) ||
             plannerPressureKind(p, &p->nodes[d->node]) == PLANNER_SOURCE_NONE)
-            continue;
-        if (d->dom->unmovable && d->dom->running) {
-            shoalSchedPlanAppendNote(p->plan,
-                                     g_strdup_printf(_("domain '%1$s' stays on host '%2$s': %3$s"),
-                                                     d->dom->name,
-                                                     p->nodes[d->node]
-                                                         .node->name,
-                                                     d->dom->unmovable));
-            continue;
-        }
-        if (shoalSchedObjectsIsEmpty(&d->dom->requires))
             continue;
         for (j = 0; j < d->npins && !elsewhere; j++)
             elsewhere = d->pins[j] != d->node && p->nodes[d->pins[j]].scored;
@@ -2391,6 +2380,33 @@ plannerNoteObjects(planner *p)
                                                  d->dom->name,
                                                  p->nodes[d->node].node->name,
                                                  why));
+    }
+}
+
+/*
+ * Notes for the running domains that cannot leave a host the round
+ * starts overloaded or in maintenance (a snapshot's state stays there):
+ * the moves the plan does not make, whatever else it moves instead.
+ */
+static void
+plannerNoteUnmovable(planner *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->ndomains; i++) {
+        const plannerDomain *d = &p->domains[i];
+        const plannerNode *n;
+
+        if (d->node < 0 || !d->dom->unmovable || !d->dom->running)
+            continue;
+        n = &p->nodes[d->node];
+        if (!n->node->maintenance &&
+            plannerPressureKind(p, n) == PLANNER_SOURCE_NONE)
+            continue;
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(_("domain '%1$s' stays on host '%2$s': %3$s"),
+                                                 d->dom->name, n->node->name,
+                                                 d->dom->unmovable));
     }
 }
 
@@ -2463,6 +2479,7 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     p->mark = g_new0(guint8, p->nnodes + 1);
     plannerSetupDomains(p, nodeIndex);
     plannerSetupBudget(p);
+    plannerNoteUnmovable(p);
 
     p->plan->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
     plannerInPlace(p);
