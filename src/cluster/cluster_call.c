@@ -89,9 +89,14 @@ callRun(shoalCluster *cluster,
         shoalErrorFromLibvirt(error, hostName);
     if ((opts & SHOAL_CALL_REFRESH) ||
         (rc < 0 && (opts & SHOAL_CALL_REFRESH_FAILED))) {
+        unsigned char uuid[VIR_UUID_BUFLEN];
+
         if (rc >= 0)
             shoalClusterStoreRefresh(cluster, dom, hostName);
         shoalClusterRefreshDomain(cluster, dom, hostName);
+        /* a change may have made or removed a snapshot */
+        if (virDomainGetUUID(dom, uuid) == 0)
+            shoalSnapshotPinsForget(cluster->snapshotPins, uuid);
     }
     return rc;
 }

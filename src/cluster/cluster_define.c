@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
+#include "cluster_diskformat.h"
 #include "cluster_domainxml.h"
 #include "cluster_error.h"
 #include "cluster_internal.h"
@@ -299,12 +300,14 @@ defineOnHost(shoalCluster *cluster,
              GError **error)
 {
     virConnectPtr conn = shoalHostGetConnection(host, error);
+    g_autofree char *filled = NULL;
     virDomainPtr dom;
     shoalDomainRef *ref = NULL;
 
     if (!conn)
         return NULL;
-    dom = virDomainDefineXMLFlags(conn, xml, flags);
+    filled = shoalClusterDiskFormatFill(cluster, conn, xml);
+    dom = virDomainDefineXMLFlags(conn, filled ? filled : xml, flags);
     /* convert first: every libvirt call resets the thread's error */
     if (!dom)
         shoalErrorFromLibvirt(error, host->name);
@@ -331,12 +334,14 @@ defineCreateOnHost(shoalCluster *cluster,
                    GError **error)
 {
     virConnectPtr conn = shoalHostGetConnection(host, error);
+    g_autofree char *filled = NULL;
     virDomainPtr dom;
     shoalDomainRef *ref;
 
     if (!conn)
         return NULL;
-    dom = virDomainCreateXML(conn, xml, flags);
+    filled = shoalClusterDiskFormatFill(cluster, conn, xml);
+    dom = virDomainCreateXML(conn, filled ? filled : xml, flags);
     /* convert first: every libvirt call resets the thread's error */
     if (!dom)
         shoalErrorFromLibvirt(error, host->name);

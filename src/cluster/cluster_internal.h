@@ -16,6 +16,7 @@
 #include "cluster_objects_ops.h"
 #include "cluster_reconcile.h"
 #include "cluster_schedstate.h"
+#include "cluster_snapshotpins.h"
 #include "cluster_stats.h"
 #include "cluster_store.h"
 #include "sched.h"
@@ -47,7 +48,9 @@ struct _shoalCluster {
     shoalHostList *hostList;   /* immutable pointer, self-locking */
 
     shoalSchedState *sched; /* has its own lock */
-    guint schedSource;      /* main thread only */
+    /* why snapshots keep domains on their hosts (fix10) */
+    shoalSnapshotPins *snapshotPins; /* has its own lock */
+    guint schedSource;               /* main thread only */
 
     shoalReconcile *reconcile; /* has its own lock */
     shoalFollow *follow;       /* has its own lock */
@@ -255,6 +258,8 @@ void shoalClusterMigratedKeepAutostart(shoalCluster *cluster,
 /* Snapshot and checkpoint metadata on its way to a domain's new host
  * (cluster_snapshot_move.c). */
 typedef struct _shoalSnapshotMove shoalSnapshotMove;
+
+char *shoalSnapshotMemoryFile(const char *xml);
 
 void shoalSnapshotMoveFree(shoalSnapshotMove *move);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalSnapshotMove, shoalSnapshotMoveFree)

@@ -17,6 +17,7 @@
 
 #include "cluster_internal.h"
 #include "cluster_storage.h"
+#include "cluster_xpath.h"
 #include "util_cleanup.h"
 #include "util_error.h"
 
@@ -153,6 +154,23 @@ needsFindPoolOfPath(const shoalNeedsPools *pools,
         }
     }
     return NULL;
+}
+
+/* Whether @name is one of Shoal's pools. */
+bool
+shoalNeedsPoolsHas(const shoalNeedsPools *pools, const char *name)
+{
+    return needsFindPool(pools, name) != NULL;
+}
+
+/* The name of the Shoal pool whose target holds @path; NULL if none. */
+const char *
+shoalNeedsPoolsOfPath(const shoalNeedsPools *pools, const char *path)
+{
+    const char *volume = NULL;
+    const needsPool *pool = needsFindPoolOfPath(pools, path, &volume);
+
+    return pool ? pool->name : NULL;
 }
 
 static void

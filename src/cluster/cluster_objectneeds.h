@@ -23,6 +23,10 @@ shoalNeedsPools *shoalNeedsPoolsNew(shoalCluster *cluster);
 void shoalNeedsPoolsFree(shoalNeedsPools *pools);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalNeedsPools, shoalNeedsPoolsFree)
 
+bool shoalNeedsPoolsHas(const shoalNeedsPools *pools, const char *name);
+const char *shoalNeedsPoolsOfPath(const shoalNeedsPools *pools,
+                                  const char *path);
+
 void shoalNeedsResolve(const shoalNeedsPools *pools,
                        const shoalDomainNeeds *needs,
                        shoalSchedObjects *out);

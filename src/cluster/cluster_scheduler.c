@@ -14,6 +14,7 @@
 #include "cluster_internal.h"
 #include "cluster_objectneeds.h"
 #include "cluster_placementcache.h"
+#include "cluster_snapshotpins.h"
 #include "sched.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -107,6 +108,10 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
             }
         }
         shoalSchedStateFillDomain(cluster->sched, e->rec.uuid, dom);
+        /* only a running domain is ever planned to move */
+        if (dom->running && !dom->migrating)
+            dom->unmovable = shoalClusterSnapshotPinReason(cluster, e->rec.uuid,
+                                                           e->hostName);
         if (cluster->store) {
             g_autoptr(shoalDomainNeeds) needs = NULL;
 
@@ -404,6 +409,7 @@ void
 shoalClusterSchedulerInit(shoalCluster *cluster)
 {
     cluster->sched = shoalSchedStateNew(schedulerRound, cluster);
+    cluster->snapshotPins = shoalSnapshotPinsNew();
 }
 
 /* Waits for a round in progress. */
@@ -417,6 +423,7 @@ void
 shoalClusterSchedulerClear(shoalCluster *cluster)
 {
     g_clear_pointer(&cluster->sched, shoalSchedStateFree);
+    g_clear_pointer(&cluster->snapshotPins, shoalSnapshotPinsFree);
 }
 
 /**

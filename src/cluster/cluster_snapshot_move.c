@@ -56,8 +56,8 @@ snapshotMoveNew(virDomainPtr dom)
 }
 
 /* The file an external memory snapshot keeps the guest's memory in. */
-static char *
-snapshotMemoryFile(const char *xml)
+char *
+shoalSnapshotMemoryFile(const char *xml)
 {
     g_autoptr(xmlDoc) doc =
         xmlReadMemory(xml, strlen(xml), "snapshot.xml", NULL,
@@ -93,7 +93,7 @@ snapshotMoveReadOne(shoalSnapshotMove *move,
         shoalErrorFromLibvirt(error, hostName);
         return false;
     }
-    if ((memory = snapshotMemoryFile(xml))) {
+    if ((memory = shoalSnapshotMemoryFile(xml))) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
                     _("Operation not supported: snapshot '%1$s' of domain '%2$s' keeps its memory state in '%3$s' on host '%4$s', which cannot follow the domain"),
                     virDomainSnapshotGetName(snap), move->domain, memory,

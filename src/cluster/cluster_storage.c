@@ -12,10 +12,10 @@
 
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
 
 #include "cluster_error.h"
 #include "cluster_internal.h"
+#include "cluster_xpath.h"
 #include "util_cleanup.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -60,20 +60,9 @@ shoalClusterPoolIsShared(shoalCluster *cluster, const unsigned char *uuid)
 {
     g_autofree char *xml =
         shoalClusterObjectGetDefinition(cluster, SHOAL_OBJECT_POOL, uuid);
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlXPathContext) ctxt = NULL;
-    g_autoptr(xmlXPathObject) res = NULL;
+    g_autofree char *type = shoalXPathString(xml, "string(/pool/@type)");
 
-    if (!xml)
-        return false;
-    doc = xmlReadMemory(xml, strlen(xml), "pool.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc || !(ctxt = xmlXPathNewContext(doc)))
-        return false;
-    res = xmlXPathEvalExpression(BAD_CAST "string(/pool/@type)", ctxt);
-    return res && res->type == XPATH_STRING && res->stringval &&
-           g_strv_contains(storageSharedTypes, (const char *) res->stringval);
+    return type && g_strv_contains(storageSharedTypes, type);
 }
 
 typedef struct {

@@ -572,7 +572,7 @@ plannerSetupDomains(planner *p, GHashTable *nodeIndex)
             dom->lastMoveMs != 0 && now - dom->lastMoveMs < config->cooldownMs;
         d->movable = dom->running && !dom->migrating && !mig && n->scored &&
                      d->mode != SHOAL_SCHED_MODE_OFF && !resting &&
-                     dom->memoryKiB > 0;
+                     dom->memoryKiB > 0 && !dom->unmovable;
         d->contended =
             d->movable &&
             shoalSchedPressureDomainHeld(dom, config->saturationIntervals, 0,
@@ -2383,6 +2383,33 @@ plannerNoteObjects(planner *p)
     }
 }
 
+/*
+ * Notes for the running domains that cannot leave a host the round
+ * starts overloaded or in maintenance (a snapshot's state stays there):
+ * the moves the plan does not make, whatever else it moves instead.
+ */
+static void
+plannerNoteUnmovable(planner *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->ndomains; i++) {
+        const plannerDomain *d = &p->domains[i];
+        const plannerNode *n;
+
+        if (d->node < 0 || !d->dom->unmovable || !d->dom->running)
+            continue;
+        n = &p->nodes[d->node];
+        if (!n->node->maintenance &&
+            plannerPressureKind(p, n) == PLANNER_SOURCE_NONE)
+            continue;
+        shoalSchedPlanAppendNote(p->plan,
+                                 g_strdup_printf(_("domain '%1$s' stays on host '%2$s': %3$s"),
+                                                 d->dom->name, n->node->name,
+                                                 d->dom->unmovable));
+    }
+}
+
 /* Notes for hosts that stay overloaded after the plan. */
 static void
 plannerNoteOverloaded(planner *p)
@@ -2452,6 +2479,7 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     p->mark = g_new0(guint8, p->nnodes + 1);
     plannerSetupDomains(p, nodeIndex);
     plannerSetupBudget(p);
+    plannerNoteUnmovable(p);
 
     p->plan->imbalanceBefore = shoalSchedPressureSpreadImbalance(&p->spread);
     plannerInPlace(p);

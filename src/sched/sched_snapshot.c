@@ -68,6 +68,7 @@
  *       "resize_refused_ms": integer, default 0 (never)
  *       "requires":        optional, as a node's "objects": what it needs
  *                          on its host
+ *       "unmovable":       optional string, why it cannot leave its host
  *   "migrations":      optional array of {"domain", "from", "to"}, in flight
  *   "recent_moves_ms": optional array of integers, start times of moves
  *   "recent_resizes_ms": optional array of integers, times of resizes
@@ -108,6 +109,7 @@ shoalSchedDomainCopy(const shoalSchedDomain *dom)
     copy->pinned = g_strdupv(dom->pinned);
     copy->lastHost = g_strdup(dom->lastHost);
     shoalSchedObjectsCopy(&copy->requires, &dom->requires);
+    copy->unmovable = g_strdup(dom->unmovable);
     return copy;
 }
 
@@ -127,6 +129,7 @@ shoalSchedDomainFree(shoalSchedDomain *dom)
     g_strfreev(dom->pinned);
     g_free(dom->lastHost);
     shoalSchedObjectsClear(&dom->requires);
+    g_free(dom->unmovable);
     g_free(dom);
 }
 
@@ -677,6 +680,7 @@ snapshotParseDomain(json_object *obj,
         "virtio_mem_plugged_kib",
         "resize_refused_ms",
         "requires",
+        "unmovable",
         NULL,
     };
     g_autoptr(shoalSchedDomain) dom = shoalSchedDomainNew(NULL);
@@ -688,6 +692,8 @@ snapshotParseDomain(json_object *obj,
         !shoalSchedJsonGetString(obj, path, "host", false, &dom->host, error) ||
         !shoalSchedJsonGetString(obj, path, "mode", false, &dom->mode, error) ||
         !shoalSchedJsonGetString(obj, path, "last_host", false, &dom->lastHost,
+                                 error) ||
+        !shoalSchedJsonGetString(obj, path, "unmovable", false, &dom->unmovable,
                                  error) ||
         !shoalSchedJsonGetStrv(obj, path, "affinity", &dom->affinity, error) ||
         !shoalSchedJsonGetStrv(obj, path, "anti_affinity", &dom->antiAffinity,
@@ -999,6 +1005,7 @@ snapshotFormatDomain(const shoalSchedDomain *dom)
         json_object_object_add(obj, "resize_refused_ms",
                                json_object_new_int64(dom->resizeRefusedMs));
     shoalSchedObjectsFormatJSON(obj, "requires", &dom->requires);
+    snapshotAddString(obj, "unmovable", dom->unmovable);
     return obj;
 }
 

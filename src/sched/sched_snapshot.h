@@ -63,6 +63,9 @@ typedef struct _shoalSchedDomain {
     gint64 resizeRefusedMs;
     /* the pools, volumes, networks and secrets it needs on its host */
     shoalSchedObjects requires;
+    /* why it cannot leave its host (a snapshot's state that stays on
+     * the host); NULL = it can move */
+    char *unmovable;
 } shoalSchedDomain;
 
 shoalSchedDomain *shoalSchedDomainNew(const char *name);

@@ -44,6 +44,8 @@ static const char *const plannerCases[] = {
     "search-exchange", /* moves other domains than the greedy plan */
     "search-dropped",  /* fewer moves than the greedy plan */
     "search-order",    /* an order in which no host is overloaded */
+    /* a domain whose snapshot's state stays on its host (fix10) */
+    "snapshot-pinned",
     NULL,
 };
 
