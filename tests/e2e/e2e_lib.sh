@@ -108,6 +108,9 @@ e2e_reap_background() {
 
 e2e_cleanup() {
     local pid
+    # a background subshell killed before it reset its traps inherits this
+    # one: only the test's own shell cleans up
+    [ "$BASHPID" = "$$" ] || return 0
     for pid in "${e2e_bg_pids[@]}"; do
         e2e_stop_background "$pid"
     done
