@@ -63,7 +63,7 @@ ok "a hog is running on exactly one host each" eval \
 # planner's choice between them is covered by its unit cases), and hosts
 # are modelled with room for another busy vCPU.
 configure automatic 'saturation_busy=0.5
-low_delay=0.6
+low_delay=0.75
 high_delay=0.9' 4
 hotadded() {
     local d
