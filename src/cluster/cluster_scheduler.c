@@ -125,6 +125,7 @@ schedulerAddDomains(shoalCluster *cluster, shoalSchedSnapshot *snap)
         g_ptr_array_add(snap->domains, dom);
     }
     shoalPlacementCacheSweep(placement);
+    shoalSnapshotPinsSweep(cluster->snapshotPins);
     shoalSchedStateFillRecentMoves(cluster->sched, snap);
 }
 

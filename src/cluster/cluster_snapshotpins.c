@@ -18,6 +18,7 @@
 typedef struct {
     char *host;   /* where it was read */
     char *reason; /* NULL: nothing keeps the domain there */
+    bool seen;    /* asked for since the last sweep */
 } snapshotPin;
 
 struct _shoalSnapshotPins {
@@ -66,6 +67,28 @@ shoalSnapshotPinsForget(shoalSnapshotPins *pins, const unsigned char *uuid)
     key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
     g_mutex_lock(&pins->lock);
     g_hash_table_remove(pins->byUUID, key);
+    g_mutex_unlock(&pins->lock);
+}
+
+static gboolean
+snapshotPinUnseen(gpointer key, gpointer value, gpointer opaque)
+{
+    snapshotPin *pin = value;
+    bool unseen = !pin->seen;
+
+    pin->seen = false;
+    return unseen;
+}
+
+/* Drops the domains not asked for since the last sweep: gone, or not
+ * running (asked again when they run). Any thread. */
+void
+shoalSnapshotPinsSweep(shoalSnapshotPins *pins)
+{
+    if (!pins)
+        return;
+    g_mutex_lock(&pins->lock);
+    g_hash_table_foreach_remove(pins->byUUID, snapshotPinUnseen, NULL);
     g_mutex_unlock(&pins->lock);
 }
 
@@ -128,6 +151,7 @@ shoalClusterSnapshotPinReason(shoalCluster *cluster,
     pin = g_hash_table_lookup(pins->byUUID, key);
     if (pin && g_strcmp0(pin->host, hostName) == 0) {
         reason = g_strdup(pin->reason);
+        pin->seen = true;
         cached = true;
     }
     g_mutex_unlock(&pins->lock);
@@ -139,6 +163,7 @@ shoalClusterSnapshotPinReason(shoalCluster *cluster,
     pin = g_new0(snapshotPin, 1);
     pin->host = g_steal_pointer(&answered);
     pin->reason = g_strdup(scan.reason);
+    pin->seen = true;
     g_mutex_lock(&pins->lock);
     g_hash_table_replace(pins->byUUID, g_steal_pointer(&key), pin);
     g_mutex_unlock(&pins->lock);

@@ -16,6 +16,7 @@ shoalSnapshotPins *shoalSnapshotPinsNew(void);
 void shoalSnapshotPinsFree(shoalSnapshotPins *pins);
 void shoalSnapshotPinsForget(shoalSnapshotPins *pins,
                              const unsigned char *uuid);
+void shoalSnapshotPinsSweep(shoalSnapshotPins *pins);
 char *shoalClusterSnapshotPinReason(shoalCluster *cluster,
                                     const unsigned char *uuid,
                                     const char *hostName);

@@ -40,7 +40,8 @@
  * largest domain of the cluster, and the hourly move budget allows its
  * moves. Its migrations come first, then a power-off step that requires
  * the host to be empty. A host with a domain that may not move (not
- * running, off, resting, migrating) is not emptied.
+ * running, off, resting, migrating, kept by its snapshots) is not
+ * emptied.
  *
  * The gap between the two edges of the band is the hysteresis: waking
  * stops at the top edge, emptying needs the bottom one, so the host a
@@ -391,7 +392,7 @@ powerMovable(const power *pw, const shoalSchedDomain *dom)
     gint64 now = pw->after->nowMs;
     gint64 last = MAX(dom->lastMoveMs, dom->lastResizeMs);
 
-    return dom->running && !dom->migrating &&
+    return dom->running && !dom->migrating && !dom->unmovable &&
            !g_hash_table_contains(pw->stepped, dom->name) &&
            powerDomainMode(pw, dom) != SHOAL_SCHED_MODE_OFF &&
            !(last > 0 && now - last < pw->config->cooldownMs);

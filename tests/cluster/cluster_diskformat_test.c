@@ -52,15 +52,9 @@ formatSetUpPool(testCluster *tc)
                                           ref->uuid, &error));
     g_assert_no_error(error);
     for (h = 0; h < G_N_ELEMENTS(hosts); h++) {
-        g_autoptr(shoalHost) host =
-            shoalClusterLookupHost(tc->cluster, hosts[h], &error);
-        virConnectPtr conn;
-        virStoragePoolPtr pool;
+        virConnectPtr conn = testClusterHostConnect(tc, hosts[h]);
+        virStoragePoolPtr pool = virStoragePoolLookupByName(conn, "images");
 
-        g_assert_no_error(error);
-        conn = shoalHostGetConnection(host, &error);
-        g_assert_no_error(error);
-        pool = virStoragePoolLookupByName(conn, "images");
         g_assert_nonnull(pool);
         for (v = 0; v < G_N_ELEMENTS(vols); v++) {
             g_autofree char *xml =
@@ -98,7 +92,6 @@ testDiskFormatFill(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(shoalDomainRef) ref = NULL;
     g_autoptr(shoalInventoryEntry) entry = NULL;
-    g_autoptr(shoalHost) host = NULL;
     g_autoptr(shoalStoreDomain) stored = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *vda = NULL;
@@ -115,10 +108,7 @@ testDiskFormatFill(void)
     entry =
         shoalInventoryLookupByName(tc->cluster->inventory, "fmt-vm", &error);
     g_assert_no_error(error);
-    host = shoalClusterLookupHost(tc->cluster, entry->hostName, &error);
-    g_assert_no_error(error);
-    conn = shoalHostGetConnection(host, &error);
-    g_assert_no_error(error);
+    conn = testClusterHostConnect(tc, entry->hostName);
     dom = virDomainLookupByName(conn, "fmt-vm");
     g_assert_nonnull(dom);
     xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);

@@ -197,3 +197,19 @@ testClusterUUID(const char *str, unsigned char *buf)
     g_assert_true(shoalUUIDParse(str, buf));
     return buf;
 }
+
+/* Returns: (transfer full): a connection to member @hostName's libvirt,
+ * behind the cluster's back. */
+virConnectPtr
+testClusterHostConnect(testCluster *tc, const char *hostName)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalHost) host =
+        shoalClusterLookupHost(tc->cluster, hostName, &error);
+    virConnectPtr conn;
+
+    g_assert_no_error(error);
+    conn = shoalHostGetConnection(host, &error);
+    g_assert_no_error(error);
+    return conn;
+}

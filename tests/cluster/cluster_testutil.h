@@ -51,4 +51,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(testCluster, testClusterFree)
 
 shoalEventLoop *testClusterInit(int *argc, char ***argv);
 
+virConnectPtr testClusterHostConnect(testCluster *tc, const char *hostName);
+
 const unsigned char *testClusterUUID(const char *str, unsigned char *buf);

@@ -3,7 +3,8 @@
 # End to end: snapshot metadata follows its domain when Shoal moves it, by
 # a client's migration and by maintenance (libvirt leaves it on the
 # source); a domain with a snapshot whose memory state is in a file does
-# not move, by a client's migration or by maintenance, and both say why.
+# not move, by a client's migration or by maintenance, and both say why,
+# as does shoalctl plan (the scheduler never plans it).
 # Checkpoint metadata (a domain with a qcow2 disk) follows a client's
 # migration the same way.
 set -uo pipefail
@@ -66,6 +67,8 @@ ok "maintenance of h1 cannot move it, saying why" \
     fails "snapshot 's3' of domain 'hog-snap' keeps its memory state" ctl host maintenance h1 on
 ok "hog-snap still runs on h1 after the maintenance request" on h1
 ok "h1 still has its three snapshots after it" three
+ok "shoalctl plan notes why the scheduler leaves it on h1" eventually 60 \
+    has "domain 'hog-snap' stays on host 'h1': snapshot 's3' keeps its memory state" ctl plan
 ctl host maintenance h1 off >/dev/null 2>&1
 v destroy hog-snap >/dev/null 2>&1
 

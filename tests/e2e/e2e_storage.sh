@@ -97,6 +97,12 @@ ok "a domain using the volume is defined" v define "$E2E_DIR/st-user.xml"
 ok "vol-delete of a volume in use is refused, naming the domain" \
     fails "in use by domain 'st-user'" v vol-delete disk1.qcow2 --pool images
 ok "the domain is undefined" v undefine st-user
+# what virt-install writes on shoal://: no driver type; the volume's is used
+sed '/<driver /d; s/st-user/st-fmt/' "$E2E_DIR/st-user.xml" >"$E2E_DIR/st-fmt.xml"
+ok "a domain whose disk has no driver type is defined" v define "$E2E_DIR/st-fmt.xml"
+ok "... the host defined it with the volume's format" \
+    has "<driver name=.qemu. type=.qcow2./>" v dumpxml --inactive st-fmt
+ok "... undefined" v undefine st-fmt
 ok "vol-delete" v vol-delete disk1.qcow2 --pool images
 ok "vol-list no longer has it" hasnt disk1 v vol-list images
 ok "the file is gone" test ! -e "$pool_dir/disk1.qcow2"
@@ -111,6 +117,7 @@ ok "vol-create-as for an imported disk" v vol-create-as images vi-a.qcow2 16M --
 ok "virt-install --import --disk vol=images/vi-a.qcow2" vi --name vi-a --disk vol=images/vi-a.qcow2
 ok "... the domain runs" eventually 60 has 'running' v domstate vi-a
 ok "... its disk is the volume" has "$pool_dir/vi-a.qcow2" v domblklist vi-a
+ok "... its disk has the volume's format" has "type=.qcow2." v dumpxml --inactive vi-a
 ok "virt-install --disk size=1,pool=images" vi --name vi-b --disk size=1,pool=images,format=qcow2
 ok "... the domain runs" eventually 60 has 'running' v domstate vi-b
 ok "... its new volume is in the pool" eventually 30 has 'vi-b' v vol-list images

@@ -178,6 +178,26 @@ testPowerConsolidate(void)
     g_assert_cmpuint(plan->moves, ==, 0);
 }
 
+/* Domains kept on their hosts by their snapshots are never moved to
+ * empty a host, so no host is emptied. */
+static void
+testPowerUnmovable(void)
+{
+    shoalSchedConfig config;
+    g_autoptr(shoalSchedSnapshot) snap = powerLoad("consolidate", &config);
+    g_autoptr(shoalSchedPlan) plan = NULL;
+    size_t i;
+
+    for (i = 0; i < snap->domains->len; i++) {
+        shoalSchedDomain *dom = g_ptr_array_index(snap->domains, i);
+
+        dom->unmovable = g_strdup("a snapshot's memory file");
+    }
+    plan = powerPlan(snap, &config);
+    g_assert_cmpuint(plan->powerOffs, ==, 0);
+    g_assert_cmpuint(plan->moves, ==, 0);
+}
+
 /* Waking: enough hosts in standby to bring the cluster under the band's
  * top, most cores first, then by name; none while the hold or a
  * migration would stop a power-off: waking never waits. */
@@ -382,6 +402,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, powerCases[i], testPowerCase);
     }
     g_test_add_func("/sched/power/consolidate", testPowerConsolidate);
+    g_test_add_func("/sched/power/unmovable", testPowerUnmovable);
     g_test_add_func("/sched/power/wake", testPowerWake);
     g_test_add_func("/sched/power/flap", testPowerFlap);
     g_test_add_func("/sched/power/data-used", testPowerDataUsed);
