@@ -63,6 +63,7 @@ struct _shoalClusterStream {
     bool started;          /* protected by reqLock */
     bool done;             /* protected by reqLock and cbLock */
     bool paused;           /* protected by reqLock: the owner is full */
+    guint resumes;         /* protected by reqLock: Resume() calls so far */
     bool eof;              /* protected by reqLock: the host's end of data */
     streamRequest request; /* protected by reqLock */
     GError *failure;       /* protected by reqLock: a read failed */
@@ -294,12 +295,16 @@ streamRead(shoalClusterStream *stream, bool drain)
     unsigned i;
 
     for (i = 0; drain || i < STREAM_RECV_BURST; i++) {
+        guint resumes;
         bool more;
         int rc;
 
         g_mutex_lock(&stream->reqLock);
         more = !stream->paused && !stream->eof && !stream->done &&
                !stream->failure;
+        /* the owner may resume between its recv() saying it is full and
+         * the pause below: that resume must not be lost */
+        resumes = stream->resumes;
         g_mutex_unlock(&stream->reqLock);
         if (!more)
             return;
@@ -323,7 +328,7 @@ streamRead(shoalClusterStream *stream, bool drain)
         more = stream->ops->recv(buf, rc, stream->opaque);
         if (!more) {
             g_mutex_lock(&stream->reqLock);
-            stream->paused = true;
+            stream->paused = stream->resumes == resumes;
             g_mutex_unlock(&stream->reqLock);
         }
         if (rc == 0)
@@ -445,6 +450,7 @@ shoalClusterStreamResume(shoalClusterStream *stream)
 {
     g_mutex_lock(&stream->reqLock);
     stream->paused = false;
+    stream->resumes++;
     streamUpdateLocked(stream);
     g_mutex_unlock(&stream->reqLock);
 }

@@ -144,6 +144,11 @@ held_calls() {   # true once the console was open 20 s; notes a failed call
 ok "the console streams past the hosts' keepalive window" eventually 120 held_calls
 ok "calls to the domain worked all along" test ! -e "$E2E_DIR/held.failed"
 ok "the console session is still open" kill -0 "$held"
+# a relay that paused for a full client and missed its resume goes
+# silent, and then misses the host's end of data too
+held_size=$(stat -c %s "$E2E_DIR/held.out")
+held_grew() { [ "$(stat -c %s "$E2E_DIR/held.out")" -gt "$held_size" ]; }
+ok "the console still relays the guest's output" eventually 60 held_grew
 no_keepalive_drop() {
     ! grep -h 'keepalive timeout' "$E2E_DIR"/tb/hosts/h*/log/libvirtd.log
 }
