@@ -162,6 +162,12 @@ ended() {   # PID: exited (a zombie until reaped)
 ok "the client's console ends when the host's stream does" eventually 60 ended "$held"
 e2e_reap_background "$held"
 ok "start it again" v start con1
+ok "virsh managedsave saves it on its host" v managedsave con1
+ok "the domain is off with a managed save image" \
+    has 'Managed save: +yes' v dominfo con1
+ok "virsh start resumes it from the image" v start con1
+ok "it runs again" has '^running' v domstate con1
+ok "and its managed save image is gone" has 'Managed save: +no' v dominfo con1
 
 ok "restore of a missing file is the host's error" \
     fails 'No such file|cannot|Failed' v restore "$shared/nosuch.save"
