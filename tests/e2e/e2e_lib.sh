@@ -5,6 +5,14 @@
 e2e_n=0
 e2e_failed=0
 
+# Two tests run at once under meson, each given its own lane: its testbed
+# takes the /24 127.LANE.Y (Y from TESTBED_NET), all of it loopback, so two
+# testbeds never share an address or a port.
+if [ -n "${E2E_NET_LANE:-}" ]; then
+    e2e_net_y=${TESTBED_NET:-127.0.0}
+    export TESTBED_NET=127.$E2E_NET_LANE.${e2e_net_y##*.}
+fi
+
 # ok DESC COMMAND...: one TAP line for the command's exit status
 ok() {
     local desc=$1 out
