@@ -130,6 +130,20 @@ e2e_cleanup() {
     rm -rf "$E2E_DIR"
 }
 
+# e2e_reaper: meson ends a test that runs out of time with SIGKILL after a
+# short grace, and no trap runs then. A process outside the test's process
+# group waits for the test's shell to end and tears down what it left (the
+# directory is passed in the environment, so that pkill -f does not match
+# the reaper itself).
+e2e_reaper() {
+    E2E_REAP_DIR=$E2E_DIR E2E_REAP_TESTBED=$E2E_TESTBED setsid bash -c '
+        tail --pid="$1" -f /dev/null
+        [ -d "$E2E_REAP_DIR" ] || exit 0
+        "$E2E_REAP_TESTBED" down --dir "$E2E_REAP_DIR/tb"
+        pkill -KILL -f -- "$E2E_REAP_DIR"
+        rm -rf "$E2E_REAP_DIR"' e2e-reaper $$ </dev/null >/dev/null 2>&1 &
+}
+
 # e2e_args VIRTSHOALD TESTBED [SHOALCTL]: the programs a test runs, from
 # its arguments; shoalctl defaults to the one built next to virtshoald
 e2e_args() {
@@ -143,6 +157,7 @@ e2e_args() {
 e2e_start() {
     E2E_DIR=$(mktemp -d /var/tmp/shoal-e2e.XXXXXX)
     trap e2e_cleanup EXIT
+    e2e_reaper
     trap 'exit 1' INT TERM
     "$E2E_TESTBED" up "$1" --dir "$E2E_DIR/tb" --guests "$2" >"$E2E_DIR/testbed.log" 2>&1 || {
         echo "Bail out! testbed did not come up"
