@@ -623,6 +623,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     execConfig.timeoutBaseS = config->migrateTimeoutBaseS;
     execConfig.timeoutPerGiBS = config->migrateTimeoutPerGiBS;
     cluster->exec = shoalExecNew(&execConfig);
+    shoalClusterFenceInit(cluster);
     cluster->hostPool =
         g_thread_pool_new_full(clusterHostDrain, cluster,
                                (GDestroyNotify) shoalHostUnref, 8, FALSE, NULL);

@@ -281,3 +281,8 @@ void shoalClusterSnapshotMoveFinish(shoalCluster *cluster,
                                     shoalSnapshotMove *move,
                                     const unsigned char *uuid,
                                     const char *hostName);
+
+/* cluster_fence.c */
+bool shoalClusterMayAct(shoalCluster *cluster, GError **error);
+
+void shoalClusterFenceInit(shoalCluster *cluster);

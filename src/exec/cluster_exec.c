@@ -149,6 +149,9 @@ struct _shoalExec {
     /* immutable once a step ran: see shoalExecSetMigrateOverride() */
     const shoalExecOps *migrateOverride;
     gpointer migrateOverrideOpaque;
+    /* immutable once a step ran: see shoalExecSetFence() */
+    shoalExecFenceFunc fence;
+    gpointer fenceOpaque;
     GThreadPool *workers; /* immutable: runs steps whose slot is taken */
     GMutex lock;
     GCond cond;
@@ -431,7 +434,8 @@ execRunStep(shoalExec *exec, shoalExecRecord *rec, GError **error)
     if (ops->begin && !ops->begin(opaque, step, error))
         return;
     if (execCheckPreconditions(exec, ops, opaque, rec, error) &&
-        (!ops->check || ops->check(opaque, step, error))) {
+        (!ops->check || ops->check(opaque, step, error)) &&
+        (!exec->fence || exec->fence(exec->fenceOpaque, error))) {
         ran = true;
         switch (step->plan->action) {
         case SHOAL_SCHED_ACTION_MIGRATE:
@@ -515,6 +519,21 @@ shoalExecSetMigrateOverride(shoalExec *exec,
 {
     exec->migrateOverride = ops;
     exec->migrateOverrideOpaque = opaque;
+}
+
+/**
+ * shoalExecSetFence:
+ * @fence: asked right before each step's action, after its checks
+ *
+ * Before any step: a daemon that may have lost the lead (another may act
+ * on the hosts now) must not start a migration or a restart; the step
+ * fails with @fence's error, recorded as any failure.
+ */
+void
+shoalExecSetFence(shoalExec *exec, shoalExecFenceFunc fence, gpointer opaque)
+{
+    exec->fence = fence;
+    exec->fenceOpaque = opaque;
 }
 
 /* A batch's outcome: NULL for a step that succeeded. */

@@ -110,6 +110,14 @@ void shoalExecSetMigrateOverride(shoalExec *exec,
                                  const shoalExecOps *ops,
                                  gpointer opaque);
 
+/* Whether this daemon may change hosts now; false with @error set stops
+ * the step before its action (see shoalExecSetFence()). Any thread. */
+typedef bool (*shoalExecFenceFunc)(gpointer opaque, GError **error);
+
+void shoalExecSetFence(shoalExec *exec,
+                       shoalExecFenceFunc fence,
+                       gpointer opaque);
+
 /*
  * A set of steps queued together, waited for together. An ordered batch
  * runs its steps one after another, in order (a plan's steps may depend on
