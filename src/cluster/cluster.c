@@ -636,6 +636,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->follow = shoalFollowNew();
     cluster->objects = shoalObjectTableNew();
     cluster->ha = shoalClusterHaNew();
+    cluster->inflight = shoalInflightNew();
     g_mutex_init(&cluster->ctxLock);
     g_cond_init(&cluster->ctxCond);
     return cluster;
@@ -825,6 +826,7 @@ shoalClusterStart(shoalCluster *cluster)
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
     shoalClusterHaStart(cluster);
+    shoalClusterInflightResume(cluster);
 }
 
 void
@@ -905,6 +907,8 @@ shoalClusterStop(shoalCluster *cluster)
 
     if (!shoalHostListClose(cluster->hostList))
         return;
+    /* its calls need the hosts and the host pool */
+    shoalInflightStop(cluster->inflight);
     clusterDropSource(cluster, &cluster->resyncSource);
     clusterDropSource(cluster, &cluster->schedSource);
     clusterDropSource(cluster, &cluster->followSource);
@@ -953,6 +957,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->follow, shoalFollowFree);
     g_clear_pointer(&cluster->objects, shoalObjectTableFree);
     g_clear_pointer(&cluster->ha, shoalClusterHaFree);
+    g_clear_pointer(&cluster->inflight, shoalInflightFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_cond_clear(&cluster->ctxCond);

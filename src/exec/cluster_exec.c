@@ -439,11 +439,16 @@ execRunStep(shoalExec *exec, shoalExecRecord *rec, GError **error)
         ran = true;
         switch (step->plan->action) {
         case SHOAL_SCHED_ACTION_MIGRATE:
+            if (ops->recordMigration &&
+                !ops->recordMigration(opaque, step, error))
+                break;
             if (exec->migrateOverride)
                 exec->migrateOverride->migrate(exec->migrateOverrideOpaque,
                                                step, rec, error);
             else
                 ops->migrate(opaque, step, rec, error);
+            if (ops->forgetMigration)
+                ops->forgetMigration(opaque, step);
             break;
         case SHOAL_SCHED_ACTION_ADD_VCPU:
         case SHOAL_SCHED_ACTION_REMOVE_VCPU:

@@ -97,6 +97,13 @@ typedef struct _shoalExecOps {
     bool (*setVirtioMem)(gpointer opaque,
                          const shoalExecStep *step,
                          GError **error);
+    /* Around a migration's action (its override's too), after the fence:
+     * record it as in flight durably, so that a successor follows it;
+     * failing keeps the migration from starting. Both or neither. */
+    bool (*recordMigration)(gpointer opaque,
+                            const shoalExecStep *step,
+                            GError **error);
+    void (*forgetMigration)(gpointer opaque, const shoalExecStep *step);
 } shoalExecOps;
 
 typedef struct _shoalExec shoalExec;
