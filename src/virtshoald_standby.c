@@ -238,6 +238,13 @@ shoalStandbyStart(const shoalStoreEtcdConfig *config,
     shoalStoreEtcdConfig readerConfig = *config;
     shoalStoreBackend *reader;
 
+    /* closing them when this daemon leads would close systemd's too */
+    if (sockets && sockets->inherited &&
+        g_hash_table_size(sockets->inherited) > 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_UNSUPPORTED,
+                    _("Operation not supported: a standby does not relay sockets passed by systemd"));
+        return NULL;
+    }
     readerConfig.deposed = NULL;
     readerConfig.deposedOpaque = NULL;
     if (!(reader = shoalStoreEtcdBackendNew(&readerConfig, error)))
