@@ -543,11 +543,13 @@ clusterJobStats(shoalCluster *cluster, shoalHost *host)
 {
     g_autoptr(GError) error = NULL;
     virConnectPtr conn = shoalHostGetConnection(host, NULL);
+    gint64 nowUs = g_get_monotonic_time();
 
     if (!conn)
         return;
-    if (!shoalStatsCollect(cluster->stats, conn, host->name,
-                           g_get_monotonic_time(), &error))
+    if (shoalStatsCollect(cluster->stats, conn, host->name, nowUs, &error))
+        shoalHostNoteAnswered(host, nowUs);
+    else
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                          SHOAL_LOG_HOST(host->name), "MESSAGE",
                          "cannot read statistics of host '%s': %s", host->name,
