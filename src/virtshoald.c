@@ -402,8 +402,9 @@ daemonRun(shoalOptions *opts)
                     g_strerror(errno));
         goto cleanup;
     }
-    if (!shoalDaemonOpenStore(daemon.cluster, config, stateDir, daemonDeposed,
-                              &daemon, &error))
+    if (!shoalDaemonOpenStore(daemon.cluster, config, stateDir,
+                              serverConfig.socketDir, &daemon.sockets,
+                              daemonDeposed, &daemon, &error))
         goto cleanup;
     schedInputDir = g_build_filename(stateDir, "sched-inputs", NULL);
     shoalClusterSetSchedInputDir(daemon.cluster, schedInputDir);

@@ -3,8 +3,9 @@
 /*
  * virtshoald's store, on the backend [store] selects (issue 13). With
  * etcd, several daemons share the cluster and one leads: a daemon that
- * does not lead waits here, a hot standby, until the leader's lease ends
- * (it died, or stepped down), then loads the store and runs. A leader
+ * does not lead waits here, a hot standby that relays its clients to the
+ * leader (virtshoald_standby.c), until the leader's lease ends (it died,
+ * or stepped down), then loads the store and runs. A leader
  * that loses its lease stops (@deposed): its writes would be fenced off
  * anyway, and it must not act on hosts while another leads.
  */
@@ -19,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "cluster_store_etcd.h"
+#include "virtshoald_standby.h"
 
 /**
  * shoalDaemonOpenStore:
@@ -32,6 +34,8 @@ bool
 shoalDaemonOpenStore(shoalCluster *cluster,
                      const shoalDaemonConfig *config,
                      const char *stateDir,
+                     const char *socketDir,
+                     const shoalSocketConfig *sockets,
                      void (*deposed)(gpointer opaque),
                      gpointer opaque,
                      GError **error)
@@ -41,6 +45,7 @@ shoalDaemonOpenStore(shoalCluster *cluster,
     g_autoptr(GError) err = NULL;
     shoalStoreEtcdConfig etcdConfig = { 0 };
     shoalStoreBackend *backend;
+    g_autoptr(shoalStandby) standby = NULL;
     gint64 start;
 
     if (g_strcmp0(config->storeBackend, "etcd") != 0)
@@ -65,6 +70,12 @@ shoalDaemonOpenStore(shoalCluster *cluster,
                   leader, identity);
     else if (err)
         g_message("etcd does not answer yet: %s", err->message);
+    /* meanwhile, its clients are the leader's */
+    g_clear_error(&err);
+    if (!(standby = shoalStandbyStart(&etcdConfig, socketDir, sockets, &err)))
+        g_warning("standby: no sockets until this daemon leads: %s",
+                  err->message);
+    g_clear_error(&err);
     start = g_get_monotonic_time();
     /* 0: as long as another leads; etcd unreachable is retried too */
     if (!shoalStoreEtcdCampaign(backend, 0, error)) {
@@ -73,5 +84,11 @@ shoalDaemonOpenStore(shoalCluster *cluster,
     }
     g_message("'%s' leads the cluster in etcd (after %.1f s)", identity,
               (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+    shoalStandbyStop(standby);
+    if (!shoalStandbyPublish(backend, identity, socketDir, &err)) {
+        g_warning("standbys cannot find this leader's sockets: %s",
+                  err->message);
+        g_clear_error(&err);
+    }
     return shoalClusterOpenStoreBackend(cluster, backend, stateDir, error);
 }

@@ -7,10 +7,13 @@
 
 #include "cluster.h"
 #include "daemon_config.h"
+#include "util_socket.h"
 
 bool shoalDaemonOpenStore(shoalCluster *cluster,
                           const shoalDaemonConfig *config,
                           const char *stateDir,
+                          const char *socketDir,
+                          const shoalSocketConfig *sockets,
                           void (*deposed)(gpointer opaque),
                           gpointer opaque,
                           GError **error);

@@ -543,11 +543,13 @@ clusterJobStats(shoalCluster *cluster, shoalHost *host)
 {
     g_autoptr(GError) error = NULL;
     virConnectPtr conn = shoalHostGetConnection(host, NULL);
+    gint64 nowUs = g_get_monotonic_time();
 
     if (!conn)
         return;
-    if (!shoalStatsCollect(cluster->stats, conn, host->name,
-                           g_get_monotonic_time(), &error))
+    if (shoalStatsCollect(cluster->stats, conn, host->name, nowUs, &error))
+        shoalHostNoteAnswered(host, nowUs);
+    else
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                          SHOAL_LOG_HOST(host->name), "MESSAGE",
                          "cannot read statistics of host '%s': %s", host->name,
@@ -623,6 +625,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     execConfig.timeoutBaseS = config->migrateTimeoutBaseS;
     execConfig.timeoutPerGiBS = config->migrateTimeoutPerGiBS;
     cluster->exec = shoalExecNew(&execConfig);
+    shoalClusterFenceInit(cluster);
     cluster->hostPool =
         g_thread_pool_new_full(clusterHostDrain, cluster,
                                (GDestroyNotify) shoalHostUnref, 8, FALSE, NULL);
@@ -635,6 +638,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->follow = shoalFollowNew();
     cluster->objects = shoalObjectTableNew();
     cluster->ha = shoalClusterHaNew();
+    cluster->inflight = shoalInflightNew();
     g_mutex_init(&cluster->ctxLock);
     g_cond_init(&cluster->ctxCond);
     return cluster;
@@ -824,6 +828,7 @@ shoalClusterStart(shoalCluster *cluster)
     for (i = 0; i < hosts->len; i++)
         clusterPush(cluster, CLUSTER_JOB_CONNECT, hosts->pdata[i], 0);
     shoalClusterHaStart(cluster);
+    shoalClusterInflightResume(cluster);
 }
 
 void
@@ -904,6 +909,8 @@ shoalClusterStop(shoalCluster *cluster)
 
     if (!shoalHostListClose(cluster->hostList))
         return;
+    /* its calls need the hosts and the host pool */
+    shoalInflightStop(cluster->inflight);
     clusterDropSource(cluster, &cluster->resyncSource);
     clusterDropSource(cluster, &cluster->schedSource);
     clusterDropSource(cluster, &cluster->followSource);
@@ -952,6 +959,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->follow, shoalFollowFree);
     g_clear_pointer(&cluster->objects, shoalObjectTableFree);
     g_clear_pointer(&cluster->ha, shoalClusterHaFree);
+    g_clear_pointer(&cluster->inflight, shoalInflightFree);
     g_free(cluster->autostartMarker);
     g_main_context_unref(cluster->context);
     g_cond_clear(&cluster->ctxCond);

@@ -141,8 +141,10 @@ shoalClusterDomainCallFull(shoalCluster *cluster,
     g_autoptr(GError) err = NULL;
     int rc;
 
+    /* a change: only while this daemon surely leads */
     if ((opts & SHOAL_CALL_JOB) &&
-        !shoalDomainJobsBegin(cluster->jobs, uuid, error))
+        (!shoalClusterMayAct(cluster, error) ||
+         !shoalDomainJobsBegin(cluster->jobs, uuid, error)))
         return -1;
     rc = callOnce(cluster, uuid, opts, func, opaque, &answered, &err);
     if (rc < 0 && (opts & SHOAL_CALL_RETRY) && answered &&
@@ -214,8 +216,10 @@ shoalClusterHostDomainCall(shoalCluster *cluster,
     int rc = -1;
 
     g_return_val_if_fail(!(opts & SHOAL_CALL_RETRY), -1);
+    /* a change: only while this daemon surely leads */
     if ((opts & SHOAL_CALL_JOB) &&
-        !shoalDomainJobsBegin(cluster->jobs, uuid, error))
+        (!shoalClusterMayAct(cluster, error) ||
+         !shoalDomainJobsBegin(cluster->jobs, uuid, error)))
         return -1;
     if ((dom = shoalHostLookupDomain(host, uuid, error))) {
         rc = callRun(cluster, dom, host->name, opts, func, opaque, error);

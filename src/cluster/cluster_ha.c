@@ -617,6 +617,9 @@ shoalClusterHaStart(shoalCluster *cluster)
     ha->ops = *shoalClusterStepOps();
     ha->ops.check = NULL;
     ha->ops.migrate = haStepRestart;
+    /* a restart is not a migration a successor could follow */
+    ha->ops.recordMigration = NULL;
+    ha->ops.forgetMigration = NULL;
     ha->pool = g_thread_pool_new(haRound, cluster, 1, FALSE, NULL);
     source = g_timeout_source_new(HA_TICK_MS);
     g_source_set_callback(source, haTick, cluster, NULL);

@@ -21,6 +21,9 @@
 #include "cluster_store.h"
 #include "sched.h"
 
+/* cluster_inflight.c: the migrations in flight, in the store */
+typedef struct _shoalInflight shoalInflight;
+
 typedef struct _clusterEventHandler {
     shoalClusterEventFunc func;
     gpointer opaque;
@@ -56,7 +59,8 @@ struct _shoalCluster {
     shoalFollow *follow;       /* has its own lock */
     guint followSource;        /* main thread only */
 
-    shoalClusterHa *ha; /* has its own lock */
+    shoalClusterHa *ha;      /* has its own lock */
+    shoalInflight *inflight; /* has its own lock: migrations in flight */
 
     char *autostartMarker; /* immutable once started */
 
@@ -281,3 +285,23 @@ void shoalClusterSnapshotMoveFinish(shoalCluster *cluster,
                                     shoalSnapshotMove *move,
                                     const unsigned char *uuid,
                                     const char *hostName);
+
+/* cluster_fence.c */
+bool shoalClusterMayAct(shoalCluster *cluster, GError **error);
+
+void shoalClusterFenceInit(shoalCluster *cluster);
+
+/* cluster_inflight.c */
+shoalInflight *shoalInflightNew(void);
+
+void shoalInflightStop(shoalInflight *inflight);
+
+void shoalInflightFree(shoalInflight *inflight);
+
+bool shoalClusterInflightRecord(gpointer opaque,
+                                const shoalExecStep *step,
+                                GError **error);
+
+void shoalClusterInflightForget(gpointer opaque, const shoalExecStep *step);
+
+void shoalClusterInflightResume(shoalCluster *cluster);

@@ -481,6 +481,8 @@ static const shoalExecOps stepOps = {
     .setVcpus = stepSetVcpus,
     .setBalloon = stepSetBalloon,
     .setVirtioMem = stepSetVirtioMem,
+    .recordMigration = shoalClusterInflightRecord,
+    .forgetMigration = shoalClusterInflightForget,
 };
 
 /* The step functions against the cluster's hosts, with the context

@@ -17,9 +17,6 @@
 #include "util_log.h"
 #include "util_socket.h"
 
-#define SERVER_SOCKET_RW "virtshoald-sock"
-#define SERVER_SOCKET_RO "virtshoald-sock-ro"
-
 void
 shoalDriverServerConfigInit(shoalDriverServerConfig *config)
 {
@@ -60,9 +57,9 @@ shoalDriverServerNew(shoalCluster *cluster,
     server->config = *config;
     server->config.socketDir = g_strdup(config->socketDir);
     server->sockPath =
-        g_build_filename(config->socketDir, SERVER_SOCKET_RW, NULL);
+        g_build_filename(config->socketDir, SHOAL_DRIVER_SOCKET_RW, NULL);
     server->sockRoPath =
-        g_build_filename(config->socketDir, SERVER_SOCKET_RO, NULL);
+        g_build_filename(config->socketDir, SHOAL_DRIVER_SOCKET_RO, NULL);
     server->extraPaths = g_ptr_array_new_with_free_func(g_free);
     server->extraRoPaths = g_ptr_array_new_with_free_func(g_free);
     if (config->dropin)

@@ -9,6 +9,10 @@
 #include "driver_dispatch.h"
 #include "util_socket.h"
 
+/* the sockets' names in the socket directory */
+#define SHOAL_DRIVER_SOCKET_RW "virtshoald-sock"
+#define SHOAL_DRIVER_SOCKET_RO "virtshoald-sock-ro"
+
 typedef struct _shoalDriverServerConfig {
     char *socketDir;
     const shoalSocketConfig *sockets; /* borrowed, nullable: access group,

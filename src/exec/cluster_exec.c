@@ -149,6 +149,9 @@ struct _shoalExec {
     /* immutable once a step ran: see shoalExecSetMigrateOverride() */
     const shoalExecOps *migrateOverride;
     gpointer migrateOverrideOpaque;
+    /* immutable once a step ran: see shoalExecSetFence() */
+    shoalExecFenceFunc fence;
+    gpointer fenceOpaque;
     GThreadPool *workers; /* immutable: runs steps whose slot is taken */
     GMutex lock;
     GCond cond;
@@ -431,15 +434,21 @@ execRunStep(shoalExec *exec, shoalExecRecord *rec, GError **error)
     if (ops->begin && !ops->begin(opaque, step, error))
         return;
     if (execCheckPreconditions(exec, ops, opaque, rec, error) &&
-        (!ops->check || ops->check(opaque, step, error))) {
+        (!ops->check || ops->check(opaque, step, error)) &&
+        (!exec->fence || exec->fence(exec->fenceOpaque, error))) {
         ran = true;
         switch (step->plan->action) {
         case SHOAL_SCHED_ACTION_MIGRATE:
+            if (ops->recordMigration &&
+                !ops->recordMigration(opaque, step, error))
+                break;
             if (exec->migrateOverride)
                 exec->migrateOverride->migrate(exec->migrateOverrideOpaque,
                                                step, rec, error);
             else
                 ops->migrate(opaque, step, rec, error);
+            if (ops->forgetMigration)
+                ops->forgetMigration(opaque, step);
             break;
         case SHOAL_SCHED_ACTION_ADD_VCPU:
         case SHOAL_SCHED_ACTION_REMOVE_VCPU:
@@ -515,6 +524,21 @@ shoalExecSetMigrateOverride(shoalExec *exec,
 {
     exec->migrateOverride = ops;
     exec->migrateOverrideOpaque = opaque;
+}
+
+/**
+ * shoalExecSetFence:
+ * @fence: asked right before each step's action, after its checks
+ *
+ * Before any step: a daemon that may have lost the lead (another may act
+ * on the hosts now) must not start a migration or a restart; the step
+ * fails with @fence's error, recorded as any failure.
+ */
+void
+shoalExecSetFence(shoalExec *exec, shoalExecFenceFunc fence, gpointer opaque)
+{
+    exec->fence = fence;
+    exec->fenceOpaque = opaque;
 }
 
 /* A batch's outcome: NULL for a step that succeeded. */

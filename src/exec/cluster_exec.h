@@ -97,6 +97,13 @@ typedef struct _shoalExecOps {
     bool (*setVirtioMem)(gpointer opaque,
                          const shoalExecStep *step,
                          GError **error);
+    /* Around a migration's action (its override's too), after the fence:
+     * record it as in flight durably, so that a successor follows it;
+     * failing keeps the migration from starting. Both or neither. */
+    bool (*recordMigration)(gpointer opaque,
+                            const shoalExecStep *step,
+                            GError **error);
+    void (*forgetMigration)(gpointer opaque, const shoalExecStep *step);
 } shoalExecOps;
 
 typedef struct _shoalExec shoalExec;
@@ -109,6 +116,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalExec, shoalExecFree)
 void shoalExecSetMigrateOverride(shoalExec *exec,
                                  const shoalExecOps *ops,
                                  gpointer opaque);
+
+/* Whether this daemon may change hosts now; false with @error set stops
+ * the step before its action (see shoalExecSetFence()). Any thread. */
+typedef bool (*shoalExecFenceFunc)(gpointer opaque, GError **error);
+
+void shoalExecSetFence(shoalExec *exec,
+                       shoalExecFenceFunc fence,
+                       gpointer opaque);
 
 /*
  * A set of steps queued together, waited for together. An ordered batch

@@ -582,11 +582,29 @@ shoalHostSetOnline(shoalHost *host,
     priv->closeCtx = closeCtx;
     priv->generation = generation;
     priv->state = SHOAL_HOST_STATE_ONLINE;
+    priv->answeredUs = g_get_monotonic_time();
     shoalHostFactsFree(priv->facts);
     priv->facts = facts;
     g_clear_pointer(&priv->lastError, g_free);
     priv->backoffMs = 0;
     g_mutex_unlock(&priv->lock);
+}
+
+/**
+ * shoalHostNoteAnswered:
+ * @sinceUs: monotonic time the call that was answered was made
+ *
+ * Any thread: an online host answered; its loss, if any, counts from the
+ * last such answer.
+ */
+void
+shoalHostNoteAnswered(shoalHost *host, gint64 sinceUs)
+{
+    shoalHostPriv *priv = host->priv;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&priv->lock);
+
+    if (priv->state == SHOAL_HOST_STATE_ONLINE && sinceUs > priv->answeredUs)
+        priv->answeredUs = sinceUs;
 }
 
 /**
@@ -604,8 +622,10 @@ shoalHostSetUnreachable(shoalHost *host, const char *why)
 
     g_mutex_lock(&priv->lock);
     wasOnline = priv->state == SHOAL_HOST_STATE_ONLINE;
+    /* not answering since its last answer, not since we noticed */
     if (wasOnline)
-        priv->lostUs = g_get_monotonic_time();
+        priv->lostUs =
+            priv->answeredUs ? priv->answeredUs : g_get_monotonic_time();
     priv->state = SHOAL_HOST_STATE_UNREACHABLE;
     g_free(priv->lastError);
     priv->lastError = g_strdup(why);

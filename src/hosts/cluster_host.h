@@ -135,6 +135,8 @@ void shoalHostSetOnline(shoalHost *host,
 
 bool shoalHostSetUnreachable(shoalHost *host, const char *why);
 
+void shoalHostNoteAnswered(shoalHost *host, gint64 sinceUs);
+
 void shoalHostTakeEventCallbacks(shoalHost *host, int *eventCallbackIds);
 
 virConnectPtr shoalHostStealConnection(shoalHost *host,

@@ -25,6 +25,10 @@ struct _shoalHostPriv {
     unsigned backoffMs;    /* protected by lock */
     gint64 lostUs;         /* protected by lock: monotonic time it was
                               last seen online, 0 if never */
+    /* protected by lock: when it last answered a call while online (a
+     * statistics read, the connect), 0 if never: a host that lost power
+     * is noticed only once the keepalive gives up, well after that */
+    gint64 answeredUs;
     guint reconnectSource; /* protected by lock: pending retry */
     unsigned capacityCpus; /* protected by lock: 0 = as the host says */
     unsigned long long capacityMemoryKiB; /* protected by lock: likewise */

@@ -262,6 +262,21 @@ shoalStoreGetDocument(shoalStore *store, const char *name, GError **error)
 }
 
 /**
+ * shoalStoreMayAct:
+ *
+ * Any thread, right before a step that changes a host (start, destroy,
+ * migrate): whether this daemon may take it; a daemon another may have
+ * replaced as leader must not (fencing of host actions: the store's own
+ * writes are fenced by the backend).
+ */
+bool
+shoalStoreMayAct(shoalStore *store, GError **error)
+{
+    return !store->backend->ops->mayAct ||
+           store->backend->ops->mayAct(store->backend, error);
+}
+
+/**
  * shoalStorePut:
  * @store: the store
  * @dom: the record to add or replace, keyed by its UUID; copied

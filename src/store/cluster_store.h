@@ -79,3 +79,5 @@ bool shoalStorePutDocument(shoalStore *store,
 char *shoalStoreGetDocument(shoalStore *store,
                             const char *name,
                             GError **error);
+
+bool shoalStoreMayAct(shoalStore *store, GError **error);

@@ -84,6 +84,12 @@ typedef struct {
     char *(*getDocument)(shoalStoreBackend *backend,
                          const char *name,
                          GError **error);
+    /*
+     * Whether this daemon may still change anything on the hosts: with a
+     * shared store, only while it surely leads (its lease cannot have
+     * run out meanwhile). Any thread. Optional: without it, always.
+     */
+    bool (*mayAct)(shoalStoreBackend *backend, GError **error);
     void (*free)(shoalStoreBackend *backend);
 } shoalStoreBackendOps;
 

@@ -31,6 +31,9 @@
 
 /* how often a follower tries for the leader key while campaigning */
 #define STORE_ETCD_CAMPAIGN_POLL_MS 200
+/* host actions stop once the lease's last renewal is older than this
+ * share of its TTL; renewals come every third */
+#define STORE_ETCD_ACT_TTL_PERCENT 75
 
 typedef struct {
     shoalStoreBackend parent;
@@ -50,7 +53,9 @@ typedef struct {
     /* protected by lock: leaderRevision while etcd has not answered for
      * the lease's TTL (writes refused); back once it renews the lease */
     gint64 suspendedRevision;
-    gint64 renewedUs;      /* protected by lock: last keepalive answered */
+    /* protected by lock: when the last keepalive answered was sent; the
+     * lease lasts at least its TTL from then */
+    gint64 renewedUs;
     GHashTable *documents; /* protected by lock: name → last JSON seen */
     bool stopping;         /* protected by lock */
     GCond stopCond;        /* stopping was set */
@@ -116,6 +121,7 @@ storeEtcdKeepAliveRun(gpointer opaque)
     while (!etcd->stopping) {
         gint64 lease = etcd->lease;
         gint64 ttl;
+        gint64 sentUs;
         bool deposed = false;
         g_autoptr(GError) err = NULL;
 
@@ -126,13 +132,14 @@ storeEtcdKeepAliveRun(gpointer opaque)
         if (etcd->lease == 0)
             continue;
         lease = etcd->lease;
+        sentUs = g_get_monotonic_time();
         g_mutex_unlock(&etcd->lock);
         ttl = shoalEtcdLeaseKeepAlive(etcd->client, lease, &err);
         g_mutex_lock(&etcd->lock);
         if (etcd->lease != lease)
             continue;
         if (ttl > 0) {
-            etcd->renewedUs = g_get_monotonic_time();
+            etcd->renewedUs = sentUs;
             if (etcd->suspendedRevision) {
                 g_message("etcd answers again: this daemon still leads");
                 etcd->leaderRevision = etcd->suspendedRevision;
@@ -169,6 +176,7 @@ static gint64
 storeEtcdEnsureLease(storeEtcd *etcd, GError **error)
 {
     gint64 lease;
+    gint64 sentUs;
 
     g_mutex_lock(&etcd->lock);
     lease = etcd->lease;
@@ -176,12 +184,13 @@ storeEtcdEnsureLease(storeEtcd *etcd, GError **error)
     if (lease)
         return lease;
 
+    sentUs = g_get_monotonic_time();
     lease = shoalEtcdLeaseGrant(etcd->client, etcd->leaseTtlS, error);
     if (!lease)
         return 0;
     g_mutex_lock(&etcd->lock);
     etcd->lease = lease;
-    etcd->renewedUs = g_get_monotonic_time();
+    etcd->renewedUs = sentUs;
     /* one thread serves every lease: it idles while there is none */
     if (!etcd->keepalive)
         etcd->keepalive =
@@ -557,6 +566,34 @@ storeEtcdFree(shoalStoreBackend *backend)
     g_free(etcd);
 }
 
+/*
+ * Host actions stop well before the lease could have run out in etcd
+ * (TTL from the last renewal's request): a successor campaigns only once
+ * it did, so this daemon never acts on hosts while another leads, even
+ * if it was paused or cut off from etcd and does not know it yet.
+ */
+static bool
+storeEtcdMayAct(shoalStoreBackend *backend, GError **error)
+{
+    storeEtcd *etcd = storeEtcdFrom(backend);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&etcd->lock);
+    gint64 ageUs = g_get_monotonic_time() - etcd->renewedUs;
+
+    if (etcd->leaderRevision == 0) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID,
+                    _("Requested operation is not valid: this daemon does not lead the cluster in etcd, it does not act on hosts"));
+        return false;
+    }
+    if (ageUs >= (gint64) etcd->leaseTtlS * G_USEC_PER_SEC *
+                     STORE_ETCD_ACT_TTL_PERCENT / 100) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED,
+                    _("operation failed: this daemon's lease in etcd was last renewed %.1f s ago, it does not act on hosts until it is renewed"),
+                    (double) ageUs / G_USEC_PER_SEC);
+        return false;
+    }
+    return true;
+}
+
 static const shoalStoreBackendOps storeEtcdOps = {
     .load = storeEtcdLoad,
     .put = storeEtcdPut,
@@ -564,6 +601,7 @@ static const shoalStoreBackendOps storeEtcdOps = {
     .putHosts = storeEtcdPutHosts,
     .putDocument = storeEtcdPutDocument,
     .getDocument = storeEtcdGetDocument,
+    .mayAct = storeEtcdMayAct,
     .free = storeEtcdFree,
 };
 

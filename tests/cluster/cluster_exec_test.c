@@ -761,6 +761,66 @@ testCheckAndBeginFail(execTestFixture *fixture, gconstpointer data)
     g_assert_cmpstr(execTestFindDomain(w, "d1")->host, ==, "h1");
 }
 
+/* A fence that says this daemon no longer leads. */
+static bool
+execTestFence(gpointer opaque, GError **error)
+{
+    if (g_atomic_int_get((gint *) opaque))
+        return true;
+    g_set_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID, "deposed");
+    return false;
+}
+
+/*
+ * A deposed daemon acts on no host: its steps fail with the fence's
+ * error after their checks, the action not taken; once the fence lets
+ * them, the same steps run.
+ */
+static void
+testFenced(execTestFixture *fixture, gconstpointer data)
+{
+    execTestWorld *w = fixture->world;
+    g_autoptr(shoalExecBatch) batch = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *calls = NULL;
+    gint leads = 0;
+
+    shoalExecSetFence(fixture->exec, execTestFence, &leads);
+    g_assert_false(shoalExecRun(fixture->exec, &execTestOps, w,
+                                execTestStep(SHOAL_SCHED_ACTION_MIGRATE, "d1",
+                                             "h1", "h3", 0),
+                                &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
+    g_clear_error(&error);
+    batch = shoalExecBatchNew(fixture->exec, &execTestOps, w, false);
+    shoalExecBatchAdd(batch, execTestStep(SHOAL_SCHED_ACTION_MIGRATE, "d5",
+                                          "h2", "h4", 0));
+    shoalExecBatchAdd(batch, execTestStep(SHOAL_SCHED_ACTION_ADD_VCPU, "d6",
+                                          NULL, NULL, 3));
+    g_assert_cmpuint(shoalExecBatchWait(batch), ==, 2);
+    g_assert_error(shoalExecBatchGetError(batch, 0), SHOAL_ERROR,
+                   VIR_ERR_OPERATION_INVALID);
+    g_assert_error(shoalExecBatchGetError(batch, 1), SHOAL_ERROR,
+                   VIR_ERR_OPERATION_INVALID);
+    calls = execTestCalls(w);
+    g_assert_cmpstr(calls, ==, "");
+    /* the job taken is given back, the action not tried */
+    g_assert_cmpuint(w->ends, ==, 3);
+    g_assert_cmpuint(w->endsRan, ==, 0);
+    g_assert_cmpstr(execTestFindDomain(w, "d1")->host, ==, "h1");
+    g_assert_cmpuint(execTestCountState(fixture->exec, SHOAL_MIGRATION_FAILED),
+                     ==, 3);
+    g_assert_cmpuint(execTestWarnings(w), ==, 3);
+
+    g_atomic_int_set(&leads, 1);
+    g_assert_true(shoalExecRun(fixture->exec, &execTestOps, w,
+                               execTestStep(SHOAL_SCHED_ACTION_MIGRATE, "d1",
+                                            "h1", "h3", 0),
+                               &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(execTestFindDomain(w, "d1")->host, ==, "h3");
+}
+
 /* A migration past its time limit is told to abort. */
 static void
 testTimeout(execTestFixture *fixture, gconstpointer data)
@@ -949,6 +1009,7 @@ main(int argc, char **argv)
     EXEC_TEST("limits", testLimits);
     EXEC_TEST("many-steps-few-threads", testManySteps);
     EXEC_TEST("check-and-begin-fail", testCheckAndBeginFail);
+    EXEC_TEST("fenced", testFenced);
     EXEC_TEST("timeout", testTimeout);
     EXEC_TEST("cancel", testCancel);
     EXEC_TEST("ordered", testOrdered);

@@ -119,6 +119,41 @@ testStatusCapacity(void)
     g_assert_true(shoalHostInMaintenance(host));
 }
 
+/*
+ * A host that stops answering (power lost: noticed only when the
+ * keepalive gives up) is lost since its last answer, not since noticed;
+ * one that never answered a call since it came online, since noticed.
+ */
+static void
+testLostSinceAnswer(void)
+{
+    g_autoptr(shoalHost) host = shoalHostNew("h1", "test:///default", NULL);
+    g_auto(shoalHostStatus) status = { 0 };
+    gint64 before;
+
+    host->priv->state = SHOAL_HOST_STATE_ONLINE;
+    shoalHostNoteAnswered(host, 5 * HOST_TEST_S);
+    shoalHostNoteAnswered(host, 3 * HOST_TEST_S);
+    g_assert_true(shoalHostSetUnreachable(host, "keepalive timeout"));
+    shoalHostGetStatus(host, &status);
+    g_assert_cmpint(status.lostUs, ==, 5 * HOST_TEST_S);
+    shoalHostStatusClear(&status);
+    /* not online: answers are not noted, the loss is not news */
+    shoalHostNoteAnswered(host, 7 * HOST_TEST_S);
+    g_assert_false(shoalHostSetUnreachable(host, "refused"));
+    shoalHostGetStatus(host, &status);
+    g_assert_cmpint(status.lostUs, ==, 5 * HOST_TEST_S);
+    shoalHostStatusClear(&status);
+
+    g_clear_pointer(&host, shoalHostUnref);
+    host = shoalHostNew("h2", "test:///default", NULL);
+    host->priv->state = SHOAL_HOST_STATE_ONLINE;
+    before = g_get_monotonic_time();
+    g_assert_true(shoalHostSetUnreachable(host, "keepalive timeout"));
+    shoalHostGetStatus(host, &status);
+    g_assert_cmpint(status.lostUs, >=, before);
+}
+
 /* What left for maintenance is remembered until --return takes it. */
 static void
 testEvacuated(void)
@@ -151,5 +186,6 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/host/jobs", testJobQueue);
     g_test_add_func("/cluster/host/status/capacity", testStatusCapacity);
     g_test_add_func("/cluster/host/evacuated", testEvacuated);
+    g_test_add_func("/cluster/host/lost-since-answer", testLostSinceAnswer);
     return g_test_run();
 }

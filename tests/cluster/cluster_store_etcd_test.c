@@ -6,7 +6,8 @@
  * installed): records survive a new daemon byte for byte, a follower's
  * writes are refused, a deposed leader's writes fail (fencing), a
  * crashed leader's lease runs out and another takes over, and with etcd
- * unreachable reads go on while writes fail, losing nothing acknowledged.
+ * unreachable reads go on while writes fail, losing nothing acknowledged;
+ * only a leader whose lease is fresh may act on hosts.
  */
 
 #include <config.h>
@@ -194,6 +195,13 @@ testFollowerRefused(etcdTestFixture *fixture, gconstpointer data)
     g_assert_false(shoalStorePut(follower, web, &error));
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
     g_assert_nonnull(strstr(error->message, "does not lead"));
+    g_clear_error(&error);
+    /* nor acts on hosts: only the leader does */
+    g_assert_false(shoalStoreMayAct(follower, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_INVALID);
+    g_clear_error(&error);
+    g_assert_true(shoalStoreMayAct(leader, &error));
+    g_assert_no_error(error);
 }
 
 /*
@@ -356,6 +364,18 @@ etcdTestWaitLeads(shoalStoreBackend *backend, bool leads)
     }
 }
 
+/* Waits, bounded, until @store may act on hosts or not, as @may says. */
+static void
+etcdTestWaitMayAct(shoalStore *store, bool may)
+{
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+
+    while (shoalStoreMayAct(store, NULL) != may) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(50 * G_TIME_SPAN_MILLISECOND);
+    }
+}
+
 /*
  * etcd gone for longer than the lease: the leader suspends its writes,
  * saying etcd is unreachable, and keeps serving reads; etcd back with the
@@ -387,9 +407,14 @@ testUnreachableLong(etcdTestFixture *fixture, gconstpointer data)
     store = shoalStoreNew(backend, &error);
     g_assert_no_error(error);
     g_assert_true(shoalStorePut(store, web, &error));
+    g_assert_true(shoalStoreMayAct(store, &error));
 
     testEtcdKill(fixture->etcd, 0);
+    /* host actions stop before writes do: before the lease could have
+     * run out in etcd */
+    etcdTestWaitMayAct(store, false);
     etcdTestWaitLeads(backend, false);
+    g_assert_false(shoalStoreMayAct(store, NULL));
     g_assert_false(shoalStorePut(store, db, &error));
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_OPERATION_FAILED);
     g_assert_nonnull(strstr(error->message, "etcd is unreachable"));
@@ -399,6 +424,7 @@ testUnreachableLong(etcdTestFixture *fixture, gconstpointer data)
     testEtcdRestart(fixture->etcd, 0);
     testEtcdWait(fixture->etcd);
     etcdTestWaitLeads(backend, true);
+    etcdTestWaitMayAct(store, true);
     g_assert_true(shoalStorePut(store, db, &error));
     g_assert_no_error(error);
     g_assert_cmpint(g_atomic_int_get(&deposed), ==, 0);

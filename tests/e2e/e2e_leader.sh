@@ -7,6 +7,9 @@
 # asks for 20 by hand): every acknowledged define survives, none is listed
 # twice, and each takeover's time is printed (the etcd lease's TTL is 3 s).
 # Then a leader paused past its lease is replaced, and exits once resumed.
+# The standbys answer too (they relay to the leader): the same list,
+# dominfo and dumpxml; a define through one is stored once; a client that
+# connects to one while the leader is killed is served after a pause.
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/e2e_lib.sh"
@@ -94,6 +97,26 @@ ok "one daemon leads and serves" eventually 120 leader_serves
 XML_DIR=$E2E_DIR/xml-leader
 mkdir -p "$XML_DIR"
 "$E2E_TESTBED" guest-xml le-0 idle --dir "$E2E_DIR/tb" >"$XML_DIR/template.xml"
+
+# a standby answers as the leader does: it relays to it
+L=$(leader)
+S=$(((L + 1) % 3))
+lv() { timeout 60 virsh -c "$(d_uri "$L")" "$@"; }
+sv() { timeout 60 virsh -c "$(d_uri "$S")" "$@"; }
+sed "s|<name>le-0</name>|<name>sb-1</name>|" "$XML_DIR/template.xml" >"$XML_DIR/sb-1.xml"
+ok "a define through a standby (d$S) is acknowledged" sv define "$XML_DIR/sb-1.xml"
+same_answers() {
+    local cmd
+    for cmd in "list --all --name" "dominfo sb-1" "dumpxml sb-1"; do
+        # shellcheck disable=SC2086
+        diff <(lv $cmd) <(sv $cmd) || return 1
+    done
+}
+ok "list, dominfo and dumpxml through the standby equal the leader's" same_answers
+count_on() { "$@" list --all --name | grep -cx sb-1; }
+ok "... listed once by the leader" test "$(count_on lv)" = 1
+ok "... and by the third daemon" test "$(count_on timeout 60 virsh -c "$(d_uri $(((L + 2) % 3)))")" = 1
+ok "... and defined once, on h1" test "$(count_on timeout 60 virsh -c "$(e2e_host_uri h1)")" = 1
 # writer: defines le-1, le-2, ... through the current leader; a define
 # virsh acknowledged is listed in acked, the others in unsure
 writer() {
@@ -120,6 +143,7 @@ acked_count() { wc -l <"$E2E_DIR/acked"; }
 more_acked() { [ "$(acked_count)" -gt "$1" ]; }
 new_leader() { local l; l=$(leader) && [ -n "$l" ] && [ "$l" != "$1" ]; }
 takeovers=()
+through_pids=()
 for ((t = 1; t <= TRIALS; t++)); do
     before=$(acked_count)
     ok "trial $t: defines are acknowledged" eventually 120 more_acked "$before"
@@ -127,12 +151,30 @@ for ((t = 1; t <= TRIALS; t++)); do
     start=$(date +%s%N)
     kill -KILL "${dpid[$l]}"
     e2e_reap_background "${dpid[$l]}"
+    if [ "$t" = 1 ]; then
+        # one client per survivor, connected while no daemon leads
+        for i in 0 1 2; do
+            [ "$i" = "$l" ] && continue
+            e2e_background bash -c 'timeout 90 virsh -c "$1" list --all --name >"$2.out" 2>&1; echo $? >"$2.rc"' \
+                through "$(d_uri "$i")" "$E2E_DIR/through$i"
+            through_pids+=("$e2e_bg_pid")
+        done
+    fi
     before=$(acked_count)
     ok "trial $t: another daemon leads after d$l was killed" eventually 60 new_leader "$l"
     ok "trial $t: the new leader acknowledges a define" eventually 120 more_acked "$before"
     took=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
     takeovers+=("$took")
     echo "# trial $t: killed d$l; leader failure to first define acknowledged by the new leader: ${took} s"
+    if [ "$t" = 1 ]; then
+        for p in "${through_pids[@]}"; do e2e_reap_background "$p"; done
+        for i in 0 1 2; do
+            [ "$i" = "$l" ] && continue
+            ok "trial 1: a client of d$i through the takeover is served" \
+                grep -qx 0 "$E2E_DIR/through$i.rc"
+            ok "trial 1: ... with the whole list" grep -qx sb-1 "$E2E_DIR/through$i.out"
+        done
+    fi
     # the killed one comes back as a standby
     d_start "$l"
 done
