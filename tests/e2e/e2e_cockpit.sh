@@ -138,6 +138,9 @@ ok "the cluster agrees: ck-b is running" has '^running' virsh -c "$URI" domstate
 ok "and it was stopped and started (a new domain ID)" eval '[ -n "$id_before" ] && [ "$(domid)" != "$id_before" ]'
 ok "the cluster agrees: ck-new, deleted through cockpit, is gone" \
     sh -c "! virsh -c '$URI' dominfo ck-new >/dev/null 2>&1"
+ok "and its disk, deleted with it, is gone from the pool" \
+    sh -c "! virsh -c '$URI' vol-info --pool images ck-new.qcow2 >/dev/null 2>&1 &&
+        [ ! -e '$pool_dir/ck-new.qcow2' ]"
 for h in h1 h2; do
     ok "and host $h has no ck-new" sh -c "! virsh -c '$(e2e_host_uri $h)' dominfo ck-new >/dev/null 2>&1"
 done
