@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""cockpit-machines in headless Chromium: lists the VMs, force-stops one
-and runs it again.
+"""cockpit-machines in headless Chromium: imports a VM, lists the VMs,
+force-stops one and runs it again.
 
 usage: e2e_cockpit.py URL SCREENSHOT STEP [VM...]
 STEP, comma-separated: "list" (every VM is listed), "cycle" (the first
 VM: force shut down, then run), "import:NAME:DISK" (the Import VM dialog:
 NAME from the disk image DISK, run and listed as running; then the shell
 command $COCKPIT_CHECK_RUNNING must succeed, a screenshot of it is saved
-as SCREENSHOT with -created before .png, and NAME is force shut down).
+as SCREENSHOT with -created before .png, and NAME is force shut down
+and deleted with its disk).
 Each wait is bounded. Exits non-zero, saying why, on failure.
 """
 import os
@@ -57,6 +58,17 @@ def force_off(driver, vm):
     click(driver, f"#vm-{vm}-system-forceOff a, "
           f"#vm-{vm}-system-forceOff button, #vm-{vm}-system-forceOff")
     until(f"{vm} shut off", lambda: state(driver, vm) == "Shut off")
+
+
+def delete(driver, vm):
+    """Deletes VM, and the disks cockpit offers to delete, from its kebab
+    menu; waits until it is no longer listed."""
+    click(driver, f"#vm-{vm}-system-action-kebab button")
+    click(driver, f"#vm-{vm}-system-delete a, "
+          f"#vm-{vm}-system-delete button, #vm-{vm}-system-delete")
+    click(driver, f"#vm-{vm}-delete-modal-dialog button.pf-m-danger")
+    until(f"{vm} deleted", lambda: not driver.find_elements(
+        By.ID, f"vm-{vm}-system-state"))
 
 
 def import_vm(driver, name, disk):
@@ -124,6 +136,7 @@ def main():
                     raise SystemExit(f"{name} runs in cockpit, not for: {check}")
                 driver.save_screenshot(shot.replace(".png", "-created.png"))
                 force_off(driver, name)
+                delete(driver, name)
         if "cycle" in steps:
             vm = vms[0]
             until(f"{vm} running", lambda: state(driver, vm) == "Running")
