@@ -176,6 +176,11 @@ typedef struct {
      * the bands alone */
     double scoreLimit;
     bool searching; /* in plannerRefine() */
+    /* plannerShake(): its sequence, and how much at most a candidate's
+     * fall in the excess counts more than it is, so that reaching the
+     * bands takes another path each time (0: none) */
+    guint64 rng;
+    double jitter;
 } planner;
 
 typedef struct {
@@ -1719,6 +1724,18 @@ plannerWithinBands(const planner *p)
     return p->excess <= PLANNER_EXCESS_TOLERANCE && p->score <= p->scoreLimit;
 }
 
+/* xorshift64*: the search's own sequence, the same for one snapshot */
+static unsigned
+plannerRandom(guint64 *state, unsigned n)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return (
+        unsigned) (((*state * G_GUINT64_CONSTANT(2685821657736338717)) >> 33) %
+                   n);
+}
+
 static void
 plannerTryTo(planner *p,
              const plannerMove *m,
@@ -1744,6 +1761,10 @@ plannerTryTo(planner *p,
                   plannerExcess(p, &p->nodes[m->from].pressure) -
                   plannerExcess(p, &p->nodes[to].pressure);
     }
+    if (p->jitter > 0 && excess < p->excess)
+        excess = p->excess -
+                 (p->excess - excess) *
+                     (1 + p->jitter * plannerRandom(&p->rng, 1024) / 1024);
     if (d->node == p->origin[m->domain])
         moved += d->memoryKiB;
     else if ((int) to == p->origin[m->domain])
@@ -2220,24 +2241,14 @@ plannerTighten(planner *p, double target, plannerPlace **keep, unsigned *nkeep)
 
 /* perturbations per goal at most, whatever the budget left */
 #define PLANNER_SHAKES 400
+/* see planner.jitter */
+#define PLANNER_JITTER 0.5
 
 typedef enum {
     PLANNER_SHAKE_MOVES,   /* fewer moves */
     PLANNER_SHAKE_BUSIEST, /* a lower busiest host, no more moves */
     PLANNER_SHAKE_MEMORY,  /* less memory moved, no more moves */
 } plannerShakeGoal;
-
-/* xorshift64*: the search's own sequence, the same for one snapshot */
-static unsigned
-plannerRandom(guint64 *state, unsigned n)
-{
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    return (
-        unsigned) (((*state * G_GUINT64_CONSTANT(2685821657736338717)) >> 33) %
-                   n);
-}
 
 /*
  * The descent stops where no single change helps. From the kept
@@ -2257,8 +2268,6 @@ plannerShake(planner *p,
     guint64 left =
         p->config->searchBudget - MIN(p->config->searchBudget, p->evaluations);
     guint64 stop = p->evaluations + (guint64) ((double) left * share);
-    guint64 state = G_GUINT64_CONSTANT(0x9E3779B97F4A7C15) ^
-                    ((guint64) p->ndomains << 32) ^ p->nnodes ^ goal;
     double busiest = plannerBusiest(p);
     double movedKiB = p->movedKiB;
     shoalSchedPressure high = p->high;
@@ -2267,7 +2276,7 @@ plannerShake(planner *p,
     for (shakes = 0; shakes < PLANNER_SHAKES && p->evaluations < stop &&
                      !plannerSpent(p) && *nkeep > 1;
          shakes++) {
-        unsigned out = 2 + plannerRandom(&state, MIN(*nkeep - 1, 3));
+        unsigned out = 2 + plannerRandom(&p->rng, MIN(*nkeep - 1, 3));
         unsigned limit = goal == PLANNER_SHAKE_MOVES ? *nkeep : *nkeep + 1;
         bool better;
         unsigned i;
@@ -2278,15 +2287,21 @@ plannerShake(planner *p,
             p->high = high;
             plannerExcessRecompute(p);
         }
+        /* every other time for fewer moves, all over again */
+        if (goal == PLANNER_SHAKE_MOVES && shakes % 2) {
+            plannerRestore(p, NULL, 0);
+            plannerExcessRecompute(p);
+            out = 0;
+        }
         for (i = 0; i < out && p->nmoved > 0; i++) {
-            unsigned u = p->moved[plannerRandom(&state, p->nmoved)];
+            unsigned u = p->moved[plannerRandom(&p->rng, p->nmoved)];
             unsigned at;
             double cpu;
             double memory;
 
             /* for less memory, the larger of two domains goes home */
             if (goal == PLANNER_SHAKE_MEMORY) {
-                unsigned v = p->moved[plannerRandom(&state, p->nmoved)];
+                unsigned v = p->moved[plannerRandom(&p->rng, p->nmoved)];
 
                 if (p->domains[v].memoryKiB > p->domains[u].memoryKiB)
                     u = v;
@@ -2298,7 +2313,9 @@ plannerShake(planner *p,
         }
         /* short of the bands at the limit, the descent may still get
          * there by moving the moved domains */
+        p->jitter = PLANNER_JITTER;
         plannerReachFrom(p, limit);
+        p->jitter = 0;
         plannerDescend(p);
         better = plannerWithinBands(p) && p->nmoved < limit;
         if (better && goal == PLANNER_SHAKE_MEMORY)
@@ -2467,6 +2484,8 @@ plannerImprove(planner *p, const plannerMark *mark)
     greedy = plannerSave(p, &ngreedy);
     busiest = plannerBusiest(p);
     p->searching = true;
+    p->rng = G_GUINT64_CONSTANT(0x9E3779B97F4A7C15) ^
+             ((guint64) p->ndomains << 32) ^ p->nnodes;
     plannerRefine(p);
     p->searching = false;
     found = plannerSave(p, &nfound);
