@@ -1612,7 +1612,10 @@ plannerMoves(planner *p)
  *   may fall below the lower bands if the score stays no higher than both
  *   the greedy one and the search's so far;
  * - lighten: descend on the memory moved instead of the score, the score
- *   no higher than the greedy one (or the search's, if higher).
+ *   no higher than the greedy one (or the search's, if higher);
+ * - shake (after drop, tighten and lighten, for their goals): send two to
+ *   four moved domains home, or start all over for fewer moves, reach
+ *   the bands again by a jittered path and descend; keep what is better.
  *
  * Every placement it tries breaks no hard limit as a final state, and
  * every candidate counts against config->searchBudget: a count, so that
