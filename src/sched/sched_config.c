@@ -177,7 +177,7 @@ shoalSchedConfigInit(shoalSchedConfig *config)
     config->lowDelay = 0.05;
     config->highDelay = 0.2;
     config->balloonStepMiB = 512;
-    config->searchBudget = 2000000;
+    config->searchBudget = 20000000;
     config->memoryHigh = 0.85;
     config->memoryLow = 0.4;
     config->memoryHoldIntervals = 3;

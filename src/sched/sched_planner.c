@@ -156,6 +156,10 @@ typedef struct {
     unsigned *moved;
     int *movedAt; /* index in moved, or -1 */
     unsigned nmoved;
+    /* each host's aggregates when the moves began (demand, committed,
+     * vCPUs, actual memory): the search's many changes back and forth
+     * must not leave rounding in them */
+    double *start;
     guint64 evaluations; /* of the search, against config->searchBudget */
     /* the search's bands: the lowest and highest pressures of the greedy
      * result, and how far the hosts are outside them in all */
@@ -172,6 +176,11 @@ typedef struct {
      * the bands alone */
     double scoreLimit;
     bool searching; /* in plannerRefine() */
+    /* plannerShake(): its sequence, and how much at most a candidate's
+     * fall in the excess counts more than it is, so that reaching the
+     * bands takes another path each time (0: none) */
+    guint64 rng;
+    double jitter;
 } planner;
 
 typedef struct {
@@ -223,6 +232,7 @@ plannerFree(planner *p)
     g_free(p->canMove);
     g_free(p->moved);
     g_free(p->movedAt);
+    g_free(p->start);
     if (p->plan)
         shoalSchedPlanUnref(p->plan);
     g_free(p);
@@ -1538,9 +1548,15 @@ plannerMovesBegin(planner *p)
         p->canMove[i] = p->domains[i].movable;
         p->movedAt[i] = -1;
     }
-    for (i = 0; i < p->nnodes; i++)
+    p->start = g_new(double, p->nnodes * 4 + 1);
+    for (i = 0; i < p->nnodes; i++) {
         p->nodes[i].relieve =
             plannerPressureKind(p, &p->nodes[i]) != PLANNER_SOURCE_NONE;
+        p->start[i * 4] = p->nodes[i].demand;
+        p->start[i * 4 + 1] = p->nodes[i].committedKiB;
+        p->start[i * 4 + 2] = p->nodes[i].vcpus;
+        p->start[i * 4 + 3] = p->nodes[i].actualKiB;
+    }
 }
 
 /*
@@ -1596,7 +1612,10 @@ plannerMoves(planner *p)
  *   may fall below the lower bands if the score stays no higher than both
  *   the greedy one and the search's so far;
  * - lighten: descend on the memory moved instead of the score, the score
- *   no higher than the greedy one (or the search's, if higher).
+ *   no higher than the greedy one (or the search's, if higher);
+ * - shake (after drop, tighten and lighten, for their goals): send two to
+ *   four moved domains home, or start all over for fewer moves, reach
+ *   the bands again by a jittered path and descend; keep what is better.
  *
  * Every placement it tries breaks no hard limit as a final state, and
  * every candidate counts against config->searchBudget: a count, so that
@@ -1659,21 +1678,6 @@ plannerSave(const planner *p, unsigned *n)
     return places;
 }
 
-/* Sends every domain home, then @places (a saved, valid placement). */
-static void
-plannerRestore(planner *p, const plannerPlace *places, unsigned n)
-{
-    unsigned i;
-
-    while (p->nmoved > 0) {
-        unsigned di = p->moved[p->nmoved - 1];
-
-        plannerRelocate(p, di, (unsigned) p->origin[di]);
-    }
-    for (i = 0; i < n; i++)
-        plannerRelocate(p, places[i].domain, places[i].to);
-}
-
 /* The spread again from the hosts, without the rounding that many
  * changes back and forth leave in its sums. */
 static void
@@ -1689,6 +1693,31 @@ plannerSpreadRecompute(planner *p)
     p->score = shoalSchedPressureSpreadScore(&p->spread);
 }
 
+/* Sends every domain home, then @places (a saved, valid placement). */
+static void
+plannerRestore(planner *p, const plannerPlace *places, unsigned n)
+{
+    unsigned i;
+
+    while (p->nmoved > 0) {
+        unsigned di = p->moved[p->nmoved - 1];
+
+        plannerRelocate(p, di, (unsigned) p->origin[di]);
+    }
+    for (i = 0; i < p->nnodes; i++) {
+        plannerNode *node = &p->nodes[i];
+
+        node->demand = p->start[i * 4];
+        node->committedKiB = p->start[i * 4 + 1];
+        node->vcpus = p->start[i * 4 + 2];
+        node->actualKiB = p->start[i * 4 + 3];
+        plannerNodeRefresh(node);
+    }
+    plannerSpreadRecompute(p);
+    for (i = 0; i < n; i++)
+        plannerRelocate(p, places[i].domain, places[i].to);
+}
+
 /* Within the bands: a little rounding aside, no excess. */
 #define PLANNER_EXCESS_TOLERANCE 1e-12
 
@@ -1696,6 +1725,18 @@ static bool
 plannerWithinBands(const planner *p)
 {
     return p->excess <= PLANNER_EXCESS_TOLERANCE && p->score <= p->scoreLimit;
+}
+
+/* xorshift64*: the search's own sequence, the same for one snapshot */
+static unsigned
+plannerRandom(guint64 *state, unsigned n)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return (
+        unsigned) (((*state * G_GUINT64_CONSTANT(2685821657736338717)) >> 33) %
+                   n);
 }
 
 static void
@@ -1723,6 +1764,10 @@ plannerTryTo(planner *p,
                   plannerExcess(p, &p->nodes[m->from].pressure) -
                   plannerExcess(p, &p->nodes[to].pressure);
     }
+    if (p->jitter > 0 && excess < p->excess)
+        excess = p->excess -
+                 (p->excess - excess) *
+                     (1 + p->jitter * plannerRandom(&p->rng, 1024) / 1024);
     if (d->node == p->origin[m->domain])
         moved += d->memoryKiB;
     else if ((int) to == p->origin[m->domain])
@@ -1766,6 +1811,37 @@ plannerTryDomain(planner *p, unsigned di, int home, plannerChange *best)
         plannerTryTo(p, &m, p->dests[i], home, best);
 }
 
+/*
+ * With moved domain @u back @home from @at: each domain of @home instead,
+ * to @at or elsewhere, unless the source list already had them. The host
+ * @u left need not be among the busiest any more, yet a smaller domain
+ * of it often does the same for less memory moved.
+ */
+static void
+plannerTryReplace(
+    planner *p, unsigned u, unsigned at, unsigned home, plannerChange *best)
+{
+    const plannerNode *n = &p->nodes[home];
+    unsigned i;
+
+    for (i = 0; i < p->nsources; i++) {
+        if (p->sources[i] == home)
+            return;
+    }
+    if (!p->config->balance && !n->relieve)
+        return;
+    for (i = 0; i < n->nmovable && !plannerSpent(p); i++) {
+        unsigned w = n->movable[i];
+        plannerMove m;
+
+        if (w == u)
+            continue;
+        plannerMoveInit(p, w, &m);
+        plannerTryTo(p, &m, at, (int) u, best);
+        plannerTryDomain(p, w, (int) u, best);
+    }
+}
+
 /* Moved domain @u home, and each domain of the source list instead. */
 static void
 plannerTryExchange(planner *p, unsigned u, plannerChange *best)
@@ -1793,6 +1869,7 @@ plannerTryExchange(planner *p, unsigned u, plannerChange *best)
             plannerTryDomain(p, w, (int) u, best);
         }
     }
+    plannerTryReplace(p, u, at, home, best);
     plannerRelocate(p, u, at);
 }
 
@@ -1951,10 +2028,8 @@ plannerExcessRecompute(planner *p)
  * Returns: whether that took fewer than @limit moves.
  */
 static bool
-plannerReach(planner *p, unsigned limit)
+plannerReachFrom(planner *p, unsigned limit)
 {
-    plannerRestore(p, NULL, 0);
-    plannerExcessRecompute(p);
     while (p->excess > PLANNER_EXCESS_TOLERANCE) {
         plannerChange best = { false,    p->excess - PLANNER_EXCESS_TOLERANCE,
                                INFINITY, INFINITY,
@@ -1991,6 +2066,15 @@ plannerReach(planner *p, unsigned limit)
         plannerRelocate(p, best.domain, best.to);
     }
     return p->nmoved < limit;
+}
+
+/* plannerReachFrom() the state before any move. */
+static bool
+plannerReach(planner *p, unsigned limit)
+{
+    plannerRestore(p, NULL, 0);
+    plannerExcessRecompute(p);
+    return plannerReachFrom(p, limit);
 }
 
 /* plannerReach(), then plannerDescend(): whether that ends within the
@@ -2156,6 +2240,106 @@ plannerTighten(planner *p, double target, plannerPlace **keep, unsigned *nkeep)
     }
 }
 
+/* ---- large-neighbourhood search ---- */
+
+/* perturbations per goal at most, whatever the budget left */
+#define PLANNER_SHAKES 400
+/* see planner.jitter */
+#define PLANNER_JITTER 0.5
+
+typedef enum {
+    PLANNER_SHAKE_MOVES,   /* fewer moves */
+    PLANNER_SHAKE_BUSIEST, /* a lower busiest host, no more moves */
+    PLANNER_SHAKE_MEMORY,  /* less memory moved, no more moves */
+} plannerShakeGoal;
+
+/*
+ * The descent stops where no single change helps. From the kept
+ * placement, sends two to four moved domains home (or elsewhere, when
+ * home breaks a limit), reaches the bands again and descends, and keeps
+ * the result if it is better for @goal and can be ordered; else back.
+ * Lowering the busiest host, each success lowers the upper bands again.
+ * Uses at most @share of the budget left.
+ */
+static void
+plannerShake(planner *p,
+             plannerShakeGoal goal,
+             double share,
+             plannerPlace **keep,
+             unsigned *nkeep)
+{
+    guint64 left =
+        p->config->searchBudget - MIN(p->config->searchBudget, p->evaluations);
+    guint64 stop = p->evaluations + (guint64) ((double) left * share);
+    double busiest = plannerBusiest(p);
+    double movedKiB = p->movedKiB;
+    shoalSchedPressure high = p->high;
+    unsigned shakes;
+
+    for (shakes = 0; shakes < PLANNER_SHAKES && p->evaluations < stop &&
+                     !plannerSpent(p) && *nkeep > 1;
+         shakes++) {
+        unsigned out = 2 + plannerRandom(&p->rng, MIN(*nkeep - 1, 3));
+        unsigned limit = goal == PLANNER_SHAKE_MOVES ? *nkeep : *nkeep + 1;
+        bool better;
+        unsigned i;
+
+        if (goal == PLANNER_SHAKE_BUSIEST) {
+            high.cpu = MIN(p->high.cpu, busiest - PLANNER_TIGHTEN_STEP);
+            high.memory = MIN(p->high.memory, busiest - PLANNER_TIGHTEN_STEP);
+            p->high = high;
+            plannerExcessRecompute(p);
+        }
+        /* every other time for fewer moves, all over again */
+        if (goal == PLANNER_SHAKE_MOVES && shakes % 2) {
+            plannerRestore(p, NULL, 0);
+            plannerExcessRecompute(p);
+            out = 0;
+        }
+        for (i = 0; i < out && p->nmoved > 0; i++) {
+            unsigned u = p->moved[plannerRandom(&p->rng, p->nmoved)];
+            unsigned at;
+            double cpu;
+            double memory;
+
+            /* for less memory, the larger of two domains goes home */
+            if (goal == PLANNER_SHAKE_MEMORY) {
+                unsigned v = p->moved[plannerRandom(&p->rng, p->nmoved)];
+
+                if (p->domains[v].memoryKiB > p->domains[u].memoryKiB)
+                    u = v;
+            }
+            at = (unsigned) p->domains[u].node;
+            p->evaluations++;
+            if (plannerAllows(p, u, at, (unsigned) p->origin[u], &cpu, &memory))
+                plannerRelocate(p, u, (unsigned) p->origin[u]);
+        }
+        /* short of the bands at the limit, the descent may still get
+         * there by moving the moved domains */
+        p->jitter = PLANNER_JITTER;
+        plannerReachFrom(p, limit);
+        p->jitter = 0;
+        plannerDescend(p);
+        better = plannerWithinBands(p) && p->nmoved < limit;
+        if (better && goal == PLANNER_SHAKE_MEMORY)
+            better = p->movedKiB < movedKiB - 1;
+        if (better && goal == PLANNER_SHAKE_MOVES)
+            better = p->nmoved < *nkeep;
+        if (better && plannerKeep(p, keep, nkeep)) {
+            busiest = plannerBusiest(p);
+            movedKiB = p->movedKiB;
+            continue;
+        }
+        plannerBack(p, *keep, *nkeep);
+    }
+    if (goal == PLANNER_SHAKE_BUSIEST) {
+        /* the kept placement's own busiest host bounds the bands */
+        p->high.cpu = MIN(p->high.cpu, busiest);
+        p->high.memory = MIN(p->high.memory, busiest);
+        plannerExcessRecompute(p);
+    }
+}
+
 static void
 plannerRefine(planner *p)
 {
@@ -2194,10 +2378,15 @@ plannerRefine(planner *p)
             break;
         }
     }
+    plannerShake(p, PLANNER_SHAKE_MOVES, 0.3, &keep, &nkeep);
     plannerTighten(p, target, &keep, &nkeep);
+    plannerShake(p, PLANNER_SHAKE_BUSIEST, 0.5, &keep, &nkeep);
     p->lighten = true;
     p->scoreCap = MIN(p->scoreLimit, MAX(target, p->score));
     plannerDescend(p);
+    if (!plannerKeep(p, &keep, &nkeep))
+        plannerBack(p, keep, nkeep);
+    plannerShake(p, PLANNER_SHAKE_MEMORY, 1.0, &keep, &nkeep);
     p->lighten = false;
     if (!plannerKeep(p, &keep, &nkeep))
         plannerBack(p, keep, nkeep);
@@ -2298,6 +2487,8 @@ plannerImprove(planner *p, const plannerMark *mark)
     greedy = plannerSave(p, &ngreedy);
     busiest = plannerBusiest(p);
     p->searching = true;
+    p->rng = G_GUINT64_CONSTANT(0x9E3779B97F4A7C15) ^
+             ((guint64) p->ndomains << 32) ^ p->nnodes;
     plannerRefine(p);
     p->searching = false;
     found = plannerSave(p, &nfound);
