@@ -156,6 +156,35 @@ XML
 ok "a bridged network is defined" v net-define "$E2E_DIR/lan.xml"
 ok "net-dhcp-leases: no lease, no error" v net-dhcp-leases e2e-lan
 ok "net-start" v net-start e2e-lan
+# libvirtd reads a bridged network's leases from the dnsmasq status file
+# of its bridge (a JSON list, as libvirt's leaseshelper writes it): one
+# lease on h1 and one on h2, each in its host's own /var/lib/libvirt
+lease_file() {   # HOST MAC IP NAME
+    local d=$E2E_DIR/tb/hosts/$1/lib/dnsmasq
+    mkdir -p "$d"
+    printf '[{"ip-address": "%s", "mac-address": "%s", "hostname": "%s", "expiry-time": %s}]\n' \
+        "$3" "$2" "$4" "$(($(date +%s) + 3600))" >"$d/e2ebr0.status"
+}
+lease_file h1 52:54:00:e2:00:01 192.0.2.11 guest-a
+lease_file h2 52:54:00:e2:00:02 192.0.2.12 guest-b
+merged_leases() {
+    local out
+    out=$(v net-dhcp-leases e2e-lan) || return 1
+    echo "$out"
+    grep -E 'h1/e2ebr0 +52:54:00:e2:00:01 +ipv4 +192.0.2.11/0 +guest-a' <<<"$out" &&
+        grep -E 'h2/e2ebr0 +52:54:00:e2:00:02 +ipv4 +192.0.2.12/0 +guest-b' <<<"$out"
+}
+ok "net-dhcp-leases merges the hosts' leases, each under its host" merged_leases
+ok "... as h1 itself gives its own" \
+    has 'e2ebr0 +52:54:00:e2:00:01 +ipv4 +192.0.2.11/0 +guest-a' hv h1 net-dhcp-leases e2e-lan
+mac_leases() {
+    local out
+    out=$(v net-dhcp-leases e2e-lan --mac 52:54:00:e2:00:02) || return 1
+    echo "$out"
+    grep -q 'h2/e2ebr0' <<<"$out" && ! grep -q 52:54:00:e2:00:01 <<<"$out"
+}
+ok "net-dhcp-leases --mac: that MAC's lease only" mac_leases
+rm -f "$E2E_DIR"/tb/hosts/h[12]/lib/dnsmasq/e2ebr0.status
 ok "net-port-list asks every host: no guest, no port" hasnt '[0-9a-f]{8}-' v net-port-list e2e-lan
 # virsh 9.0 exits 0 after "failed to get network port": judge the words
 port_missing() {
