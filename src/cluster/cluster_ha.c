@@ -456,7 +456,10 @@ haFindFailed(shoalCluster *cluster, shoalClusterHa *ha, gint64 nowMs)
 
         shoalHostGetStatus(host, &status);
         h.online = status.state == SHOAL_HOST_STATE_ONLINE;
-        h.maintenance = status.maintenance;
+        /* a host in standby was powered off on purpose, like one in
+         * maintenance: not failed, and none of its domains runs */
+        h.maintenance = status.maintenance ||
+                        shoalClusterPowerInStandby(cluster, host->name);
         h.lostMs = status.lostUs / 1000;
         shoalHostStatusClear(&status);
         isFailed = shoalSchedHaHostFailed(&h, &ha->config, nowMs);
