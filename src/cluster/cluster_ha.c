@@ -756,7 +756,10 @@ shoalClusterCheckHosts(shoalCluster *cluster, const char *name, GError **error)
         shoalHostGetStatus(host, &status);
         check->state = shoalHostStateToString(status.state);
         h.online = status.state == SHOAL_HOST_STATE_ONLINE;
-        h.maintenance = check->maintenance = status.maintenance;
+        check->maintenance = status.maintenance;
+        /* standby: powered off on purpose, not failed (haFindFailed()) */
+        h.maintenance = status.maintenance ||
+                        shoalClusterPowerInStandby(cluster, host->name);
         h.lostMs = status.lostUs / 1000;
         shoalHostStatusClear(&status);
         check->leases = g_strdup(ha->leases);

@@ -25,7 +25,8 @@ typedef struct {
     const char *on;
     unsigned onTimeoutS;
     unsigned commandTimeoutS;
-    const char *uri3; /* nullable: host3-empty.xml */
+    const char *uri3;    /* nullable: host3-empty.xml */
+    unsigned haTimeoutS; /* [ha] failure_timeout; 0: the default */
 } powerTestSetup;
 
 static void
@@ -65,6 +66,13 @@ powerTestCluster(const powerTestSetup *setup, const char *dir)
     g_assert_true(shoalClusterSetHostPower(tc->cluster, "host3", setup->off,
                                            setup->on, setup->onTimeoutS,
                                            setup->commandTimeoutS, &error));
+    if (setup->haTimeoutS) {
+        g_autoptr(shoalDaemonConfig) daemon = shoalDaemonConfigNew();
+
+        /* no leases: failures are detected, nothing is restarted */
+        daemon->ha.failureTimeoutS = setup->haTimeoutS;
+        shoalClusterSetHaConfig(tc->cluster, &daemon->ha);
+    }
     /* as virtshoald: the stored flags over the configured hosts */
     g_assert_true(shoalClusterOpenStore(tc->cluster, tc->dir, &error));
     g_assert_no_error(error);
@@ -144,6 +152,71 @@ static bool
 powerTestIsOnline(gpointer opaque, gconstpointer data)
 {
     return powerTestState(opaque, data) == SHOAL_HOST_STATE_ONLINE;
+}
+
+typedef struct {
+    testCluster *tc;
+    const char *name;
+} powerTestHa;
+
+static bool
+powerTestHaFailed(gpointer opaque, gconstpointer data)
+{
+    testCluster *tc = opaque;
+    g_autoptr(shoalClusterHaStatus) status =
+        shoalClusterGetHaStatus(tc->cluster);
+
+    return g_strv_contains((const char *const *) status->failedHosts, data);
+}
+
+static bool
+powerTestHaNotFailed(gpointer opaque, gconstpointer data)
+{
+    return !powerTestHaFailed(opaque, data);
+}
+
+/* @host lost, as if its connection broke: last seen online now */
+static void
+powerTestCut(testCluster *tc, shoalHost *host)
+{
+    shoalHostSetUnreachable(host, "cut for the test");
+    shoalClusterDisconnectHost(tc->cluster, host);
+}
+
+/* HA counts a lost host as failed, never one in standby: host3, lost
+ * once (HA sees that), back, then powered off, is not failed when host1,
+ * lost after it, is */
+static void
+testPowerStandbyNotFailed(void)
+{
+    static const powerTestSetup setup = { "true", "true", 30, 30, NULL, 1 };
+    g_autofree char *dir = powerTestDir();
+    testCluster *tc = powerTestCluster(&setup, dir);
+    g_autoptr(shoalHost) host1 =
+        shoalClusterLookupHost(tc->cluster, "host1", NULL);
+    g_autoptr(shoalHost) host3 =
+        shoalClusterLookupHost(tc->cluster, "host3", NULL);
+    g_autoptr(shoalClusterHaStatus) status = NULL;
+    g_autoptr(GPtrArray) checks = NULL;
+    g_autoptr(GError) error = NULL;
+
+    powerTestCut(tc, host3);
+    testLoopWaitFor(powerTestHaFailed, tc, "host3", "HA to fail host3");
+    shoalClusterRequestConnect(tc->cluster, host3);
+    testLoopWaitFor(powerTestIsOnline, tc, "host3", "host3 to be online");
+    testLoopWaitFor(powerTestHaNotFailed, tc, "host3", "host3 to be back");
+
+    g_assert_true(shoalClusterPowerOff(tc->cluster, "host3", &error));
+    g_assert_no_error(error);
+    powerTestCut(tc, host1);
+    testLoopWaitFor(powerTestHaFailed, tc, "host1", "HA to fail host1");
+    status = shoalClusterGetHaStatus(tc->cluster);
+    g_assert_false(
+        g_strv_contains((const char *const *) status->failedHosts, "host3"));
+    checks = shoalClusterCheckHosts(tc->cluster, "host3", NULL);
+    g_assert_cmpuint(checks->len, ==, 1);
+    g_assert_false(((shoalClusterHostCheck *) checks->pdata[0])->failed);
+    testClusterFree(tc);
 }
 
 /* off, on, and the standby in between: disconnected, not reconnected,
@@ -288,6 +361,8 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/power/off-fails", testPowerOffFails);
     g_test_add_func("/cluster/power/on-fails", testPowerOnFails);
     g_test_add_func("/cluster/power/standby-stored", testPowerStandbyStored);
+    g_test_add_func("/cluster/power/standby-not-failed",
+                    testPowerStandbyNotFailed);
     ret = g_test_run();
     shoalEventLoopFree(events);
     return ret;
