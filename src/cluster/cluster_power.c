@@ -41,9 +41,10 @@ typedef struct {
 
 struct _shoalClusterPower {
     GMutex lock;
-    GCond cond;        /* signalled at stop */
+    GCond cond;        /* signalled at stop and when a waker ends */
     GHashTable *hosts; /* protected by lock: name -> powerHost */
     bool stopping;     /* protected by lock */
+    unsigned wakers;   /* protected by lock: placement's power-on threads */
 };
 
 static gint64
@@ -90,13 +91,16 @@ shoalClusterPowerFree(shoalClusterPower *power)
     g_free(power);
 }
 
-/* Any thread: a power-on waiting for its host gives up at once. */
+/* Any thread: a power-on waiting for its host gives up at once; waits
+ * for placement's power-on threads (a command runs out its bound). */
 void
 shoalClusterPowerStop(shoalClusterPower *power)
 {
     g_mutex_lock(&power->lock);
     power->stopping = true;
     g_cond_broadcast(&power->cond);
+    while (power->wakers > 0)
+        g_cond_wait(&power->cond, &power->lock);
     g_mutex_unlock(&power->lock);
 }
 
@@ -501,4 +505,89 @@ shoalClusterPowerRunStep(shoalCluster *cluster, const shoalSchedStep *step)
                      shoalSchedActionToString(step->action), step->from,
                      error->message);
     return 1;
+}
+
+typedef struct {
+    shoalCluster *cluster; /* borrowed: Stop waits for this thread */
+    char *name;
+} powerWaker;
+
+static gpointer
+powerWakerRun(gpointer opaque)
+{
+    powerWaker *w = opaque;
+    shoalClusterPower *power = w->cluster->power;
+    g_autoptr(GError) error = NULL;
+
+    if (!shoalClusterPowerOn(w->cluster, w->name, &error))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                         SHOAL_LOG_HOST(w->name), "MESSAGE",
+                         "power-on of host '%s' failed: %s", w->name,
+                         error->message);
+    g_free(w->name);
+    g_free(w);
+    g_mutex_lock(&power->lock);
+    power->wakers--;
+    g_cond_broadcast(&power->cond);
+    g_mutex_unlock(&power->lock);
+    return NULL;
+}
+
+/* The standby host with power control and the most cores, or NULL. */
+static const shoalSchedNode *
+powerPickStandby(const shoalSchedSnapshot *snap)
+{
+    const shoalSchedNode *best = NULL;
+    guint i;
+
+    for (i = 0; i < snap->nodes->len; i++) {
+        const shoalSchedNode *node = snap->nodes->pdata[i];
+
+        if (node->standby && node->powerControl && !node->maintenance &&
+            (!best || node->cpus > best->cpus))
+            best = node;
+    }
+    return best;
+}
+
+/**
+ * shoalClusterPowerWakeForPlacement:
+ * @snap: the snapshot in which no powered host could take a domain
+ * @error: placement's error, which then says a host is being woken
+ *
+ * Any thread: a domain fits on no powered host, so one host in standby
+ * is powered on, in the background; the client tries again once it is
+ * online (the scheduler's rounds wake hosts only for load).
+ */
+void
+shoalClusterPowerWakeForPlacement(shoalCluster *cluster,
+                                  const shoalSchedSnapshot *snap,
+                                  GError *error)
+{
+    const shoalSchedNode *node = powerPickStandby(snap);
+    powerWaker *w;
+    char *message;
+
+    if (!node)
+        return;
+    g_mutex_lock(&cluster->power->lock);
+    if (cluster->power->stopping) {
+        g_mutex_unlock(&cluster->power->lock);
+        return;
+    }
+    cluster->power->wakers++;
+    g_mutex_unlock(&cluster->power->lock);
+    w = g_new0(powerWaker, 1);
+    w->cluster = cluster;
+    w->name = g_strdup(node->name);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                     SHOAL_LOG_HOST(node->name), "MESSAGE",
+                     "no powered host can take a domain: waking host '%s'",
+                     node->name);
+    message =
+        g_strdup_printf(_("%1$s; host '%2$s' is being powered on: try again once it is online"),
+                        error->message, node->name);
+    g_free(error->message);
+    error->message = message;
+    g_thread_unref(g_thread_new("shoal-power-on", powerWakerRun, w));
 }

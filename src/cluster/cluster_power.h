@@ -70,5 +70,9 @@ bool shoalClusterPowerOn(shoalCluster *cluster,
                          const char *name,
                          GError **error);
 
+void shoalClusterPowerWakeForPlacement(shoalCluster *cluster,
+                                       const shoalSchedSnapshot *snap,
+                                       GError *error);
+
 unsigned shoalClusterPowerRunStep(shoalCluster *cluster,
                                   const shoalSchedStep *step);

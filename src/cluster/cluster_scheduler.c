@@ -421,6 +421,9 @@ shoalClusterSchedulerClear(shoalCluster *cluster)
 {
     g_clear_pointer(&cluster->sched, shoalSchedStateFree);
     g_clear_pointer(&cluster->snapshotPins, shoalSnapshotPinsFree);
+    /* a cluster never started was not stopped: no waker may be left */
+    if (cluster->power)
+        shoalClusterPowerStop(cluster->power);
     g_clear_pointer(&cluster->power, shoalClusterPowerFree);
 }
 

@@ -219,6 +219,35 @@ testPowerStandbyNotFailed(void)
     testClusterFree(tc);
 }
 
+/* a domain that fits on no powered host wakes one in standby: the
+ * define fails saying so, and places it there once it is online */
+static void
+testPowerWakeForPlacement(void)
+{
+    static const powerTestSetup setup = { "true", "true", 30, 30, NULL };
+    static const char xml[] = "<domain type='test'><name>big</name>"
+                              "<memory unit='GiB'>6</memory><vcpu>1</vcpu>"
+                              "<os><type>hvm</type></os></domain>";
+    g_autofree char *dir = powerTestDir();
+    testCluster *tc = powerTestCluster(&setup, dir);
+    g_autoptr(shoalDomainXML) def = shoalDomainXMLParse(xml, NULL);
+    g_autoptr(shoalHost) chosen = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull(def);
+    g_assert_true(shoalClusterPowerOff(tc->cluster, "host3", &error));
+    chosen = shoalClusterPlace(tc->cluster, def, xml, NULL, NULL, &error);
+    g_assert_null(chosen);
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error->message, "'host3' is being powered on"));
+    g_clear_error(&error);
+    testLoopWaitFor(powerTestIsOnline, tc, "host3", "host3 to be woken");
+    chosen = shoalClusterPlace(tc->cluster, def, xml, NULL, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(chosen->name, ==, "host3");
+    testClusterFree(tc);
+}
+
 /* off, on, and the standby in between: disconnected, not reconnected,
  * stored, shown, not online for the planner */
 static void
@@ -361,6 +390,8 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/power/off-fails", testPowerOffFails);
     g_test_add_func("/cluster/power/on-fails", testPowerOnFails);
     g_test_add_func("/cluster/power/standby-stored", testPowerStandbyStored);
+    g_test_add_func("/cluster/power/wake-for-placement",
+                    testPowerWakeForPlacement);
     g_test_add_func("/cluster/power/standby-not-failed",
                     testPowerStandbyNotFailed);
     ret = g_test_run();
