@@ -232,6 +232,8 @@ static const shoalCtlWord ctlStates[] = {
     { "online", N_("online") },
     /* TRANSLATORS: a host's state */
     { "unreachable", N_("unreachable") },
+    /* TRANSLATORS: a host's state: powered off by power-saving mode */
+    { "standby", N_("standby") },
     /* TRANSLATORS: a migration's state */
     { "queued", N_("queued") },
     /* TRANSLATORS: a migration's state */

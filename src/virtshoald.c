@@ -19,6 +19,7 @@
 #include "cluster.h"
 #include "cluster_admin.h"
 #include "cluster_eventloop.h"
+#include "cluster_power.h"
 #include "driver_server.h"
 #include "util_error.h"
 #include "virtshoald_store.h"
@@ -149,6 +150,13 @@ daemonAddHosts(const shoalDaemonConfig *config,
                                  host->migrationUri, error) ||
             !shoalClusterSetHostCapacity(cluster, host->name, host->cpus,
                                          host->memoryMiB * 1024, error))
+            return false;
+        if (host->powerOffCommand &&
+            !shoalClusterSetHostPower(cluster, host->name,
+                                      host->powerOffCommand,
+                                      host->powerOnCommand,
+                                      host->powerOnTimeoutS,
+                                      host->powerCommandTimeoutS, error))
             return false;
     }
     for (i = 0; opts->hosts && opts->hosts[i]; i++) {

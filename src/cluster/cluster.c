@@ -127,6 +127,9 @@ clusterScheduleReconnect(shoalCluster *cluster, shoalHost *host)
 {
     clusterRetry *retry;
 
+    /* powered off on purpose: its power-on connects it */
+    if (shoalClusterPowerInStandby(cluster, host->name))
+        return;
     if (!shoalHostListEnter(cluster->hostList))
         return;
     retry = g_new0(clusterRetry, 1);
@@ -319,6 +322,19 @@ shoalClusterWaitFirstReads(shoalCluster *cluster)
     shoalHostListSeeded(cluster->hostList);
 }
 
+/* A host in standby is not asked: it is unreachable on purpose, and
+ * counts as read so that the start waits for it no more. */
+static void
+clusterStandbyConnect(shoalCluster *cluster, shoalHost *host)
+{
+    shoalHostSetUnreachable(host, _("the host is in standby"));
+    shoalInventorySetHostReachable(cluster->inventory, host->name, false);
+    if (shoalHostListFirstReadPending(cluster->hostList, host->name))
+        clusterSeedHost(cluster, host->name);
+    shoalHostListFirstReadDone(cluster->hostList, host->name);
+    clusterMaybeAutostart(cluster, host);
+}
+
 static void
 clusterJobConnect(shoalCluster *cluster, shoalHost *host)
 {
@@ -330,6 +346,10 @@ clusterJobConnect(shoalCluster *cluster, shoalHost *host)
     int cbIds[SHOAL_HOST_EVENT_IDS];
     shoalClusterCallbackCtx *closeCtx = NULL;
 
+    if (shoalClusterPowerInStandby(cluster, host->name)) {
+        clusterStandbyConnect(cluster, host);
+        return;
+    }
     if (!shoalHostBeginConnect(host, &gen))
         return;
 
@@ -835,6 +855,13 @@ void
 shoalClusterRequestResync(shoalCluster *cluster, shoalHost *host)
 {
     clusterPush(cluster, CLUSTER_JOB_RESYNC, host, 0);
+}
+
+/* Any thread: connects @host now (a woken host, cluster_power.c). */
+void
+shoalClusterRequestConnect(shoalCluster *cluster, shoalHost *host)
+{
+    clusterPush(cluster, CLUSTER_JOB_CONNECT, host, 0);
 }
 
 /**

@@ -131,6 +131,11 @@ shoalClusterPlace(shoalCluster *cluster,
     }
     chosen = shoalSchedPlaceDomain(snap, config, dom, exclude, error);
     if (!chosen) {
+        /* room in standby: wake it (issue 12) */
+        if (error && *error &&
+            g_error_matches(*error, SHOAL_SCHED_ERROR,
+                            SHOAL_SCHED_ERROR_NO_HOST))
+            shoalClusterPowerWakeForPlacement(cluster, snap, *error);
         shoalClusterSchedErrorConvert(error);
         return NULL;
     }

@@ -456,7 +456,10 @@ haFindFailed(shoalCluster *cluster, shoalClusterHa *ha, gint64 nowMs)
 
         shoalHostGetStatus(host, &status);
         h.online = status.state == SHOAL_HOST_STATE_ONLINE;
-        h.maintenance = status.maintenance;
+        /* a host in standby was powered off on purpose, like one in
+         * maintenance: not failed, and none of its domains runs */
+        h.maintenance = status.maintenance ||
+                        shoalClusterPowerInStandby(cluster, host->name);
         h.lostMs = status.lostUs / 1000;
         shoalHostStatusClear(&status);
         isFailed = shoalSchedHaHostFailed(&h, &ha->config, nowMs);
@@ -756,7 +759,10 @@ shoalClusterCheckHosts(shoalCluster *cluster, const char *name, GError **error)
         shoalHostGetStatus(host, &status);
         check->state = shoalHostStateToString(status.state);
         h.online = status.state == SHOAL_HOST_STATE_ONLINE;
-        h.maintenance = check->maintenance = status.maintenance;
+        check->maintenance = status.maintenance;
+        /* standby: powered off on purpose, not failed (haFindFailed()) */
+        h.maintenance = status.maintenance ||
+                        shoalClusterPowerInStandby(cluster, host->name);
         h.lostMs = status.lostUs / 1000;
         shoalHostStatusClear(&status);
         check->leases = g_strdup(ha->leases);

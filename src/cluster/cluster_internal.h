@@ -14,6 +14,7 @@
 #include "cluster_inventory.h"
 #include "cluster_jobs.h"
 #include "cluster_objects_ops.h"
+#include "cluster_power.h"
 #include "cluster_reconcile.h"
 #include "cluster_schedstate.h"
 #include "cluster_snapshotpins.h"
@@ -62,6 +63,8 @@ struct _shoalCluster {
     shoalClusterHa *ha;      /* has its own lock */
     shoalInflight *inflight; /* has its own lock: migrations in flight */
 
+    shoalClusterPower *power; /* has its own lock (issue 12) */
+
     char *autostartMarker; /* immutable once started */
 
     shoalObjectTable *objects; /* immutable pointer, self-locking */
@@ -84,6 +87,10 @@ bool shoalClusterSetHostMaintenanceFlag(shoalCluster *cluster,
                                         GError **error);
 
 void shoalClusterDisconnectHost(shoalCluster *cluster, shoalHost *host);
+
+void shoalClusterRequestConnect(shoalCluster *cluster, shoalHost *host);
+
+bool shoalClusterSaveHosts(shoalCluster *cluster, GError **error);
 
 unsigned shoalClusterMigrationsRunning(shoalCluster *cluster);
 

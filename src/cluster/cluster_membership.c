@@ -31,7 +31,7 @@ shoalClusterHostInfoFree(shoalClusterHostInfo *info)
 }
 
 static json_object *
-membershipFormatHost(shoalHost *host)
+membershipFormatHost(shoalCluster *cluster, shoalHost *host)
 {
     json_object *obj = json_object_new_object();
     json_object *evacuated = json_object_new_array();
@@ -45,6 +45,9 @@ membershipFormatHost(shoalHost *host)
     json_object_object_add(obj, "maintenance",
                            json_object_new_boolean(
                                shoalHostInMaintenance(host)));
+    /* issue 12: a restart must not wake or hammer it */
+    if (shoalClusterPowerInStandby(cluster, host->name))
+        json_object_object_add(obj, "standby", json_object_new_boolean(true));
     for (i = 0; i < uuids->len; i++) {
         char uuid[SHOAL_UUID_STRING_BUFLEN];
 
@@ -97,7 +100,8 @@ membershipSave(shoalCluster *cluster, const char *removed, GError **error)
     if (removed)
         json_object_array_add(gone, json_object_new_string(removed));
     for (i = 0; i < hosts->len; i++)
-        json_object_array_add(list, membershipFormatHost(hosts->pdata[i]));
+        json_object_array_add(list,
+                              membershipFormatHost(cluster, hosts->pdata[i]));
     json_object_object_add(root, "version",
                            json_object_new_int(MEMBERSHIP_VERSION));
     json_object_object_add(root, "hosts", list);
@@ -186,14 +190,18 @@ shoalClusterRemoveHost(shoalCluster *cluster, const char *name, GError **error)
 
 /* Applies stored flags to @host; Main thread, at start. */
 static void
-membershipApply(shoalHost *host, json_object *obj)
+membershipApply(shoalCluster *cluster, shoalHost *host, json_object *obj)
 {
+    json_object *standby = NULL;
     json_object *maint = NULL;
     json_object *evacuated = NULL;
     size_t i;
 
     if (json_object_object_get_ex(obj, "maintenance", &maint))
         shoalHostSetMaintenance(host, json_object_get_boolean(maint));
+    if (json_object_object_get_ex(obj, "standby", &standby))
+        shoalClusterPowerLoadStandby(cluster, host->name,
+                                     json_object_get_boolean(standby));
     if (json_object_object_get_ex(obj, "evacuated", &evacuated) &&
         json_object_is_type(evacuated, json_type_array)) {
         for (i = 0; i < json_object_array_length(evacuated); i++) {
@@ -267,9 +275,16 @@ shoalClusterLoadHosts(shoalCluster *cluster, GError **error)
                                     membershipString(obj, "migration_uri"),
                                     &host, error))
             return false;
-        membershipApply(host, obj);
+        membershipApply(cluster, host, obj);
     }
     return true;
+}
+
+/* Stores every member and its flags (a standby, say). Any thread. */
+bool
+shoalClusterSaveHosts(shoalCluster *cluster, GError **error)
+{
+    return membershipSave(cluster, NULL, error);
 }
 
 /**
@@ -332,6 +347,7 @@ shoalClusterListHostInfo(shoalCluster *cluster)
         info->domains = shoalInventoryHostCount(cluster->inventory, host->name,
                                                 &info->running);
         info->cpuLoad = membershipCpuLoad(cluster, host, status.cpus);
+        shoalClusterPowerFillInfo(cluster, info);
         g_ptr_array_add(out, info);
     }
     return out;

@@ -49,6 +49,7 @@ schedulerAddNodes(shoalCluster *cluster, shoalSchedSnapshot *snap)
         node->memoryKiB = status.memoryKiB;
         g_array_unref(node->samples);
         node->samples = shoalStatsHostSamples(cluster->stats, host->name);
+        shoalClusterPowerFillNode(cluster, node);
         g_ptr_array_add(snap->nodes, node);
     }
 }
@@ -176,19 +177,6 @@ shoalClusterNoteRefused(shoalCluster *cluster, const unsigned char *uuid)
     shoalSchedStateNoteRefused(cluster->sched, uuid, schedulerNowMs());
 }
 
-/* A power step of power-saving mode: not carried out live yet (no host
- * has power commands, so the planner plans none); logged and counted as
- * failed should one come. Returns: 1. */
-static unsigned
-schedulerPowerStep(shoalCluster *cluster G_GNUC_UNUSED,
-                   const shoalSchedStep *step)
-{
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                     "%s of host '%s' dropped: host power is not supported",
-                     shoalSchedActionToString(step->action), step->from);
-    return 1;
-}
-
 /* Queues the plan's automatic steps, in order, and waits for them. A
  * stale step fails its preconditions in the executor and is dropped;
  * the executor logs each failure. Returns: how many failed. */
@@ -199,6 +187,7 @@ schedulerExecute(shoalCluster *cluster,
 {
     shoalClusterStepCtx ctx;
     g_autoptr(shoalExecBatch) batch = NULL;
+    g_autoptr(GPtrArray) power = g_ptr_array_new();
     unsigned failures = 0;
     guint i;
 
@@ -212,9 +201,10 @@ schedulerExecute(shoalCluster *cluster,
 
         if (step->mode != SHOAL_SCHED_MODE_AUTOMATIC)
             continue;
-        /* power steps name a host, not a domain */
+        /* power steps name a host, not a domain; a power-off needs
+         * the migrations that empty its host done */
         if (!step->domain) {
-            failures += schedulerPowerStep(cluster, step);
+            g_ptr_array_add(power, (gpointer) step);
             continue;
         }
         /* gone since the snapshot: as stale as a step gets; it never
@@ -237,7 +227,10 @@ schedulerExecute(shoalCluster *cluster,
         shoalExecBatchAdd(batch,
                           shoalExecStepNewFromPlan(step, entry->rec.uuid));
     }
-    return failures + shoalExecBatchWait(batch);
+    failures += shoalExecBatchWait(batch);
+    for (i = 0; i < power->len; i++)
+        failures += shoalClusterPowerRunStep(cluster, power->pdata[i]);
+    return failures;
 }
 
 /* Saves the round's input; a failure to is only logged. */
@@ -410,6 +403,7 @@ void
 shoalClusterSchedulerInit(shoalCluster *cluster)
 {
     cluster->sched = shoalSchedStateNew(schedulerRound, cluster);
+    cluster->power = shoalClusterPowerNew();
     cluster->snapshotPins = shoalSnapshotPinsNew();
 }
 
@@ -417,6 +411,8 @@ shoalClusterSchedulerInit(shoalCluster *cluster)
 void
 shoalClusterSchedulerStop(shoalCluster *cluster)
 {
+    /* a power-on waiting for its host gives up */
+    shoalClusterPowerStop(cluster->power);
     shoalSchedStateStop(cluster->sched);
 }
 
@@ -425,6 +421,10 @@ shoalClusterSchedulerClear(shoalCluster *cluster)
 {
     g_clear_pointer(&cluster->sched, shoalSchedStateFree);
     g_clear_pointer(&cluster->snapshotPins, shoalSnapshotPinsFree);
+    /* a cluster never started was not stopped: no waker may be left */
+    if (cluster->power)
+        shoalClusterPowerStop(cluster->power);
+    g_clear_pointer(&cluster->power, shoalClusterPowerFree);
 }
 
 /**

@@ -124,6 +124,15 @@ static const configKey hostKeys[] = {
     /* a configured capacity models a bigger or smaller host */
     { "host", "cpus", CONFIG_KEY_UINT, HOST_FIELD(cpus) },
     { "host", "memory_mib", CONFIG_KEY_UINT64, HOST_FIELD(memoryMiB) },
+    /* power-saving mode (issue 12): configHostCheckPower() wants both */
+    { "host", "power_off_command", CONFIG_KEY_STRING,
+      HOST_FIELD(powerOffCommand) },
+    { "host", "power_on_command", CONFIG_KEY_STRING,
+      HOST_FIELD(powerOnCommand) },
+    { "host", "power_on_timeout", CONFIG_KEY_POSITIVE_UINT,
+      HOST_FIELD(powerOnTimeoutS), 1, 86400 },
+    { "host", "power_command_timeout", CONFIG_KEY_POSITIVE_UINT,
+      HOST_FIELD(powerCommandTimeoutS), 1, 3600 },
 };
 
 static void
@@ -132,6 +141,8 @@ configHostFree(shoalDaemonConfigHost *host)
     g_free(host->name);
     g_free(host->uri);
     g_free(host->migrationUri);
+    g_free(host->powerOffCommand);
+    g_free(host->powerOnCommand);
     g_free(host);
 }
 
@@ -265,6 +276,25 @@ configParseKey(GKeyFile *kf,
     return true;
 }
 
+/* One power command alone could power a host off for good. */
+static bool
+configHostCheckPower(shoalDaemonConfigHost *host,
+                     const char *group,
+                     GError **error)
+{
+    if (host->powerOffCommand && !*g_strstrip(host->powerOffCommand))
+        g_clear_pointer(&host->powerOffCommand, g_free);
+    if (host->powerOnCommand && !*g_strstrip(host->powerOnCommand))
+        g_clear_pointer(&host->powerOnCommand, g_free);
+    if (!host->powerOffCommand != !host->powerOnCommand) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_CONF_SYNTAX,
+                    _("configuration file syntax error: [%1$s] needs both %2$s and %3$s, or neither"),
+                    group, "power_off_command", "power_on_command");
+        return false;
+    }
+    return true;
+}
+
 static bool
 configParseHost(shoalDaemonConfig *config,
                 GKeyFile *kf,
@@ -276,6 +306,8 @@ configParseHost(shoalDaemonConfig *config,
 
     g_ptr_array_add(config->hosts, host);
     host->name = g_strstrip(g_strdup(group + strlen("host ")));
+    host->powerOnTimeoutS = 300;
+    host->powerCommandTimeoutS = 60;
     for (i = 0; i < G_N_ELEMENTS(hostKeys); i++) {
         if (!configParseKey(kf, group, &hostKeys[i], host, error))
             return false;
@@ -286,7 +318,7 @@ configParseHost(shoalDaemonConfig *config,
                     group, "uri");
         return false;
     }
-    return true;
+    return configHostCheckPower(host, group, error);
 }
 
 /* [ha] leases names the lock manager every member runs; none is none. */

@@ -47,6 +47,11 @@ typedef struct _shoalDaemonConfigHost {
     char *migrationUri; /* nullable: as uri */
     unsigned cpus;      /* 0: as the host says */
     guint64 memoryMiB;  /* 0: as the host says */
+    /* power-saving mode's commands (issue 12): both or none */
+    char *powerOffCommand;         /* nullable */
+    char *powerOnCommand;          /* nullable */
+    unsigned powerOnTimeoutS;      /* to answer after power-on: 300 */
+    unsigned powerCommandTimeoutS; /* for either command to finish: 60 */
 } shoalDaemonConfigHost;
 
 /* [ha]: HA restart's tunables; shoalDaemonConfigNew() sets defaults. */

@@ -96,6 +96,10 @@ testEveryKey(void)
                        "migration_uri=tcp://10.0.0.2\n"
                        "cpus=16\n"
                        "memory_mib=65536\n"
+                       "power_off_command=ipmitool power soft\n"
+                       "power_on_command=wakeonlan 52:54:00:00:00:02\n"
+                       "power_on_timeout=120\n"
+                       "power_command_timeout=20\n"
                        "[ha]\n"
                        "enabled=false\n"
                        "leases= sanlock \n"
@@ -139,11 +143,19 @@ testEveryKey(void)
     g_assert_null(host->migrationUri);
     g_assert_cmpuint(host->cpus, ==, 0);
     g_assert_cmpuint(host->memoryMiB, ==, 0);
+    g_assert_null(host->powerOffCommand);
+    g_assert_null(host->powerOnCommand);
+    g_assert_cmpuint(host->powerOnTimeoutS, ==, 300);
+    g_assert_cmpuint(host->powerCommandTimeoutS, ==, 60);
     host = config->hosts->pdata[1];
     g_assert_cmpstr(host->name, ==, "kvm2");
     g_assert_cmpstr(host->migrationUri, ==, "tcp://10.0.0.2");
     g_assert_cmpuint(host->cpus, ==, 16);
     g_assert_cmpuint(host->memoryMiB, ==, 65536);
+    g_assert_cmpstr(host->powerOffCommand, ==, "ipmitool power soft");
+    g_assert_cmpstr(host->powerOnCommand, ==, "wakeonlan 52:54:00:00:00:02");
+    g_assert_cmpuint(host->powerOnTimeoutS, ==, 120);
+    g_assert_cmpuint(host->powerCommandTimeoutS, ==, 20);
     g_assert_false(config->ha.enabled);
     g_assert_cmpstr(config->ha.leases, ==, "sanlock");
     g_assert_cmpuint(config->ha.failureTimeoutS, ==, 12);
@@ -206,6 +218,12 @@ static const badCase badCases[] = {
     { "[store]\nbackend=etcd\nendpoints=http://127.0.0.1:2379\n"
       "lease_ttl_s=0\n",
       "[store] lease_ttl_s must be a positive number" },
+    /* issue 12: power-saving mode's commands */
+    { "[host kvm1]\nuri=qemu:///system\npower_off_command=poweroff\n",
+      "[host kvm1] needs both power_off_command and power_on_command" },
+    { "[host kvm1]\nuri=qemu:///system\npower_off_command=a\n"
+      "power_on_command=b\npower_on_timeout=0\n",
+      "[host kvm1] power_on_timeout must be a number from 1 to 86400" },
 };
 
 static void
