@@ -46,6 +46,9 @@ static const char *const plannerCases[] = {
     "search-order",    /* an order in which no host is overloaded */
     /* a domain whose snapshot's state stays on its host (fix10) */
     "snapshot-pinned",
+    /* NUMA: the emptiest host would spread the domain over two cells, so
+     * it goes where it fits in one, pinned to that cell (sched_numa.c) */
+    "numa-keeps-fit",
     NULL,
 };
 
