@@ -75,8 +75,10 @@ numaPinCheckOwn(const char *hostName,
 {
     guint64 nodeset = 0;
 
-    if (!shoalSchedNumaParseNodeset(own, &nodeset, NULL) ||
-        !numaPinHostHas(cells, nodeset)) {
+    /* a form Shoal does not read ("0-3,^2") is the host's to judge */
+    if (!shoalSchedNumaParseNodeset(own, &nodeset, NULL))
+        return true;
+    if (!numaPinHostHas(cells, nodeset)) {
         g_set_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED,
                     _("unsupported configuration: numatune memory nodeset '%1$s' names NUMA cells that host '%2$s' does not have"),
                     own, hostName);

@@ -70,6 +70,7 @@ testNumaHost(void)
     g_autofree char *spread = NULL;
     g_autofree char *optout = NULL;
     g_autofree char *own = NULL;
+    g_autofree char *excl = NULL;
     g_autofree char *bad = NULL;
     g_autofree char *moved = NULL;
     g_autofree char *from0 = NULL;
@@ -135,6 +136,11 @@ testNumaHost(void)
                      "  <numatune><memory mode='strict' nodeset='0'/>"
                      "</numatune>\n");
     g_assert_nonnull(strstr(own, "nodeset='0'"));
+    /* a form Shoal does not read is the host's to judge */
+    excl = numaDefine(tc, "numa-excl", 3072,
+                      "  <numatune><memory mode='strict' nodeset='0-1,^1'/>"
+                      "</numatune>\n");
+    g_assert_nonnull(strstr(excl, "nodeset='0'"));
 
     /* a pin the host cannot honour is refused, naming the field */
     bad = numaXML("numa-bad", 3072,
