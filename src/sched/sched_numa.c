@@ -14,6 +14,7 @@
 #include "sched_numa.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -375,5 +376,30 @@ shoalSchedNumaAnnotatePlan(const shoalSchedSnapshot *snap, shoalSchedPlan *plan)
         shoalSchedNumaFitCompute(to, dom, &fit);
         g_free(step->cells);
         step->cells = shoalSchedNumaFormatNodeset(fit.cells);
+    }
+}
+
+/**
+ * shoalSchedNumaCountSteps:
+ *
+ * Adds @plan's migrations with a NUMA decision to @one (to one cell) or
+ * @spread (over several).
+ */
+void
+shoalSchedNumaCountSteps(const shoalSchedPlan *plan,
+                         unsigned *one,
+                         unsigned *spread)
+{
+    size_t i;
+
+    for (i = 0; i < plan->steps->len; i++) {
+        const shoalSchedStep *step = g_ptr_array_index(plan->steps, i);
+
+        if (step->action != SHOAL_SCHED_ACTION_MIGRATE || !step->cells)
+            continue;
+        if (strpbrk(step->cells, ",-"))
+            (*spread)++;
+        else
+            (*one)++;
     }
 }

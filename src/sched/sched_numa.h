@@ -51,3 +51,6 @@ GHashTable *shoalSchedNumaBestNodes(const shoalSchedSnapshot *snap,
                                     const shoalSchedDomain *dom);
 void shoalSchedNumaAnnotatePlan(const shoalSchedSnapshot *snap,
                                 shoalSchedPlan *plan);
+void shoalSchedNumaCountSteps(const shoalSchedPlan *plan,
+                              unsigned *one,
+                              unsigned *spread);
