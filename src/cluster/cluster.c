@@ -558,6 +558,21 @@ clusterJobRefresh(shoalCluster *cluster, clusterJob *job)
     shoalClusterEmitPost(emit);
 }
 
+/* The host's NUMA cells and their free memory, with its statistics. */
+static void
+clusterJobNuma(shoalCluster *cluster, shoalHost *host, virConnectPtr conn)
+{
+    g_autoptr(shoalHostFacts) facts = shoalHostCopyFacts(host);
+    g_autoptr(GError) error = NULL;
+
+    if (!shoalHostNumaCollect(cluster->numa, conn, host->name,
+                              facts ? facts->capabilities : NULL, &error))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                         SHOAL_LOG_HOST(host->name), "MESSAGE",
+                         "cannot read the free memory of the NUMA cells of host '%s': %s",
+                         host->name, error->message);
+}
+
 static void
 clusterJobStats(shoalCluster *cluster, shoalHost *host)
 {
@@ -574,6 +589,7 @@ clusterJobStats(shoalCluster *cluster, shoalHost *host)
                          SHOAL_LOG_HOST(host->name), "MESSAGE",
                          "cannot read statistics of host '%s': %s", host->name,
                          error->message);
+    clusterJobNuma(cluster, host, conn);
     virConnectClose(conn);
 }
 
@@ -637,6 +653,7 @@ shoalClusterNew(const shoalClusterConfig *config, GMainContext *context)
     cluster->context = g_main_context_ref(context);
     cluster->inventory = shoalInventoryNew();
     cluster->stats = shoalStatsNew();
+    cluster->numa = shoalHostNumaNew();
     shoalClusterSchedulerInit(cluster);
     shoalExecConfigInit(&execConfig);
     execConfig.maxPerSource = config->migrateMaxPerSource;
@@ -982,6 +999,7 @@ shoalClusterFree(shoalCluster *cluster)
     g_clear_pointer(&cluster->exec, shoalExecFree);
     shoalClusterSchedulerClear(cluster);
     g_clear_pointer(&cluster->stats, shoalStatsFree);
+    g_clear_pointer(&cluster->numa, shoalHostNumaFree);
     g_clear_pointer(&cluster->reconcile, shoalReconcileFree);
     g_clear_pointer(&cluster->follow, shoalFollowFree);
     g_clear_pointer(&cluster->objects, shoalObjectTableFree);

@@ -16,6 +16,7 @@
 #include "cluster_error.h"
 #include "cluster_internal.h"
 #include "cluster_metadata.h"
+#include "cluster_numapin.h"
 #include "cluster_objectneeds.h"
 #include "sched.h"
 #include "util_error.h"
@@ -86,6 +87,7 @@ placeNewDomain(shoalCluster *cluster,
         dom->antiAffinity = g_strdupv(meta->antiAffinity);
         dom->pinned =
             meta->pinned && meta->pinned[0] ? g_strdupv(meta->pinned) : NULL;
+        dom->numaOptOut = meta->numaOptOut;
     }
     if (xml && (needs = shoalDomainNeedsParse(xml))) {
         g_autoptr(shoalNeedsPools) pools = shoalNeedsPoolsNew(cluster);
@@ -304,13 +306,18 @@ defineOnHost(shoalCluster *cluster,
              bool isNew,
              GError **error)
 {
-    virConnectPtr conn = shoalHostGetConnection(host, error);
+    virConnectPtr conn = NULL;
     g_autofree char *filled = NULL;
+    g_autofree char *pinned = NULL;
     virDomainPtr dom;
     shoalDomainRef *ref = NULL;
 
-    if (!conn)
+    /* the NUMA cells sched chose there, in the host's definition */
+    if (!shoalClusterNumaPin(cluster, host->name, xml, false, &pinned, error) ||
+        !(conn = shoalHostGetConnection(host, error)))
         return NULL;
+    if (pinned)
+        xml = pinned;
     filled = shoalClusterDiskFormatFill(cluster, conn, xml);
     dom = virDomainDefineXMLFlags(conn, filled ? filled : xml, flags);
     /* convert first: every libvirt call resets the thread's error */
@@ -338,13 +345,17 @@ defineCreateOnHost(shoalCluster *cluster,
                    unsigned flags,
                    GError **error)
 {
-    virConnectPtr conn = shoalHostGetConnection(host, error);
+    virConnectPtr conn = NULL;
     g_autofree char *filled = NULL;
+    g_autofree char *pinned = NULL;
     virDomainPtr dom;
     shoalDomainRef *ref;
 
-    if (!conn)
+    if (!shoalClusterNumaPin(cluster, host->name, xml, false, &pinned, error) ||
+        !(conn = shoalHostGetConnection(host, error)))
         return NULL;
+    if (pinned)
+        xml = pinned;
     filled = shoalClusterDiskFormatFill(cluster, conn, xml);
     dom = virDomainCreateXML(conn, filled ? filled : xml, flags);
     /* convert first: every libvirt call resets the thread's error */

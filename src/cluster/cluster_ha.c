@@ -23,6 +23,7 @@
 #include "cluster_error.h"
 #include "cluster_internal.h"
 #include "cluster_metadata.h"
+#include "cluster_numapin.h"
 #include "util_error.h"
 #include "util_log.h"
 #include "util_uuid.h"
@@ -292,6 +293,7 @@ haStepRestart(gpointer opaque,
     g_autoptr(shoalInventoryEntry) entry = NULL;
     g_autoptr(shoalStoreDomain) sd = NULL;
     g_autoptr(shoalHost) to = NULL;
+    g_autofree char *pinned = NULL;
     virConnectPtr conn;
     virDomainPtr dom;
 
@@ -309,9 +311,11 @@ haStepRestart(gpointer opaque,
         !(to = shoalClusterLookupHost(cluster, step->plan->to, error)) ||
         !(conn = shoalHostGetConnection(to, error)))
         return false;
+    if (!shoalClusterNumaPin(cluster, to->name, sd->xml, true, &pinned, NULL))
+        g_clear_pointer(&pinned, g_free);
     /* transient first: the lease decides, and a refused start leaves
      * nothing behind on @to */
-    dom = virDomainCreateXML(conn, sd->xml, 0);
+    dom = virDomainCreateXML(conn, pinned ? pinned : sd->xml, 0);
     if (!dom)
         shoalErrorFromLibvirt(error, to->name);
     virConnectClose(conn);

@@ -11,6 +11,7 @@
 #include "cluster_ha.h"
 #include "cluster_host.h"
 #include "cluster_hostlist.h"
+#include "cluster_hostnuma.h"
 #include "cluster_inventory.h"
 #include "cluster_jobs.h"
 #include "cluster_objects_ops.h"
@@ -42,6 +43,7 @@ struct _shoalCluster {
     shoalInventory *inventory; /* has its own lock */
     shoalExec *exec;           /* has its own lock */
     shoalStats *stats;         /* has its own lock */
+    shoalHostNuma *numa;       /* has its own lock: hosts' NUMA cells */
     shoalStore *store;         /* has its own lock; set before start */
     shoalDomainJobs *jobs;     /* immutable pointer, self-locking */
     GThreadPool *hostPool;     /* immutable: connects, re-reads */

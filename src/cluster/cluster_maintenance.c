@@ -13,6 +13,7 @@
 
 #include "cluster_error.h"
 #include "cluster_internal.h"
+#include "cluster_numapin.h"
 #include "cluster_sync.h"
 #include "util_error.h"
 #include "util_log.h"
@@ -46,6 +47,7 @@ shoalClusterRehome(shoalCluster *cluster,
     g_autoptr(shoalStoreDomain) sd = NULL;
     g_autoptr(shoalHost) from = NULL;
     g_autoptr(shoalInventoryRecord) rec = NULL;
+    g_autofree char *pinned = NULL;
     virConnectPtr conn;
     virDomainPtr dom;
     bool removed = false;
@@ -55,7 +57,10 @@ shoalClusterRehome(shoalCluster *cluster,
         return false;
     if (!(conn = shoalHostGetConnection(to, error)))
         return false;
-    dom = virDomainDefineXML(conn, sd->xml);
+    /* the NUMA pin for @to's cells; without one, the definition as is */
+    if (!shoalClusterNumaPin(cluster, to->name, sd->xml, true, &pinned, NULL))
+        g_clear_pointer(&pinned, g_free);
+    dom = virDomainDefineXML(conn, pinned ? pinned : sd->xml);
     /* convert first: every libvirt call resets the thread's error */
     if (!dom)
         shoalErrorFromLibvirt(error, to->name);

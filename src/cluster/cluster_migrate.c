@@ -17,6 +17,7 @@
 #include "cluster_error.h"
 #include "cluster_exec.h"
 #include "cluster_internal.h"
+#include "cluster_numapin.h"
 #include "cluster_objectneeds.h"
 #include "cluster_sync.h"
 #include "sched.h"
@@ -412,8 +413,9 @@ migrateCallRun(virDomainPtr dom, gpointer opaque)
     g_mutex_init(&watch.lock);
     g_cond_init(&watch.cond);
     watcher = g_thread_new("migration-watch", migrateWatchRun, &watch);
-    rc = virDomainMigrateToURI3(dom, call->dest->migrationUri, ctx->params,
-                                ctx->nparams, flags);
+    rc = shoalClusterNumaMigrate(ctx->cluster, dom, call->dest->name,
+                                 call->dest->migrationUri, ctx->params,
+                                 ctx->nparams, flags);
     /* no libvirt call on this thread from here: the caller converts the
      * migration's error (the watcher's calls run on its own thread) */
     g_mutex_lock(&watch.lock);

@@ -80,6 +80,7 @@ placementCacheApply(const shoalPlacementMetadata *meta, shoalSchedDomain *dom)
     /* an explicit floor wins over the vCPUs it was defined with */
     if (meta->vcpuFloor)
         dom->vcpuFloor = meta->vcpuFloor;
+    dom->numaOptOut = meta->numaOptOut;
 }
 
 /*

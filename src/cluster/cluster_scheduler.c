@@ -12,6 +12,7 @@
 #include <libvirt/virterror.h>
 
 #include "cluster_internal.h"
+#include "cluster_numapin.h"
 #include "cluster_objectneeds.h"
 #include "cluster_placementcache.h"
 #include "cluster_snapshotpins.h"
@@ -50,6 +51,7 @@ schedulerAddNodes(shoalCluster *cluster, shoalSchedSnapshot *snap)
         g_array_unref(node->samples);
         node->samples = shoalStatsHostSamples(cluster->stats, host->name);
         shoalClusterPowerFillNode(cluster, node);
+        node->cells = shoalClusterNumaSchedCells(cluster, host->name);
         g_ptr_array_add(snap->nodes, node);
     }
 }

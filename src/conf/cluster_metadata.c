@@ -127,6 +127,31 @@ metadataVcpuFloor(xmlXPathContext *ctx, unsigned *floor, GError **error)
     return true;
 }
 
+/* The <numa pin="yes|no"/> element. */
+static bool
+metadataParseNuma(xmlXPathContext *ctx,
+                  shoalPlacementMetadata *meta,
+                  GError **error)
+{
+    g_autoptr(xmlXPathObject) pin =
+        xmlXPathEvalExpression((const xmlChar
+                                    *) "string(/domain/metadata/s:placement/*[local-name()='numa']/@pin)",
+                               ctx);
+    const char *p;
+
+    if (!pin || !pin->stringval || !*pin->stringval)
+        return true;
+    p = (const char *) pin->stringval;
+    if (!g_str_equal(p, "yes") && !g_str_equal(p, "no")) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                    _("XML error: invalid placement numa pin '%1$s', expected 'yes' or 'no'"),
+                    p);
+        return false;
+    }
+    meta->numaOptOut = g_str_equal(p, "no");
+    return true;
+}
+
 /**
  * shoalPlacementMetadataParse:
  *
@@ -182,7 +207,8 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
         metadataList(ctx, "/domain/metadata/s:placement/*[local-name()='pin']",
                      "host");
     if (!metadataParseHa(ctx, meta, error) ||
-        !metadataVcpuFloor(ctx, &meta->vcpuFloor, error))
+        !metadataVcpuFloor(ctx, &meta->vcpuFloor, error) ||
+        !metadataParseNuma(ctx, meta, error))
         return NULL;
     return g_steal_pointer(&meta);
 }

@@ -21,6 +21,8 @@ typedef struct _shoalPlacementMetadata {
      * exclusively (local, writable, not shareable) */
     unsigned leasedDisks;
     unsigned vcpuFloor; /* vcpu-floor: fewest vCPUs to scale down to, 0 unset */
+    /* <numa pin="no"/>: no NUMA placement, Shoal writes no pin */
+    bool numaOptOut;
 } shoalPlacementMetadata;
 
 #define SHOAL_HA_PRIORITY_MIN (-1000)

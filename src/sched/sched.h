@@ -11,6 +11,7 @@
 #include "sched_config.h"
 #include "sched_error.h"
 #include "sched_ha.h"
+#include "sched_numa.h"
 #include "sched_objects.h"
 #include "sched_place.h"
 #include "sched_placement.h"

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "sched_error.h"
+#include "sched_numa.h"
 #include "sched_pressure.h"
 
 #define SHOAL_SCHED_PLACEMENT_PRIV_H_ALLOW
@@ -338,7 +339,10 @@ placeCompareNodes(const void *a, const void *b)
  * of @dom that has members on other hosts; and the limits of
  * shoalSchedPressureDestinationCheck() (memory overcommit with reserved
  * memory and outgoing migrations, vCPU ratio, the CPU threshold for a
- * domain with CPU demand, the memory threshold). The planner's rate
+ * domain with CPU demand, the memory threshold). Among those, a host
+ * where @dom fits in one NUMA cell beats one where it must spread, and
+ * fewer cells beat more (shoalSchedNumaRank()); the score decides
+ * between equals. The planner's rate
  * limits, cooldown, tabu and @dom's mode do not apply: placement is for a
  * domain that must go somewhere. Equal scores go to the name that sorts
  * first (byte order).
@@ -372,6 +376,7 @@ shoalSchedPlaceDomain(const shoalSchedSnapshot *snap,
     g_autoptr(GPtrArray) reasons = NULL;
     const shoalSchedNode *best = NULL;
     double bestScore = 0;
+    unsigned bestRank = 0;
     unsigned long long memoryKiB;
     size_t n;
     size_t i;
@@ -419,12 +424,17 @@ shoalSchedPlaceDomain(const shoalSchedSnapshot *snap,
     for (i = 0; i < n; i++) {
         size_t at = (size_t) placeLookupNode(p, sorted[i]->name);
         double score;
+        unsigned rank;
 
         if (!placeConsider(p, at, exclude, &score, reasons))
             continue;
-        if (!best || score < bestScore) {
+        /* NUMA fit first: the fewest cells the domain needs there */
+        rank = shoalSchedNumaRank(sorted[i], dom);
+        if (!best || rank < bestRank ||
+            (rank == bestRank && score < bestScore)) {
             best = sorted[i];
             bestScore = score;
+            bestRank = rank;
         }
     }
     if (best)

@@ -23,7 +23,8 @@
  *     "action": "migrate" | "add-vcpu" | "set-balloon" | "set-virtio-mem"
  *       | "remove-vcpu" | "power-off" | "power-on"
  *     "domain" (not for power-off, power-on), optional "uuid"
- *     migrate: "from", "to"; others: "host"
+ *     migrate: "from", "to", optional "cells" (the destination's NUMA
+ *     cells for it, a nodeset); others: "host"
  *     add-vcpu, remove-vcpu: "vcpus" (the new count); set-balloon:
  *     "balloon_kib"; set-virtio-mem: "requested_kib"
  *     "mode": "advise" | "automatic", "rule", "reason"
@@ -138,6 +139,7 @@ shoalSchedStepCopy(const shoalSchedStep *step)
     copy->to = g_strdup(step->to);
     copy->rule = g_strdup(step->rule);
     copy->reason = g_strdup(step->reason);
+    copy->cells = g_strdup(step->cells);
     copy->preconditions = g_ptr_array_new_with_free_func(
         (GDestroyNotify) shoalSchedPreconditionFree);
     for (i = 0; i < step->preconditions->len; i++) {
@@ -161,6 +163,7 @@ shoalSchedStepFree(shoalSchedStep *step)
     g_free(step->to);
     g_free(step->rule);
     g_free(step->reason);
+    g_free(step->cells);
     g_ptr_array_unref(step->preconditions);
     g_free(step);
 }
@@ -339,6 +342,9 @@ planFormatStep(const shoalSchedStep *step)
     if (migrate) {
         json_object_object_add(obj, "from", json_object_new_string(step->from));
         json_object_object_add(obj, "to", json_object_new_string(step->to));
+        if (step->cells)
+            json_object_object_add(obj, "cells",
+                                   json_object_new_string(step->cells));
     } else {
         json_object_object_add(obj, "host", json_object_new_string(step->from));
     }
@@ -537,6 +543,8 @@ planParseStepAction(json_object *obj,
         if (!shoalSchedJsonGetString(obj, path, "from", true, &step->from,
                                      error) ||
             !shoalSchedJsonGetString(obj, path, "to", true, &step->to, error) ||
+            !shoalSchedJsonGetString(obj, path, "cells", false, &step->cells,
+                                     error) ||
             !shoalSchedJsonGetDouble(obj, path, "gain", true, &step->gain,
                                      error) ||
             !shoalSchedJsonGetDouble(obj, path, "cost", true, &step->cost,
@@ -584,7 +592,8 @@ planParseStep(json_object *obj,
         "to",          "host",          "vcpus",         "balloon_kib",
         "mode",        "rule",          "reason",        "score_before",
         "score_after", "gain",          "cost",          "predicted_seconds",
-        "memory_mib",  "preconditions", "requested_kib", NULL,
+        "memory_mib",  "preconditions", "requested_kib", "cells",
+        NULL,
     };
     g_autofree char *action = NULL;
     g_autofree char *mode = NULL;
@@ -780,6 +789,10 @@ planTextStep(GString *out, size_t n, const shoalSchedStep *step)
                                _("    imbalance %1$.4f -> %2$.4f; %3$llu MiB to copy, about %4$.1f s\n"),
                                step->imbalanceBefore, step->imbalanceAfter,
                                step->memoryKiB / 1024, step->predictedSeconds);
+        if (step->cells)
+            g_string_append_printf(out,
+                                   _("    pinned to NUMA cells %1$s of '%2$s'\n"),
+                                   step->cells, step->to);
     }
 }
 

@@ -86,7 +86,10 @@ typedef struct _shoalSchedStep {
     double cost;                  /* migrate: costWeight * predictedSeconds */
     double predictedSeconds;      /* migrate: memoryKiB / bandwidth */
     unsigned long long memoryKiB; /* the domain's */
-    GPtrArray *preconditions;     /* of shoalSchedPrecondition */
+    /* migrate: the destination's NUMA cells for it, a nodeset ("1",
+     * "0-1"); NULL = no NUMA decision */
+    char *cells;
+    GPtrArray *preconditions; /* of shoalSchedPrecondition */
 } shoalSchedStep;
 
 shoalSchedStep *shoalSchedStepNew(shoalSchedAction action, const char *domain);

@@ -11,6 +11,7 @@
 
 #include "sched_elastic.h"
 #include "sched_error.h"
+#include "sched_numa.h"
 #include "sched_power.h"
 #include "sched_pressure.h"
 
@@ -469,19 +470,21 @@ plannerLookupNode(GHashTable *index, const char *name)
 /*
  * The nodes a domain may go to: its pins, less the nodes that lack an
  * object it needs (the objects act as pins to every node that has them
- * all).
+ * all), and less the nodes where it needs more NUMA cells than on the
+ * best (sched_numa.c).
  */
 static void
 plannerSetupPins(const planner *p, plannerDomain *d, GHashTable *nodeIndex)
 {
     const shoalSchedDomain *dom = d->dom;
     bool needs = !shoalSchedObjectsIsEmpty(&dom->requires);
+    g_autoptr(GHashTable) numa = shoalSchedNumaBestNodes(p->snap, dom);
     shoalSchedObjectKind kind;
     const char *missing;
     unsigned len;
     unsigned i;
 
-    if (!dom->pinned && !needs)
+    if (!dom->pinned && !needs && !numa)
         return;
     len = dom->pinned ? g_strv_length(dom->pinned) : (unsigned) p->nnodes;
     d->pins = g_new(int, len + 1);
@@ -490,6 +493,7 @@ plannerSetupPins(const planner *p, plannerDomain *d, GHashTable *nodeIndex)
                              : (int) i;
 
         if (at < 0 ||
+            (numa && !g_hash_table_contains(numa, p->nodes[at].node)) ||
             (needs &&
              shoalSchedObjectsFindMissing(&p->nodes[at].node->objects,
                                           &dom->requires, &kind, &missing)))
@@ -2683,5 +2687,6 @@ shoalSchedPlanCompute(const shoalSchedSnapshot *snap,
     p->plan->imbalanceAfter = shoalSchedPressureSpreadImbalance(&p->spread);
     /* power-saving mode: on the cluster as these steps leave it */
     shoalSchedPowerPlan(snap, config, p->plan);
+    shoalSchedNumaAnnotatePlan(snap, p->plan);
     return g_steal_pointer(&p->plan);
 }

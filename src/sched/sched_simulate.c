@@ -7,6 +7,7 @@
 
 #include "sched_error.h"
 #include "sched_json.h"
+#include "sched_numa.h"
 #include "sched_planner.h"
 #include "sched_pressure.h"
 
@@ -716,6 +717,7 @@ shoalSchedSimulate(GPtrArray *snapshots,
         sim->overloadedIntervals += round.overloaded ? 1 : 0;
         sim->powerOffs += round.powerOffs;
         sim->powerOns += round.powerOns;
+        shoalSchedNumaCountSteps(plan, &sim->numaOneCell, &sim->numaSpread);
     }
     first = g_ptr_array_index(snapshots, 0);
     last = g_ptr_array_index(snapshots, snapshots->len - 1);
@@ -777,6 +779,10 @@ shoalSchedSimulationFormatText(const shoalSchedSimulation *sim)
         g_string_append_printf(out,
                                _("Hosts powered off: %1$u, powered on: %2$u\n"),
                                sim->powerOffs, sim->powerOns);
+    if (sim->numaOneCell + sim->numaSpread > 0)
+        g_string_append_printf(out,
+                               _("NUMA: migrations pinned to one cell: %1$u, spread over several: %2$u\n"),
+                               sim->numaOneCell, sim->numaSpread);
     return g_string_free(out, FALSE);
 }
 
@@ -872,5 +878,11 @@ shoalSchedSimulationFormatJSON(const shoalSchedSimulation *sim)
                            json_object_new_int64(sim->powerOffs));
     json_object_object_add(root, "power_ons",
                            json_object_new_int64(sim->powerOns));
+    if (sim->numaOneCell + sim->numaSpread > 0) {
+        json_object_object_add(root, "numa_one_cell",
+                               json_object_new_int64(sim->numaOneCell));
+        json_object_object_add(root, "numa_spread",
+                               json_object_new_int64(sim->numaSpread));
+    }
     return shoalSchedJsonFormat(root);
 }

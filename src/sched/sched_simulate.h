@@ -57,6 +57,10 @@ typedef struct _shoalSchedSimulation {
     unsigned overloadedIntervals; /* rounds with an overloaded host */
     unsigned powerOffs;
     unsigned powerOns;
+    /* migrations with a NUMA decision (sched_numa.c): pinned to one cell
+     * of the destination, or spread over several */
+    unsigned numaOneCell;
+    unsigned numaSpread;
     double hours;        /* from the first snapshot to the end of the last */
     double movesPerHour; /* moves / hours */
     shoalSchedSnapshot *final; /* the last round with its plan applied */

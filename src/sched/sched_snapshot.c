@@ -11,6 +11,7 @@
 #include "sched_error.h"
 #include "sched_import.h"
 #include "sched_json.h"
+#include "sched_numa.h"
 #include "sched_objects_priv.h"
 
 /*
@@ -39,6 +40,9 @@
  *       "objects":         optional object of arrays of names, keyed
  *                          "pool", "volume" ("pool/volume"), "network",
  *                          "secret": the objects it has active
+ *       "cells":           optional array of {"id", "cpus", "memory_mib",
+ *                          "free_mib"}: its NUMA cells (missing: one
+ *                          cell, no NUMA decision; sched_numa.c)
  *   "domains":         array of
  *       "name":            string, unique
  *       "uuid":            optional string
@@ -69,6 +73,8 @@
  *       "requires":        optional, as a node's "objects": what it needs
  *                          on its host
  *       "unmovable":       optional string, why it cannot leave its host
+ *       "numa_pin":        bool, default true; false: its placement
+ *                          metadata opts out of NUMA placement
  *   "migrations":      optional array of {"domain", "from", "to"}, in flight
  *   "recent_moves_ms": optional array of integers, start times of moves
  *   "recent_resizes_ms": optional array of integers, times of resizes
@@ -153,6 +159,7 @@ shoalSchedNodeCopy(const shoalSchedNode *node)
     copy->name = g_strdup(node->name);
     copy->samples = g_array_copy(node->samples);
     shoalSchedObjectsCopy(&copy->objects, &node->objects);
+    copy->cells = node->cells ? g_array_copy(node->cells) : NULL;
     return copy;
 }
 
@@ -165,6 +172,8 @@ shoalSchedNodeFree(shoalSchedNode *node)
     if (node->samples)
         g_array_unref(node->samples);
     shoalSchedObjectsClear(&node->objects);
+    if (node->cells)
+        g_array_unref(node->cells);
     g_free(node);
 }
 
@@ -488,7 +497,8 @@ snapshotParseNode(json_object *obj,
     static const char *const keys[] = {
         "name",       "online",        "maintenance",      "cpus",
         "memory_kib", "reserved_kib",  "samples",          "objects",
-        "standby",    "power_control", "power_changed_ms", NULL,
+        "standby",    "power_control", "power_changed_ms", "cells",
+        NULL,
     };
     g_autoptr(shoalSchedNode) node = shoalSchedNodeNew(NULL);
     guint64 u;
@@ -532,7 +542,8 @@ snapshotParseNode(json_object *obj,
                                      snapshotParseNodeSample,
                                  node->samples, error) ||
         !shoalSchedObjectsParseJSON(obj, path, "objects", &node->objects,
-                                    error))
+                                    error) ||
+        !shoalSchedCellsParseJSON(obj, path, "cells", &node->cells, error))
         return false;
     g_ptr_array_add(nodes, g_steal_pointer(&node));
     return true;
@@ -681,9 +692,11 @@ snapshotParseDomain(json_object *obj,
         "resize_refused_ms",
         "requires",
         "unmovable",
+        "numa_pin",
         NULL,
     };
     g_autoptr(shoalSchedDomain) dom = shoalSchedDomainNew(NULL);
+    bool numaPin = true;
 
     if (!shoalSchedJsonCheckType(obj, path, json_type_object, error) ||
         !shoalSchedJsonCheckKeys(obj, path, keys, error) ||
@@ -704,8 +717,10 @@ snapshotParseDomain(json_object *obj,
                                     error) ||
         !shoalSchedJsonParseList(obj, path, "samples", false,
                                  (shoalSchedJsonItemParser) snapshotParseSample,
-                                 dom->samples, error))
+                                 dom->samples, error) ||
+        !shoalSchedJsonGetBool(obj, path, "numa_pin", true, &numaPin, error))
         return false;
+    dom->numaOptOut = !numaPin;
     g_ptr_array_add(domains, g_steal_pointer(&dom));
     return true;
 }
@@ -899,6 +914,7 @@ snapshotFormatNode(const shoalSchedNode *node)
         json_object_object_add(obj, "samples", arr);
     }
     shoalSchedObjectsFormatJSON(obj, "objects", &node->objects);
+    shoalSchedCellsFormatJSON(obj, "cells", node->cells);
     return obj;
 }
 
@@ -1006,6 +1022,8 @@ snapshotFormatDomain(const shoalSchedDomain *dom)
                                json_object_new_int64(dom->resizeRefusedMs));
     shoalSchedObjectsFormatJSON(obj, "requires", &dom->requires);
     snapshotAddString(obj, "unmovable", dom->unmovable);
+    if (dom->numaOptOut)
+        json_object_object_add(obj, "numa_pin", json_object_new_boolean(false));
     return obj;
 }
 

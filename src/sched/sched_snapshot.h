@@ -66,6 +66,8 @@ typedef struct _shoalSchedDomain {
     /* why it cannot leave its host (a snapshot's state that stays on
      * the host); NULL = it can move */
     char *unmovable;
+    /* its placement metadata opts out of NUMA placement and pinning */
+    bool numaOptOut;
 } shoalSchedDomain;
 
 shoalSchedDomain *shoalSchedDomainNew(const char *name);
@@ -91,6 +93,9 @@ typedef struct _shoalSchedNode {
                         first, aligned like the domains' samples; empty =
                         derive from the domains' samples */
     shoalSchedObjects objects; /* the objects it has, active */
+    /* its NUMA cells, of shoalSchedCell (sched_numa.h); NULL = none
+     * described: one cell, no NUMA decision */
+    GArray *cells;
 } shoalSchedNode;
 
 shoalSchedNode *shoalSchedNodeNew(const char *name);

@@ -163,6 +163,22 @@ done
 # --- 1. three ways to name the destination -------------------------------
 ok "migrate the idle mig-a to h2's libvirt URI" mig mig-a "$(e2e_host_uri h2)"
 placed mig-a h2
+# NUMA (numa12): a migration's destination XML pins the guest to the
+# destination's cell, live and in its persistent definition; the
+# testbed's hosts have one cell, 0, with all their CPUs
+numa_pinned() {
+    local f x
+    for f in '' --inactive; do
+        x=$(hv "$2" dumpxml $f "$1") || return 1
+        if ! grep -q "<memory mode='strict' nodeset='0'/>" <<<"$x" ||
+            ! grep -q "<vcpu [^>]*cpuset='[0-9]" <<<"$x"; then
+            echo "$1 on $2 ${f:-live}: $(grep -E 'nodeset|<vcpu' <<<"$x")"
+            return 1
+        fi
+    done
+}
+ok "... Shoal pinned mig-a to h2's NUMA cell 0 (numatune, vCPU cpuset)" \
+    numa_pinned mig-a h2
 ok "... domjobinfo --completed through Shoal shows the finished migration" \
     has 'Job type: +Completed' v domjobinfo --completed mig-a
 ok "shoalctl migrations: mig-a h1 -> h2 done, with a duration" \
@@ -179,6 +195,7 @@ ok "migrate mig-a to shoal://$(hostname)/: Shoal picks the destination" \
     mig mig-a "shoal://$(hostname)/"
 placed mig-a h3
 ok "shoalctl migrations: mig-a h2 -> h3 done" eventually 10 migration mig-a h2 h3 'done'
+ok "... its NUMA pin was rewritten for h3's cell" numa_pinned mig-a h3
 ok "the hog stops (it is in the way of the timings that follow)" v destroy hog-b
 
 # --- 2. progress -----------------------------------------------------------

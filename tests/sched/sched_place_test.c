@@ -46,6 +46,13 @@ static const char *const placeCases[] = {
     "ties-by-name",
     "no-hosts",
     "invalid-domain",
+    /* NUMA: a host where it fits in one cell beats an emptier one where
+     * it does not; fewer cells beat more; an opted-out domain goes to the
+     * emptier host; an evacuation keeps the fit */
+    "numa-fits-one-cell",
+    "numa-fewest-cells",
+    "numa-opt-out",
+    "numa-evacuate",
     NULL,
 };
 
@@ -226,8 +233,9 @@ placeOracle(const shoalSchedSnapshot *snap,
 
 /*
  * The chosen host (or the error) agrees with the oracle: it breaks no
- * rule, and no allowed host leaves a lower score; with none, every host
- * is allowed nothing and is named in the message.
+ * rule, no allowed host gives the domain fewer NUMA cells, and none with
+ * as few leaves a lower score; with none, every host is allowed nothing
+ * and is named in the message.
  */
 static void
 placeCheck(const shoalSchedSnapshot *snap,
@@ -268,7 +276,15 @@ placeCheck(const shoalSchedSnapshot *snap,
     g_assert_cmpint(at, >=, 0);
     g_assert_true(allowed[at]);
     for (i = 0; i < n; i++) {
-        if (allowed[i])
+        unsigned rank =
+            shoalSchedNumaRank(g_ptr_array_index(snap->nodes, i), dom);
+        unsigned rankAt =
+            shoalSchedNumaRank(g_ptr_array_index(snap->nodes, at), dom);
+
+        if (!allowed[i])
+            continue;
+        g_assert_cmpuint(rankAt, <=, rank);
+        if (rankAt == rank)
             g_assert_cmpfloat(score[at], <=,
                               score[i] + 1e-9 * MAX(1.0, fabs(score[i])));
     }

@@ -47,6 +47,9 @@ static const char *const plannerCases[] = {
     "search-shake",    /* a lower busiest host, found by perturbations */
     /* a domain whose snapshot's state stays on its host (fix10) */
     "snapshot-pinned",
+    /* NUMA: the emptiest host would spread the domain over two cells, so
+     * it goes where it fits in one, pinned to that cell (sched_numa.c) */
+    "numa-keeps-fit",
     NULL,
 };
 

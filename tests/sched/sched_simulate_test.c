@@ -22,6 +22,8 @@ static const char *const simulateCases[] = {
     "overloaded-host",
     "budget",
     "hotadd-vs-migrate",
+    /* NUMA (numa12): the move goes to the host where it fits in one cell */
+    "numa-keeps-fit",
     NULL,
 };
 

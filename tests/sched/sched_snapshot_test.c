@@ -22,6 +22,8 @@
 static const char *const snapshotCases[] = {
     "full",
     "minimal",
+    /* NUMA cells of a host, a domain that opts out (sched_numa.c) */
+    "numa",
     NULL,
 };
 
@@ -115,6 +117,69 @@ testSnapshotFull(void)
     g_assert_cmpuint(snap->recentMovesMs->len, ==, 2);
     g_assert_true(shoalSchedSnapshotRef(snap) == snap);
     shoalSchedSnapshotUnref(snap);
+}
+
+/* The cells of numa.json, and the fit and nodesets computed from them. */
+static void
+testSnapshotNuma(void)
+{
+    g_autofree char *path = schedTestDataPath("snapshot", "numa.json");
+    g_autofree char *text = schedTestReadFile(path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalSchedSnapshot) snap =
+        shoalSchedSnapshotParseJSON(text, &error);
+    g_autoptr(shoalSchedDomain) big = NULL;
+    g_autofree char *nodeset = NULL;
+    const shoalSchedNode *h1;
+    const shoalSchedCell *cell;
+    const shoalSchedDomain *pinned;
+    shoalSchedNumaFit fit;
+    guint64 cells = 0;
+
+    g_assert_no_error(error);
+    h1 = shoalSchedSnapshotFindNode(snap, "h1");
+    g_assert_cmpuint(h1->cells->len, ==, 2);
+    cell = &g_array_index(h1->cells, shoalSchedCell, 1);
+    g_assert_cmpuint(cell->id, ==, 2);
+    g_assert_cmpuint(cell->cpus, ==, 8);
+    g_assert_cmpuint(cell->memoryMiB, ==, 32768);
+    g_assert_cmpuint(cell->freeMiB, ==, 1024);
+    g_assert_null(shoalSchedSnapshotFindNode(snap, "h2")->cells);
+    g_assert_true(shoalSchedSnapshotFindDomain(snap, "free")->numaOptOut);
+
+    /* fits in cell 0, the one with room */
+    pinned = shoalSchedSnapshotFindDomain(snap, "pinned");
+    g_assert_false(pinned->numaOptOut);
+    shoalSchedNumaFitCompute(h1, pinned, &fit);
+    g_assert_cmpuint(fit.ncells, ==, 1);
+    nodeset = shoalSchedNumaFormatNodeset(fit.cells);
+    g_assert_cmpstr(nodeset, ==, "0");
+    g_clear_pointer(&nodeset, g_free);
+    /* no cells, or opted out: no decision, rank as one cell */
+    shoalSchedNumaFitCompute(shoalSchedSnapshotFindNode(snap, "h2"), pinned,
+                             &fit);
+    g_assert_cmpuint(fit.ncells, ==, 0);
+    shoalSchedNumaFitCompute(h1, shoalSchedSnapshotFindDomain(snap, "free"),
+                             &fit);
+    g_assert_cmpuint(fit.ncells, ==, 0);
+    /* 12 vCPUs need both cells */
+    big = shoalSchedDomainCopy(pinned);
+    big->vcpus = 12;
+    shoalSchedNumaFitCompute(h1, big, &fit);
+    g_assert_cmpuint(fit.ncells, ==, 2);
+    g_assert_cmpuint(shoalSchedNumaRank(h1, big), ==, 2);
+    nodeset = shoalSchedNumaFormatNodeset(fit.cells);
+    g_assert_cmpstr(nodeset, ==, "0,2");
+    g_clear_pointer(&nodeset, g_free);
+
+    g_assert_true(shoalSchedNumaParseNodeset("0-2,5", &cells, NULL));
+    g_assert_cmphex(cells, ==, 0x27);
+    nodeset = shoalSchedNumaFormatNodeset(cells);
+    g_assert_cmpstr(nodeset, ==, "0-2,5");
+    g_assert_false(shoalSchedNumaParseNodeset("64", &cells, NULL));
+    g_assert_false(shoalSchedNumaParseNodeset("2-1", &cells, NULL));
+    g_assert_false(shoalSchedNumaParseNodeset("1,", &cells, &error));
+    g_assert_error(error, SHOAL_SCHED_ERROR, SHOAL_SCHED_ERROR_INVALID);
 }
 
 /* @text formats to a document that reads back and formats the same. */
@@ -225,6 +290,15 @@ testSnapshotErrors(void)
         { SNAP_HEAD
           "\"nodes\": [], \"domains\": [], \"config\": {\"hold_intervals\": 0}}",
           "invalid snapshot: invalid scheduler configuration in 'config': 'hold_intervals' must be an integer from 1 to 1000, not '0'" },
+        { SNAP_HEAD
+          "\"nodes\": [{\"name\": \"h1\", \"cpus\": 1, \"memory_kib\": 1, \"cells\": [{\"id\": 0, \"cpus\": 1, \"memory_mib\": 1, \"free_mib\": 2}]}], \"domains\": []}",
+          "invalid snapshot: 'nodes[0].cells[0].free_mib' must be an integer from 0 to 1" },
+        { SNAP_HEAD
+          "\"nodes\": [{\"name\": \"h1\", \"cpus\": 1, \"memory_kib\": 1, \"cells\": [{\"id\": 64, \"cpus\": 1, \"memory_mib\": 1, \"free_mib\": 0}]}], \"domains\": []}",
+          "invalid snapshot: 'nodes[0].cells[0].id' must be an integer from 0 to 63" },
+        { SNAP_HEAD
+          "\"nodes\": [{\"name\": \"h1\", \"cpus\": 1, \"memory_kib\": 1, \"cells\": [{\"id\": 0, \"cpus\": 1, \"memory_mib\": 1, \"free_mib\": 0}, {\"id\": 0, \"cpus\": 1, \"memory_mib\": 1, \"free_mib\": 0}]}], \"domains\": []}",
+          "invalid snapshot: 'nodes[0].cells[1]': cell 0 appears twice" },
         { SNAP_HEAD "\"nodes\": [], \"domains\": [], \"interval_ms\": -5}",
           "invalid snapshot: 'interval_ms' must be an integer from 0 to 4294967295" },
     };
@@ -338,6 +412,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, snapshotCases[i], testSnapshotRoundTrip);
     }
     g_test_add_func("/sched/snapshot/full", testSnapshotFull);
+    g_test_add_func("/sched/snapshot/numa", testSnapshotNuma);
     g_test_add_func("/sched/snapshot/planner-cases", testSnapshotPlannerCases);
     g_test_add_func("/sched/snapshot/errors", testSnapshotErrors);
     g_test_add_func("/sched/snapshot/truncated", testSnapshotTruncated);
