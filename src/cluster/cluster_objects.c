@@ -469,6 +469,41 @@ objectLookup(const shoalObjectOps *ops,
     return obj;
 }
 
+/*
+ * The one loop of the change paths: @apply on every host of @hosts that
+ * has the object (a host without it gets it from the replay). The first
+ * failure goes to @err, naming its host, and with @stop ends the loop;
+ * @took (optional) gets the hosts where @apply returned > 0.
+ */
+static void
+objectEachHost(const shoalObjectOps *ops,
+               GPtrArray *hosts,
+               const unsigned char *uuid,
+               bool stop,
+               shoalClusterObjectFunc apply,
+               gpointer opaque,
+               GPtrArray *took,
+               GError **err)
+{
+    guint i;
+
+    for (i = 0; i < hosts->len && !(stop && *err); i++) {
+        objectHost *h = hosts->pdata[i];
+        void *obj = objectLookup(ops, h->conn, uuid);
+        int rc;
+
+        if (!obj)
+            continue;
+        rc = apply(obj, h->name, opaque);
+        if (rc < 0 && !*err)
+            shoalClusterObjectHostError(err, h->name);
+        virResetLastError();
+        ops->free(obj);
+        if (rc > 0 && took)
+            g_ptr_array_add(took, h);
+    }
+}
+
 static void
 objectNoSuch(GError **error, shoalObjectKind kind, const char *what, bool byUUID)
 {
@@ -845,6 +880,19 @@ objectApply(const shoalObjectOps *ops, void *obj, objectChange change)
     return 0;
 }
 
+typedef struct {
+    const shoalObjectOps *ops;
+    objectChange change;
+} objectChangeCtx;
+
+static int
+objectChangeApply(void *obj, const char *hostName, gpointer opaque)
+{
+    objectChangeCtx *ctx = opaque;
+
+    return objectApply(ctx->ops, obj, ctx->change);
+}
+
 /* Returns: (transfer full): the member hosts not among @reached
  * (objectHost). */
 static GStrv
@@ -923,6 +971,7 @@ objectChangeAll(shoalCluster *cluster,
     g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GPtrArray) started = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
+    objectChangeCtx ctx = { ops, change };
     guint i;
 
     if (change != OBJECT_CHANGE_UNDEFINE && !ops->create) {
@@ -934,23 +983,8 @@ objectChangeAll(shoalCluster *cluster,
     if (!(rec = objectClaimRecord(cluster, kind, uuid, error)))
         return false;
     hosts = objectOnlineHosts(cluster);
-    for (i = 0; i < hosts->len; i++) {
-        objectHost *h = hosts->pdata[i];
-        void *obj = objectLookup(ops, h->conn, uuid);
-        int rc;
-
-        if (!obj)
-            continue; /* replay gives it the object with its state */
-        rc = objectApply(ops, obj, change);
-        if (rc < 0 && !err)
-            shoalClusterObjectHostError(&err, h->name);
-        virResetLastError();
-        ops->free(obj);
-        if (rc > 0 && change == OBJECT_CHANGE_START)
-            g_ptr_array_add(started, h);
-        if (err && change == OBJECT_CHANGE_START)
-            break;
-    }
+    objectEachHost(ops, hosts, uuid, change == OBJECT_CHANGE_START,
+                   objectChangeApply, &ctx, started, &err);
     if (err && change == OBJECT_CHANGE_START) {
         for (i = 0; i < started->len; i++) {
             objectHost *h = started->pdata[i];
@@ -1603,6 +1637,19 @@ shoalClusterObjectLookupByUsage(shoalCluster *cluster,
     return NULL;
 }
 
+typedef struct {
+    const shoalObjectOps *ops;
+    GBytes *value;
+} objectValueCtx;
+
+static int
+objectValueApply(void *obj, const char *hostName, gpointer opaque)
+{
+    objectValueCtx *ctx = opaque;
+
+    return ctx->ops->setValue(obj, ctx->value) < 0 ? -1 : 1;
+}
+
 /**
  * shoalClusterObjectSetValue:
  * @value: the new value; never logged
@@ -1625,6 +1672,7 @@ shoalClusterObjectSetValue(shoalCluster *cluster,
     g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GPtrArray) done = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
+    objectValueCtx ctx = { ops, value };
     guint i;
 
     if (!ops->setValue) {
@@ -1636,19 +1684,7 @@ shoalClusterObjectSetValue(shoalCluster *cluster,
     if (!(rec = objectClaimRecord(cluster, kind, uuid, error)))
         return false;
     hosts = objectOnlineHosts(cluster);
-    for (i = 0; i < hosts->len && !err; i++) {
-        objectHost *h = hosts->pdata[i];
-        void *obj = objectLookup(ops, h->conn, uuid);
-
-        if (!obj)
-            continue; /* replay gives it the object with its value */
-        if (ops->setValue(obj, value) < 0)
-            shoalClusterObjectHostError(&err, h->name);
-        else
-            g_ptr_array_add(done, h);
-        virResetLastError();
-        ops->free(obj);
-    }
+    objectEachHost(ops, hosts, uuid, true, objectValueApply, &ctx, done, &err);
     for (i = 0; err && rec->value && i < done->len; i++) {
         objectHost *h = done->pdata[i];
         void *obj = objectLookup(ops, h->conn, uuid);
@@ -1672,6 +1708,28 @@ shoalClusterObjectSetValue(shoalCluster *cluster,
                         error);
 }
 
+typedef struct {
+    const shoalObjectOps *ops;
+    shoalClusterObjectFunc func;
+    gpointer opaque;
+    char *xml; /* the first host's persistent XML after the change */
+} objectUpdateCtx;
+
+static int
+objectUpdateApply(void *obj, const char *hostName, gpointer opaque)
+{
+    objectUpdateCtx *ctx = opaque;
+    char *x;
+
+    if (ctx->func(obj, hostName, ctx->opaque) < 0)
+        return -1;
+    if (!ctx->xml && (x = ctx->ops->getXML(obj, true))) {
+        ctx->xml = g_strdup(x);
+        free(x);
+    }
+    return 1;
+}
+
 /**
  * shoalClusterObjectUpdate:
  * @func: the change, on one host's handle
@@ -1693,32 +1751,16 @@ shoalClusterObjectUpdate(shoalCluster *cluster,
     g_autoptr(objectRecord) rec = NULL;
     g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GError) err = NULL;
-    g_autofree char *xml = NULL;
-    guint i;
+    objectUpdateCtx ctx = { ops, func, opaque, NULL };
 
     if (!(rec = objectClaimRecord(cluster, kind, uuid, error)))
         return false;
     hosts = objectOnlineHosts(cluster);
-    for (i = 0; i < hosts->len; i++) {
-        objectHost *h = hosts->pdata[i];
-        void *obj = objectLookup(ops, h->conn, uuid);
-        char *x;
-
-        if (!obj)
-            continue;
-        if (func(obj, h->name, opaque) < 0) {
-            if (!err)
-                shoalClusterObjectHostError(&err, h->name);
-        } else if (!xml && (x = ops->getXML(obj, true))) {
-            xml = g_strdup(x);
-            free(x);
-        }
-        virResetLastError();
-        ops->free(obj);
-    }
-    if (xml) {
+    objectEachHost(ops, hosts, uuid, false, objectUpdateApply, &ctx, NULL,
+                   &err);
+    if (ctx.xml) {
         g_free(rec->xml);
-        rec->xml = g_steal_pointer(&xml);
+        rec->xml = ctx.xml;
     }
     /* the hosts that took the change keep it: so does the store */
     return objectFinish(cluster, kind, rec->xml ? rec : NULL,

@@ -44,8 +44,9 @@ typedef enum {
 
 struct _shoalClusterStream {
     gint refs;
-    virStreamPtr st; /* immutable */
-    char *hostName;  /* immutable */
+    virStreamPtr st;    /* immutable */
+    virConnectPtr conn; /* immutable: @st's own connection, or NULL */
+    char *hostName;     /* immutable */
 
     const shoalClusterStreamOps *ops;  /* immutable once started */
     gpointer opaque;                   /* immutable once started */
@@ -112,6 +113,8 @@ shoalClusterStreamUnref(shoalClusterStream *stream)
     if (stream->endDataFree)
         stream->endDataFree(stream->endData);
     virStreamFree(stream->st);
+    if (stream->conn)
+        virConnectClose(stream->conn);
     g_cond_clear(&stream->reqCond);
     g_mutex_clear(&stream->reqLock);
     g_mutex_clear(&stream->cbLock);
@@ -493,23 +496,66 @@ typedef struct _streamOpen {
     const char *name;
     unsigned screen;
     unsigned flags;
-    virStreamPtr st; /* out */
-    char *mime;      /* out */
+    int keepaliveInterval;
+    unsigned keepaliveCount;
+    virConnectPtr conn; /* out */
+    virDomainPtr dom;   /* out: the domain on @conn */
+    virStreamPtr st;    /* out */
+    char *mime;         /* out */
 } streamOpen;
 
+static void
+streamOpenClear(streamOpen *o)
+{
+    /* libvirt's calls reset its last error: only once it was converted */
+    g_clear_pointer(&o->st, virStreamFree);
+    g_clear_pointer(&o->dom, virDomainFree);
+    g_clear_pointer(&o->conn, virConnectClose);
+}
+
+/*
+ * The stream gets a connection of its own to the domain's host, as a
+ * client of libvirtd would have: libvirtd stops reading a connection
+ * whose stream it cannot write on (a channel the guest does not read)
+ * and then drops it for want of keepalive, which must cost this stream
+ * only, never the host's connection that every other call uses.
+ */
+static bool
+streamOpenConnect(virDomainPtr dom, streamOpen *o)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    char *uri = virConnectGetURI(virDomainGetConnect(dom));
+
+    if (!uri)
+        return false;
+    o->conn = virConnectOpen(uri);
+    free(uri); /* libvirt's string */
+    if (!o->conn)
+        return false;
+    if (virConnectSetKeepAlive(o->conn, o->keepaliveInterval,
+                               o->keepaliveCount) < 0)
+        virResetLastError(); /* drivers without keepalive (test://) */
+    if (virDomainGetUUID(dom, uuid) < 0)
+        return false;
+    o->dom = virDomainLookupByUUID(o->conn, uuid);
+    return o->dom != NULL;
+}
+
 static int
-streamOpenRun(virDomainPtr dom, gpointer opaque)
+streamOpenRun(virDomainPtr hostDom, gpointer opaque)
 {
     streamOpen *o = opaque;
-    virStreamPtr st =
-        virStreamNew(virDomainGetConnect(dom), VIR_STREAM_NONBLOCK);
+    virDomainPtr dom;
+    virStreamPtr st;
     int rc = -1;
 
-    if (!st)
+    /* a retry after a migration opens new ones */
+    streamOpenClear(o);
+    if (!streamOpenConnect(hostDom, o))
         return -1;
-    /* a retry after a migration opens a new one */
-    if (o->st)
-        virStreamFree(o->st);
+    dom = o->dom;
+    if (!(st = virStreamNew(o->conn, VIR_STREAM_NONBLOCK)))
+        return -1;
     switch (o->kind) {
     case STREAM_OPEN_CONSOLE:
         rc = virDomainOpenConsole(dom, o->name, st, o->flags);
@@ -534,16 +580,21 @@ streamOpenOnHost(shoalCluster *cluster,
                  GError **error)
 {
     g_autofree char *hostName = NULL;
+    shoalClusterStream *stream;
 
+    o->keepaliveInterval = cluster->config.keepaliveIntervalS;
+    o->keepaliveCount = cluster->config.keepaliveCount;
     /* no job: a console stays open for hours, and libvirt takes none */
     if (shoalClusterDomainCallFull(cluster, uuid, SHOAL_CALL_RETRY,
                                    streamOpenRun, o, &hostName, error) < 0) {
         /* the stream never opened on the host: nothing to abort */
-        if (o->st)
-            virStreamFree(o->st);
+        streamOpenClear(o);
         return NULL;
     }
-    return shoalClusterStreamNew(o->st, hostName);
+    stream = shoalClusterStreamNew(g_steal_pointer(&o->st), hostName);
+    stream->conn = g_steal_pointer(&o->conn);
+    streamOpenClear(o);
+    return stream;
 }
 
 /**
@@ -562,13 +613,12 @@ shoalClusterDomainOpenDevice(shoalCluster *cluster,
                              unsigned flags,
                              GError **error)
 {
-    streamOpen o = { kind == SHOAL_CLUSTER_DEVICE_CONSOLE ? STREAM_OPEN_CONSOLE
-                                                          : STREAM_OPEN_CHANNEL,
-                     name,
-                     0,
-                     flags,
-                     NULL,
-                     NULL };
+    streamOpen o = {
+        .kind = kind == SHOAL_CLUSTER_DEVICE_CONSOLE ? STREAM_OPEN_CONSOLE
+                                                     : STREAM_OPEN_CHANNEL,
+        .name = name,
+        .flags = flags,
+    };
 
     return streamOpenOnHost(cluster, uuid, &o, error);
 }
@@ -587,7 +637,11 @@ shoalClusterDomainScreenshot(shoalCluster *cluster,
                              char **mime,
                              GError **error)
 {
-    streamOpen o = { STREAM_OPEN_SCREENSHOT, NULL, screen, flags, NULL, NULL };
+    streamOpen o = {
+        .kind = STREAM_OPEN_SCREENSHOT,
+        .screen = screen,
+        .flags = flags,
+    };
     shoalClusterStream *stream = streamOpenOnHost(cluster, uuid, &o, error);
 
     if (!stream)

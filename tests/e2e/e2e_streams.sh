@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # End to end: streams relayed to the domain's host (virsh console on a
 # guest that writes to its serial port, a client killed mid-stream frees
-# the host's console, virsh screenshot) and save/restore through Shoal with
-# the image on the testbed's shared storage.
+# the host's console, a channel's data both ways, virsh screenshot) and
+# save/restore through Shoal with the image on the testbed's shared storage.
 set -uo pipefail
 E2E_VIRTSHOALD=$1
 E2E_TESTBED=$2
@@ -27,9 +27,34 @@ msg = b'SHOAL-SERIAL-HELLO\r\n\0'
 sector = (code + msg).ljust(510, b'\0') + b'\x55\xaa'
 open(sys.argv[1], 'wb').write(sector.ljust(1048576, b'\0'))
 PY
+# The guest runs no OS to answer on a virtio channel: its channel's socket
+# (QEMU connects to it) is served by an echo that answers in upper case,
+# and virDomainOpenChannel, which connects to the channel's socket path,
+# reaches that echo too.
+chsock=$shared/channel.sock
+cat >"$E2E_DIR/echo.py" <<'PY'
+import socket
+import sys
+import threading
+def serve(c):
+    with c:
+        while True:
+            data = c.recv(65536)
+            if not data:
+                return
+            c.sendall(data.upper())
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+PY
+e2e_background /usr/bin/python3 "$E2E_DIR/echo.py" "$chsock"
 "$E2E_TESTBED" guest-xml con1 idle --dir "$E2E_DIR/tb" |
-    sed "s|<devices>|<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$shared/serial.img'/><target dev='hda' bus='ide'/></disk><serial type='pty'/><console type='pty'/>|" \
+    sed "s|<devices>|<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$shared/serial.img'/><target dev='hda' bus='ide'/></disk><serial type='pty'/><console type='pty'/><channel type='unix'><source mode='connect' path='$chsock'/><target type='virtio' name='org.shoal.test'/></channel>|" \
         >"$E2E_DIR/con1.xml"
+
+ok "the channel's socket listens" eventually 60 test -S "$chsock"
 
 ok "a guest with a serial console is defined" v define "$E2E_DIR/con1.xml"
 ok "and started" v start con1
@@ -100,6 +125,68 @@ PY
 }
 ok "a channel the guest lacks is the host's error" \
     fails 'cannot find channel nosuch' channel nosuch
+# A channel's sessions, against a URI: data both ways (256 kB each, in
+# 64 kB turns), a second open without FORCE refused, one with FORCE takes
+# over and ends the first session, its finish confirmed. Prints what the
+# differential below compares.
+channel_sessions() {   # URI
+    timeout -s KILL 120 /usr/bin/python3 - "$1" <<'PY'
+import sys
+import libvirt
+conn = libvirt.open(sys.argv[1])
+dom = conn.lookupByName('con1')
+def echo(st, n):
+    for i in range(n):
+        chunk = (b'channel data %02d ' % i) * 4000
+        if st.send(chunk) != len(chunk):
+            sys.exit('short send')
+        got = b''
+        while len(got) < len(chunk):
+            data = st.recv(65536)
+            if not isinstance(data, bytes) or not data:
+                sys.exit('the channel ended early')
+            got += data
+        if got != chunk.upper():
+            sys.exit('the answer is not the echo of what was sent')
+    print('echoed', n * len(chunk), 'bytes')
+first = conn.newStream(0)
+dom.openChannel('org.shoal.test', first, 0)
+echo(first, 4)
+try:
+    dom.openChannel('org.shoal.test', conn.newStream(0), 0)
+    sys.exit('a second session opened without FORCE')
+except libvirt.libvirtError as e:
+    print('second open:', e.get_error_code(), e.get_error_domain(),
+          e.get_error_message())
+second = conn.newStream(0)
+dom.openChannel('org.shoal.test', second, libvirt.VIR_DOMAIN_CHANNEL_FORCE)
+echo(second, 1)
+try:
+    print('the first session after FORCE reads', first.recv(1))
+except libvirt.libvirtError:
+    print('the first session after FORCE fails')
+second.finish()
+print('finished')
+PY
+}
+ok "a channel carries data both ways through Shoal, one session at a time" \
+    has '^finished' channel_sessions "$URI"
+host_of_con1() {
+    local h
+    for h in h1 h2; do
+        if [[ $(virsh -c "$(e2e_host_uri "$h")" domstate con1 2>/dev/null) == running* ]]; then
+            e2e_host_uri "$h"
+            return
+        fi
+    done
+    return 1
+}
+same_as_host() {
+    local host
+    host=$(host_of_con1) || return 1
+    diff <(channel_sessions "$host" 2>&1) <(channel_sessions "$URI" 2>&1)
+}
+ok "and behaves as the host's own channel, errors included" same_as_host
 
 ok "virsh screenshot saves the image with the host's MIME type" \
     has 'with type of image/(png|x-portable-pixmap)' \
