@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "sched.h"
+#include "sched_group_sim.h"
 
 #define CTL_DEFAULT_SOCKET "/run/libvirt/virtshoald-admin-sock"
 #define CTL_ERROR (ctlErrorQuark())
@@ -1302,6 +1303,22 @@ ctlCommandSimulate(shoalCtl *ctl,
     return true;
 }
 
+/* An elastic group's policy over a load trace, offline (groups12). */
+static bool
+ctlCommandSimulateGroup(shoalCtl *ctl,
+                        const shoalCtlCommand *cmd,
+                        char ***args,
+                        GError **error)
+{
+    g_autofree char *out = NULL;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !(out = shoalSchedCliSimulateGroup((*args)[1], ctl->json, error)))
+        return false;
+    g_print("%s", out);
+    return true;
+}
+
 static bool
 ctlCommandSnapshot(shoalCtl *ctl,
                    const shoalCtlCommand *cmd,
@@ -1378,6 +1395,12 @@ static const shoalCtlCommand ctlCommands[] = {
     { "snapshot", NULL, 0,
       N_("Print the live cluster snapshot the scheduler plans on, as JSON"),
       NULL, ctlCommandSnapshot },
+    /* elastic VM groups (groups12) */
+    /* TRANSLATORS: placeholder; keep it in capitals */
+    { "simulate-group", N_("FILE"), 1,
+      N_("Run an elastic group's policy over a load trace"),
+      N_("FILE is JSON: min, max, target_cpu (percent), vcpus (per member), interval_s, hold (intervals), cooldown_s, grace_s and demand (vCPUs busy per interval). Reports the VM-hours against the oracle: in each interval, the fewest members that carry the demand at target."),
+      ctlCommandSimulateGroup },
 };
 
 /* "  host list   Summary" lines for the commands of @group, or all. */

@@ -7,7 +7,9 @@
 #include <config.h>
 
 #include <math.h>
+#include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <json-c/json.h>
 
 #include "sched.h"
@@ -212,6 +214,37 @@ testGroupTraceParse(void)
                                   shoalSchedGroupTraceParseJSON);
 }
 
+/* shoalctl simulate-group: a trace file in, the run out */
+static void
+testGroupCli(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(json_object) obj = NULL;
+    int fd = g_file_open_tmp("group-XXXXXX.json", &path, &error);
+    const char *text =
+        "{\"min\":1,\"max\":3,\"target_cpu\":50,\"vcpus\":1,"
+        "\"interval_s\":60,\"hold\":1,\"cooldown_s\":0,\"grace_s\":0,"
+        "\"demand\":[0.2,1.4,1.4,1.4,0.2,0.2,0.2,0.2]}";
+
+    g_assert_no_error(error);
+    close(fd);
+    g_assert_true(g_file_set_contents(path, text, -1, &error));
+    out = shoalSchedCliSimulateGroup(path, true, &error);
+    g_unlink(path);
+    g_assert_no_error(error);
+    obj = json_tokener_parse(out);
+    g_assert_nonnull(obj);
+    /* 1.4 vCPUs at 50 %: 3 members, then back to 1 */
+    g_assert_cmpint(json_object_get_int(groupGet(obj, "most")), ==, 3);
+    g_assert_cmpint(json_object_get_int(groupGet(obj, "fewest")), ==, 1);
+    g_assert_cmpint(json_object_get_int(groupGet(obj, "removes")), ==, 2);
+    g_clear_pointer(&out, g_free);
+    g_assert_null(shoalSchedCliSimulateGroup(path, false, &error));
+    g_assert_nonnull(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -228,6 +261,7 @@ main(int argc, char **argv)
     g_test_add_func("/sched/group/flap", testGroupFlap);
     g_test_add_func("/sched/group/day", testGroupDay);
     g_test_add_func("/sched/group/trace-parse", testGroupTraceParse);
+    g_test_add_func("/sched/group/cli", testGroupCli);
     schedTestCheckDataUsed("group", groupCases, suffixes);
     return g_test_run();
 }
