@@ -10,7 +10,18 @@
  * declared in its template's placement metadata (cluster_groupmeta.h).
  */
 typedef struct _shoalCluster shoalCluster;
+typedef struct _shoalDomainRef shoalDomainRef;
 
 bool shoalClusterGroupCheckTemplate(shoalCluster *cluster,
                                     const char *xml,
                                     GError **error);
+
+shoalDomainRef *shoalClusterGroupAddMember(shoalCluster *cluster,
+                                           const char *template,
+                                           const char *member,
+                                           GError **error);
+
+bool shoalClusterGroupRemoveMember(shoalCluster *cluster,
+                                   const char *member,
+                                   unsigned graceSeconds,
+                                   GError **error);

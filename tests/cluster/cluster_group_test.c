@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Elastic groups (issue 12 part 5) on libvirt's test driver: a member is
+ * a clone of the template on overlays of its disks, started; removing it
+ * undefines it and deletes its overlays; a clone that fails half-way
+ * leaves nothing behind.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <libvirt/virterror.h>
+
+#include "cluster_group.h"
+#include "cluster_internal.h"
+#include "cluster_metadata.h"
+#include "cluster_storage.h"
+#include "cluster_testutil.h"
+#include "util_error.h"
+
+#define POOL_DIR "/var/lib/shoal-test/images"
+#define POOL_XML                           \
+    "<pool type='dir'><name>images</name>" \
+    "<target><path>" POOL_DIR "</path></target></pool>"
+
+#define TEMPLATE_XML                                                     \
+    "<domain type='test'><name>tmpl</name>"                              \
+    "<memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os>"      \
+    "<metadata><s:placement xmlns:s='" SHOAL_PLACEMENT_NS "'>"           \
+    "<group name='web' min='1' max='3'/></s:placement></metadata>"       \
+    "<devices><disk type='file' device='disk'>"                          \
+    "<driver name='qemu' type='qcow2'/>"                                 \
+    "<source file='" POOL_DIR "/base.qcow2'/><target dev='vda'/></disk>" \
+    "</devices></domain>"
+
+#define OVERLAY POOL_DIR "/tmpl-1-base.qcow2.qcow2"
+
+/* The pool on every host, the template's disk in it, the template. */
+static void
+groupSetUp(testCluster *tc)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalObjectRef) pool = NULL;
+    g_autoptr(shoalVolRef) base = NULL;
+    g_autoptr(shoalDomainRef) tmpl = NULL;
+
+    pool = shoalClusterObjectDefine(tc->cluster, SHOAL_OBJECT_POOL, POOL_XML,
+                                    &error);
+    g_assert_no_error(error);
+    g_assert_true(shoalClusterObjectStart(tc->cluster, SHOAL_OBJECT_POOL,
+                                          pool->uuid, &error));
+    g_assert_no_error(error);
+    base =
+        shoalClusterVolCreateXML(tc->cluster, pool->uuid,
+                                 "<volume><name>base.qcow2</name><capacity unit='M'>8</capacity>"
+                                 "<target><format type='qcow2'/></target></volume>",
+                                 NULL, 0, &error);
+    g_assert_no_error(error);
+    tmpl = shoalClusterDomainDefine(tc->cluster, TEMPLATE_XML, 0, &error);
+    g_assert_no_error(error);
+}
+
+static bool
+groupHasVolume(testCluster *tc, const char *path)
+{
+    g_autoptr(shoalVolRef) vol =
+        shoalClusterVolLookupByPath(tc->cluster, path, NULL);
+
+    return vol != NULL;
+}
+
+static void
+testGroupAddRemove(void)
+{
+    g_autoptr(testCluster) tc = testClusterNewTwoHosts(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalDomainRef) member = NULL;
+    g_autoptr(shoalDomainRef) tmpl = NULL;
+    g_autoptr(shoalDomainRef) gone = NULL;
+    g_autofree char *xml = NULL;
+
+    groupSetUp(tc);
+    member = shoalClusterGroupAddMember(tc->cluster, "tmpl", "tmpl-1", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(member->name, ==, "tmpl-1");
+    tmpl = shoalClusterLookupDomainByName(tc->cluster, "tmpl", &error);
+    g_assert_no_error(error);
+    g_assert_false(memcmp(tmpl->uuid, member->uuid, sizeof(tmpl->uuid)) == 0);
+    g_assert_cmpint(shoalClusterDomainIsActive(tc->cluster, member->uuid,
+                                               &error),
+                    ==, 1);
+    xml = shoalClusterDomainGetXMLDesc(tc->cluster, member->uuid,
+                                       VIR_DOMAIN_XML_INACTIVE, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(xml, OVERLAY));
+    g_assert_nonnull(strstr(xml, "template=\"tmpl\""));
+    g_assert_nonnull(strstr(xml, "group=\"group-web\""));
+    g_assert_null(strstr(xml, "<group "));
+    g_assert_true(groupHasVolume(tc, OVERLAY));
+
+    g_assert_true(
+        shoalClusterGroupRemoveMember(tc->cluster, "tmpl-1", 5, &error));
+    g_assert_no_error(error);
+    gone = shoalClusterLookupDomainByName(tc->cluster, "tmpl-1", &error);
+    g_assert_null(gone);
+    g_clear_error(&error);
+    g_assert_false(groupHasVolume(tc, OVERLAY));
+}
+
+/* A member named as an existing domain cannot be defined: its overlay
+ * goes again and no member is left. */
+static void
+testGroupHalfWay(void)
+{
+    g_autoptr(testCluster) tc = testClusterNewTwoHosts(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalDomainRef) member = NULL;
+    g_autoptr(GPtrArray) before = NULL;
+    g_autoptr(GPtrArray) doms = NULL;
+
+    groupSetUp(tc);
+    before = shoalClusterListDomains(tc->cluster, 0, &error);
+    g_assert_no_error(error);
+    member = shoalClusterGroupAddMember(tc->cluster, "tmpl", "tmpl", &error);
+    g_assert_null(member);
+    g_assert_nonnull(error);
+    g_clear_error(&error);
+    g_assert_false(groupHasVolume(tc, POOL_DIR "/tmpl-base.qcow2.qcow2"));
+    doms = shoalClusterListDomains(tc->cluster, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(doms->len, ==, before->len);
+    member = shoalClusterGroupAddMember(tc->cluster, "nosuch", "x-1", &error);
+    g_assert_null(member);
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(shoalEventLoop) events = testClusterInit(&argc, &argv);
+
+    g_test_add_func("/cluster/group/add-remove", testGroupAddRemove);
+    g_test_add_func("/cluster/group/half-way", testGroupHalfWay);
+    return g_test_run();
+}
