@@ -5,12 +5,14 @@
 
 #include <glib.h>
 
+#include "cluster_domain.h"
+#include "sched.h"
+
 /*
  * Issue 12 part 5: elastic VM groups, the cluster side. A group is
  * declared in its template's placement metadata (cluster_groupmeta.h).
  */
 typedef struct _shoalCluster shoalCluster;
-typedef struct _shoalDomainRef shoalDomainRef;
 
 bool shoalClusterGroupCheckTemplate(shoalCluster *cluster,
                                     const char *xml,
@@ -25,3 +27,31 @@ bool shoalClusterGroupRemoveMember(shoalCluster *cluster,
                                    const char *member,
                                    unsigned graceSeconds,
                                    GError **error);
+
+/* A group as the cluster has it. */
+typedef struct _shoalGroupInfo {
+    char *name;
+    char *template;
+    unsigned min;
+    unsigned max;
+    unsigned targetCpu; /* percent */
+    unsigned graceSeconds;
+    bool spread;
+    GStrv members;       /* oldest first */
+    gint64 lastChangeMs; /* 0: none since the daemon started */
+} shoalGroupInfo;
+
+void shoalGroupInfoFree(shoalGroupInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalGroupInfo, shoalGroupInfoFree)
+
+GPtrArray *shoalClusterGroupList(shoalCluster *cluster);
+
+/* Each group's last change, for its cool-down; has its own lock. */
+typedef struct _shoalGroupState shoalGroupState;
+
+shoalGroupState *shoalGroupStateNew(void);
+void shoalGroupStateFree(shoalGroupState *state);
+
+void shoalClusterGroupRound(shoalCluster *cluster,
+                            const shoalSchedSnapshot *snap,
+                            const shoalSchedConfig *config);

@@ -296,6 +296,9 @@ schedulerRebalance(shoalCluster *cluster,
                          plan->steps->len, saved);
     if (execute)
         failures = schedulerExecute(cluster, plan, config);
+    /* elastic groups (groups12): their own decisions, on the same snapshot */
+    if (execute && periodic)
+        shoalClusterGroupRound(cluster, snap, config);
     if (failed)
         *failed = failures;
     return g_steal_pointer(&plan);
@@ -411,6 +414,7 @@ shoalClusterSchedulerInit(shoalCluster *cluster)
 {
     cluster->sched = shoalSchedStateNew(schedulerRound, cluster);
     cluster->snapshotPins = shoalSnapshotPinsNew();
+    cluster->groups = shoalGroupStateNew();
 }
 
 /* Waits for a round in progress. */
@@ -425,6 +429,7 @@ shoalClusterSchedulerClear(shoalCluster *cluster)
 {
     g_clear_pointer(&cluster->sched, shoalSchedStateFree);
     g_clear_pointer(&cluster->snapshotPins, shoalSnapshotPinsFree);
+    g_clear_pointer(&cluster->groups, shoalGroupStateFree);
 }
 
 /**

@@ -17,6 +17,7 @@
 #include "cluster_storage.h"
 #include "cluster_testutil.h"
 #include "util_error.h"
+#include "util_uuid.h"
 
 #define POOL_DIR "/var/lib/shoal-test/images"
 #define POOL_XML                           \
@@ -134,6 +135,97 @@ testGroupHalfWay(void)
     g_assert_error(error, SHOAL_ERROR, VIR_ERR_NO_DOMAIN);
 }
 
+static void
+groupRound(testCluster *tc)
+{
+    g_autoptr(shoalSchedSnapshot) snap = shoalClusterSnapshot(tc->cluster);
+    g_autoptr(shoalSchedConfig) config =
+        shoalSchedStateGetConfig(tc->cluster->sched);
+
+    shoalClusterGroupRound(tc->cluster, snap, config);
+}
+
+static const shoalGroupInfo *
+groupOnly(GPtrArray *groups)
+{
+    const shoalGroupInfo *info;
+
+    g_assert_cmpuint(groups->len, ==, 1);
+    info = groups->pdata[0];
+    g_assert_cmpstr(info->name, ==, "web");
+    g_assert_cmpstr(info->template, ==, "tmpl");
+    return info;
+}
+
+/*
+ * The round: a group below its min grows to it, one above its max (the
+ * template redefined) loses its newest member; the list shows them.
+ */
+static void
+testGroupRound(void)
+{
+    g_autoptr(testCluster) tc = testClusterNewTwoHosts(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) groups = NULL;
+    g_autoptr(shoalDomainRef) tmpl = NULL;
+    g_autoptr(shoalDomainRef) again = NULL;
+    g_autoptr(shoalDomainRef) gone = NULL;
+    g_autofree char *xml = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    const shoalGroupInfo *info;
+    char *p;
+
+    groupSetUp(tc);
+    groups = shoalClusterGroupList(tc->cluster);
+    info = groupOnly(groups);
+    g_assert_cmpuint(g_strv_length(info->members), ==, 0);
+    g_assert_cmpuint(info->max, ==, 3);
+    g_clear_pointer(&groups, g_ptr_array_unref);
+
+    groupRound(tc);
+    groups = shoalClusterGroupList(tc->cluster);
+    info = groupOnly(groups);
+    g_assert_cmpstrv(info->members, ((const char *const[]){ "tmpl-1", NULL }));
+    g_assert_cmpint(info->lastChangeMs, >, 0);
+    g_clear_pointer(&groups, g_ptr_array_unref);
+
+    /* min 2, max 1 is refused; min 2 max 2 grows it by one */
+    tmpl = shoalClusterLookupDomainByName(tc->cluster, "tmpl", &error);
+    g_assert_no_error(error);
+    shoalUUIDFormat(tmpl->uuid, uuid);
+    xml = g_strdup(TEMPLATE_XML);
+    p = strstr(xml, "min='1' max='3'");
+    memcpy(p, "min='2' max='2'", strlen("min='2' max='2'"));
+    p = g_strdup_printf("%.*s<uuid>%s</uuid>%s",
+                        (int) (strstr(xml, "<memory>") - xml), xml, uuid,
+                        strstr(xml, "<memory>"));
+    g_free(xml);
+    xml = p;
+    again = shoalClusterDomainDefine(tc->cluster, xml, 0, &error);
+    g_assert_no_error(error);
+    groupRound(tc);
+    groups = shoalClusterGroupList(tc->cluster);
+    info = groupOnly(groups);
+    g_assert_cmpstrv(info->members,
+                     ((const char *const[]){ "tmpl-1", "tmpl-2", NULL }));
+    g_clear_pointer(&groups, g_ptr_array_unref);
+
+    /* max 1 (and min 1): the newest goes, cool-down or not */
+    p = strstr(xml, "min='2' max='2'");
+    memcpy(p, "min='1' max='1'", strlen("min='1' max='1'"));
+    g_clear_pointer(&again, shoalDomainRefFree);
+    again = shoalClusterDomainDefine(tc->cluster, xml, 0, &error);
+    g_assert_no_error(error);
+    groupRound(tc);
+    groups = shoalClusterGroupList(tc->cluster);
+    info = groupOnly(groups);
+    g_assert_cmpstrv(info->members, ((const char *const[]){ "tmpl-1", NULL }));
+    gone = shoalClusterLookupDomainByName(tc->cluster, "tmpl-2", NULL);
+    g_assert_null(gone);
+    g_assert_false(groupHasVolume(tc, POOL_DIR "/tmpl-2-base.qcow2.qcow2"));
+    g_assert_true(groupHasVolume(tc, OVERLAY));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,5 +233,6 @@ main(int argc, char **argv)
 
     g_test_add_func("/cluster/group/add-remove", testGroupAddRemove);
     g_test_add_func("/cluster/group/half-way", testGroupHalfWay);
+    g_test_add_func("/cluster/group/round", testGroupRound);
     return g_test_run();
 }
