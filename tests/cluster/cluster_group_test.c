@@ -11,11 +11,13 @@
 
 #include <libvirt/virterror.h>
 
+#include "cluster_admin_group.h"
 #include "cluster_group.h"
 #include "cluster_internal.h"
 #include "cluster_metadata.h"
 #include "cluster_storage.h"
 #include "cluster_testutil.h"
+#include "util_cleanup.h"
 #include "util_error.h"
 #include "util_uuid.h"
 
@@ -157,6 +159,30 @@ groupOnly(GPtrArray *groups)
     return info;
 }
 
+/* What shoalctl group list and show get. */
+static void
+groupCheckAdmin(testCluster *tc)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_object) result = NULL;
+    json_object *group;
+    json_object *val = NULL;
+
+    g_assert_true(
+        shoalAdminCommandGroupList(tc->cluster, NULL, &result, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(json_object_array_length(result), ==, 1);
+    group = json_object_array_get_idx(result, 0);
+    g_assert_true(json_object_object_get_ex(group, "template", &val));
+    g_assert_cmpstr(json_object_get_string(val), ==, "tmpl");
+    g_assert_true(json_object_object_get_ex(group, "max", &val));
+    g_assert_cmpint(json_object_get_int(val), ==, 3);
+    g_assert_true(json_object_object_get_ex(group, "members", &val));
+    g_assert_cmpuint(json_object_array_length(val), ==, 1);
+    g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(val, 0)),
+                    ==, "tmpl-1");
+}
+
 /*
  * The round: a group below its min grows to it, one above its max (the
  * template redefined) loses its newest member; the list shows them.
@@ -188,6 +214,7 @@ testGroupRound(void)
     g_assert_cmpstrv(info->members, ((const char *const[]){ "tmpl-1", NULL }));
     g_assert_cmpint(info->lastChangeMs, >, 0);
     g_clear_pointer(&groups, g_ptr_array_unref);
+    groupCheckAdmin(tc);
 
     /* min 2, max 1 is refused; min 2 max 2 grows it by one */
     tmpl = shoalClusterLookupDomainByName(tc->cluster, "tmpl", &error);
