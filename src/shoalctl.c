@@ -1336,10 +1336,8 @@ ctlCommandGroupList(shoalCtl *ctl,
         row[2] =
             g_strdup_printf("%zu",
                             json_object_array_length(ctlObjGet(o, "members")));
-        row[3] =
-            g_strdup_printf("%llu", (unsigned long long) ctlObjUint(o, "min"));
-        row[4] =
-            g_strdup_printf("%llu", (unsigned long long) ctlObjUint(o, "max"));
+        row[3] = ctlFormatUint(o, "min");
+        row[4] = ctlFormatUint(o, "max");
         row[5] =
             g_strdup_printf("%llu%%",
                             (unsigned long long) ctlObjUint(o, "target_cpu"));
