@@ -3,8 +3,6 @@
 
 #include "cluster_admin_group.h"
 
-#include "cluster_group.h"
-
 /* Each group: its bounds, target, grace and members, oldest first. */
 bool
 shoalAdminCommandGroupList(shoalCluster *cluster,

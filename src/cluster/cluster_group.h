@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "cluster.h"
 #include "cluster_domain.h"
 #include "sched.h"
 
@@ -27,24 +28,6 @@ bool shoalClusterGroupRemoveMember(shoalCluster *cluster,
                                    const char *member,
                                    unsigned graceSeconds,
                                    GError **error);
-
-/* A group as the cluster has it. */
-typedef struct _shoalGroupInfo {
-    char *name;
-    char *template;
-    unsigned min;
-    unsigned max;
-    unsigned targetCpu; /* percent */
-    unsigned graceSeconds;
-    bool spread;
-    GStrv members;       /* oldest first */
-    gint64 lastChangeMs; /* 0: none since the daemon started */
-} shoalGroupInfo;
-
-void shoalGroupInfoFree(shoalGroupInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalGroupInfo, shoalGroupInfoFree)
-
-GPtrArray *shoalClusterGroupList(shoalCluster *cluster);
 
 /* Each group's last change, for its cool-down; has its own lock. */
 typedef struct _shoalGroupState shoalGroupState;

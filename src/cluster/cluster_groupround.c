@@ -21,7 +21,7 @@
 #include "sched_group.h"
 
 struct _shoalGroupState {
-    GMutex lock;
+    GMutex lastChangeLock;
     GHashTable *lastChangeMs; /* group name -> gint64 * */
 };
 
@@ -30,7 +30,7 @@ shoalGroupStateNew(void)
 {
     shoalGroupState *state = g_new0(shoalGroupState, 1);
 
-    g_mutex_init(&state->lock);
+    g_mutex_init(&state->lastChangeLock);
     state->lastChangeMs =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return state;
@@ -42,14 +42,14 @@ shoalGroupStateFree(shoalGroupState *state)
     if (!state)
         return;
     g_hash_table_unref(state->lastChangeMs);
-    g_mutex_clear(&state->lock);
+    g_mutex_clear(&state->lastChangeLock);
     g_free(state);
 }
 
 static gint64
 groupStateGet(shoalGroupState *state, const char *name)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lastChangeLock);
     gint64 *ms = g_hash_table_lookup(state->lastChangeMs, name);
 
     return ms ? *ms : 0;
@@ -58,7 +58,7 @@ groupStateGet(shoalGroupState *state, const char *name)
 static void
 groupStateSet(shoalGroupState *state, const char *name, gint64 nowMs)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lock);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&state->lastChangeLock);
 
     g_hash_table_replace(state->lastChangeMs, g_strdup(name),
                          g_memdup2(&nowMs, sizeof(nowMs)));
