@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "sched.h"
+#include "sched_group_sim.h"
 
 #define CTL_DEFAULT_SOCKET "/run/libvirt/virtshoald-admin-sock"
 #define CTL_ERROR (ctlErrorQuark())
@@ -1304,6 +1305,116 @@ ctlCommandSimulate(shoalCtl *ctl,
     return true;
 }
 
+/* TRANSLATORS: column headers of 'shoalctl group list' */
+static const char *const ctlGroupColumns[] = {
+    N_("NAME"), N_("TEMPLATE"), N_("MEMBERS"), N_("MIN"),
+    N_("MAX"),  N_("TARGET"),   N_("GRACE"),
+};
+
+/* Elastic VM groups (groups12): every group, or the one named. */
+static bool
+ctlCommandGroupList(shoalCtl *ctl,
+                    const shoalCtlCommand *cmd,
+                    char ***args,
+                    GError **error)
+{
+    g_autoptr(json_object) result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    size_t n;
+    size_t i;
+
+    if (!ctlCallList(ctl, cmd, args, "group-list", _("no elastic groups"),
+                     &result, &n, error))
+        return false;
+    if (n == 0)
+        return true;
+    rows = ctlTableNew(ctlGroupColumns, G_N_ELEMENTS(ctlGroupColumns));
+    for (i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(result, i);
+        char **row = ctlTableAddRow(rows);
+
+        row[0] = ctlFormatString(o, "name", "-");
+        row[1] = ctlFormatString(o, "template", "-");
+        row[2] =
+            g_strdup_printf("%zu",
+                            json_object_array_length(ctlObjGet(o, "members")));
+        row[3] = ctlFormatUint(o, "min");
+        row[4] = ctlFormatUint(o, "max");
+        row[5] =
+            g_strdup_printf("%llu%%",
+                            (unsigned long long) ctlObjUint(o, "target_cpu"));
+        row[6] = g_strdup_printf("%llus",
+                                 (unsigned long long) ctlObjUint(o, "grace_s"));
+    }
+    ctlTablePrint(rows, "llrrrrr");
+    return true;
+}
+
+static bool
+ctlCommandGroupShow(shoalCtl *ctl,
+                    const shoalCtlCommand *cmd,
+                    char ***args,
+                    GError **error)
+{
+    g_autoptr(json_object) request = ctlRequestNew("group-list");
+    g_autoptr(json_object) result = NULL;
+    json_object *group = NULL;
+    const char *name;
+    size_t i;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !ctlCall(ctl, request, &result, error))
+        return false;
+    name = (*args)[1];
+    for (i = 0; !group && json_object_is_type(result, json_type_array) &&
+                i < json_object_array_length(result);
+         i++) {
+        json_object *o = json_object_array_get_idx(result, i);
+
+        if (g_strcmp0(ctlObjString(o, "name"), name) == 0)
+            group = o;
+    }
+    if (!group) {
+        g_set_error(error, CTL_ERROR, 0, _("no elastic group '%1$s'"), name);
+        return false;
+    }
+    if (ctl->json) {
+        ctlPrintJson(group);
+        return true;
+    }
+    g_print(_("Group: %1$s\nTemplate: %2$s\nMembers: %3$llu to %4$llu, "
+              "target CPU %5$llu%%, scale-in grace %6$llu s, %7$s\n"),
+            name, ctlOr(ctlObjString(group, "template"), "-"),
+            (unsigned long long) ctlObjUint(group, "min"),
+            (unsigned long long) ctlObjUint(group, "max"),
+            (unsigned long long) ctlObjUint(group, "target_cpu"),
+            (unsigned long long) ctlObjUint(group, "grace_s"),
+            json_object_get_boolean(ctlObjGet(group, "spread"))
+                ? _("spread over hosts")
+                : _("not spread"));
+    for (i = 0; i < json_object_array_length(ctlObjGet(group, "members")); i++)
+        g_print("  %s\n",
+                json_object_get_string(
+                    json_object_array_get_idx(ctlObjGet(group, "members"), i)));
+    return true;
+}
+
+/* An elastic group's policy over a load trace, offline (groups12). */
+static bool
+ctlCommandSimulateGroup(shoalCtl *ctl,
+                        const shoalCtlCommand *cmd,
+                        char ***args,
+                        GError **error)
+{
+    g_autofree char *out = NULL;
+
+    if (!ctlCommandParseArgs(ctl, cmd, NULL, args, error) ||
+        !(out = shoalSchedCliSimulateGroup((*args)[1], ctl->json, error)))
+        return false;
+    g_print("%s", out);
+    return true;
+}
+
 static bool
 ctlCommandSnapshot(shoalCtl *ctl,
                    const shoalCtlCommand *cmd,
@@ -1380,6 +1491,20 @@ static const shoalCtlCommand ctlCommands[] = {
     { "snapshot", NULL, 0,
       N_("Print the live cluster snapshot the scheduler plans on, as JSON"),
       NULL, ctlCommandSnapshot },
+    /* elastic VM groups (groups12) */
+    { "group list", NULL, 0,
+      N_("List elastic VM groups: template, members, bounds, target"),
+      N_("A group is declared in its template domain's placement metadata, <group name= min= max= target-cpu= scale-in-grace=/>. Its members are clones of the template named TEMPLATE-N."),
+      ctlCommandGroupList },
+    /* TRANSLATORS: placeholder; keep it in capitals */
+    { "group show", N_("NAME"), 1,
+      N_("Show one elastic VM group and its members, oldest first"), NULL,
+      ctlCommandGroupShow },
+    /* TRANSLATORS: placeholder; keep it in capitals */
+    { "simulate-group", N_("FILE"), 1,
+      N_("Run an elastic group's policy over a load trace"),
+      N_("FILE is JSON: min, max, target_cpu (percent), vcpus (per member), interval_s, hold (intervals), cooldown_s, grace_s and demand (vCPUs busy per interval). Reports the VM-hours against the oracle: in each interval, the fewest members that carry the demand at target."),
+      ctlCommandSimulateGroup },
 };
 
 /* "  host list   Summary" lines for the commands of @group, or all. */

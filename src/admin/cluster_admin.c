@@ -14,6 +14,7 @@
 #include "cluster.h"
 
 #define SHOAL_CLUSTER_ADMIN_PRIV_H_ALLOW
+#include "cluster_admin_group.h"
 #include "cluster_admin_priv.h"
 #include "util_cleanup.h"
 #include "util_error.h"
@@ -729,6 +730,8 @@ static const adminCommand adminCommands[] = {
     { "snapshot", adminCommandSnapshot, true, adminNoFields },
     { "ha", adminCommandHa, true, adminNoFields },
     { "host-check", adminCommandHostCheck, true, adminHostCheckFields },
+    /* elastic VM groups (groups12) */
+    { "group-list", shoalAdminCommandGroupList, false, adminNoFields },
 };
 
 static const adminCommand *

@@ -420,3 +420,22 @@ char *shoalClusterBaselineHypervisorCPU(shoalCluster *cluster,
                                         unsigned ncpus,
                                         unsigned flags,
                                         GError **error);
+
+/* Elastic VM groups (groups12), see cluster_group.h */
+/* A group as the cluster has it. */
+typedef struct _shoalGroupInfo {
+    char *name;
+    char *template;
+    unsigned min;
+    unsigned max;
+    unsigned targetCpu; /* percent */
+    unsigned graceSeconds;
+    bool spread;
+    GStrv members;       /* oldest first */
+    gint64 lastChangeMs; /* 0: none since the daemon started */
+} shoalGroupInfo;
+
+void shoalGroupInfoFree(shoalGroupInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalGroupInfo, shoalGroupInfoFree)
+
+GPtrArray *shoalClusterGroupList(shoalCluster *cluster);

@@ -14,6 +14,7 @@
 #include "cluster_diskformat.h"
 #include "cluster_domainxml.h"
 #include "cluster_error.h"
+#include "cluster_group.h"
 #include "cluster_internal.h"
 #include "cluster_metadata.h"
 #include "cluster_numapin.h"
@@ -475,7 +476,8 @@ shoalClusterDomainDefine(shoalCluster *cluster,
     if (!defineCheckStore(cluster, error) ||
         !(def = shoalDomainXMLParse(xml, error)) ||
         !(meta = shoalPlacementMetadataParse(xml, error)) ||
-        !defineCheckVcpuFloor(def, meta, error))
+        !defineCheckVcpuFloor(def, meta, error) ||
+        !shoalClusterGroupCheckTemplate(cluster, xml, error))
         return NULL;
     existing = defineClaimTake(&claim, def, &err);
     if (err) {

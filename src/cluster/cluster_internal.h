@@ -8,6 +8,7 @@
 #include "cluster_domainxml.h"
 #include "cluster_exec.h"
 #include "cluster_follow.h"
+#include "cluster_group.h"
 #include "cluster_ha.h"
 #include "cluster_host.h"
 #include "cluster_hostlist.h"
@@ -56,6 +57,7 @@ struct _shoalCluster {
     shoalSchedState *sched; /* has its own lock */
     /* why snapshots keep domains on their hosts (fix10) */
     shoalSnapshotPins *snapshotPins; /* has its own lock */
+    shoalGroupState *groups;         /* elastic groups; has its own lock */
     guint schedSource;               /* main thread only */
 
     shoalReconcile *reconcile; /* has its own lock */

@@ -291,6 +291,9 @@ schedulerRebalance(shoalCluster *cluster,
                          plan->steps->len, saved);
     if (execute)
         failures = schedulerExecute(cluster, plan, config);
+    /* elastic groups (groups12): their own decisions, on the same snapshot */
+    if (execute && periodic)
+        shoalClusterGroupRound(cluster, snap, config);
     if (failed)
         *failed = failures;
     return g_steal_pointer(&plan);
@@ -407,6 +410,7 @@ shoalClusterSchedulerInit(shoalCluster *cluster)
     cluster->sched = shoalSchedStateNew(schedulerRound, cluster);
     cluster->power = shoalClusterPowerNew();
     cluster->snapshotPins = shoalSnapshotPinsNew();
+    cluster->groups = shoalGroupStateNew();
 }
 
 /* Waits for a round in progress. */
@@ -427,6 +431,7 @@ shoalClusterSchedulerClear(shoalCluster *cluster)
     if (cluster->power)
         shoalClusterPowerStop(cluster->power);
     g_clear_pointer(&cluster->power, shoalClusterPowerFree);
+    g_clear_pointer(&cluster->groups, shoalGroupStateFree);
 }
 
 /**

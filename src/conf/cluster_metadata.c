@@ -153,6 +153,36 @@ metadataParseNuma(xmlXPathContext *ctx,
 }
 
 /**
+ * shoalPlacementMetadataContext:
+ * @doc: (out) (transfer full): the parsed document, which the context uses
+ *
+ * Parses a domain XML for XPath on its metadata: the placement namespace
+ * is the prefix "s".
+ *
+ * Returns: (transfer full): the context, or NULL with @error set.
+ */
+xmlXPathContext *
+shoalPlacementMetadataContext(const char *domainXml,
+                              xmlDoc **doc,
+                              GError **error)
+{
+    xmlXPathContext *ctx;
+
+    *doc = xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR |
+                             XML_PARSE_NOWARNING);
+    if (!*doc) {
+        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
+                    _("XML error: cannot parse domain XML"));
+        return NULL;
+    }
+    ctx = xmlXPathNewContext(*doc);
+    xmlXPathRegisterNs(ctx, (const xmlChar *) "s",
+                       (const xmlChar *) SHOAL_PLACEMENT_NS);
+    return ctx;
+}
+
+/**
  * shoalPlacementMetadataParse:
  *
  * Reads Shoal's placement element from a domain XML; a domain without one
@@ -167,17 +197,8 @@ shoalPlacementMetadataParse(const char *domainXml, GError **error)
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(xmlXPathObject) mode = NULL;
 
-    doc = xmlReadMemory(domainXml, strlen(domainXml), "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (!doc) {
-        g_set_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR,
-                    _("XML error: cannot parse domain XML"));
+    if (!(ctx = shoalPlacementMetadataContext(domainXml, &doc, error)))
         return NULL;
-    }
-    ctx = xmlXPathNewContext(doc);
-    xmlXPathRegisterNs(ctx, (const xmlChar *) "s",
-                       (const xmlChar *) SHOAL_PLACEMENT_NS);
     mode =
         xmlXPathEvalExpression((const xmlChar
                                     *) "string(/domain/metadata/s:placement/@mode)",

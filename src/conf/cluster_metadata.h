@@ -34,3 +34,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(shoalPlacementMetadata,
 
 shoalPlacementMetadata *shoalPlacementMetadataParse(const char *domainXml,
                                                     GError **error);
+
+/* libxml2's, without its headers here */
+struct _xmlDoc;
+struct _xmlXPathContext;
+struct _xmlXPathContext *shoalPlacementMetadataContext(const char *domainXml,
+                                                       struct _xmlDoc **doc,
+                                                       GError **error);

@@ -224,6 +224,69 @@ testDefineVcpuFloor(defineFixture *fixture, gconstpointer data)
     g_assert_cmpuint(defineSnapshotFloor(cluster, "eps"), ==, 3);
 }
 
+static char *
+defineGroupXML(const char *disk, const char *group)
+{
+    return g_strdup_printf("<domain type='test'>\n"
+                           "  <name>tmpl</name>\n"
+                           "  <uuid>88888888-7777-4777-8777-777777777777</uuid>\n"
+                           "  <memory>65536</memory>\n"
+                           "  <vcpu>1</vcpu>\n"
+                           "  <os><type>hvm</type></os>\n"
+                           "  <metadata><s:placement xmlns:s='" SHOAL_PLACEMENT_NS
+                           "'>%s</s:placement></metadata>\n"
+                           "  <devices>%s</devices>\n"
+                           "</domain>\n",
+                           group, disk);
+}
+
+/*
+ * A group template (issue 12 part 5): bad group metadata and disks off
+ * the cluster's pools are refused at define, naming what is wrong.
+ */
+static void
+testDefineGroupTemplate(defineFixture *fixture, gconstpointer data)
+{
+    shoalCluster *cluster = fixture->tc->cluster;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(shoalDomainRef) ref = NULL;
+    g_autofree char *file =
+        defineGroupXML("<disk type='file' device='disk'>"
+                       "<source file='/nowhere/t.qcow2'/></disk>",
+                       "<group name='web' max='2'/>");
+    g_autofree char *block = defineGroupXML("<disk type='block' device='disk'>"
+                                            "<source dev='/dev/sdz'/></disk>",
+                                            "<group name='web' max='2'/>");
+    g_autofree char *vol =
+        defineGroupXML("<disk type='volume' device='disk'>"
+                       "<source pool='nopool' volume='v'/></disk>",
+                       "<group name='web' max='2'/>");
+    g_autofree char *bounds =
+        defineGroupXML("", "<group name='web' min='3' max='2'/>");
+    g_autofree char *diskless =
+        defineGroupXML("", "<group name='web' min='1' max='2'/>");
+
+    g_assert_null(shoalClusterDomainDefine(cluster, file, 0, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "/nowhere/t.qcow2"));
+    g_clear_error(&error);
+    g_assert_null(shoalClusterDomainDefine(cluster, block, 0, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "cluster pool"));
+    g_clear_error(&error);
+    g_assert_null(shoalClusterDomainDefine(cluster, vol, 0, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message, "'nopool'"));
+    g_clear_error(&error);
+    g_assert_null(shoalClusterDomainDefine(cluster, bounds, 0, &error));
+    g_assert_error(error, SHOAL_ERROR, VIR_ERR_XML_ERROR);
+    g_assert_nonnull(strstr(error->message, "min 3"));
+    g_clear_error(&error);
+    ref = shoalClusterDomainDefine(cluster, diskless, 0, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(ref);
+}
+
 static void
 defineAdd(const char *path,
           gconstpointer data,
@@ -243,5 +306,6 @@ main(int argc, char **argv)
               testDefineRace);
     defineAdd("/cluster/define/stuck", NULL, testDefineStuck);
     defineAdd("/cluster/define/vcpu-floor", NULL, testDefineVcpuFloor);
+    defineAdd("/cluster/define/group-template", NULL, testDefineGroupTemplate);
     return g_test_run();
 }
