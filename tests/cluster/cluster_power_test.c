@@ -49,9 +49,20 @@ powerTestCluster(const powerTestSetup *setup, const char *dir)
     testCluster *tc = g_new0(testCluster, 1);
     g_autoptr(GError) error = NULL;
     g_autofree char *uri1 = testClusterDataURI("host1.xml");
+    g_autofree char *file3 = g_build_filename(dir, "host3-empty.xml", NULL);
     g_autofree char *uri3 = setup->uri3 ? g_strdup(setup->uri3)
-                                        : testClusterDataURI("host3-empty.xml");
+                                        : g_strdup_printf("test://%s", file3);
     shoalClusterConfig config;
+
+    /* an empty host for libvirt's test driver, so that power-saving mode
+     * may power it off */
+    g_assert_true(g_file_set_contents(file3,
+                                      "<node><cpu><mhz>3000</mhz>"
+                                      "<model>i686</model><nodes>1</nodes>"
+                                      "<sockets>1</sockets><cores>4</cores>"
+                                      "<threads>1</threads></cpu>"
+                                      "<memory>8388608</memory></node>",
+                                      -1, NULL));
 
     shoalClusterConfigInit(&config);
     config.reconnectMinMs = 100;
