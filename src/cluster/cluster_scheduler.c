@@ -291,8 +291,9 @@ schedulerRebalance(shoalCluster *cluster,
                          plan->steps->len, saved);
     if (execute)
         failures = schedulerExecute(cluster, plan, config);
-    /* elastic groups (groups12): their own decisions, on the same snapshot */
-    if (execute && periodic)
+    /* elastic groups: their own decisions, on the same snapshot; like any
+     * step, only in automatic mode */
+    if (execute && periodic && config->mode == SHOAL_SCHED_MODE_AUTOMATIC)
         shoalClusterGroupRound(cluster, snap, config);
     if (failed)
         *failed = failures;
