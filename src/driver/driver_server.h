@@ -8,6 +8,7 @@
 #include "cluster.h"
 #include "driver_dispatch.h"
 #include "util_socket.h"
+#include "util_sockserver.h"
 
 typedef struct _shoalDriverServerConfig {
     char *socketDir;
@@ -32,7 +33,7 @@ struct _shoalDriverServer {
     char *sockRoPath;               /* immutable */
     GPtrArray *extraPaths;          /* immutable: more read-write sockets */
     GPtrArray *extraRoPaths;        /* immutable: more read-only sockets */
-    GSocketService *service;        /* main thread only */
+    shoalSockServer *listener;      /* main thread only */
     GThreadPool *workers;           /* immutable after start */
     GThreadPool *prioWorkers;       /* immutable after start */
     guint keepaliveTimer;           /* main thread only */
