@@ -185,6 +185,22 @@ statsReadVirtioMem(virDomainStatsRecordPtr rec, shoalVirtioMem *mem)
 }
 
 /*
+ * Call with the lock held. Returns: (transfer none) (nullable): @rec's
+ * entry; @key is set to its key, or NULL if @rec has no UUID.
+ */
+static statsEntry *
+statsLookupLocked(shoalStats *stats, virDomainStatsRecordPtr rec, GBytes **key)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    *key = NULL;
+    if (virDomainGetUUID(rec->dom, uuid) < 0)
+        return NULL;
+    *key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+    return g_hash_table_lookup(stats->domains, *key);
+}
+
+/*
  * Call with the lock held. Whether @rec's live XML is to be read now:
  * not for a domain of @hostName that had no virtio-mem device when it
  * was read less than STATS_VIRTIOMEM_RECHECK_US ago.
@@ -195,14 +211,12 @@ statsNeedsXMLLocked(shoalStats *stats,
                     const char *hostName,
                     gint64 nowUs)
 {
-    unsigned char uuid[VIR_UUID_BUFLEN];
     g_autoptr(GBytes) key = NULL;
     statsEntry *e;
 
-    if (!statsIsRunning(rec) || virDomainGetUUID(rec->dom, uuid) < 0)
+    if (!statsIsRunning(rec))
         return true;
-    key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
-    e = g_hash_table_lookup(stats->domains, key);
+    e = statsLookupLocked(stats, rec, &key);
     return !e || g_strcmp0(e->dom.host, hostName) != 0 || e->memReadUs == 0 ||
            e->dom.virtioMemMaxKiB != 0 ||
            nowUs - e->memReadUs >= STATS_VIRTIOMEM_RECHECK_US;
@@ -226,9 +240,8 @@ statsUpdateLocked(shoalStats *stats,
                   const char *hostName,
                   gint64 nowUs)
 {
-    unsigned char uuid[VIR_UUID_BUFLEN];
     g_autoptr(GBytes) key = NULL;
-    statsEntry *e;
+    statsEntry *e = statsLookupLocked(stats, rec, &key);
     statsRaw raw;
     unsigned vcpus;
     unsigned maxVcpus;
@@ -236,13 +249,11 @@ statsUpdateLocked(shoalStats *stats,
     bool pressure;
     shoalStatsSample s = { 0 };
 
-    if (virDomainGetUUID(rec->dom, uuid) < 0)
+    if (!key)
         return 0;
-    key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
-    e = g_hash_table_lookup(stats->domains, key);
     if (!e) {
         e = g_new0(statsEntry, 1);
-        memcpy(e->dom.uuid, uuid, VIR_UUID_BUFLEN);
+        memcpy(e->dom.uuid, g_bytes_get_data(key, NULL), VIR_UUID_BUFLEN);
         e->dom.samples = g_array_new(FALSE, TRUE, sizeof(shoalStatsSample));
         g_hash_table_insert(stats->domains, g_bytes_ref(key), e);
     }
