@@ -94,6 +94,18 @@ def proc_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def proc_wait_s(pid):
+    """Seconds the daemon's live threads waited runnable for a CPU."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 1e9
+
+
 def proc_rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -129,6 +141,8 @@ class Daemon:
                 n = len(conn.listAllDomains(0))
                 if n >= want:
                     took = time.monotonic() - self.t0
+                    self.cpu_s = proc_cpu_s(self.proc.pid)
+                    self.wait_s = proc_wait_s(self.proc.pid)
                     conn.close()
                     return took
             except libvirt.libvirtError:
@@ -231,7 +245,10 @@ def measure(args, hosts):
             r["complete_s"] = d.wait_complete(want, args.timeout)
             if r["complete_s"] is None:
                 return r
-            log(f"  complete after {r['complete_s']:.1f} s")
+            r["complete_cpu_s"] = d.cpu_s
+            r["complete_wait_s"] = d.wait_s
+            log(f"  complete after {r['complete_s']:.1f} s, daemon CPU "
+                f"{d.cpu_s:.1f} s, waited for a CPU {d.wait_s:.1f} s")
             c0 = proc_cpu_s(d.proc.pid)
             t0 = time.monotonic()
             time.sleep(args.idle)
@@ -240,7 +257,10 @@ def measure(args, hosts):
             r["rss_mib"] = proc_rss_mib(d.proc.pid)
             log(f"  idle {r['idle_cpu']:.1f} % of a core, "
                 f"RSS {r['rss_mib']:.0f} MiB")
+            c0 = proc_cpu_s(d.proc.pid)
             r["list_ms"] = 1000 * list_latency(d.uri)
+            # 21 calls: list_latency's warm-up and its 20 timed ones
+            r["list_cpu_ms"] = 1000 * (proc_cpu_s(d.proc.pid) - c0) / 21
             r["virsh_ms"] = 1000 * virsh_latency(d.uri)
             names = [f"h{h}-d{i}" for h in range(1, hosts + 1)
                      for i in range(args.domains)]
@@ -255,7 +275,9 @@ def measure(args, hosts):
         try:
             r["restart_s"] = d.wait_complete(want, args.timeout)
             if r["restart_s"] is not None:
-                log(f"  complete after {r['restart_s']:.1f} s")
+                r["restart_cpu_s"] = d.cpu_s
+                log(f"  complete after {r['restart_s']:.1f} s, daemon CPU "
+                    f"{d.cpu_s:.1f} s, waited for a CPU {d.wait_s:.1f} s")
         finally:
             d.stop()
     finally:
@@ -265,10 +287,14 @@ def measure(args, hosts):
 
 
 ROWS = (("complete_s", "complete after (s)", "%.1f"),
+        ("complete_cpu_s", "  daemon CPU until then (s)", "%.1f"),
+        ("complete_wait_s", "  its threads runnable, waiting (s)", "%.1f"),
         ("restart_s", "restart: complete after (s)", "%.1f"),
+        ("restart_cpu_s", "  daemon CPU until then (s)", "%.1f"),
         ("idle_cpu", "idle CPU (% of a core)", "%.1f"),
         ("rss_mib", "RSS (MiB)", "%.0f"),
         ("list_ms", "listAllDomains (ms)", "%.1f"),
+        ("list_cpu_ms", "  daemon CPU per call (ms)", "%.1f"),
         ("virsh_ms", "virsh list --all (ms)", "%.0f"),
         ("dominfo_s", "dominfo calls/s, 8 clients", "%.0f"))
 
@@ -284,8 +310,8 @@ def report(args, results):
     for key, label, fmt in ROWS:
         print("%-30s" % label + "".join(
             "%10s" % (fmt % r[key] if r.get(key) is not None else
-                      (">%.0f" % args.timeout if key.endswith("_s") and
-                       key != "dominfo_s" else "-"))
+                      (">%.0f" % args.timeout if key in ("complete_s",
+                       "restart_s") else "-"))
             for r in results))
     base = results[0]
     print(f"\ngrowth: each figure per host, relative to {base['hosts']} hosts "

@@ -7,7 +7,6 @@
 #include <sys/types.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <libvirt/virterror.h>
 
@@ -20,6 +19,7 @@
 #include "util_error.h"
 #include "util_log.h"
 #include "util_socket.h"
+#include "util_sockserver.h"
 
 #define ADMIN_READ_CHUNK 65536
 #define ADMIN_MAX_CLIENTS 64
@@ -57,16 +57,15 @@ typedef struct {
 } adminCommand;
 
 struct _shoalAdminServer {
-    shoalCluster *cluster;    /* borrowed: outlives the server */
-    GMainContext *context;    /* immutable */
-    char *socketPath;         /* immutable */
-    GSocketService *service;  /* context thread only */
-    bool listening;           /* context thread only: the file is ours */
-    GThreadPool *workers;     /* immutable: commands that change things */
-    GThreadPool *prioWorkers; /* immutable: cheap queries */
-    GHashTable *clients;      /* context thread only: set of adminClient */
-    unsigned nextClientId;    /* context thread only */
-    gint jobs;                /* atomic: commands queued or running */
+    shoalCluster *cluster;     /* borrowed: outlives the server */
+    GMainContext *context;     /* immutable */
+    char *socketPath;          /* immutable */
+    shoalSockServer *listener; /* context thread only */
+    GThreadPool *workers;      /* immutable: commands that change things */
+    GThreadPool *prioWorkers;  /* immutable: cheap queries */
+    GHashTable *clients;       /* context thread only: set of adminClient */
+    unsigned nextClientId;     /* context thread only */
+    gint jobs;                 /* atomic: commands queued or running */
     /* borrowed, nullable: the access group, sockets from systemd */
     const shoalSocketConfig *sockets;
 };
@@ -1020,11 +1019,9 @@ adminClientWatchInput(adminClient *client)
     if (client->inSource)
         return;
     client->inSource =
-        g_socket_create_source(client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
-                               NULL);
-    g_source_set_callback(client->inSource,
-                          G_SOURCE_FUNC(adminClientOnReadable), client, NULL);
-    g_source_attach(client->inSource, client->server->context);
+        shoalSockServerWatch(client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                             G_SOURCE_FUNC(adminClientOnReadable), client,
+                             client->server->context);
 }
 
 /*
@@ -1047,11 +1044,9 @@ adminClientFlush(adminClient *client)
         if (n < 0) {
             if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
                 client->outSource =
-                    g_socket_create_source(client->socket, G_IO_OUT, NULL);
-                g_source_set_callback(client->outSource,
-                                      G_SOURCE_FUNC(adminClientOnWritable),
-                                      client, NULL);
-                g_source_attach(client->outSource, client->server->context);
+                    shoalSockServerWatch(client->socket, G_IO_OUT,
+                                         G_SOURCE_FUNC(adminClientOnWritable),
+                                         client, client->server->context);
                 return false;
             }
             g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
@@ -1223,14 +1218,14 @@ static gboolean
 adminClientOnReadable(GSocket *socket, GIOCondition cond, gpointer opaque)
 {
     adminClient *client = opaque;
-    guint8 buf[ADMIN_READ_CHUNK];
     g_autoptr(GError) error = NULL;
-    gssize n;
+    shoalSockRecv got;
 
-    n = g_socket_receive(socket, (char *) buf, sizeof(buf), NULL, &error);
-    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    got =
+        shoalSockServerReceive(socket, client->inBuf, ADMIN_READ_CHUNK, &error);
+    if (got == SHOAL_SOCK_RECV_AGAIN)
         return G_SOURCE_CONTINUE;
-    if (n < 0) {
+    if (got == SHOAL_SOCK_RECV_ERROR) {
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
                          SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
                          "admin client disconnected: %s", error->message);
@@ -1239,30 +1234,30 @@ adminClientOnReadable(GSocket *socket, GIOCondition cond, gpointer opaque)
     }
     /* one read per wake-up; adminClientRun() watches again if idle */
     g_clear_pointer(&client->inSource, g_source_unref);
-    if (n == 0)
+    if (got == SHOAL_SOCK_RECV_EOF)
         client->eof = true;
-    else
-        g_byte_array_append(client->inBuf, buf, n);
     adminClientRun(client);
     return G_SOURCE_REMOVE;
 }
 
-static gboolean
-adminServerOnIncoming(GSocketService *service,
-                      GSocketConnection *conn,
-                      GObject *source,
+static guint
+adminServerCountClients(gpointer opaque)
+{
+    shoalAdminServer *server = opaque;
+
+    return g_hash_table_size(server->clients);
+}
+
+/* From the socket-server core: a client under the limit. */
+static void
+adminServerOnIncoming(GSocketConnection *conn,
+                      bool readOnly,
+                      GCredentials *creds,
                       gpointer opaque)
 {
     shoalAdminServer *server = opaque;
-    g_autoptr(GCredentials) creds = NULL;
     adminClient *client;
 
-    if (g_hash_table_size(server->clients) >= ADMIN_MAX_CLIENTS) {
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "refusing admin client: %u clients connected",
-                         ADMIN_MAX_CLIENTS);
-        return TRUE;
-    }
     client = g_new0(adminClient, 1);
     client->refs = 1;
     client->id = ++server->nextClientId;
@@ -1272,7 +1267,6 @@ adminServerOnIncoming(GSocketService *service,
     client->socket = g_socket_connection_get_socket(conn);
     client->pid = -1;
     g_socket_set_blocking(client->socket, FALSE);
-    creds = g_socket_get_credentials(client->socket, NULL);
     if (creds)
         client->pid = g_credentials_get_unix_pid(creds, NULL);
     /* refused clients get an error for each request, not a silent EOF */
@@ -1285,7 +1279,6 @@ adminServerOnIncoming(GSocketService *service,
                      "admin client connected pid=%d allowed=%d", client->pid,
                      client->accessError == NULL);
     adminClientWatchInput(client);
-    return TRUE;
 }
 
 /**
@@ -1334,20 +1327,14 @@ shoalAdminServerNew(shoalCluster *cluster,
         return NULL;
 
     g_main_context_push_thread_default(context);
-    server->service = g_socket_service_new();
-    /* before any socket: a burst of clients connecting at once (a
-     * script's fan-out) must queue, not see ECONNREFUSED */
-    g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
-                                  SHOAL_SOCKET_BACKLOG);
-    g_socket_service_stop(server->service);
-    ok = shoalSocketListen(G_SOCKET_LISTENER(server->service), sockets,
-                           socketPath, true, NULL, error);
-    if (ok) {
-        server->listening = true;
-        g_signal_connect(server->service, "incoming",
-                         G_CALLBACK(adminServerOnIncoming), server);
-        g_socket_service_start(server->service);
-    }
+    server->listener =
+        shoalSockServerNew(sockets, "admin client", ADMIN_MAX_CLIENTS,
+                           adminServerCountClients, adminServerOnIncoming,
+                           server);
+    ok =
+        shoalSockServerListen(server->listener, socketPath, true, false, error);
+    if (ok)
+        shoalSockServerStart(server->listener);
     g_main_context_pop_thread_default(context);
     if (!ok)
         return NULL;
@@ -1384,15 +1371,8 @@ shoalAdminServerFree(shoalAdminServer *server)
 
     if (!server)
         return;
-    if (server->service) {
-        g_socket_service_stop(server->service);
-        g_socket_listener_close(G_SOCKET_LISTENER(server->service));
-        g_clear_object(&server->service);
-    }
     /* systemd's socket outlives us: it starts the next daemon */
-    if (server->listening &&
-        !shoalSocketIsInherited(server->sockets, server->socketPath))
-        g_unlink(server->socketPath);
+    g_clear_pointer(&server->listener, shoalSockServerFree);
     all = g_ptr_array_new_with_free_func((GDestroyNotify) adminClientUnref);
     g_hash_table_iter_init(&iter, server->clients);
     while (g_hash_table_iter_next(&iter, &key, NULL))

@@ -249,6 +249,19 @@ shoalHostListFirstReadPending(shoalHostList *list, const char *name)
     return g_hash_table_contains(list->firstReads, name);
 }
 
+/*
+ * Whether the start's first reads still run: some host has not answered
+ * yet and the start's deadline has not passed.
+ */
+bool
+shoalHostListFirstReadsRunning(shoalHostList *list)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->lock);
+
+    return g_hash_table_size(list->firstReads) > 0 &&
+           g_get_monotonic_time() < list->firstReadDeadline;
+}
+
 /**
  * shoalHostListWaitFirstReads:
  *

@@ -50,4 +50,6 @@ GStrv shoalHostListWaitFirstReads(shoalHostList *list);
 
 bool shoalHostListFirstReadPending(shoalHostList *list, const char *name);
 
+bool shoalHostListFirstReadsRunning(shoalHostList *list);
+
 void shoalHostListSeeded(shoalHostList *list);

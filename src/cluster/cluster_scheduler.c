@@ -395,12 +395,18 @@ schedulerRound(gpointer opaque)
                          "scheduler round failed: %s", error->message);
 }
 
-/* Main thread timer: one round, unless the last one still runs. */
+/*
+ * Main thread timer: one round, unless the last one still runs or the
+ * start's first reads do (a plan of a half-read cluster is wrong, and its
+ * snapshot of 16 000 domains slowed their reads).
+ */
 gboolean
 shoalClusterSchedulerTick(gpointer opaque)
 {
     shoalCluster *cluster = opaque;
 
+    if (shoalHostListFirstReadsRunning(cluster->hostList))
+        return G_SOURCE_CONTINUE;
     shoalSchedStateTick(cluster->sched);
     return G_SOURCE_CONTINUE;
 }

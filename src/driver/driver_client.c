@@ -164,11 +164,9 @@ clientUpdateInput(shoalDriverClient *client)
         if (clientInputBlocked(client))
             return;
         client->inSource =
-            g_socket_create_source(client->socket,
-                                   G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-        g_source_set_callback(client->inSource, G_SOURCE_FUNC(clientOnReadable),
-                              client, NULL);
-        g_source_attach(client->inSource, client->server->context);
+            shoalSockServerWatch(client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                 G_SOURCE_FUNC(clientOnReadable), client,
+                                 client->server->context);
     }
 }
 
@@ -176,24 +174,25 @@ static gboolean
 clientOnReadable(GSocket *socket, GIOCondition cond, gpointer opaque)
 {
     shoalDriverClient *client = opaque;
-    guint8 buf[CLIENT_READ_CHUNK];
     g_autoptr(GError) error = NULL;
-    gssize n;
 
-    n = g_socket_receive(socket, (gchar *) buf, sizeof(buf), NULL, &error);
-    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    switch (shoalSockServerReceive(socket, client->inBuf, CLIENT_READ_CHUNK,
+                                   &error)) {
+    case SHOAL_SOCK_RECV_AGAIN:
         return G_SOURCE_CONTINUE;
-    if (n <= 0) {
+    case SHOAL_SOCK_RECV_EOF:
+    case SHOAL_SOCK_RECV_ERROR:
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
                          SHOAL_LOG_CLIENT(client->idStr), "MESSAGE",
                          "client disconnected: %s",
                          error ? error->message : "end of file");
         shoalDriverClientClose(client);
         return G_SOURCE_REMOVE;
+    case SHOAL_SOCK_RECV_DATA:
+        break;
     }
     client->lastRecvUs = g_get_monotonic_time();
     client->pingsUnanswered = 0;
-    g_byte_array_append(client->inBuf, buf, n);
     if (!clientProcessInput(client)) {
         shoalDriverClientClose(client);
         return G_SOURCE_REMOVE;

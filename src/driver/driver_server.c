@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <libvirt/virterror.h>
 
 #include "driver_client.h"
@@ -89,11 +88,9 @@ shoalDriverServerNew(shoalCluster *cluster,
  * SIGPIPE before it could say why).
  */
 static char *
-serverCheckAccess(shoalDriverServer *server, GSocketConnection *conn)
+serverCheckAccess(shoalDriverServer *server, GCredentials *creds)
 {
     const shoalSocketConfig *sockets = server->config.sockets;
-    GSocket *socket = g_socket_connection_get_socket(conn);
-    g_autoptr(GCredentials) creds = g_socket_get_credentials(socket, NULL);
 
     if (shoalSocketCheckPeer(sockets, creds))
         return NULL;
@@ -109,28 +106,27 @@ serverCheckAccess(shoalDriverServer *server, GSocketConnection *conn)
         _("access denied: only root may use the read-write socket"));
 }
 
-static gboolean
-serverOnIncoming(GSocketService *service,
-                 GSocketConnection *conn,
-                 GObject *source,
+static guint
+serverCountClients(gpointer opaque)
+{
+    return shoalDriverServerCountClients(opaque);
+}
+
+/* Main thread, from the socket-server core: a client under the limit. */
+static void
+serverOnIncoming(GSocketConnection *conn,
+                 bool readOnly,
+                 GCredentials *creds,
                  gpointer opaque)
 {
     shoalDriverServer *server = opaque;
-    bool readOnly = source != NULL;
     g_autofree char *denied = NULL;
     shoalDriverClient *client;
     unsigned id;
 
     if (!readOnly)
-        denied = serverCheckAccess(server, conn);
+        denied = serverCheckAccess(server, creds);
     g_mutex_lock(&server->lock);
-    if (g_hash_table_size(server->clients) >= server->config.maxClients) {
-        g_mutex_unlock(&server->lock);
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "refusing client: %u clients connected",
-                         server->config.maxClients);
-        return TRUE;
-    }
     id = ++server->nextClientId;
     client = shoalDriverClientNew(server, id, conn, readOnly);
     client->denied = g_steal_pointer(&denied);
@@ -142,7 +138,6 @@ serverOnIncoming(GSocketService *service,
                      "client connected uid=%d readonly=%d", (int) client->uid,
                      readOnly);
     shoalDriverClientStart(client);
-    return TRUE;
 }
 
 static gboolean
@@ -183,22 +178,22 @@ serverKeepaliveTick(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
-/* The extra sockets (drop-in mode's): read-only ones tagged so. */
+/* The extra sockets (drop-in mode's). */
 static bool
 serverListenExtra(shoalDriverServer *server, GError **error)
 {
-    GSocketListener *listener = G_SOCKET_LISTENER(server->service);
     guint i;
 
     for (i = 0; i < server->extraPaths->len; i++) {
-        if (!shoalSocketListen(listener, server->config.sockets,
-                               server->extraPaths->pdata[i], true, NULL, error))
+        if (!shoalSockServerListen(server->listener,
+                                   server->extraPaths->pdata[i], true, false,
+                                   error))
             return false;
     }
     for (i = 0; i < server->extraRoPaths->len; i++) {
-        if (!shoalSocketListen(listener, server->config.sockets,
-                               server->extraRoPaths->pdata[i], false,
-                               G_OBJECT(server->service), error))
+        if (!shoalSockServerListen(server->listener,
+                                   server->extraRoPaths->pdata[i], false, true,
+                                   error))
             return false;
     }
     return true;
@@ -224,18 +219,6 @@ shoalDriverServerHasPath(shoalDriverServer *server, const char *path)
     return false;
 }
 
-/* Removes the socket files we bound (systemd's stay). */
-static void
-serverUnlinkPaths(shoalDriverServer *server, GPtrArray *paths)
-{
-    guint i;
-
-    for (i = 0; i < paths->len; i++) {
-        if (!shoalSocketIsInherited(server->config.sockets, paths->pdata[i]))
-            g_unlink(paths->pdata[i]);
-    }
-}
-
 /**
  * shoalDriverServerListen:
  * Creates all sockets before accepting anything, so that clients never
@@ -256,24 +239,18 @@ shoalDriverServerListen(shoalDriverServer *server, GError **error)
         !shoalDriverDropinCheckFree(server->config.socketDir,
                                     server->config.sockets, error))
         return false;
-    server->service = g_socket_service_new();
-    /* before any socket: a burst of clients connecting at once (a
-     * script's fan-out) must queue, not see ECONNREFUSED */
-    g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
-                                  SHOAL_SOCKET_BACKLOG);
-    g_socket_service_stop(server->service);
-    /* the read-write socket is restricted; any tag marks read-only */
-    if (!shoalSocketListen(G_SOCKET_LISTENER(server->service),
-                           server->config.sockets, server->sockPath, true, NULL,
-                           error) ||
-        !shoalSocketListen(G_SOCKET_LISTENER(server->service),
-                           server->config.sockets, server->sockRoPath, false,
-                           G_OBJECT(server->service), error) ||
+    server->listener =
+        shoalSockServerNew(server->config.sockets, "client",
+                           server->config.maxClients, serverCountClients,
+                           serverOnIncoming, server);
+    /* the read-write socket is restricted */
+    if (!shoalSockServerListen(server->listener, server->sockPath, true, false,
+                               error) ||
+        !shoalSockServerListen(server->listener, server->sockRoPath, false,
+                               true, error) ||
         !serverListenExtra(server, error))
         return false;
-    g_signal_connect(server->service, "incoming", G_CALLBACK(serverOnIncoming),
-                     server);
-    g_socket_service_start(server->service);
+    shoalSockServerStart(server->listener);
     if (server->config.keepaliveIntervalS > 0) {
         g_autoptr(GSource) tick = g_timeout_source_new_seconds(1);
 
@@ -353,17 +330,7 @@ shoalDriverServerFree(shoalDriverServer *server)
     if (server->cluster)
         shoalClusterRemoveEventHandler(server->cluster, shoalDriverEventRelay,
                                        server);
-    if (server->service) {
-        g_socket_service_stop(server->service);
-        g_socket_listener_close(G_SOCKET_LISTENER(server->service));
-        g_clear_object(&server->service);
-        if (!shoalSocketIsInherited(server->config.sockets, server->sockPath))
-            g_unlink(server->sockPath);
-        if (!shoalSocketIsInherited(server->config.sockets, server->sockRoPath))
-            g_unlink(server->sockRoPath);
-        serverUnlinkPaths(server, server->extraPaths);
-        serverUnlinkPaths(server, server->extraRoPaths);
-    }
+    g_clear_pointer(&server->listener, shoalSockServerFree);
     all =
         g_ptr_array_new_with_free_func((GDestroyNotify) shoalDriverClientUnref);
     if (server->clients) {

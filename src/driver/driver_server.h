@@ -8,6 +8,7 @@
 #include "cluster.h"
 #include "driver_dispatch.h"
 #include "util_socket.h"
+#include "util_sockserver.h"
 
 /* the sockets' names in the socket directory */
 #define SHOAL_DRIVER_SOCKET_RW "virtshoald-sock"
@@ -36,7 +37,7 @@ struct _shoalDriverServer {
     char *sockRoPath;               /* immutable */
     GPtrArray *extraPaths;          /* immutable: more read-write sockets */
     GPtrArray *extraRoPaths;        /* immutable: more read-only sockets */
-    GSocketService *service;        /* main thread only */
+    shoalSockServer *listener;      /* main thread only */
     GThreadPool *workers;           /* immutable after start */
     GThreadPool *prioWorkers;       /* immutable after start */
     guint keepaliveTimer;           /* main thread only */

@@ -20,8 +20,17 @@ typedef struct _statsEntry {
     shoalStatsDomain dom;
     statsRaw raw;
     bool hasRaw;
-    bool seen; /* in the host's latest collection */
+    bool seen;        /* in the host's latest collection */
+    gint64 memReadUs; /* live XML last read while running; 0: read next */
 } statsEntry;
+
+/*
+ * A running domain whose live XML had no virtio-mem device is read again
+ * after this long: the XML of every running domain each interval was
+ * most of an idle daemon's work at 1000 hosts. A start reads it at once;
+ * a device hot-plugged into a running domain shows within this time.
+ */
+#define STATS_VIRTIOMEM_RECHECK_US (60 * G_USEC_PER_SEC)
 
 struct _shoalStats {
     GMutex lock;
@@ -154,18 +163,63 @@ statsReadRaw(virDomainStatsRecordPtr rec,
 
 /* A running domain's virtio-mem device from its live XML; a domain
  * that stopped meanwhile, or has none, leaves @mem empty. */
+static bool
+statsIsRunning(virDomainStatsRecordPtr rec)
+{
+    int state = VIR_DOMAIN_NOSTATE;
+
+    virTypedParamsGetInt(rec->params, rec->nparams, "state.state", &state);
+    return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED;
+}
+
 static void
 statsReadVirtioMem(virDomainStatsRecordPtr rec, shoalVirtioMem *mem)
 {
     g_autofree char *xml = NULL;
-    int state = VIR_DOMAIN_NOSTATE;
 
-    virTypedParamsGetInt(rec->params, rec->nparams, "state.state", &state);
-    if (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED)
+    if (!statsIsRunning(rec))
         return;
     if (!(xml = virDomainGetXMLDesc(rec->dom, 0)))
         return;
     shoalVirtioMemParse(xml, mem);
+}
+
+/*
+ * Call with the lock held. Returns: (transfer none) (nullable): @rec's
+ * entry; @key is set to its key, or NULL if @rec has no UUID.
+ */
+static statsEntry *
+statsLookupLocked(shoalStats *stats, virDomainStatsRecordPtr rec, GBytes **key)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    *key = NULL;
+    if (virDomainGetUUID(rec->dom, uuid) < 0)
+        return NULL;
+    *key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
+    return g_hash_table_lookup(stats->domains, *key);
+}
+
+/*
+ * Call with the lock held. Whether @rec's live XML is to be read now:
+ * not for a domain of @hostName that had no virtio-mem device when it
+ * was read less than STATS_VIRTIOMEM_RECHECK_US ago.
+ */
+static bool
+statsNeedsXMLLocked(shoalStats *stats,
+                    virDomainStatsRecordPtr rec,
+                    const char *hostName,
+                    gint64 nowUs)
+{
+    g_autoptr(GBytes) key = NULL;
+    statsEntry *e;
+
+    if (!statsIsRunning(rec))
+        return true;
+    e = statsLookupLocked(stats, rec, &key);
+    return !e || g_strcmp0(e->dom.host, hostName) != 0 || e->memReadUs == 0 ||
+           e->dom.virtioMemMaxKiB != 0 ||
+           nowUs - e->memReadUs >= STATS_VIRTIOMEM_RECHECK_US;
 }
 
 static double
@@ -182,12 +236,12 @@ static double
 statsUpdateLocked(shoalStats *stats,
                   virDomainStatsRecordPtr rec,
                   const shoalVirtioMem *mem,
+                  bool memRead,
                   const char *hostName,
                   gint64 nowUs)
 {
-    unsigned char uuid[VIR_UUID_BUFLEN];
     g_autoptr(GBytes) key = NULL;
-    statsEntry *e;
+    statsEntry *e = statsLookupLocked(stats, rec, &key);
     statsRaw raw;
     unsigned vcpus;
     unsigned maxVcpus;
@@ -195,13 +249,11 @@ statsUpdateLocked(shoalStats *stats,
     bool pressure;
     shoalStatsSample s = { 0 };
 
-    if (virDomainGetUUID(rec->dom, uuid) < 0)
+    if (!key)
         return 0;
-    key = g_bytes_new(uuid, VIR_UUID_BUFLEN);
-    e = g_hash_table_lookup(stats->domains, key);
     if (!e) {
         e = g_new0(statsEntry, 1);
-        memcpy(e->dom.uuid, uuid, VIR_UUID_BUFLEN);
+        memcpy(e->dom.uuid, g_bytes_get_data(key, NULL), VIR_UUID_BUFLEN);
         e->dom.samples = g_array_new(FALSE, TRUE, sizeof(shoalStatsSample));
         g_hash_table_insert(stats->domains, g_bytes_ref(key), e);
     }
@@ -223,10 +275,14 @@ statsUpdateLocked(shoalStats *stats,
     e->dom.maxVcpus = MAX(maxVcpus, vcpus);
     e->dom.balloonKiB = balloon;
     e->dom.memoryPressure = pressure;
-    e->dom.virtioMemMaxKiB = mem->sizeKiB;
-    e->dom.virtioMemBlockKiB = mem->blockKiB;
-    e->dom.virtioMemRequestedKiB = mem->requestedKiB;
-    e->dom.virtioMemPluggedKiB = mem->pluggedKiB;
+    /* not read: it had none a moment ago, and keeps the empty values */
+    if (memRead) {
+        e->dom.virtioMemMaxKiB = mem->sizeKiB;
+        e->dom.virtioMemBlockKiB = mem->blockKiB;
+        e->dom.virtioMemRequestedKiB = mem->requestedKiB;
+        e->dom.virtioMemPluggedKiB = mem->pluggedKiB;
+        e->memReadUs = statsIsRunning(rec) ? nowUs : 0;
+    }
     if (raw.cpuTimeNs == 0) {
         /* not running: nothing to measure, and the next start counts
          * from zero again */
@@ -270,6 +326,7 @@ shoalStatsCollect(shoalStats *stats,
     GHashTable *set;
     GArray *ring;
     g_autofree shoalVirtioMem *mems = NULL;
+    g_autofree bool *memRead = NULL;
     double demand = 0;
     int n;
     int i;
@@ -284,10 +341,17 @@ shoalStatsCollect(shoalStats *stats,
         shoalErrorFromLibvirt(error, hostName);
         return false;
     }
-    /* outside the lock: one call per running domain */
     mems = g_new0(shoalVirtioMem, MAX(n, 1));
+    memRead = g_new0(bool, MAX(n, 1));
+    g_mutex_lock(&stats->lock);
     for (i = 0; i < n; i++)
-        statsReadVirtioMem(recs[i], &mems[i]);
+        memRead[i] = statsNeedsXMLLocked(stats, recs[i], hostName, nowUs);
+    g_mutex_unlock(&stats->lock);
+    /* outside the lock: one call per running domain read */
+    for (i = 0; i < n; i++) {
+        if (memRead[i])
+            statsReadVirtioMem(recs[i], &mems[i]);
+    }
     g_mutex_lock(&stats->lock);
     g_hash_table_iter_init(&iter, statsHostDomains(stats, hostName));
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
@@ -296,7 +360,8 @@ shoalStatsCollect(shoalStats *stats,
         e->seen = false;
     }
     for (i = 0; i < n; i++)
-        demand += statsUpdateLocked(stats, recs[i], &mems[i], hostName, nowUs);
+        demand += statsUpdateLocked(stats, recs[i], &mems[i], memRead[i],
+                                    hostName, nowUs);
     /* a domain that moved here left its old host's set in the update */
     set = statsHostDomains(stats, hostName);
     g_hash_table_iter_init(&iter, set);

@@ -8,6 +8,8 @@
  * any point leaves the old record or the new one, never a mix.
  */
 
+#define _GNU_SOURCE /* syncfs() */
+
 #include <config.h>
 
 #include <dirent.h>
@@ -29,6 +31,13 @@
 
 #define STORE_HOSTS_FILE "hosts.json"
 
+/* One kind of shared sync: fsync of the domains directory, or syncfs. */
+typedef struct {
+    guint64 changeSeq; /* last change number taken */
+    guint64 syncedSeq; /* changes up to this one are durable */
+    bool syncing;      /* a thread runs this sync now */
+} storeFileGroupSync;
+
 typedef struct {
     shoalStoreBackend parent;
     char *dir;        /* immutable: DIR */
@@ -37,17 +46,17 @@ typedef struct {
     int domainsFd;    /* immutable: open on domainsDir */
 
     /*
-     * The directory sync is shared. Each rename or unlink takes the next
-     * sequence number (changeSeq); one fsync of the directory makes every
-     * change numbered up to what it read durable (syncedSeq), and changes
-     * that waited meanwhile need no fsync of their own: 16 000 adoptions
-     * cost far fewer than 16 000 syncs. Never held across I/O.
+     * Syncs are shared (group commit). Each rename or unlink takes the
+     * next number of dirSync, each batch's written .tmp files the next of
+     * dataSync; one sync makes every change numbered up to what it read
+     * durable, and changes that waited meanwhile need no sync of their
+     * own: 16 000 adoptions cost far fewer than 16 000 syncs. syncLock is
+     * never held across I/O.
      */
     GMutex syncLock;
-    guint64 changeSeq; /* protected by syncLock */
-    guint64 syncedSeq; /* protected by syncLock */
-    bool syncing;      /* protected by syncLock */
-    GCond syncCond;    /* a directory sync ended */
+    storeFileGroupSync dirSync;  /* protected by syncLock */
+    storeFileGroupSync dataSync; /* protected by syncLock */
+    GCond syncCond;              /* a sync ended */
 } storeFile;
 
 static void storeFileSetSystemError(GError **error,
@@ -433,31 +442,38 @@ storeFileLoadHosts(storeFile *file, char **hosts, GError **error)
 }
 
 /*
- * Makes every change of the domains directory numbered up to @seq
- * durable: one fsync of the directory serves every change made before it
- * started, so changes running in parallel share it (group commit).
+ * Makes every change of @group numbered up to @seq durable by one sync
+ * (fsync of the domains directory, or syncfs() of its file system for
+ * the data of written files): one sync serves every change made before
+ * it started, so changes running in parallel share it (group commit).
  */
 static bool
-storeFileSync(storeFile *file, guint64 seq, GError **error)
+storeFileSync(storeFile *file,
+              storeFileGroupSync *group,
+              guint64 seq,
+              GError **error)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&file->syncLock);
 
-    while (file->syncedSeq < seq) {
+    while (group->syncedSeq < seq) {
         guint64 target;
         int rc;
         int errsv;
 
-        if (file->syncing) {
+        if (group->syncing) {
             g_cond_wait(&file->syncCond, &file->syncLock);
             continue;
         }
-        target = file->changeSeq;
-        file->syncing = true;
+        target = group->changeSeq;
+        group->syncing = true;
         g_mutex_unlock(&file->syncLock);
-        rc = fsync(file->domainsFd);
+        if (group == &file->dirSync)
+            rc = fsync(file->domainsFd);
+        else
+            rc = syncfs(file->domainsFd);
         errsv = errno;
         g_mutex_lock(&file->syncLock);
-        file->syncing = false;
+        group->syncing = false;
         g_cond_broadcast(&file->syncCond);
         if (rc < 0) {
             /* those who waited for this sync try one of their own */
@@ -466,18 +482,26 @@ storeFileSync(storeFile *file, guint64 seq, GError **error)
                                     file->domainsDir);
             return false;
         }
-        file->syncedSeq = MAX(file->syncedSeq, target);
+        group->syncedSeq = MAX(group->syncedSeq, target);
     }
     return true;
 }
 
-/* Takes the next change number, for storeFileSync(). */
+/* Takes the next change number of @group, for storeFileSync(). */
 static guint64
-storeFileNoteChange(storeFile *file)
+storeFileNoteChange(storeFile *file, storeFileGroupSync *group)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&file->syncLock);
 
-    return ++file->changeSeq;
+    return ++group->changeSeq;
+}
+
+/* Makes the renames and unlinks made so far durable. */
+static bool
+storeFileSyncDirectory(storeFile *file, GError **error)
+{
+    return storeFileSync(file, &file->dirSync,
+                         storeFileNoteChange(file, &file->dirSync), error);
 }
 
 static bool
@@ -524,12 +548,48 @@ storeFilePut(shoalStoreBackend *backend,
 
     if (!storeFileWriteRecord(file, dom, applied, error))
         return false;
-    return storeFileSync(file, storeFileNoteChange(file), error);
+    return storeFileSyncDirectory(file, error);
+}
+
+/* Writes @data to the new file @tmpName of the domains directory. */
+static bool
+storeFileWriteTemp(storeFile *file,
+                   const char *tmpName,
+                   const char *data,
+                   GError **error)
+{
+    int fd = openat(file->domainsFd, tmpName,
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    g_autofree char *tmpPath = NULL;
+    bool written;
+    int errsv;
+
+    if (fd < 0) {
+        errsv = errno;
+    } else {
+        written = storeFileWriteAll(fd, data, strlen(data));
+        errsv = errno;
+        /* on Linux the descriptor is closed even when close() fails */
+        if (close(fd) < 0 && errno != EINTR && written) {
+            written = false;
+            errsv = errno;
+        }
+        if (written)
+            return true;
+        unlinkat(file->domainsFd, tmpName, 0);
+    }
+    tmpPath = g_build_filename(file->domainsDir, tmpName, NULL);
+    storeFileSetSystemError(error, errsv, _("cannot write data to file '%1$s'"),
+                            tmpPath);
+    return false;
 }
 
 /*
- * Each record is written, synced and renamed as by a put; one sync of the
- * directory, taken after the last rename, makes them all durable.
+ * The steps of a put for many records at once: every .tmp file is
+ * written, one syncfs() makes their data durable (fsync of each costs a
+ * device flush each: 16 a host), then each is renamed over its record and
+ * one fsync of the directory makes the renames durable. Both syncs are
+ * shared with the batches running meanwhile. A batch of one is a put.
  */
 static bool
 storeFilePutBatch(shoalStoreBackend *backend,
@@ -539,17 +599,50 @@ storeFilePutBatch(shoalStoreBackend *backend,
                   GError **error)
 {
     storeFile *file = (storeFile *) backend;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    guint written;
     guint i;
+    bool ok = true;
 
-    for (i = 0; i < n; i++) {
-        if (!storeFileWriteRecord(file, doms[i], &applied[i], error)) {
-            /* those renamed before still deserve their sync */
-            if (i > 0)
-                storeFileSync(file, storeFileNoteChange(file), NULL);
-            return false;
-        }
+    if (n == 1)
+        return storeFilePut(backend, doms[0], &applied[0], error);
+    for (i = 0; i < n; i++)
+        applied[i] = false;
+    for (written = 0; ok && written < n; written++) {
+        g_autofree char *data = shoalStoreDomainFormat(doms[written]);
+        g_autofree char *tmpName = NULL;
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        shoalUUIDFormat(doms[written]->uuid, uuid);
+        g_ptr_array_add(names, g_strdup_printf("%s.json", uuid));
+        tmpName = g_strdup_printf("%s.json.tmp", uuid);
+        ok = storeFileWriteTemp(file, tmpName, data, error);
     }
-    return storeFileSync(file, storeFileNoteChange(file), error);
+    ok = ok && storeFileSync(file, &file->dataSync,
+                             storeFileNoteChange(file, &file->dataSync), error);
+    for (i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        g_autofree char *tmpName = g_strconcat(name, ".tmp", NULL);
+
+        if (ok &&
+            renameat(file->domainsFd, tmpName, file->domainsFd, name) < 0) {
+            g_autofree char *path =
+                g_build_filename(file->domainsDir, name, NULL);
+
+            storeFileSetSystemError(error, errno,
+                                    _("cannot rename file '%1$s' as '%2$s'"),
+                                    tmpName, path);
+            ok = false;
+        }
+        if (ok)
+            applied[i] = true;
+        else
+            unlinkat(file->domainsFd, tmpName, 0);
+    }
+    /* those renamed before a failure still deserve their sync */
+    if (names->len > 0 && applied[0])
+        return storeFileSyncDirectory(file, ok ? error : NULL) && ok;
+    return ok;
 }
 
 static bool
@@ -577,7 +670,7 @@ storeFileRemove(shoalStoreBackend *backend,
         return true;
     }
     *applied = true;
-    return storeFileSync(file, storeFileNoteChange(file), error);
+    return storeFileSyncDirectory(file, error);
 }
 
 static bool

@@ -128,6 +128,30 @@ testHostListFirstReadWait(void)
     g_assert_null(w.late);
 }
 
+/* The scheduler waits while first reads run: until each host answered,
+ * or until the deadline passed. */
+static void
+testHostListFirstReadsRunning(void)
+{
+    g_autoptr(shoalHostList) list = shoalHostListNew();
+    g_autoptr(shoalHostList) late = shoalHostListNew();
+
+    hostListAdd(list, "a");
+    hostListAdd(list, "b");
+    g_assert_false(shoalHostListFirstReadsRunning(list));
+    shoalHostListBeginFirstReads(list, (gint64) 3600 * G_USEC_PER_SEC);
+    g_assert_true(shoalHostListFirstReadsRunning(list));
+    shoalHostListFirstReadDone(list, "a");
+    g_assert_true(shoalHostListFirstReadsRunning(list));
+    shoalHostListFirstReadDone(list, "b");
+    g_assert_false(shoalHostListFirstReadsRunning(list));
+
+    /* a host that never answers holds nobody past the deadline */
+    hostListAdd(late, "a");
+    shoalHostListBeginFirstReads(late, 0);
+    g_assert_false(shoalHostListFirstReadsRunning(late));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -137,5 +161,7 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/hostlist/first-reads", testHostListFirstReads);
     g_test_add_func("/cluster/hostlist/first-read-wait",
                     testHostListFirstReadWait);
+    g_test_add_func("/cluster/hostlist/first-reads-running",
+                    testHostListFirstReadsRunning);
     return g_test_run();
 }
