@@ -253,6 +253,59 @@ testGroupRound(void)
     g_assert_true(groupHasVolume(tc, OVERLAY));
 }
 
+static bool
+groupHasPlan(gpointer opaque, gconstpointer data G_GNUC_UNUSED)
+{
+    g_autoptr(shoalSchedPlan) plan = shoalClusterGetPlan(opaque);
+
+    return plan != NULL;
+}
+
+/* ticks on: a tick while a round still runs is dropped */
+static bool
+groupHasMember(gpointer opaque, gconstpointer data G_GNUC_UNUSED)
+{
+    g_autoptr(GPtrArray) groups = shoalClusterGroupList(opaque);
+
+    shoalClusterSchedulerTick(opaque);
+    return g_strv_length(groupOnly(groups)->members) == 1;
+}
+
+static void
+groupSetMode(testCluster *tc, shoalSchedMode mode)
+{
+    g_autoptr(shoalSchedConfig) old =
+        shoalSchedStateGetConfig(tc->cluster->sched);
+    g_autoptr(shoalSchedConfig) config = shoalSchedConfigCopy(old);
+
+    config->mode = mode;
+    /* no moves: the test driver's hosts cannot migrate */
+    config->balance = false;
+    shoalClusterSetSchedConfig(tc->cluster, config);
+}
+
+/*
+ * The scheduler's own rounds change groups in automatic mode only: in
+ * advise mode a round plans, and the group below its min stays empty.
+ */
+static void
+testGroupMode(void)
+{
+    g_autoptr(testCluster) tc = testClusterNewTwoHosts(NULL);
+    g_autoptr(GPtrArray) groups = NULL;
+
+    groupSetUp(tc);
+    groupSetMode(tc, SHOAL_SCHED_MODE_ADVISE);
+    shoalClusterSchedulerTick(tc->cluster);
+    testLoopWaitFor(groupHasPlan, tc->cluster, NULL, "an advise round");
+    groups = shoalClusterGroupList(tc->cluster);
+    g_assert_cmpuint(g_strv_length(groupOnly(groups)->members), ==, 0);
+
+    groupSetMode(tc, SHOAL_SCHED_MODE_AUTOMATIC);
+    testLoopWaitFor(groupHasMember, tc->cluster, NULL,
+                    "an automatic round to add the group's first member");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,5 +314,6 @@ main(int argc, char **argv)
     g_test_add_func("/cluster/group/add-remove", testGroupAddRemove);
     g_test_add_func("/cluster/group/half-way", testGroupHalfWay);
     g_test_add_func("/cluster/group/round", testGroupRound);
+    g_test_add_func("/cluster/group/mode", testGroupMode);
     return g_test_run();
 }
