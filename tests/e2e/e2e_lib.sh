@@ -122,12 +122,14 @@ e2e_cleanup() {
     for pid in "${e2e_bg_pids[@]}"; do
         e2e_stop_background "$pid"
     done
+    local hung=
     if [ -n "${e2e_daemon_pid:-}" ]; then
         kill "$e2e_daemon_pid" 2>/dev/null
-        wait "$e2e_daemon_pid" 2>/dev/null
+        e2e_daemon_wait "$e2e_daemon_pid" || hung=1
     fi
     "$E2E_TESTBED" down --dir "$E2E_DIR/tb" >/dev/null 2>&1
     rm -rf "$E2E_DIR"
+    [ -z "$hung" ] || exit 1
 }
 
 # e2e_reaper: meson ends a test that runs out of time with SIGKILL after a
@@ -183,11 +185,34 @@ e2e_daemon_start() {
     e2e_daemon_pid=$!
 }
 
+# e2e_daemon_wait PID: reap virtshoald after a signal. One that has not
+# ended 60 s later hangs in its shutdown: its threads' stacks are printed,
+# it is killed, and this returns 1 (the test fails rather than waiting for
+# meson's timeout). A zombie counts as ended (kill -0 would say alive).
+e2e_daemon_wait() {
+    local pid=$1 i state
+    for ((i = 0; i < 600; i++)); do
+        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || break
+        [ "$state" = Z ] && break
+        sleep 0.1
+    done
+    if [ "$i" -ge 600 ]; then
+        echo "# virtshoald ($pid) did not end within 60 s of its signal; its threads:"
+        gdb -batch -p "$pid" -ex 'thread apply all bt' 2>&1 |
+            grep -E '^(Thread|#)' | head -300 | sed 's/^/# /'
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 1
+    fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
 # e2e_daemon_stop [SIGNAL]: stop virtshoald (default SIGTERM) and reap it
 e2e_daemon_stop() {
     [ -n "${e2e_daemon_pid:-}" ] || return 0
     kill -"${1:-TERM}" "$e2e_daemon_pid" 2>/dev/null
-    wait "$e2e_daemon_pid" 2>/dev/null
+    e2e_daemon_wait "$e2e_daemon_pid" || e2e_failed=$((e2e_failed + 1))
     e2e_daemon_pid=
 }
 
